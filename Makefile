@@ -1,0 +1,85 @@
+# kasim - user-space TCP keepalive simulator.
+#
+#   make run     install what is missing, build, run ./kasim scenarios/unplug.ini
+#   make test    install what is missing, build, run every test (ASan + UBSan)
+#   make bench   benchmarks (optimised build)
+#   make         just build ./kasim
+#
+# Debian packages are installed with apt-get when missing (as root, or via sudo).
+
+CC      ?= gcc
+VERSION := 0.1.0
+GIT     := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# Build-time and run-time dependencies (Debian 12 package names).
+DEPS_RUN  := pkg-config libinih-dev libjansson-dev libpcap-dev
+DEPS_TEST := libcriterion-dev
+PKGS      := inih jansson libpcap
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CSTD    := -std=c11 -D_GNU_SOURCE
+DEFS    := -DKASIM_VERSION='"$(VERSION)"' -DKASIM_GIT='"$(GIT)"'
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+REL_CFLAGS  := -O2 -g
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRCS  := $(sort $(wildcard sim/*.c))
+LIB_SRCS := $(filter-out sim/main.c,$(SRCS))
+HDRS  := $(wildcard include/*.h)
+TEST_SRCS := $(sort $(wildcard tests/*.c))
+
+REL_OBJS  := $(SRCS:sim/%.c=build/rel/%.o)
+ASAN_OBJS := $(LIB_SRCS:sim/%.c=build/asan/%.o)
+
+.PHONY: all run test bench deps deps-test clean
+all: kasim
+
+# ---- dependencies --------------------------------------------------------
+# A stamp per set, so apt-get runs only when something is missing.
+build/.deps-run: Makefile
+	@./.ci/install-deps $(DEPS_RUN)
+	@mkdir -p build && touch $@
+build/.deps-test: Makefile
+	@./.ci/install-deps $(DEPS_RUN) $(DEPS_TEST)
+	@mkdir -p build && touch $@
+deps: build/.deps-run
+deps-test: build/.deps-test
+
+# ---- the program ----------------------------------------------------------
+build/rel/%.o: sim/%.c $(HDRS) | build/.deps-run
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(REL_CFLAGS) $(DEFS) -Iinclude $(PKG_CFLAGS) -c $< -o $@
+
+kasim: $(REL_OBJS)
+	$(CC) $(REL_CFLAGS) -o $@ $(REL_OBJS) $(PKG_LIBS) -lm
+
+run: kasim
+	./kasim scenarios/unplug.ini
+
+# ---- tests: everything under ASan + UBSan ----------------------------------
+build/asan/%.o: sim/%.c $(HDRS) | build/.deps-test
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(ASAN_CFLAGS) $(DEFS) -Iinclude $(PKG_CFLAGS) -c $< -o $@
+
+build/asan/kasim: $(ASAN_OBJS) build/asan/main.o
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+build/tests/run: $(TEST_SRCS) $(ASAN_OBJS) tests/helpers.h $(HDRS) | build/.deps-test
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(ASAN_CFLAGS) $(DEFS) -Iinclude -Itests $(PKG_CFLAGS) \
+		-o $@ $(TEST_SRCS) $(ASAN_OBJS) $(PKG_LIBS) -lcriterion -lm
+
+# KASIM_BIN: the sanitised binary the CLI tests run; KASIM_ROOT: where scenarios/ are.
+test: build/tests/run build/asan/kasim
+	KASIM_BIN=$(CURDIR)/build/asan/kasim KASIM_ROOT=$(CURDIR) \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		./build/tests/run --color=never -j2
+
+# ---- benchmarks (optimised build, not part of the tests) -------------------
+bench: kasim
+	./tests/bench/run-bench ./kasim
+
+clean:
+	rm -rf build kasim

@@ -1,0 +1,152 @@
+/*
+ * output.h - the event stream a simulation produces, and the sinks that turn
+ * it into text or JSON while the simulation runs.
+ *
+ * Data flows one way: the model calls sim_emit(), which hands each record to
+ * every sink; sinks never look back into the model except through the
+ * read-only struct sim at finish(). Records are valid only during the call.
+ */
+#ifndef KASIM_OUTPUT_H
+#define KASIM_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "link.h"
+#include "packet.h"
+#include "scenario.h"
+#include "tcp.h"
+
+enum ks_rec_type {
+	REC_PACKET,     /* a segment's fate is known */
+	REC_KEEPALIVE,  /* one firing of tcp_keepalive_timer */
+	REC_RTO,        /* one firing of the retransmission timer */
+	REC_ACTION,     /* a scenario event was applied */
+	REC_END,        /* a connection ended (error or orderly) */
+	REC_STATE,      /* a TCP state change */
+};
+
+struct rec_packet {
+	const struct segment *seg;
+	ks_time_t sent;          /* when it left the sender */
+	ks_time_t fate_time;     /* arrival, or where it was dropped */
+	enum drop_reason reason; /* DROP_NONE = delivered */
+	int reason_host;         /* the host whose cable/power/qdisc dropped it */
+};
+
+/* What one keepalive-timer firing decided; the comments name the kernel branch. */
+enum ka_decision {
+	KA_OFF,       /* !SOCK_KEEPOPEN or CLOSE/SYN_SENT: timer stops */
+	KA_BUSY,      /* packets_out or unsent data: re-arm keepalive_time */
+	KA_IDLE,      /* elapsed < keepalive_time: re-arm keepalive_time - elapsed */
+	KA_PROBE,     /* probe sent, probes_out++, re-arm keepalive_intvl */
+	KA_RESOURCE,  /* local transmit refused: re-arm TCP_RESOURCE_PROBE_INTERVAL */
+	KA_ABORT,     /* probes_out >= keepalive_probes: RST + ETIMEDOUT */
+	KA_ABORT_UT,  /* elapsed >= user_timeout && probes_out > 0: RST + ETIMEDOUT */
+};
+
+struct rec_keepalive {
+	int host;
+	enum ka_decision decision;
+	ks_time_t elapsed;       /* ns since the last refresh of the idle clock */
+	uint32_t probes_out;     /* before the decision */
+	ks_time_t time, intvl;   /* effective keepalive_time / _intvl (ns) */
+	uint32_t probes;         /* effective keepalive_probes */
+	uint32_t user_timeout;   /* ms */
+	ks_time_t next;          /* delay of the re-arm (ns); NEVER = not re-armed */
+	uint32_t probe_no;       /* KA_PROBE: which probe this is (1-based) */
+	uint32_t packets_out;
+	bool unsent;
+};
+
+enum rto_decision { RTO_RETRANSMIT, RTO_ABORT };
+
+struct rec_rto {
+	int host;
+	enum rto_decision decision;
+	bool syn;                /* SYN_SENT / SYN_RECV: tcp_syn_retries rule */
+	uint32_t retransmits;    /* icsk_retransmits after this firing */
+	ks_time_t since;         /* now - retrans_stamp (0 before the first) */
+	ks_time_t limit;         /* the retransmits_timed_out() limit */
+	ks_time_t next;          /* RTO of the re-arm */
+	uint32_t boundary;       /* tcp_retries2 / tcp_syn_retries */
+	uint32_t user_timeout;   /* ms */
+};
+
+struct rec_action {
+	const struct sc_event *ev;
+	const char *result;      /* NULL, or what happened (e.g. "send(): EPIPE") */
+};
+
+struct rec_end {
+	int host;
+	enum tcp_end why;
+	int error;               /* errno reported, 0 = none */
+	enum tcp_state from;     /* state before the end */
+	ks_time_t last_rx;       /* ns: last refresh of the idle clock */
+	ks_time_t elapsed;       /* ns: keepalive elapsed at the abort */
+	uint32_t probes_out;
+	ks_time_t time, intvl;   /* keepalive_time/_intvl (ns) */
+	uint32_t probes, user_timeout;
+	uint32_t retransmits;
+	ks_time_t retrans_stamp;
+	ks_time_t limit;
+	uint32_t boundary;
+	uint8_t rst_flags;       /* END_RESET: flags of the RST */
+};
+
+struct rec_state {
+	int host;
+	enum tcp_state from, to;
+};
+
+struct ks_record {
+	enum ks_rec_type type;
+	ks_time_t t;             /* engine time of the record */
+	union {
+		struct rec_packet pkt;
+		struct rec_keepalive ka;
+		struct rec_rto rto;
+		struct rec_action act;
+		struct rec_end end;
+		struct rec_state st;
+	} u;
+};
+
+struct sim;
+
+struct sink {
+	void (*record)(struct sink *s, const struct sim *sim, const struct ks_record *r);
+	void (*finish)(struct sink *s, const struct sim *sim);
+	void (*destroy)(struct sink *s);
+};
+
+struct output_opts {
+	bool explain;   /* narrate every timer firing (text) */
+};
+
+/* tcpdump-style timeline and a closing summary in words. */
+struct sink *text_sink_new(FILE *out, const struct output_opts *o);
+/* One JSON document. */
+struct sink *json_sink_new(FILE *out, const struct output_opts *o);
+
+/* One sentence, no newline, saying when and why endpoint h ended (end = its
+ * REC_END, or NULL if it never ended), e.g. "A aborted with ETIMEDOUT at
+ * 7875 s (keepalive): ...". */
+void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const struct rec_end *end);
+/* The annotation of a packet line: "keepalive probe #1", "retransmission #2"... */
+void packet_note(char *buf, size_t n, const struct segment *seg);
+/* "unplugged" drop text for people: "B unplugged", "B powered off"... */
+void drop_text(char *buf, size_t n, enum drop_reason r, int host);
+/* "probe", "abort", ... as used in JSON. */
+const char *ka_decision_name(enum ka_decision d);
+const char *end_name(enum tcp_end e);
+const char *action_name(enum action a);
+/* "7200.000000": seconds with 6 decimals (truncated to µs, as tcpdump). */
+void format_ts(char *buf, size_t n, ks_time_t t);
+/* "7200.000000000": seconds with 9 decimals, exact. */
+void format_ts9(char *buf, size_t n, ks_time_t t);
+
+#endif

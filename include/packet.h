@@ -1,0 +1,50 @@
+/*
+ * packet.h - a TCP/IPv4 segment as it crosses the simulated wire.
+ *
+ * Header fields only (no payload bytes: kasim never needs their contents).
+ * The annotations after the header fields say why the segment was sent; they
+ * never influence the receiver and exist only for the outputs.
+ */
+#ifndef KASIM_PACKET_H
+#define KASIM_PACKET_H
+
+#include <stdint.h>
+
+/* TCP flags, as on the wire. */
+enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PSH = 0x08, TH_ACK = 0x10 };
+
+/* Why a segment was sent (for the outputs only). */
+enum seg_kind {
+	SEG_NORMAL,       /* SYN, SYN-ACK, ACK, data, FIN */
+	SEG_RETRANS,      /* retransmission by the RTO timer (note: nth) */
+	SEG_KA_PROBE,     /* keepalive probe #nth (tcp_write_wakeup) */
+	SEG_KA_ACK,       /* the duplicate ACK answering an out-of-window segment */
+	SEG_DUPACK,       /* any other immediate duplicate ACK */
+	SEG_CHALLENGE,    /* RFC 5961 challenge ACK */
+	SEG_RST_NOSOCK,   /* RST from a host with no matching socket */
+	SEG_RST_KA,       /* RST of a keepalive abort (tcp_send_active_reset) */
+	SEG_RST_OTHER,    /* any other RST (e.g. from a NAT) */
+};
+
+struct segment {
+	uint32_t saddr, daddr; /* IPv4, host byte order */
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint32_t len;          /* payload bytes */
+	uint16_t win;
+	uint8_t flags;
+	/* annotations */
+	uint8_t src, dst;      /* HOST_A / HOST_B: who sent it, who it is for */
+	uint8_t kind;          /* enum seg_kind */
+	uint32_t nth;          /* probe or retransmission number */
+	uint64_t id;           /* 1, 2, ... in order of sending */
+};
+
+/* Sequence-space comparisons (RFC 793, mod 2^32). */
+static inline int seq_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline int seq_after(uint32_t a, uint32_t b) { return seq_before(b, a); }
+
+/* tcpdump's notation for the flags: "S", "S.", ".", "P.", "F.", "R", "R."... */
+const char *tcp_flags_str(uint8_t flags, char buf[8]);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * sim.h - one simulation: the engine, two hosts, the link between them and the
+ * scenario's events. Everything a run needs lives in struct sim; there are no
+ * globals, so independent simulations can run in parallel threads.
+ */
+#ifndef KASIM_SIM_H
+#define KASIM_SIM_H
+
+#include <stddef.h>
+
+#include "engine.h"
+#include "link.h"
+#include "output.h"
+#include "rng.h"
+#include "scenario.h"
+#include "tcp.h"
+#include "timer.h"
+
+#define SIM_MAX_SINKS 4
+
+struct sim {
+	struct engine eng;
+	const struct scenario *sc;
+	struct timer_model tm;
+	struct rng rng;
+	struct host host[NHOSTS];
+	struct link link;
+	struct ev_timer script;      /* runs the scenario's events one by one */
+	size_t next_event;
+	struct ev_timer connect;     /* A's connect() at t = 0 */
+	uint64_t next_pkt_id;
+	uint64_t packets, drops;
+	struct sink *sinks[SIM_MAX_SINKS];
+	size_t nsinks;
+};
+
+/* Prepare a simulation of sc (which must outlive it). */
+void sim_init(struct sim *s, const struct scenario *sc);
+/* Attach an output; the simulation does not own it. */
+void sim_add_sink(struct sim *s, struct sink *k);
+/* Run to the scenario's duration, then call every sink's finish(). */
+void sim_run(struct sim *s);
+void sim_destroy(struct sim *s);
+
+/* Model -> outputs. */
+void sim_emit(struct sim *s, struct ks_record *r);
+static inline bool sim_tracing(const struct sim *s) { return s->nsinks > 0; }
+/* A host puts a segment on its interface: qdisc and cable checks, then the link.
+ * Returns 0 when the segment left the host, > 0 (NET_XMIT_DROP) when the local
+ * qdisc refused it. */
+int sim_xmit(struct sim *s, struct segment *seg);
+uint32_t sim_random_isn(struct sim *s);
+
+#endif

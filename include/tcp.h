@@ -1,0 +1,163 @@
+/*
+ * tcp.h - a host's TCP stack: one socket, its state and the input/output paths.
+ *
+ * Deliberately minimal but real: three-way handshake with ISNs, snd_una /
+ * snd_nxt / write_seq / rcv_nxt, data and its ACKs, immediate duplicate ACKs for
+ * out-of-window segments (how a keepalive probe gets answered), RST for a
+ * segment that matches no socket, RST acceptance, FIN close. No congestion
+ * control, no delayed ACKs, no receive-window limits (the window is fixed).
+ *
+ * Field names are the kernel's (struct tcp_sock / inet_connection_sock), so a
+ * reader can follow net/ipv4/tcp_input.c and tcp_timer.c side by side.
+ */
+#ifndef KASIM_TCP_H
+#define KASIM_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "packet.h"
+#include "scenario.h"
+#include "timer.h"
+
+/* Linux's numbering (include/net/tcp_states.h), so masks read like the kernel's. */
+enum tcp_state {
+	TCP_ESTABLISHED = 1,
+	TCP_SYN_SENT,
+	TCP_SYN_RECV,
+	TCP_FIN_WAIT1,
+	TCP_FIN_WAIT2,
+	TCP_TIME_WAIT,
+	TCP_CLOSE,
+	TCP_CLOSE_WAIT,
+	TCP_LAST_ACK,
+	TCP_LISTEN,
+	TCP_CLOSING,
+};
+#define TCPF(s) (1u << (s))
+
+/* errno values an application sees (numbers as on Linux). */
+enum { KS_EPIPE = 32, KS_ECONNREFUSED = 111, KS_ECONNRESET = 104, KS_ETIMEDOUT = 110 };
+
+#define TCP_MSS 1460u
+#define TCP_WINDOW 65535u
+#define TCP_RTO_MIN (200 * KS_MS)
+#define TCP_RTO_MAX (120 * KS_SEC)
+#define TCP_TIMEOUT_INIT (1 * KS_SEC)          /* RFC 6298 initial RTO */
+#define TCP_RESOURCE_PROBE_INTERVAL_MS 500     /* HZ/2 */
+#define TCP_TIMEWAIT_LEN (60 * KS_SEC)
+#define TCP_INVALID_RATELIMIT_MS 500           /* net.ipv4.tcp_invalid_ratelimit */
+
+/* How a connection ended (for the outputs). */
+enum tcp_end {
+	END_NONE,
+	END_KEEPALIVE,     /* keepalive abort, probes_out >= keepalive_probes */
+	END_KEEPALIVE_UT,  /* keepalive abort by TCP_USER_TIMEOUT */
+	END_RTO,           /* retransmits_timed_out (tcp_retries2 or TCP_USER_TIMEOUT) */
+	END_SYN_TIMEOUT,   /* connect() gave up (tcp_syn_retries) */
+	END_RESET,         /* a RST was accepted */
+	END_CLOSED,        /* orderly close finished */
+	END_CRASH,         /* the host lost power */
+};
+
+struct host;
+
+struct tcp_sock {
+	struct host *host;
+	enum tcp_state state;
+	bool keepopen;           /* SOCK_KEEPOPEN (SO_KEEPALIVE) */
+	bool dead;               /* SOCK_DEAD: the application closed it (orphan) */
+	bool fin_queued;         /* close() called: a FIN follows the queued data */
+
+	/* Per-socket options; 0 = use the host's sysctl (keepalive_*_when). */
+	uint32_t keepalive_time;   /* TCP_KEEPIDLE, s */
+	uint32_t keepalive_intvl;  /* TCP_KEEPINTVL, s */
+	uint32_t keepalive_probes; /* TCP_KEEPCNT */
+	uint32_t user_timeout;     /* TCP_USER_TIMEOUT, ms (icsk_user_timeout) */
+
+	/* The connection's 4-tuple (host byte order). */
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+
+	/* Sequence space. */
+	uint32_t iss, irs;
+	uint32_t snd_una, snd_nxt, write_seq;
+	uint32_t rcv_nxt, rcv_wup;
+	uint32_t packets_out;      /* segments sent and not yet acked */
+
+	/* Idle clock and keepalive (tcp_jiffies32 units). */
+	tcp_stamp_t rcv_tstamp;    /* last acceptable ACK processed by tcp_ack() */
+	tcp_stamp_t lrcvtime;      /* icsk_ack.lrcvtime: last in-order data queued */
+	tcp_stamp_t last_oow_ack_time;
+	uint32_t probes_out;       /* icsk_probes_out */
+	int err_soft;              /* sk_err_soft (never set: ICMP is not modelled) */
+
+	/* Retransmission (ns). */
+	ks_time_t srtt, rttvar, rto;
+	ks_time_t rtt_probe_sent;  /* when the segment we time was sent; NEVER = none */
+	uint32_t retransmits;      /* icsk_retransmits */
+	uint32_t backoff;          /* icsk_backoff */
+	ks_time_t retrans_stamp;   /* first retransmission of the episode; NEVER = none */
+
+	struct ev_timer keepalive_timer; /* sk_timer */
+	struct ev_timer retransmit_timer;/* icsk_retransmit_timer */
+	struct ev_timer tw_timer;        /* TIME_WAIT / orphan FIN_WAIT2 lifetime */
+
+	/* What the application (and the outputs) see. */
+	int error;                 /* sk_err reported to the application, 0 = none */
+	ks_time_t error_time;
+	enum tcp_end end;
+	ks_time_t end_time;
+	uint32_t probes_sent;      /* keepalive probes transmitted */
+	uint32_t retrans_sent;
+};
+
+struct host {
+	struct sim *sim;
+	int id;                    /* HOST_A / HOST_B */
+	char name;                 /* 'A' / 'B' */
+	struct ep_config cfg;      /* sysctls of this host (mutable: "set X net.ipv4...") */
+	bool powered, plugged, listening;
+	ks_time_t qdisc_drop_until;/* "congest X D": the qdisc drops what X sends */
+	struct tcp_sock sk;        /* the host's one connection; CLOSE = none */
+};
+
+struct rec_end;
+
+/* Endpoint life cycle. */
+void tcp_host_init(struct host *h, struct sim *sim, int id, const struct ep_config *cfg);
+void tcp_connect(struct host *h, const struct host *peer);  /* A: send SYN */
+void tcp_listen(struct host *h);                              /* B: passive open */
+/* A segment arrives at host h (cable and power already checked). */
+void tcp_v4_rcv(struct host *h, const struct segment *seg);
+/* Application calls. */
+/* Return 0 or the errno the call fails with. */
+int tcp_sendmsg(struct tcp_sock *sk, uint64_t bytes);
+int tcp_close(struct tcp_sock *sk);
+void tcp_host_crash(struct host *h);
+
+/* Used by keepalive.c and retransmit.c. */
+int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
+		 enum seg_kind kind, uint32_t nth);
+void tcp_send_active_reset(struct tcp_sock *sk);
+/* tcp_write_err(): report sk_err_soft or ETIMEDOUT, then tcp_done(). */
+void tcp_write_err(struct tcp_sock *sk, struct rec_end *why);
+/* The connection is over: CLOSE, timers stopped, err (0 = none) reported,
+ * why->why/host/error/from/time filled in and emitted. */
+void tcp_done(struct tcp_sock *sk, int err, struct rec_end *why);
+/* Immediate pure ACK (tcp_send_ack). */
+void tcp_send_ack(struct tcp_sock *sk, enum seg_kind kind, uint32_t nth);
+/* Send whatever the write queue holds that the window allows (tcp_push). */
+void tcp_push(struct tcp_sock *sk);
+tcp_stamp_t tcp_now(const struct tcp_sock *sk);
+const struct timer_model *tcp_tm(const struct tcp_sock *sk);
+static inline bool tcp_write_queue_empty(const struct tcp_sock *sk)
+{
+	return sk->write_seq == sk->snd_nxt;
+}
+
+const char *tcp_state_name(enum tcp_state s);
+const char *tcp_errno_name(int err);
+
+#endif

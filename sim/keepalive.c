@@ -1,0 +1,219 @@
+/*
+ * keepalive.c - tcp_keepalive_timer() as in current mainline Linux
+ * (net/ipv4/tcp_timer.c), and the socket options that steer it
+ * (net/ipv4/tcp.c: tcp_set_keepalive, tcp_sock_set_keepidle_locked, ...).
+ *
+ * The timer is lazy, like the kernel's: it is not pushed back by every
+ * received segment. When it fires it looks at the idle clock
+ * (rcv_tstamp / lrcvtime, refreshed by tcp.c) and decides. Read it beside
+ * tcp_keepalive_timer(); the step numbers below are those of the kernel's
+ * control flow (and of docs/keepalive.md).
+ *
+ * Invariant: while probes go unanswered nothing refreshes the idle clock, so
+ * elapsed only grows and consecutive probes are exactly keepalive_intvl apart.
+ */
+#include "keepalive.h"
+
+#include "output.h"
+#include "sim.h"
+
+static struct sim *sk_sim(const struct tcp_sock *sk) { return sk->host->sim; }
+
+/* include/net/tcp.h: the per-socket value if set, else the sysctl (read at
+ * every call, so a sysctl change applies at the next firing). */
+tcp_stamp_t keepalive_time_when(const struct tcp_sock *sk)
+{
+	uint32_t s = sk->keepalive_time ? sk->keepalive_time : sk->host->cfg.tcp_keepalive_time;
+	return tm_secs(tcp_tm(sk), s);
+}
+
+tcp_stamp_t keepalive_intvl_when(const struct tcp_sock *sk)
+{
+	uint32_t s = sk->keepalive_intvl ? sk->keepalive_intvl : sk->host->cfg.tcp_keepalive_intvl;
+	return tm_secs(tcp_tm(sk), s);
+}
+
+uint32_t keepalive_probes(const struct tcp_sock *sk)
+{
+	return sk->keepalive_probes ? sk->keepalive_probes : sk->host->cfg.tcp_keepalive_probes;
+}
+
+/* keepalive_time_elapsed(): time since the later of "last ACK processed" and
+ * "last in-order data queued". */
+tcp_stamp_t keepalive_time_elapsed(const struct tcp_sock *sk)
+{
+	const struct timer_model *tm = tcp_tm(sk);
+	tcp_stamp_t now = tcp_now(sk);
+	tcp_stamp_t since_data = tm_elapsed(tm, now, sk->lrcvtime);
+	tcp_stamp_t since_ack = tm_elapsed(tm, now, sk->rcv_tstamp);
+	return since_data < since_ack ? since_data : since_ack;
+}
+
+void tcp_reset_keepalive_timer(struct tcp_sock *sk, tcp_stamp_t len)
+{
+	struct sim *s = sk_sim(sk);
+	eng_schedule(&s->eng, &sk->keepalive_timer, tm_expiry(&s->tm, s->eng.now, len));
+}
+
+void tcp_delete_keepalive_timer(struct tcp_sock *sk)
+{
+	eng_cancel(&sk_sim(sk)->eng, &sk->keepalive_timer);
+}
+
+/* tcp_write_wakeup(): from the keepalive path the write queue is always empty
+ * (step 6 returned otherwise), so this is tcp_xmit_probe_skb(): a zero-length
+ * ACK with seq = snd_una - 1, outside the peer's window, which the peer must
+ * answer with a duplicate ACK -- or a RST if it has no such connection. */
+static int tcp_write_wakeup(struct tcp_sock *sk)
+{
+	return tcp_transmit(sk, TH_ACK, sk->snd_una - 1, 0, SEG_KA_PROBE, sk->probes_out + 1);
+}
+
+static void emit_ka(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed, tcp_stamp_t next)
+{
+	struct sim *s = sk_sim(sk);
+	if (!sim_tracing(s))
+		return;
+	const struct timer_model *tm = &s->tm;
+	struct ks_record r = {.type = REC_KEEPALIVE};
+	r.u.ka = (struct rec_keepalive){
+		.host = sk->host->id, .decision = d, .elapsed = tm_to_ns(tm, elapsed),
+		.probes_out = sk->probes_out,
+		.time = tm_to_ns(tm, keepalive_time_when(sk)),
+		.intvl = tm_to_ns(tm, keepalive_intvl_when(sk)),
+		.probes = keepalive_probes(sk), .user_timeout = sk->user_timeout,
+		.next = next == KS_TIME_NEVER ? KS_TIME_NEVER : tm_to_ns(tm, next),
+		.probe_no = sk->probes_out + 1, .packets_out = sk->packets_out,
+		.unsent = !tcp_write_queue_empty(sk),
+	};
+	sim_emit(s, &r);
+}
+
+/* The abort: RST, then tcp_write_err() (ETIMEDOUT unless a soft error). */
+static void keepalive_abort(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed)
+{
+	const struct timer_model *tm = tcp_tm(sk);
+	struct rec_end why = {
+		.why = d == KA_ABORT_UT ? END_KEEPALIVE_UT : END_KEEPALIVE,
+		.elapsed = tm_to_ns(tm, elapsed), .probes_out = sk->probes_out,
+		.time = tm_to_ns(tm, keepalive_time_when(sk)),
+		.intvl = tm_to_ns(tm, keepalive_intvl_when(sk)),
+		.probes = keepalive_probes(sk), .user_timeout = sk->user_timeout,
+	};
+	emit_ka(sk, d, elapsed, KS_TIME_NEVER);
+	tcp_send_active_reset(sk);
+	tcp_write_err(sk, &why);
+}
+
+void tcp_keepalive_timer(struct engine *eng, struct ev_timer *t)
+{
+	(void)eng;
+	struct tcp_sock *sk = container_of(t, struct tcp_sock, keepalive_timer);
+	const struct timer_model *tm = tcp_tm(sk);
+	tcp_stamp_t elapsed = 0, next;
+	enum ka_decision d;
+
+	/* Step 1 (socket owned by the user: retry in HZ/20) cannot happen: kasim's
+	 * application never holds the socket lock when a timer fires.
+	 * Step 2 (LISTEN: "keepalive on a LISTEN", no re-arm) cannot happen either:
+	 * a listener never arms this timer. */
+
+	/* Step 4: an orphan in FIN_WAIT2 uses this timer as its FIN_WAIT2 timer.
+	 * With tcp_fin_timeout <= TCP_TIMEWAIT_LEN (60 s) the kernel hands it to a
+	 * timewait socket at once, which kasim models with tw_timer: nothing to do. */
+	if (sk->state == TCP_FIN_WAIT2 && sk->dead) {
+		d = KA_OFF;
+		goto out;
+	}
+
+	/* Step 5: keepalive switched off, or a state without keepalive. */
+	if (!sk->keepopen || (TCPF(sk->state) & (TCPF(TCP_CLOSE) | TCPF(TCP_SYN_SENT)))) {
+		d = KA_OFF;
+		goto out;
+	}
+
+	/* Step 6: "alive without keepalive": data in flight or queued. The
+	 * retransmission timer owns the connection; just look again in
+	 * keepalive_time. probes_out is left alone. */
+	if (sk->packets_out || !tcp_write_queue_empty(sk)) {
+		d = KA_BUSY;
+		next = keepalive_time_when(sk);
+		goto resched;
+	}
+
+	/* Step 7: how long since we last heard from the peer? */
+	elapsed = keepalive_time_elapsed(sk);
+
+	if (elapsed >= keepalive_time_when(sk)) {
+		/* Step 8a: the abort test. TCP_USER_TIMEOUT, when set, replaces the
+		 * probe count ("overtakes keepalive"), but only once a probe is out. */
+		uint32_t ut = sk->user_timeout;
+		if (ut && elapsed >= tm_msecs(tm, ut) && sk->probes_out > 0) {
+			keepalive_abort(sk, KA_ABORT_UT, elapsed);
+			return;
+		}
+		if (!ut && sk->probes_out >= keepalive_probes(sk)) {
+			keepalive_abort(sk, KA_ABORT, elapsed);
+			return;
+		}
+		/* Step 8b: send a probe. */
+		emit_ka(sk, KA_PROBE, elapsed, keepalive_intvl_when(sk));
+		if (tcp_write_wakeup(sk) <= 0) {
+			/* sent (or a local error, which also counts) */
+			sk->probes_out++;
+			sk->probes_sent++;
+			next = keepalive_intvl_when(sk);
+		} else {
+			/* the qdisc refused it: local congestion, retry in
+			 * TCP_RESOURCE_PROBE_INTERVAL without counting the probe */
+			next = tm_msecs(tm, TCP_RESOURCE_PROBE_INTERVAL_MS);
+			emit_ka(sk, KA_RESOURCE, elapsed, next);
+		}
+		goto resched_quiet;
+	}
+
+	/* Step 9: not idle long enough: sleep until last activity + keepalive_time. */
+	d = KA_IDLE;
+	next = keepalive_time_when(sk) - elapsed;
+
+resched:
+	emit_ka(sk, d, elapsed, next);
+resched_quiet:
+	/* Step 10: re-arm relative to now, the actual firing time. */
+	tcp_reset_keepalive_timer(sk, next);
+	return;
+out:
+	emit_ka(sk, d, elapsed, KS_TIME_NEVER);
+}
+
+/* ---- socket options (net/ipv4/tcp.c, net/core/sock.c) ---------------------- */
+
+/* SO_KEEPALIVE: the hook runs before the flag changes. */
+void tcp_set_keepalive(struct tcp_sock *sk, bool on)
+{
+	if (!(TCPF(sk->state) & (TCPF(TCP_CLOSE) | TCPF(TCP_LISTEN)))) {
+		if (on && !sk->keepopen)
+			tcp_reset_keepalive_timer(sk, keepalive_time_when(sk)); /* a full keepalive_time */
+		else if (!on)
+			tcp_delete_keepalive_timer(sk); /* probes_out is not touched */
+	}
+	sk->keepopen = on;
+}
+
+/* TCP_KEEPIDLE: re-arm with the idle time still to go (0 if already past),
+ * replacing whatever was pending, even mid-way through a probe sequence. */
+void tcp_sock_set_keepidle(struct tcp_sock *sk, uint32_t s)
+{
+	sk->keepalive_time = s;
+	if (sk->keepopen && !(TCPF(sk->state) & (TCPF(TCP_CLOSE) | TCPF(TCP_LISTEN)))) {
+		tcp_stamp_t elapsed = keepalive_time_elapsed(sk);
+		tcp_stamp_t when = keepalive_time_when(sk);
+		tcp_reset_keepalive_timer(sk, when > elapsed ? when - elapsed : 0);
+	}
+}
+
+/* TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT: stored; the pending timer is
+ * untouched, the new value counts at the next firing. */
+void tcp_sock_set_keepintvl(struct tcp_sock *sk, uint32_t s) { sk->keepalive_intvl = s; }
+void tcp_sock_set_keepcnt(struct tcp_sock *sk, uint32_t n) { sk->keepalive_probes = n; }
+void tcp_sock_set_user_timeout(struct tcp_sock *sk, uint32_t ms) { sk->user_timeout = ms; }

@@ -1,0 +1,194 @@
+/*
+ * output.c - wording shared by the text and JSON outputs: times, packet
+ * notes, drop reasons and the closing sentence for each endpoint.
+ */
+#include "output.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "keepalive.h"
+#include "sim.h"
+
+const char *tcp_flags_str(uint8_t flags, char buf[8])
+{
+	char *p = buf;
+	if (flags & TH_SYN) *p++ = 'S';
+	if (flags & TH_FIN) *p++ = 'F';
+	if (flags & TH_RST) *p++ = 'R';
+	if (flags & TH_PSH) *p++ = 'P';
+	if (flags & TH_ACK) *p++ = '.';
+	if (p == buf) *p++ = 'n'; /* tcpdump's "none" */
+	*p = '\0';
+	return buf;
+}
+
+void format_ts(char *buf, size_t n, ks_time_t t)
+{
+	snprintf(buf, n, "%llu.%06llu", (unsigned long long)(t / KS_SEC),
+		 (unsigned long long)(t % KS_SEC / KS_US));
+}
+
+void format_ts9(char *buf, size_t n, ks_time_t t)
+{
+	snprintf(buf, n, "%llu.%09llu", (unsigned long long)(t / KS_SEC),
+		 (unsigned long long)(t % KS_SEC));
+}
+
+static char host_name(int h) { return h == HOST_A ? 'A' : 'B'; }
+
+void packet_note(char *buf, size_t n, const struct segment *seg)
+{
+	switch ((enum seg_kind)seg->kind) {
+	case SEG_RETRANS: snprintf(buf, n, "retransmission #%u", seg->nth); break;
+	case SEG_KA_PROBE: snprintf(buf, n, "keepalive probe #%u", seg->nth); break;
+	case SEG_KA_ACK: snprintf(buf, n, "keepalive ACK (answers probe #%u)", seg->nth); break;
+	case SEG_DUPACK: snprintf(buf, n, "duplicate ACK"); break;
+	case SEG_CHALLENGE: snprintf(buf, n, "challenge ACK"); break;
+	case SEG_RST_NOSOCK: snprintf(buf, n, "RST: %c has no such connection", host_name(seg->src)); break;
+	case SEG_RST_KA: snprintf(buf, n, "RST: keepalive gave up"); break;
+	case SEG_RST_OTHER: snprintf(buf, n, "RST"); break;
+	case SEG_NORMAL: buf[0] = '\0'; break;
+	}
+}
+
+void drop_text(char *buf, size_t n, enum drop_reason r, int host)
+{
+	switch (r) {
+	case DROP_NONE: snprintf(buf, n, "delivered"); break;
+	case DROP_UNPLUGGED: snprintf(buf, n, "%c unplugged", host_name(host)); break;
+	case DROP_HOST_DOWN: snprintf(buf, n, "%c powered off", host_name(host)); break;
+	case DROP_QDISC: snprintf(buf, n, "%c's qdisc refused it", host_name(host)); break;
+	}
+}
+
+const char *ka_decision_name(enum ka_decision d)
+{
+	static const char *const names[] = {
+		[KA_OFF] = "off", [KA_BUSY] = "data-in-flight", [KA_IDLE] = "idle",
+		[KA_PROBE] = "probe", [KA_RESOURCE] = "resource-retry", [KA_ABORT] = "abort",
+		[KA_ABORT_UT] = "abort-user-timeout",
+	};
+	return names[d];
+}
+
+const char *end_name(enum tcp_end e)
+{
+	static const char *const names[] = {
+		[END_NONE] = "none", [END_KEEPALIVE] = "keepalive-timeout",
+		[END_KEEPALIVE_UT] = "keepalive-user-timeout", [END_RTO] = "retransmission-timeout",
+		[END_SYN_TIMEOUT] = "connect-timeout", [END_RESET] = "reset",
+		[END_CLOSED] = "closed", [END_CRASH] = "crashed",
+	};
+	return names[e];
+}
+
+const char *action_name(enum action a)
+{
+	static const char *const names[] = {
+		[ACT_UNPLUG] = "unplug", [ACT_REPLUG] = "replug", [ACT_CRASH] = "crash",
+		[ACT_BOOT] = "boot", [ACT_REBOOT] = "reboot", [ACT_SEND] = "send",
+		[ACT_CLOSE] = "close", [ACT_SET] = "set", [ACT_CONGEST] = "congest",
+	};
+	return names[a];
+}
+
+/* "7875 s" */
+static const char *secs(char *buf, size_t n, ks_time_t t)
+{
+	format_seconds(buf, n, t);
+	size_t l = strlen(buf);
+	snprintf(buf + l, n - l, " s");
+	return buf;
+}
+
+static void keepalive_sentence(char *buf, size_t n, char me, char peer, ks_time_t now,
+			       const struct rec_end *e)
+{
+	char a[32], b[32], c[32], d[32], x[32];
+	int k = snprintf(buf, n, "%c aborted with %s at %s (keepalive): last heard from %c at %s",
+			 me, tcp_errno_name(e->error), secs(a, sizeof a, now), peer,
+			 secs(b, sizeof b, e->last_rx));
+	if (k < 0 || (size_t)k >= n)
+		return;
+	buf += k;
+	n -= (size_t)k;
+	if (e->why == END_KEEPALIVE_UT) {
+		snprintf(buf, n, "; silent for %s >= TCP_USER_TIMEOUT %u ms with %u unanswered probe%s "
+			 "(the check runs only when the keepalive timer fires)",
+			 secs(a, sizeof a, e->elapsed), e->user_timeout, e->probes_out,
+			 e->probes_out == 1 ? "" : "s");
+	} else if (e->elapsed == e->time + (ks_time_t)e->probes_out * e->intvl) {
+		snprintf(buf, n, "; idle %s + %u unanswered probe%s x %s = %s", secs(a, sizeof a, e->time),
+			 e->probes_out, e->probes_out == 1 ? "" : "s", secs(b, sizeof b, e->intvl),
+			 secs(c, sizeof c, e->elapsed));
+	} else {
+		snprintf(buf, n, "; silent for %s with %u unanswered probe%s (keepidle %s, keepintvl %s, "
+			 "keepcnt %u; the first probe left %s after the idle clock was last refreshed)",
+			 secs(a, sizeof a, e->elapsed), e->probes_out, e->probes_out == 1 ? "" : "s",
+			 secs(b, sizeof b, e->time), secs(c, sizeof c, e->intvl), e->probes,
+			 secs(d, sizeof d, e->elapsed - (ks_time_t)e->probes_out * e->intvl));
+		(void)x;
+	}
+}
+
+void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const struct rec_end *e)
+{
+	const struct host *host = &sim->host[h];
+	const struct tcp_sock *sk = &host->sk;
+	char me = host_name(h), peer = host_name(!h);
+	char a[32], b[32], c[32];
+
+	if (!e || sk->state != TCP_CLOSE) {
+		const char *why = "";
+		if (!host->powered)
+			why = " (powered off)";
+		else if (sk->state == TCP_ESTABLISHED && !sk->keepopen)
+			why = ": SO_KEEPALIVE is off, so it never probes";
+		else if (sk->state == TCP_ESTABLISHED)
+			why = ": keepalive is on, but it has not given up";
+		if (sk->state == TCP_CLOSE && !e)
+			snprintf(buf, n, "%c never had a connection%s", me, why);
+		else
+			snprintf(buf, n, "%c is still %s at the end (%s)%s", me, tcp_state_name(sk->state),
+				 secs(a, sizeof a, sim->sc->duration), why);
+		return;
+	}
+	ks_time_t now = sk->end_time;
+	switch (e->why) {
+	case END_KEEPALIVE:
+	case END_KEEPALIVE_UT:
+		keepalive_sentence(buf, n, me, peer, now, e);
+		break;
+	case END_RTO:
+		snprintf(buf, n,
+			 "%c aborted with %s at %s (retransmission timeout, no RST): %u retransmissions; "
+			 "%s since the first one >= %s (%s); keepalive plays no part while data is unacknowledged",
+			 me, tcp_errno_name(e->error), secs(a, sizeof a, now), e->retransmits,
+			 secs(b, sizeof b, now - e->retrans_stamp), secs(c, sizeof c, e->limit),
+			 e->user_timeout ? "TCP_USER_TIMEOUT" : "tcp_retries2");
+		break;
+	case END_SYN_TIMEOUT:
+		snprintf(buf, n, "%c gave up connecting at %s with %s after %u SYN retransmissions", me,
+			 secs(a, sizeof a, now), e->error ? tcp_errno_name(e->error) : "no error",
+			 e->retransmits);
+		break;
+	case END_RESET:
+		if (e->error)
+			snprintf(buf, n, "%c received a RST at %s and reported %s", me, secs(a, sizeof a, now),
+				 tcp_errno_name(e->error));
+		else
+			snprintf(buf, n, "%c received a RST at %s", me, secs(a, sizeof a, now));
+		break;
+	case END_CLOSED:
+		snprintf(buf, n, "%c closed the connection normally at %s", me, secs(a, sizeof a, now));
+		break;
+	case END_CRASH:
+		snprintf(buf, n, "%c lost power at %s: its connection vanished without a packet", me,
+			 secs(a, sizeof a, now));
+		break;
+	case END_NONE:
+		snprintf(buf, n, "%c ended at %s", me, secs(a, sizeof a, now));
+		break;
+	}
+}

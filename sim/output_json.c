@@ -1,0 +1,277 @@
+/*
+ * output_json.c - one JSON document, streamed.
+ *
+ * "packets" is written to the output as packets happen. Timer firings and
+ * events are written to anonymous temporary files meanwhile and copied in at
+ * the end, so memory stays flat however long the run. Times are seconds
+ * printed exactly from integer nanoseconds (no binary floating point); strings
+ * are escaped by jansson.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "sim.h"
+
+struct json_sink {
+	struct sink base;
+	FILE *out;
+	FILE *timers, *events; /* spill files */
+	bool started, any_packet, any_timer, any_event;
+	bool ended[NHOSTS];
+	struct rec_end end[NHOSTS];
+};
+
+static const char *hstr(int h) { return h == HOST_A ? "\"A\"" : "\"B\""; }
+
+/* A JSON string literal, escaped by jansson. Invalid UTF-8 is replaced by '?'. */
+static void put_str(FILE *f, const char *s)
+{
+	json_t *j = json_string(s);
+	if (!j) {
+		char *copy = strdup(s);
+		if (!copy) {
+			fputs("\"\"", f);
+			return;
+		}
+		for (char *p = copy; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		j = json_string(copy);
+		free(copy);
+	}
+	if (j) {
+		json_dumpf(j, f, JSON_ENCODE_ANY);
+		json_decref(j);
+	} else {
+		fputs("\"\"", f);
+	}
+}
+
+/* Seconds, exact: 7875, 0.2, 10.000000001 */
+static void put_time(FILE *f, ks_time_t t)
+{
+	char b[32];
+	format_seconds(b, sizeof b, t);
+	fputs(b, f);
+}
+
+static void start(struct json_sink *js, const struct sim *sim)
+{
+	const struct scenario *sc = sim->sc;
+	FILE *o = js->out;
+	js->started = true;
+	fputs("{\n  \"scenario\": ", o);
+	put_str(o, sc->name);
+	fputs(",\n  \"description\": ", o);
+	put_str(o, sc->description);
+	fprintf(o, ",\n  \"kasim_version\": \"%s\",\n  \"seed\": %llu,\n  \"duration\": ", KASIM_VERSION,
+		(unsigned long long)sc->seed);
+	put_time(o, sc->duration);
+	fputs(",\n  \"packets\": [", o);
+}
+
+static void json_packet(struct json_sink *js, const struct rec_packet *p)
+{
+	const struct segment *seg = p->seg;
+	FILE *o = js->out;
+	char fl[8], note[96];
+	fprintf(o, "%s\n    {\"id\": %llu, \"time\": ", js->any_packet ? "," : "", (unsigned long long)seg->id);
+	js->any_packet = true;
+	put_time(o, p->sent);
+	fprintf(o, ", \"src\": %s, \"dst\": %s, \"flags\": \"%s\", \"seq\": %u, \"ack\": %u, \"len\": %u, "
+		   "\"keepalive\": %s, ", hstr(seg->src), hstr(seg->dst), tcp_flags_str(seg->flags, fl),
+		seg->seq, seg->ack, seg->len, seg->kind == SEG_KA_PROBE ? "true" : "false");
+	packet_note(note, sizeof note, seg);
+	fputs("\"note\": ", o);
+	if (note[0])
+		put_str(o, note);
+	else
+		fputs("null", o);
+	if (p->reason == DROP_NONE) {
+		fputs(", \"fate\": \"delivered\", \"arrival\": ", o);
+		put_time(o, p->fate_time);
+		fputs(", \"reason\": null}", o);
+	} else {
+		fputs(", \"fate\": \"dropped\", \"dropped_at\": ", o);
+		put_time(o, p->fate_time);
+		fprintf(o, ", \"reason\": \"%s\", \"where\": %s}", drop_reason_name(p->reason),
+			hstr(p->reason_host));
+	}
+}
+
+static void json_keepalive(struct json_sink *js, ks_time_t now, const struct rec_keepalive *k)
+{
+	FILE *o = js->timers;
+	fprintf(o, "%s\n    {\"time\": ", js->any_timer ? "," : "");
+	js->any_timer = true;
+	put_time(o, now);
+	fprintf(o, ", \"host\": %s, \"timer\": \"keepalive\", \"decision\": \"%s\", \"elapsed\": ",
+		hstr(k->host), ka_decision_name(k->decision));
+	put_time(o, k->elapsed);
+	fprintf(o, ", \"probes_out\": %u, \"keepidle\": ", k->probes_out);
+	put_time(o, k->time);
+	fputs(", \"keepintvl\": ", o);
+	put_time(o, k->intvl);
+	fprintf(o, ", \"keepcnt\": %u, \"user_timeout_ms\": %u, \"next\": ", k->probes, k->user_timeout);
+	if (k->next == KS_TIME_NEVER)
+		fputs("null", o);
+	else
+		put_time(o, k->next);
+	if (k->decision == KA_PROBE)
+		fprintf(o, ", \"probe\": %u", k->probe_no);
+	fputc('}', o);
+}
+
+static void json_rto(struct json_sink *js, ks_time_t now, const struct rec_rto *r)
+{
+	FILE *o = js->timers;
+	fprintf(o, "%s\n    {\"time\": ", js->any_timer ? "," : "");
+	js->any_timer = true;
+	put_time(o, now);
+	fprintf(o, ", \"host\": %s, \"timer\": \"retransmit\", \"decision\": \"%s\", \"retransmits\": %u, "
+		   "\"since_first_retransmission\": ", hstr(r->host),
+		r->decision == RTO_ABORT ? "abort" : "retransmit", r->retransmits);
+	put_time(o, r->since);
+	fputs(", \"limit\": ", o);
+	put_time(o, r->limit);
+	fputs(", \"next\": ", o);
+	if (r->next == KS_TIME_NEVER)
+		fputs("null", o);
+	else
+		put_time(o, r->next);
+	fputc('}', o);
+}
+
+static void event_head(struct json_sink *js, ks_time_t now, const char *type)
+{
+	FILE *o = js->events;
+	fprintf(o, "%s\n    {\"time\": ", js->any_event ? "," : "");
+	js->any_event = true;
+	put_time(o, now);
+	fprintf(o, ", \"type\": \"%s\"", type);
+}
+
+static void json_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
+{
+	struct json_sink *js = (struct json_sink *)s;
+	if (!js->started)
+		start(js, sim);
+	switch (r->type) {
+	case REC_PACKET: json_packet(js, &r->u.pkt); break;
+	case REC_KEEPALIVE: json_keepalive(js, r->t, &r->u.ka); break;
+	case REC_RTO: json_rto(js, r->t, &r->u.rto); break;
+	case REC_ACTION:
+		event_head(js, r->t, "action");
+		fprintf(js->events, ", \"action\": \"%s\", \"host\": %s, \"line\": %d, \"arg\": %llu, \"result\": ",
+			action_name(r->u.act.ev->action), hstr(r->u.act.ev->host), r->u.act.ev->line,
+			(unsigned long long)r->u.act.ev->arg);
+		if (r->u.act.result)
+			put_str(js->events, r->u.act.result);
+		else
+			fputs("null", js->events);
+		fputc('}', js->events);
+		break;
+	case REC_STATE:
+		event_head(js, r->t, "state");
+		fprintf(js->events, ", \"host\": %s, \"from\": \"%s\", \"to\": \"%s\"}", hstr(r->u.st.host),
+			tcp_state_name(r->u.st.from), tcp_state_name(r->u.st.to));
+		break;
+	case REC_END:
+		js->ended[r->u.end.host] = true;
+		js->end[r->u.end.host] = r->u.end;
+		event_head(js, r->t, "end");
+		fprintf(js->events, ", \"host\": %s, \"end\": \"%s\", \"error\": ", hstr(r->u.end.host),
+			end_name(r->u.end.why));
+		if (r->u.end.error)
+			fprintf(js->events, "\"%s\"}", tcp_errno_name(r->u.end.error));
+		else
+			fputs("null}", js->events);
+		break;
+	}
+}
+
+static void copy_spill(FILE *from, FILE *to)
+{
+	char buf[65536];
+	size_t n;
+	rewind(from);
+	while ((n = fread(buf, 1, sizeof buf, from)) > 0)
+		fwrite(buf, 1, n, to);
+}
+
+static void json_endpoint(struct json_sink *js, const struct sim *sim, int h)
+{
+	const struct tcp_sock *sk = &sim->host[h].sk;
+	FILE *o = js->out;
+	char line[512];
+	fprintf(o, "    %s: {\"isn\": %u, \"state\": \"%s\", \"error\": ", hstr(h), sk->iss,
+		tcp_state_name(sk->state));
+	if (sk->error) {
+		fprintf(o, "\"%s\", \"error_time\": ", tcp_errno_name(sk->error));
+		put_time(o, sk->error_time);
+	} else {
+		fputs("null, \"error_time\": null", o);
+	}
+	fprintf(o, ", \"end\": %s%s%s, \"end_time\": ", js->ended[h] ? "\"" : "",
+		js->ended[h] ? end_name(js->end[h].why) : "null", js->ended[h] ? "\"" : "");
+	if (js->ended[h])
+		put_time(o, sk->end_time);
+	else
+		fputs("null", o);
+	fprintf(o, ", \"probes_sent\": %u, \"retransmissions\": %u, \"summary\": ", sk->probes_sent,
+		sk->retrans_sent);
+	summary_sentence(line, sizeof line, sim, h, js->ended[h] ? &js->end[h] : NULL);
+	put_str(o, line);
+	fputc('}', o);
+}
+
+static void json_finish(struct sink *s, const struct sim *sim)
+{
+	struct json_sink *js = (struct json_sink *)s;
+	FILE *o = js->out;
+	if (!js->started)
+		start(js, sim);
+	fputs(js->any_packet ? "\n  ],\n  \"timers\": [" : "],\n  \"timers\": [", o);
+	copy_spill(js->timers, o);
+	fputs(js->any_timer ? "\n  ],\n  \"events\": [" : "],\n  \"events\": [", o);
+	copy_spill(js->events, o);
+	fputs(js->any_event ? "\n  ],\n" : "],\n", o);
+	fprintf(o, "  \"stats\": {\"packets\": %llu, \"dropped\": %llu, \"events\": %llu},\n",
+		(unsigned long long)sim->packets, (unsigned long long)sim->drops,
+		(unsigned long long)sim->eng.fired);
+	fputs("  \"endpoints\": {\n", o);
+	json_endpoint(js, sim, HOST_A);
+	fputs(",\n", o);
+	json_endpoint(js, sim, HOST_B);
+	fputs("\n  }\n}\n", o);
+	fflush(o);
+}
+
+static void json_destroy(struct sink *s)
+{
+	struct json_sink *js = (struct json_sink *)s;
+	if (js->timers)
+		fclose(js->timers);
+	if (js->events)
+		fclose(js->events);
+	free(js);
+}
+
+struct sink *json_sink_new(FILE *out, const struct output_opts *o)
+{
+	(void)o;
+	struct json_sink *js = calloc(1, sizeof(*js));
+	if (!js)
+		return NULL;
+	js->base = (struct sink){.record = json_record, .finish = json_finish, .destroy = json_destroy};
+	js->out = out;
+	js->timers = tmpfile();
+	js->events = tmpfile();
+	if (!js->timers || !js->events) {
+		json_destroy(&js->base);
+		return NULL;
+	}
+	return &js->base;
+}

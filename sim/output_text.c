@@ -1,0 +1,207 @@
+/*
+ * output_text.c - the default output: a tcpdump-style timeline written while
+ * the simulation runs, then a summary in words.
+ *
+ * Packet lines appear when the packet's fate is known (its arrival, or the
+ * place it was dropped) and carry the time it left the sender.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "sim.h"
+
+struct text_sink {
+	struct sink base;
+	FILE *out;
+	struct output_opts opts;
+	bool header_done;
+	bool ended[NHOSTS];
+	struct rec_end end[NHOSTS];
+};
+
+static char hname(int h) { return h == HOST_A ? 'A' : 'B'; }
+
+static const char *secs(char *buf, size_t n, ks_time_t t)
+{
+	format_seconds(buf, n, t);
+	size_t l = strlen(buf);
+	snprintf(buf + l, n - l, " s");
+	return buf;
+}
+
+static void header(struct text_sink *ts, const struct sim *sim)
+{
+	char d[32];
+	const struct scenario *sc = sim->sc;
+	ts->header_done = true;
+	fprintf(ts->out, "# %s%s%s (seed %llu, duration %s)\n", sc->name, sc->description[0] ? ": " : "",
+		sc->description, (unsigned long long)sc->seed, secs(d, sizeof d, sc->duration));
+}
+
+static void text_packet(struct text_sink *ts, const struct rec_packet *p)
+{
+	const struct segment *seg = p->seg;
+	char t[32], fl[8], note[96], drop[64];
+	format_ts(t, sizeof t, p->sent);
+	packet_note(note, sizeof note, seg);
+	fprintf(ts->out, "%14s %c > %c: Flags [%s], seq %u", t, hname(seg->src), hname(seg->dst),
+		tcp_flags_str(seg->flags, fl), seg->seq);
+	if (seg->flags & TH_ACK)
+		fprintf(ts->out, ", ack %u", seg->ack);
+	fprintf(ts->out, ", length %u", seg->len);
+	if (note[0])
+		fprintf(ts->out, "  %s", note);
+	if (p->reason != DROP_NONE) {
+		drop_text(drop, sizeof drop, p->reason, p->reason_host);
+		fprintf(ts->out, "%s(dropped: %s)", note[0] ? " " : "  ", drop);
+	}
+	fputc('\n', ts->out);
+}
+
+static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec_keepalive *k)
+{
+	char t[32], a[32], b[32], c[32];
+	bool explain = ts->opts.explain;
+	format_ts(t, sizeof t, now);
+	FILE *o = ts->out;
+	char me = hname(k->host);
+	switch (k->decision) {
+	case KA_PROBE:
+		fprintf(o, "%14s %c keepalive timer: idle %s >= tcp_keepidle %s", t, me,
+			secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time));
+		if (k->user_timeout)
+			fprintf(o, ", %u probe%s out (TCP_USER_TIMEOUT %u ms not reached or no probe yet)",
+				k->probes_out, k->probes_out == 1 ? "" : "s", k->user_timeout);
+		else
+			fprintf(o, " and probes_out %u < tcp_keepcnt %u", k->probes_out, k->probes);
+		fprintf(o, ": send probe #%u, next check in tcp_keepintvl %s\n", k->probe_no,
+			secs(c, sizeof c, k->next));
+		break;
+	case KA_RESOURCE:
+		fprintf(o, "%14s %c keepalive timer: the probe was refused by %c's qdisc: not counted, "
+			"retry in %s\n", t, me, me, secs(a, sizeof a, k->next));
+		break;
+	case KA_ABORT:
+		fprintf(o, "%14s %c keepalive timer: idle %s and probes_out %u >= tcp_keepcnt %u: "
+			"give up (RST, ETIMEDOUT)\n", t, me, secs(a, sizeof a, k->elapsed), k->probes_out,
+			k->probes);
+		break;
+	case KA_ABORT_UT:
+		fprintf(o, "%14s %c keepalive timer: idle %s >= TCP_USER_TIMEOUT %u ms with %u probe%s out: "
+			"give up (RST, ETIMEDOUT)\n", t, me, secs(a, sizeof a, k->elapsed), k->user_timeout,
+			k->probes_out, k->probes_out == 1 ? "" : "s");
+		break;
+	case KA_IDLE:
+		if (explain)
+			fprintf(o, "%14s %c keepalive timer: idle %s < tcp_keepidle %s: nothing to do, "
+				"next check in %s\n", t, me, secs(a, sizeof a, k->elapsed),
+				secs(b, sizeof b, k->time), secs(c, sizeof c, k->next));
+		break;
+	case KA_BUSY:
+		if (explain)
+			fprintf(o, "%14s %c keepalive timer: %s: keepalive stays out of the way "
+				"(the retransmission timer is in charge), next check in tcp_keepidle %s\n",
+				t, me, k->packets_out ? "data in flight" : "unsent data queued",
+				secs(a, sizeof a, k->next));
+		break;
+	case KA_OFF:
+		if (explain)
+			fprintf(o, "%14s %c keepalive timer: keepalive is off or the socket is closing: "
+				"the timer stops\n", t, me);
+		break;
+	}
+}
+
+static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *r)
+{
+	char t[32], a[32], b[32], c[32];
+	format_ts(t, sizeof t, now);
+	const char *rule = r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
+	if (r->decision == RTO_ABORT) {
+		fprintf(ts->out, "%14s %c retransmission timer: %u retransmissions, %s since the first one "
+			"(limit %s, %s): give up (ETIMEDOUT, no RST)\n", t, hname(r->host), r->retransmits,
+			secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule);
+	} else if (ts->opts.explain) {
+		fprintf(ts->out, "%14s %c retransmission timer: retransmission #%u, %s since the first one "
+			"< %s (%s); next in %s\n", t, hname(r->host), r->retransmits,
+			secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule,
+			secs(c, sizeof c, r->next));
+	}
+}
+
+static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_action *a)
+{
+	char t[32], v[32];
+	const struct sc_event *ev = a->ev;
+	format_ts(t, sizeof t, now);
+	fprintf(ts->out, "%14s event: %s %c", t, action_name(ev->action), hname(ev->host));
+	switch (ev->action) {
+	case ACT_SEND: fprintf(ts->out, " %llu bytes", (unsigned long long)ev->arg); break;
+	case ACT_CONGEST: fprintf(ts->out, " for %s", secs(v, sizeof v, ev->arg)); break;
+	case ACT_SET: fprintf(ts->out, " %s %llu", sockopt_name(ev->opt), (unsigned long long)ev->arg); break;
+	default: break;
+	}
+	if (a->result)
+		fprintf(ts->out, " (%s)", a->result);
+	fputc('\n', ts->out);
+}
+
+static void text_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
+{
+	struct text_sink *ts = (struct text_sink *)s;
+	char t[32];
+	if (!ts->header_done)
+		header(ts, sim);
+	switch (r->type) {
+	case REC_PACKET: text_packet(ts, &r->u.pkt); break;
+	case REC_KEEPALIVE: text_keepalive(ts, r->t, &r->u.ka); break;
+	case REC_RTO: text_rto(ts, r->t, &r->u.rto); break;
+	case REC_ACTION: text_action(ts, r->t, &r->u.act); break;
+	case REC_END:
+		ts->ended[r->u.end.host] = true;
+		ts->end[r->u.end.host] = r->u.end;
+		format_ts(t, sizeof t, r->t);
+		if (r->u.end.error)
+			fprintf(ts->out, "%14s %c: the application sees %s\n", t, hname(r->u.end.host),
+				tcp_errno_name(r->u.end.error));
+		break;
+	case REC_STATE:
+		if (ts->opts.explain) {
+			format_ts(t, sizeof t, r->t);
+			fprintf(ts->out, "%14s %c: %s -> %s\n", t, hname(r->u.st.host),
+				tcp_state_name(r->u.st.from), tcp_state_name(r->u.st.to));
+		}
+		break;
+	}
+}
+
+static void text_finish(struct sink *s, const struct sim *sim)
+{
+	struct text_sink *ts = (struct text_sink *)s;
+	char line[512];
+	if (!ts->header_done)
+		header(ts, sim);
+	fputs("\nSummary:\n", ts->out);
+	for (int h = 0; h < NHOSTS; h++) {
+		summary_sentence(line, sizeof line, sim, h, ts->ended[h] ? &ts->end[h] : NULL);
+		fprintf(ts->out, "  %s.\n", line);
+	}
+	fflush(ts->out);
+}
+
+static void text_destroy(struct sink *s)
+{
+	free(s);
+}
+
+struct sink *text_sink_new(FILE *out, const struct output_opts *o)
+{
+	struct text_sink *ts = calloc(1, sizeof(*ts));
+	if (!ts)
+		return NULL;
+	ts->base = (struct sink){.record = text_record, .finish = text_finish, .destroy = text_destroy};
+	ts->out = out;
+	ts->opts = *o;
+	return &ts->base;
+}

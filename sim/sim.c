@@ -1,0 +1,205 @@
+/*
+ * sim.c - one simulation: wires the scenario, the two hosts, the link and the
+ * outputs together, and runs the scenario's events.
+ *
+ * Ordering rule: scenario events at time t run before anything else the
+ * model scheduled for t later, and in file order among themselves; at t = 0
+ * they run before A's SYN leaves.
+ */
+#include "sim.h"
+
+#include <string.h>
+
+#include "keepalive.h"
+
+static void script_fire(struct engine *eng, struct ev_timer *t);
+static void connect_fire(struct engine *eng, struct ev_timer *t);
+static void link_arrived(void *ctx, const struct segment *seg, ks_time_t sent);
+
+void sim_init(struct sim *s, const struct scenario *sc)
+{
+	memset(s, 0, sizeof(*s));
+	s->sc = sc;
+	eng_init(&s->eng);
+	tm_init(&s->tm, TM_EXACT);
+	rng_seed(&s->rng, sc->seed, 0x6b6173696dULL /* "kasim" */);
+	for (int h = 0; h < NHOSTS; h++)
+		tcp_host_init(&s->host[h], s, h, &sc->ep[h]);
+	link_init(&s->link, &s->eng, &sc->link, link_arrived, s);
+	tcp_listen(&s->host[HOST_B]);
+
+	ev_timer_init(&s->script, script_fire);
+	ev_timer_init(&s->connect, connect_fire);
+	if (sc->nevents > 0)
+		eng_schedule(&s->eng, &s->script, sc->events[0].at);
+	eng_schedule(&s->eng, &s->connect, 0);
+}
+
+void sim_add_sink(struct sim *s, struct sink *k)
+{
+	if (s->nsinks < SIM_MAX_SINKS)
+		s->sinks[s->nsinks++] = k;
+}
+
+void sim_emit(struct sim *s, struct ks_record *r)
+{
+	r->t = s->eng.now;
+	for (size_t i = 0; i < s->nsinks; i++)
+		s->sinks[i]->record(s->sinks[i], s, r);
+}
+
+void sim_run(struct sim *s)
+{
+	eng_run(&s->eng, s->sc->duration);
+	for (size_t i = 0; i < s->nsinks; i++)
+		if (s->sinks[i]->finish)
+			s->sinks[i]->finish(s->sinks[i], s);
+}
+
+void sim_destroy(struct sim *s)
+{
+	link_destroy(&s->link);
+	eng_destroy(&s->eng);
+}
+
+uint32_t sim_random_isn(struct sim *s)
+{
+	return rng_u32(&s->rng);
+}
+
+/* ---- packets ----------------------------------------------------------------- */
+
+static void emit_fate(struct sim *s, const struct segment *seg, ks_time_t sent,
+		      enum drop_reason why, int where)
+{
+	s->packets++;
+	if (why != DROP_NONE)
+		s->drops++;
+	if (!sim_tracing(s))
+		return;
+	struct ks_record r = {.type = REC_PACKET,
+			      .u.pkt = {.seg = seg, .sent = sent, .fate_time = s->eng.now,
+					.reason = why, .reason_host = where}};
+	sim_emit(s, &r);
+}
+
+int sim_xmit(struct sim *s, struct segment *seg)
+{
+	struct host *h = &s->host[seg->src];
+	seg->id = ++s->next_pkt_id;
+	if (s->eng.now < h->qdisc_drop_until) {
+		emit_fate(s, seg, s->eng.now, DROP_QDISC, h->id);
+		return 1; /* NET_XMIT_DROP */
+	}
+	if (!h->plugged) {
+		emit_fate(s, seg, s->eng.now, DROP_UNPLUGGED, h->id);
+		return 0; /* it left the stack; the cable ate it */
+	}
+	link_send(&s->link, seg);
+	return 0;
+}
+
+static void link_arrived(void *ctx, const struct segment *seg, ks_time_t sent)
+{
+	struct sim *s = ctx;
+	struct host *h = &s->host[seg->dst];
+	if (!h->plugged) {
+		emit_fate(s, seg, sent, DROP_UNPLUGGED, h->id);
+		return;
+	}
+	if (!h->powered) {
+		emit_fate(s, seg, sent, DROP_HOST_DOWN, h->id);
+		return;
+	}
+	emit_fate(s, seg, sent, DROP_NONE, h->id);
+	tcp_v4_rcv(h, seg);
+}
+
+/* ---- the scenario's events ---------------------------------------------------- */
+
+static void connect_fire(struct engine *eng, struct ev_timer *t)
+{
+	(void)eng;
+	struct sim *s = container_of(t, struct sim, connect);
+	if (s->host[HOST_A].powered)
+		tcp_connect(&s->host[HOST_A], &s->host[HOST_B]);
+}
+
+static void apply_set(struct host *h, const struct sc_event *ev)
+{
+	struct tcp_sock *sk = &h->sk;
+	uint32_t v = (uint32_t)ev->arg;
+	switch (ev->opt) {
+	case OPT_SO_KEEPALIVE: tcp_set_keepalive(sk, v != 0); break;
+	case OPT_TCP_KEEPIDLE: tcp_sock_set_keepidle(sk, v); break;
+	case OPT_TCP_KEEPINTVL: tcp_sock_set_keepintvl(sk, v); break;
+	case OPT_TCP_KEEPCNT: tcp_sock_set_keepcnt(sk, v); break;
+	case OPT_TCP_USER_TIMEOUT: tcp_sock_set_user_timeout(sk, v); break;
+	/* sysctls: read at the next use, pending timers untouched */
+	case OPT_SYSCTL_KEEPALIVE_TIME: h->cfg.tcp_keepalive_time = v; break;
+	case OPT_SYSCTL_KEEPALIVE_INTVL: h->cfg.tcp_keepalive_intvl = v; break;
+	case OPT_SYSCTL_KEEPALIVE_PROBES: h->cfg.tcp_keepalive_probes = v; break;
+	case OPT_SYSCTL_RETRIES2: h->cfg.tcp_retries2 = v; break;
+	case OPT_SYSCTL_SYN_RETRIES: h->cfg.tcp_syn_retries = v; break;
+	}
+}
+
+static const char *errno_result(int err, const char *call)
+{
+	(void)call;
+	switch (err) {
+	case 0: return NULL;
+	case KS_EPIPE: return "fails with EPIPE";
+	case KS_ECONNRESET: return "fails with ECONNRESET";
+	case KS_ETIMEDOUT: return "fails with ETIMEDOUT";
+	case KS_ECONNREFUSED: return "fails with ECONNREFUSED";
+	}
+	return "fails";
+}
+
+/* Apply one event; returns what happened when it is worth saying. */
+static const char *apply(struct sim *s, const struct sc_event *ev)
+{
+	struct host *h = &s->host[ev->host];
+	bool app = ev->action == ACT_SEND || ev->action == ACT_CLOSE || ev->action == ACT_SET;
+	if (app && !h->powered)
+		return "ignored: the host is down";
+	switch (ev->action) {
+	case ACT_UNPLUG: h->plugged = false; break;
+	case ACT_REPLUG: h->plugged = true; break;
+	case ACT_CRASH:
+		if (!h->powered)
+			return "ignored: already down";
+		tcp_host_crash(h);
+		break;
+	case ACT_BOOT:
+		if (h->powered)
+			return "ignored: already up";
+		h->powered = true; /* no sockets, no listener: every segment gets a RST */
+		break;
+	case ACT_REBOOT:
+		if (h->powered)
+			tcp_host_crash(h);
+		h->powered = true;
+		break;
+	case ACT_SEND: return errno_result(tcp_sendmsg(&h->sk, ev->arg), "send");
+	case ACT_CLOSE: return errno_result(tcp_close(&h->sk), "close");
+	case ACT_SET: apply_set(h, ev); break;
+	case ACT_CONGEST: h->qdisc_drop_until = s->eng.now + ev->arg; break;
+	}
+	return NULL;
+}
+
+static void script_fire(struct engine *eng, struct ev_timer *t)
+{
+	struct sim *s = container_of(t, struct sim, script);
+	const struct scenario *sc = s->sc;
+	while (s->next_event < sc->nevents && sc->events[s->next_event].at <= eng->now) {
+		const struct sc_event *ev = &sc->events[s->next_event++];
+		const char *result = apply(s, ev);
+		struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = ev, .result = result}};
+		sim_emit(s, &r);
+	}
+	if (s->next_event < sc->nevents)
+		eng_schedule(eng, &s->script, sc->events[s->next_event].at);
+}

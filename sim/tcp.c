@@ -1,0 +1,614 @@
+/*
+ * tcp.c - the input and output paths of a host's TCP (net/ipv4/tcp_input.c,
+ * tcp_output.c, tcp_ipv4.c in miniature).
+ *
+ * What matters for keepalive is *which* received segments refresh the idle
+ * clock, and this file mirrors the kernel there exactly:
+ *   - rcv_tstamp and probes_out change only in tcp_ack(), for an ACK with
+ *     snd_una <= ack <= snd_nxt (duplicate ACKs included: the answer to a probe);
+ *   - lrcvtime changes only in tcp_event_data_recv(), for in-order data queued;
+ *   - in-order data whose ACK equals snd_una takes the header-prediction fast
+ *     path and never reaches tcp_ack() (which is why lrcvtime exists).
+ */
+#include "tcp.h"
+
+#include <string.h>
+
+#include "keepalive.h"
+#include "output.h"
+#include "retransmit.h"
+#include "sim.h"
+
+static struct sim *sk_sim(const struct tcp_sock *sk) { return sk->host->sim; }
+
+tcp_stamp_t tcp_now(const struct tcp_sock *sk)
+{
+	return tm_stamp(&sk_sim(sk)->tm, sk_sim(sk)->eng.now);
+}
+
+const struct timer_model *tcp_tm(const struct tcp_sock *sk)
+{
+	return &sk_sim(sk)->tm;
+}
+
+const char *tcp_state_name(enum tcp_state s)
+{
+	static const char *const names[] = {
+		[TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN_SENT",
+		[TCP_SYN_RECV] = "SYN_RECV",       [TCP_FIN_WAIT1] = "FIN_WAIT1",
+		[TCP_FIN_WAIT2] = "FIN_WAIT2",     [TCP_TIME_WAIT] = "TIME_WAIT",
+		[TCP_CLOSE] = "CLOSE",             [TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+		[TCP_LAST_ACK] = "LAST_ACK",       [TCP_LISTEN] = "LISTEN",
+		[TCP_CLOSING] = "CLOSING",
+	};
+	return (s >= TCP_ESTABLISHED && s <= TCP_CLOSING) ? names[s] : "?";
+}
+
+const char *tcp_errno_name(int err)
+{
+	switch (err) {
+	case KS_EPIPE: return "EPIPE";
+	case KS_ECONNREFUSED: return "ECONNREFUSED";
+	case KS_ECONNRESET: return "ECONNRESET";
+	case KS_ETIMEDOUT: return "ETIMEDOUT";
+	}
+	return NULL;
+}
+
+static void tcp_set_state(struct tcp_sock *sk, enum tcp_state to)
+{
+	struct sim *s = sk_sim(sk);
+	if (sk->state == to)
+		return;
+	if (sim_tracing(s)) {
+		struct ks_record r = {.type = REC_STATE,
+				      .u.st = {.host = sk->host->id, .from = sk->state, .to = to}};
+		sim_emit(s, &r);
+	}
+	sk->state = to;
+}
+
+static void tw_timer_expired(struct engine *eng, struct ev_timer *t);
+
+void tcp_host_init(struct host *h, struct sim *sim, int id, const struct ep_config *cfg)
+{
+	memset(h, 0, sizeof(*h));
+	h->sim = sim;
+	h->id = id;
+	h->name = id == HOST_A ? 'A' : 'B';
+	h->cfg = *cfg;
+	h->powered = h->plugged = true;
+
+	struct tcp_sock *sk = &h->sk;
+	sk->host = h;
+	sk->state = TCP_CLOSE;
+	/* Socket options set before connect()/listen(), as the file says. */
+	sk->keepopen = cfg->so_keepalive;
+	sk->keepalive_time = cfg->tcp_keepidle;
+	sk->keepalive_intvl = cfg->tcp_keepintvl;
+	sk->keepalive_probes = cfg->tcp_keepcnt;
+	sk->user_timeout = cfg->tcp_user_timeout;
+	sk->rto = TCP_TIMEOUT_INIT;
+	sk->retrans_stamp = KS_TIME_NEVER;
+	sk->rtt_probe_sent = KS_TIME_NEVER;
+	ev_timer_init(&sk->keepalive_timer, tcp_keepalive_timer);
+	ev_timer_init(&sk->retransmit_timer, tcp_retransmit_timer);
+	ev_timer_init(&sk->tw_timer, tw_timer_expired);
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
+		 enum seg_kind kind, uint32_t nth)
+{
+	struct segment seg = {
+		.saddr = sk->saddr, .daddr = sk->daddr, .sport = sk->sport, .dport = sk->dport,
+		.seq = seq, .ack = (flags & TH_ACK) ? sk->rcv_nxt : 0, .len = len,
+		.win = TCP_WINDOW, .flags = flags,
+		.src = (uint8_t)sk->host->id, .dst = (uint8_t)!sk->host->id,
+		.kind = (uint8_t)kind, .nth = nth,
+	};
+	if (flags & TH_ACK)
+		sk->rcv_wup = sk->rcv_nxt; /* the window's left edge we advertised */
+	return sim_xmit(sk_sim(sk), &seg);
+}
+
+void tcp_send_ack(struct tcp_sock *sk, enum seg_kind kind, uint32_t nth)
+{
+	tcp_transmit(sk, TH_ACK, sk->snd_nxt, 0, kind, nth);
+}
+
+/* tcp_send_active_reset(): RST|ACK at snd_nxt (keepalive abort, K10 trace). */
+void tcp_send_active_reset(struct tcp_sock *sk)
+{
+	tcp_transmit(sk, TH_RST | TH_ACK, sk->snd_nxt, 0, SEG_RST_KA, 0);
+}
+
+/* tcp_v4_send_reset(): a segment matched no socket (RFC 793 "reset generation"). */
+static void tcp_v4_send_reset(struct host *h, const struct segment *in)
+{
+	if (in->flags & TH_RST)
+		return; /* never answer a RST */
+	struct segment seg = {
+		.saddr = in->daddr, .daddr = in->saddr, .sport = in->dport, .dport = in->sport,
+		.src = (uint8_t)h->id, .dst = (uint8_t)!h->id, .kind = SEG_RST_NOSOCK,
+	};
+	if (in->flags & TH_ACK) {
+		seg.flags = TH_RST;
+		seg.seq = in->ack;
+	} else {
+		seg.flags = TH_RST | TH_ACK;
+		seg.ack = in->seq + in->len + !!(in->flags & TH_SYN) + !!(in->flags & TH_FIN);
+	}
+	sim_xmit(h->sim, &seg);
+}
+
+/* Bytes of data (not FIN) queued but not yet sent. */
+static uint32_t unsent_data(const struct tcp_sock *sk)
+{
+	uint32_t queued = sk->write_seq - sk->snd_nxt;
+	return (sk->fin_queued && queued > 0) ? queued - 1 : queued;
+}
+
+/* Segments sent and not yet acknowledged: data in MSS-sized pieces, plus the
+ * FIN when it is in flight. */
+static uint32_t packets_in_flight(const struct tcp_sock *sk)
+{
+	uint32_t bytes = sk->snd_nxt - sk->snd_una;
+	uint32_t fin = sk->fin_queued && sk->snd_nxt == sk->write_seq && bytes > 0;
+	bytes -= fin;
+	return (bytes + TCP_MSS - 1) / TCP_MSS + fin;
+}
+
+/* tcp_push(): send new data the fixed window allows, then the FIN. */
+void tcp_push(struct tcp_sock *sk)
+{
+	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) |
+				 TCPF(TCP_FIN_WAIT1) | TCPF(TCP_LAST_ACK) | TCPF(TCP_CLOSING))))
+		return;
+	bool sent = false;
+	uint32_t left;
+	while ((left = unsent_data(sk)) > 0) {
+		uint32_t len = left < TCP_MSS ? left : TCP_MSS;
+		if (seq_after(sk->snd_nxt + len, sk->snd_una + TCP_WINDOW))
+			break; /* wait for the (fixed) window to open */
+		tcp_transmit(sk, TH_ACK | TH_PSH, sk->snd_nxt, len, SEG_NORMAL, 0);
+		sk->snd_nxt += len;
+		sent = true;
+	}
+	if (sk->fin_queued && unsent_data(sk) == 0 && sk->snd_nxt != sk->write_seq) {
+		tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_nxt, 0, SEG_NORMAL, 0);
+		sk->snd_nxt += 1;
+		sent = true;
+	}
+	sk->packets_out = packets_in_flight(sk);
+	/* tcp_event_new_data_sent(): arm the RTO if nothing was in flight. */
+	if (sent && !ev_timer_pending(&sk->retransmit_timer))
+		tcp_rearm_rto(sk);
+}
+
+/* ---- connection ends ------------------------------------------------------- */
+
+void tcp_done(struct tcp_sock *sk, int err, struct rec_end *why)
+{
+	struct sim *s = sk_sim(sk);
+	why->host = sk->host->id;
+	why->error = err;
+	why->from = sk->state;
+	why->last_rx = tm_to_ns(&s->tm, sk->rcv_tstamp > sk->lrcvtime ? sk->rcv_tstamp : sk->lrcvtime);
+	tcp_set_state(sk, TCP_CLOSE);
+	/* tcp_clear_xmit_timers() + the keepalive timer */
+	eng_cancel(&s->eng, &sk->retransmit_timer);
+	eng_cancel(&s->eng, &sk->keepalive_timer);
+	eng_cancel(&s->eng, &sk->tw_timer);
+	sk->write_seq = sk->snd_nxt; /* tcp_write_queue_purge() */
+	sk->packets_out = 0;
+	sk->error = err;
+	sk->error_time = err ? s->eng.now : 0;
+	sk->end = why->why;
+	sk->end_time = s->eng.now;
+	struct ks_record r = {.type = REC_END, .u.end = *why};
+	sim_emit(s, &r);
+}
+
+void tcp_write_err(struct tcp_sock *sk, struct rec_end *why)
+{
+	tcp_done(sk, sk->err_soft ? sk->err_soft : KS_ETIMEDOUT, why);
+}
+
+/* tcp_reset(): a RST was accepted. */
+static void tcp_reset(struct tcp_sock *sk, const struct segment *seg)
+{
+	int err;
+	switch (sk->state) {
+	case TCP_SYN_SENT: err = KS_ECONNREFUSED; break; /* connect() refused */
+	case TCP_CLOSE_WAIT: err = KS_EPIPE; break;      /* peer had closed already */
+	case TCP_CLOSE: return;
+	default: err = KS_ECONNRESET; break;
+	}
+	if (sk->state == TCP_TIME_WAIT)
+		err = 0; /* the timewait socket just goes away */
+	struct rec_end why = {.why = END_RESET, .rst_flags = seg->flags};
+	tcp_done(sk, err, &why);
+}
+
+static void tw_timer_expired(struct engine *eng, struct ev_timer *t)
+{
+	(void)eng;
+	struct tcp_sock *sk = container_of(t, struct tcp_sock, tw_timer);
+	struct rec_end why = {.why = END_CLOSED};
+	tcp_done(sk, 0, &why);
+}
+
+static void tcp_time_wait(struct tcp_sock *sk, enum tcp_state st)
+{
+	tcp_set_state(sk, st);
+	eng_cancel(&sk_sim(sk)->eng, &sk->keepalive_timer);
+	eng_schedule_in(&sk_sim(sk)->eng, &sk->tw_timer, TCP_TIMEWAIT_LEN);
+}
+
+void tcp_host_crash(struct host *h)
+{
+	struct tcp_sock *sk = &h->sk;
+	if (sk->state != TCP_CLOSE) {
+		struct rec_end why = {.why = END_CRASH};
+		tcp_done(sk, 0, &why);
+	}
+	h->powered = false;
+	h->listening = false;
+}
+
+/* ---- opening --------------------------------------------------------------- */
+
+static void set_tuple(struct tcp_sock *sk, uint32_t saddr, uint16_t sport, uint32_t daddr,
+		      uint16_t dport)
+{
+	sk->saddr = saddr;
+	sk->sport = sport;
+	sk->daddr = daddr;
+	sk->dport = dport;
+}
+
+static void reset_connection_fields(struct tcp_sock *sk)
+{
+	sk->dead = sk->fin_queued = false;
+	sk->packets_out = sk->probes_out = 0;
+	sk->retransmits = sk->backoff = 0;
+	sk->retrans_stamp = KS_TIME_NEVER;
+	sk->rto = TCP_TIMEOUT_INIT;
+	sk->error = 0;
+	sk->end = END_NONE;
+}
+
+void tcp_connect(struct host *h, const struct host *peer)
+{
+	struct tcp_sock *sk = &h->sk;
+	struct sim *s = h->sim;
+	reset_connection_fields(sk);
+	set_tuple(sk, h->cfg.addr, h->cfg.port, peer->cfg.addr, peer->cfg.port);
+	sk->iss = sim_random_isn(s);
+	sk->snd_una = sk->iss;
+	sk->snd_nxt = sk->write_seq = sk->iss + 1;
+	sk->retrans_stamp = s->eng.now; /* tcp_connect() */
+	sk->rtt_probe_sent = s->eng.now;
+	tcp_set_state(sk, TCP_SYN_SENT);
+	tcp_transmit(sk, TH_SYN, sk->iss, 0, SEG_NORMAL, 0);
+	sk->packets_out = 1;
+	tcp_rearm_rto(sk);
+}
+
+void tcp_listen(struct host *h)
+{
+	h->listening = true;
+}
+
+/* A SYN for a listener: Linux keeps a request sock; kasim keeps one socket per
+ * host, so the listener's socket becomes the connection (inheriting its
+ * options, as tcp_create_openreq_child copies the listener). */
+static void tcp_conn_request(struct host *h, const struct segment *syn)
+{
+	struct tcp_sock *sk = &h->sk;
+	struct sim *s = h->sim;
+	reset_connection_fields(sk);
+	set_tuple(sk, syn->daddr, syn->dport, syn->saddr, syn->sport);
+	sk->irs = syn->seq;
+	sk->rcv_nxt = sk->rcv_wup = syn->seq + 1;
+	sk->iss = sim_random_isn(s);
+	sk->snd_una = sk->iss;
+	sk->snd_nxt = sk->write_seq = sk->iss + 1;
+	sk->rtt_probe_sent = s->eng.now;
+	sk->retrans_stamp = s->eng.now;
+	tcp_set_state(sk, TCP_SYN_RECV);
+	tcp_transmit(sk, TH_SYN | TH_ACK, sk->iss, 0, SEG_NORMAL, 0);
+	sk->packets_out = 1;
+	tcp_rearm_rto(sk);
+}
+
+/* The handshake's ACK arrived: RTT sample, stop the SYN timer, ESTABLISHED,
+ * lrcvtime = now and the keepalive timer armed (tcp_finish_connect /
+ * tcp_create_openreq_child). */
+static void tcp_established(struct tcp_sock *sk)
+{
+	struct sim *s = sk_sim(sk);
+	if (sk->retransmits == 0 && sk->rtt_probe_sent != KS_TIME_NEVER)
+		tcp_rtt_sample(sk, s->eng.now - sk->rtt_probe_sent); /* Karn: only if never retransmitted */
+	sk->rtt_probe_sent = KS_TIME_NEVER;
+	sk->packets_out = 0;
+	tcp_ack_clears_retrans(sk);
+	eng_cancel(&s->eng, &sk->retransmit_timer);
+	tcp_set_state(sk, TCP_ESTABLISHED);
+	sk->lrcvtime = tcp_now(sk);
+	if (sk->keepopen)
+		tcp_reset_keepalive_timer(sk, keepalive_time_when(sk));
+}
+
+/* tcp_rcv_synsent_state_process() */
+static void tcp_rcv_synsent(struct tcp_sock *sk, const struct segment *seg)
+{
+	if (seg->flags & TH_ACK) {
+		/* RFC 793: an ACK of something we never sent gets a RST */
+		if (!seq_after(seg->ack, sk->iss) || seq_after(seg->ack, sk->snd_nxt)) {
+			if (!(seg->flags & TH_RST))
+				tcp_v4_send_reset(sk->host, seg);
+			return;
+		}
+		if (seg->flags & TH_RST) {
+			tcp_reset(sk, seg); /* connection refused */
+			return;
+		}
+	}
+	if (!(seg->flags & TH_SYN) || !(seg->flags & TH_ACK))
+		return; /* simultaneous open and bare RSTs are not modelled: drop */
+	sk->irs = seg->seq;
+	sk->rcv_nxt = sk->rcv_wup = seg->seq + 1;
+	sk->snd_una = seg->ack;
+	/* tcp_ack() on the SYN-ACK */
+	sk->rcv_tstamp = tcp_now(sk);
+	sk->probes_out = 0;
+	tcp_established(sk);
+	tcp_send_ack(sk, SEG_NORMAL, 0);
+	tcp_push(sk); /* data written before the handshake completed */
+}
+
+/* ---- the synchronized states ---------------------------------------------- */
+
+/* tcp_sequence(): is any part of the segment inside the receive window? */
+static bool tcp_sequence(const struct tcp_sock *sk, const struct segment *seg)
+{
+	uint32_t end_seq = seg->seq + seg->len + !!(seg->flags & TH_SYN) + !!(seg->flags & TH_FIN);
+	return !seq_before(end_seq, sk->rcv_wup) && !seq_after(seg->seq, sk->rcv_nxt + TCP_WINDOW);
+}
+
+/* tcp_oow_rate_limited(): at most one ACK per tcp_invalid_ratelimit for
+ * zero-length out-of-window segments (data segments are never limited). */
+static bool tcp_oow_rate_limited(struct tcp_sock *sk, const struct segment *seg)
+{
+	if (seg->len > 0 && !(seg->flags & TH_SYN))
+		return false;
+	tcp_stamp_t now = tcp_now(sk);
+	const struct timer_model *tm = tcp_tm(sk);
+	if (sk->last_oow_ack_time &&
+	    tm_elapsed(tm, now, sk->last_oow_ack_time) < tm_msecs(tm, TCP_INVALID_RATELIMIT_MS))
+		return true;
+	sk->last_oow_ack_time = now ? now : 1; /* 0 means "never" */
+	return false;
+}
+
+/* tcp_send_dupack(): an immediate ACK telling the peer what we expect. */
+static void tcp_send_dupack(struct tcp_sock *sk, const struct segment *seg)
+{
+	bool probe = seg->len == 0 && seg->seq == sk->rcv_nxt - 1;
+	tcp_send_ack(sk, probe ? SEG_KA_ACK : SEG_DUPACK, probe ? seg->nth : 0);
+}
+
+/* tcp_ack(): returns -1 to discard the segment, 0 for an old ACK, 1 otherwise. */
+static int tcp_ack(struct tcp_sock *sk, const struct segment *seg)
+{
+	struct sim *s = sk_sim(sk);
+	if (seq_before(seg->ack, sk->snd_una))
+		return 0; /* old_ack: no refresh of rcv_tstamp */
+	if (seq_after(seg->ack, sk->snd_nxt))
+		return -1; /* ACK of unsent data: discard (RFC 793 3.9) */
+
+	if (seq_after(seg->ack, sk->snd_una)) {
+		sk->snd_una = seg->ack;
+		sk->retransmits = 0;
+		sk->backoff = 0;
+		sk->packets_out = packets_in_flight(sk);
+		tcp_rtt_restore_rto(sk);
+		if (sk->snd_una == sk->snd_nxt) {
+			tcp_ack_clears_retrans(sk);
+			eng_cancel(&s->eng, &sk->retransmit_timer);
+		} else {
+			tcp_rearm_rto(sk);
+		}
+	}
+	/* Any acceptable ACK, duplicates included, proves the peer alive. */
+	sk->err_soft = 0;
+	sk->probes_out = 0;
+	sk->rcv_tstamp = tcp_now(sk);
+	return 1;
+}
+
+/* Our FIN has been acknowledged: the closing states move on. */
+static void tcp_fin_acked(struct tcp_sock *sk)
+{
+	switch (sk->state) {
+	case TCP_FIN_WAIT1:
+		/* orphan FIN_WAIT2 lives tcp_fin_timeout (60 s) as a timewait socket */
+		tcp_time_wait(sk, TCP_FIN_WAIT2);
+		break;
+	case TCP_CLOSING:
+		tcp_time_wait(sk, TCP_TIME_WAIT);
+		break;
+	case TCP_LAST_ACK: {
+		struct rec_end why = {.why = END_CLOSED};
+		tcp_done(sk, 0, &why);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* tcp_event_data_recv(): in-order data was queued. */
+static void tcp_event_data_recv(struct tcp_sock *sk)
+{
+	sk->lrcvtime = tcp_now(sk);
+}
+
+/* tcp_data_queue() + tcp_fin(): payload and FIN of an acceptable segment. */
+static void tcp_data_queue(struct tcp_sock *sk, const struct segment *seg)
+{
+	bool accepts_data = TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_FIN_WAIT1) |
+					      TCPF(TCP_FIN_WAIT2));
+	uint32_t end = seg->seq + seg->len;
+	bool need_ack = false;
+
+	if (seg->len > 0 && accepts_data) {
+		if (!seq_after(seg->seq, sk->rcv_nxt) && seq_after(end, sk->rcv_nxt)) {
+			sk->rcv_nxt = end; /* in order (possibly overlapping): queue it */
+			tcp_event_data_recv(sk);
+			need_ack = true;
+		} else {
+			tcp_send_dupack(sk, seg); /* out of order or old: no OOO queue */
+			return;
+		}
+	}
+	if ((seg->flags & TH_FIN) && end == sk->rcv_nxt) {
+		sk->rcv_nxt += 1; /* tcp_fin() */
+		need_ack = true;
+		switch (sk->state) {
+		case TCP_ESTABLISHED: tcp_set_state(sk, TCP_CLOSE_WAIT); break;
+		case TCP_FIN_WAIT1: tcp_set_state(sk, TCP_CLOSING); break;
+		case TCP_FIN_WAIT2: tcp_time_wait(sk, TCP_TIME_WAIT); break;
+		case TCP_TIME_WAIT: tcp_time_wait(sk, TCP_TIME_WAIT); break;
+		default: break;
+		}
+	} else if ((seg->flags & TH_FIN) && seq_before(end, sk->rcv_nxt)) {
+		need_ack = true; /* a retransmitted FIN: ACK it again */
+	}
+	if (need_ack)
+		tcp_send_ack(sk, SEG_NORMAL, 0);
+}
+
+/* tcp_rcv_state_process() for every state after SYN_SENT. */
+static void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
+{
+	/* tcp_validate_incoming() step 1: sequence check. */
+	if (!tcp_sequence(sk, seg)) {
+		if (!(seg->flags & TH_RST) && !tcp_oow_rate_limited(sk, seg))
+			tcp_send_dupack(sk, seg); /* this is how a keepalive probe is answered */
+		return;
+	}
+	/* Step 2: RST. Exact match resets; elsewhere in the window: challenge ACK (RFC 5961). */
+	if (seg->flags & TH_RST) {
+		if (seg->seq == sk->rcv_nxt)
+			tcp_reset(sk, seg);
+		else
+			tcp_send_ack(sk, SEG_CHALLENGE, 0);
+		return;
+	}
+	/* Step 4: a SYN in a synchronized state gets a challenge ACK. */
+	if (seg->flags & TH_SYN) {
+		tcp_send_ack(sk, SEG_CHALLENGE, 0);
+		return;
+	}
+	if (!(seg->flags & TH_ACK))
+		return;
+
+	if (sk->state == TCP_SYN_RECV) {
+		if (seg->ack != sk->snd_nxt) {
+			tcp_v4_send_reset(sk->host, seg); /* unacceptable ACK in SYN_RECV */
+			return;
+		}
+		sk->snd_una = seg->ack;
+		sk->rcv_tstamp = tcp_now(sk); /* tcp_ack() on the handshake's ACK */
+		sk->probes_out = 0;
+		tcp_established(sk);
+		tcp_data_queue(sk, seg);
+		tcp_push(sk);
+		return;
+	}
+
+	/* Header prediction (tcp_rcv_established fast path): in-order data whose
+	 * ACK changes nothing is queued without tcp_ack(): rcv_tstamp stays. */
+	bool fast = sk->state == TCP_ESTABLISHED && seg->len > 0 && seg->seq == sk->rcv_nxt &&
+		    seg->ack == sk->snd_una && !(seg->flags & (TH_FIN | TH_SYN | TH_RST));
+	if (!fast) {
+		int acceptable = tcp_ack(sk, seg);
+		if (acceptable < 0)
+			return;
+		if (acceptable == 0 && sk->state != TCP_ESTABLISHED) {
+			tcp_send_ack(sk, SEG_CHALLENGE, 0); /* tcp_rcv_state_process: !acceptable */
+			return;
+		}
+		if (sk->fin_queued && sk->snd_una == sk->write_seq)
+			tcp_fin_acked(sk);
+		if (sk->state == TCP_CLOSE)
+			return;
+	}
+	tcp_data_queue(sk, seg);
+	tcp_push(sk); /* the window may have opened */
+}
+
+static bool tuple_matches(const struct tcp_sock *sk, const struct segment *seg)
+{
+	return sk->state != TCP_CLOSE && seg->daddr == sk->saddr && seg->dport == sk->sport &&
+	       seg->saddr == sk->daddr && seg->sport == sk->dport;
+}
+
+/* tcp_v4_rcv(): find the socket, or answer with a RST. */
+void tcp_v4_rcv(struct host *h, const struct segment *seg)
+{
+	struct tcp_sock *sk = &h->sk;
+	if (tuple_matches(sk, seg)) {
+		if (sk->state == TCP_SYN_SENT)
+			tcp_rcv_synsent(sk, seg);
+		else
+			tcp_rcv_synchronized(sk, seg);
+		return;
+	}
+	if (h->listening && sk->state == TCP_CLOSE && seg->dport == h->cfg.port &&
+	    (seg->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
+		tcp_conn_request(h, seg);
+		return;
+	}
+	tcp_v4_send_reset(h, seg); /* no socket: the rebooted-host answer */
+}
+
+/* ---- application calls ----------------------------------------------------- */
+
+int tcp_sendmsg(struct tcp_sock *sk, uint64_t bytes)
+{
+	if (sk->error)
+		return sk->error; /* sock_error(): the pending error, once */
+	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_SYN_SENT))) ||
+	    sk->fin_queued)
+		return KS_EPIPE;
+	sk->write_seq += (uint32_t)bytes;
+	tcp_push(sk);
+	return 0;
+}
+
+int tcp_close(struct tcp_sock *sk)
+{
+	if (sk->state == TCP_CLOSE)
+		return 0;
+	sk->dead = true; /* orphaned: nobody will read errors any more */
+	switch (sk->state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV: {
+		struct rec_end why = {.why = END_CLOSED};
+		tcp_done(sk, 0, &why);
+		return 0;
+	}
+	case TCP_ESTABLISHED: tcp_set_state(sk, TCP_FIN_WAIT1); break;
+	case TCP_CLOSE_WAIT: tcp_set_state(sk, TCP_LAST_ACK); break;
+	default: return 0; /* already closing */
+	}
+	sk->fin_queued = true;
+	sk->write_seq += 1; /* tcp_send_fin(): the FIN takes a sequence number */
+	tcp_push(sk);
+	return 0;
+}
