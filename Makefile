@@ -78,8 +78,12 @@ test: build/tests/run build/asan/kasim
 		./build/tests/run --color=never -j2
 
 # ---- benchmarks (optimised build, not part of the tests) -------------------
-bench: kasim
-	./tests/bench/run-bench ./kasim
+# The core benchmark: a simulated year of 1 s keepalives, outputs off.
+build/bench: tests/bench/bench.c $(filter-out build/rel/main.o,$(REL_OBJS))
+	$(CC) $(CSTD) $(WARN) $(REL_CFLAGS) $(DEFS) -Iinclude $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+bench: build/bench
+	./build/bench tests/bench/year-keepidle-1s.ini 3
 
 clean:
 	rm -rf build kasim

@@ -75,9 +75,11 @@ struct rec_rto {
 	uint32_t user_timeout;   /* ms */
 };
 
+/* Emitted before the event is applied (result NULL), and once more after it
+ * when there is something to say (result set, e.g. "fails with EPIPE"). */
 struct rec_action {
 	const struct sc_event *ev;
-	const char *result;      /* NULL, or what happened (e.g. "send(): EPIPE") */
+	const char *result;
 };
 
 struct rec_end {

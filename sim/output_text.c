@@ -135,6 +135,11 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 	char t[32], v[32];
 	const struct sc_event *ev = a->ev;
 	format_ts(t, sizeof t, now);
+	if (a->result) {
+		fprintf(ts->out, "%14s event: %s %c %s\n", t, action_name(ev->action), hname(ev->host),
+			a->result);
+		return;
+	}
 	fprintf(ts->out, "%14s event: %s %c", t, action_name(ev->action), hname(ev->host));
 	switch (ev->action) {
 	case ACT_SEND: fprintf(ts->out, " %llu bytes", (unsigned long long)ev->arg); break;
@@ -142,8 +147,6 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 	case ACT_SET: fprintf(ts->out, " %s %llu", sockopt_name(ev->opt), (unsigned long long)ev->arg); break;
 	default: break;
 	}
-	if (a->result)
-		fprintf(ts->out, " (%s)", a->result);
 	fputc('\n', ts->out);
 }
 

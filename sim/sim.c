@@ -196,9 +196,11 @@ static void script_fire(struct engine *eng, struct ev_timer *t)
 	const struct scenario *sc = s->sc;
 	while (s->next_event < sc->nevents && sc->events[s->next_event].at <= eng->now) {
 		const struct sc_event *ev = &sc->events[s->next_event++];
-		const char *result = apply(s, ev);
-		struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = ev, .result = result}};
-		sim_emit(s, &r);
+		struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = ev}};
+		sim_emit(s, &r); /* the event first, then what it causes */
+		r.u.act.result = apply(s, ev);
+		if (r.u.act.result)
+			sim_emit(s, &r); /* and what became of it, when worth saying */
 	}
 	if (s->next_event < sc->nevents)
 		eng_schedule(eng, &s->script, sc->events[s->next_event].at);
