@@ -66,7 +66,7 @@ build/asan/%.o: sim/%.c $(HDRS) | build/.deps-test
 build/asan/kasim: $(ASAN_OBJS) build/asan/main.o
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-build/tests/run: $(TEST_SRCS) $(ASAN_OBJS) tests/helpers.h $(HDRS) | build/.deps-test
+build/tests/run: $(TEST_SRCS) $(ASAN_OBJS) $(wildcard tests/*.h) $(HDRS) | build/.deps-test
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(ASAN_CFLAGS) $(DEFS) -Iinclude -Itests $(PKG_CFLAGS) \
 		-o $@ $(TEST_SRCS) $(ASAN_OBJS) $(PKG_LIBS) -lcriterion -lm
