@@ -22,8 +22,11 @@ DEFS    := -DKASIM_VERSION='"$(VERSION)"' -DKASIM_GIT='"$(GIT)"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-REL_CFLAGS  := -O2 -g
-ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# OpenMP: sweeps run on every core (sim/sweep_run.c). The test runner links it
+# too, but never enters a parallel region: parallel sweeps are tested by
+# spawning build/asan/kasim.
+REL_CFLAGS  := -O2 -g -fopenmp
+ASAN_CFLAGS := -O1 -g -fopenmp -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS  := $(sort $(wildcard sim/*.c))
 LIB_SRCS := $(filter-out sim/main.c,$(SRCS))

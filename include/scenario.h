@@ -106,6 +106,14 @@ struct scenario *scenario_load(const char *path, const char *const *sets, size_t
 /* The same from a string (tests); name is used in messages as the FILE part. */
 struct scenario *scenario_parse_string(const char *name, const char *text,
 				       const char *const *sets, size_t nsets, struct diag *d);
+/*
+ * The hook for files that extend the scenario format (sweep files, see
+ * sweep.h): like scenario_parse_string(), but the section [skip_section] (if
+ * not NULL) is accepted and its keys are ignored, because the caller parses
+ * it itself. Everything else is validated exactly as in a scenario file.
+ */
+struct scenario *scenario_parse_text(const char *name, const char *text, const char *skip_section,
+				     const char *const *sets, size_t nsets, struct diag *d);
 void scenario_free(struct scenario *s);
 
 /* Defaults of one endpoint (Linux): keepalive off, sysctls 7200/75/9, retries2 15. */

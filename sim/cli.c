@@ -12,9 +12,12 @@
 #include "output.h"
 #include "scenario.h"
 #include "sim.h"
+#include "sweep_cli.h"
 
 static const char usage_text[] =
 	"Usage: kasim [OPTIONS] SCENARIO.ini\n"
+	"       kasim sweep [OPTIONS] SWEEP.ini -o DIR    (kasim sweep --help)\n"
+	"       kasim merge SHARD_DIR... -o DIR          (kasim merge --help)\n"
 	"Simulate two TCP endpoints, the link between them and Linux's keepalive and\n"
 	"retransmission timers; print every packet, every timer decision and when and\n"
 	"why each endpoint noticed (or did not notice) that its peer was gone.\n"
@@ -63,6 +66,11 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 	if (!sets)
 		return KASIM_EXIT_FAIL;
 	setlocale(LC_NUMERIC, "C"); /* '.' decimals whatever the environment says */
+	/* subcommands (docs/sweeps.md); anything else is a scenario file */
+	if (argc > 1 && (!strcmp(argv[1], "sweep") || !strcmp(argv[1], "merge"))) {
+		rc = (argv[1][0] == 's' ? sweep_main : merge_main)(argc - 1, argv + 1, out, err);
+		goto done;
+	}
 	optind = 0;                 /* re-entrant for in-process tests (GNU getopt) */
 	opterr = 0;
 	int c;

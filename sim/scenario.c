@@ -527,6 +527,7 @@ static const char *join_names(char *buf, size_t size, const char *const *names, 
 
 struct ctx {
 	const char *file;      /* FILE in messages */
+	const char *skip;      /* a [section] someone else parses (sweep files), or NULL */
 	struct diag *d;
 	size_t nerr;
 	bool oom;
@@ -587,6 +588,12 @@ static int sect_find(const char *name, size_t len)
 		if (strlen(sections[i].name) == len && !strncmp(sections[i].name, name, len))
 			return i;
 	return -1;
+}
+
+/* The section the caller parses itself (scenario_parse_text's skip_section). */
+static bool is_skipped(const struct ctx *c, const char *name, size_t len)
+{
+	return c->skip && strlen(c->skip) == len && !strncmp(c->skip, name, len);
 }
 
 static const struct key_def *key_find(int sec, const char *name)
@@ -1067,7 +1074,7 @@ static void check_line(struct ctx *c, const char *line)
 		if (*e == ']') {
 			const char *rest = e + 1;
 			size_t len = (size_t)(e - s - 1);
-			if (sect_find(s + 1, len) < 0) {
+			if (sect_find(s + 1, len) < 0 && !is_skipped(c, s + 1, len)) {
 				char *name = strndup(s + 1, len);
 				if (!name) {
 					out_of_memory(c);
@@ -1148,7 +1155,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	}
 	sec = sect_find(section, strlen(section));
 	if (sec < 0)
-		return 1; /* reported at the [section] line */
+		return 1; /* reported at the [section] line, or skipped (c->skip) */
 	if (!*name) {
 		report(c, "missing key before '=' (KEY = VALUE)");
 		return 1;
@@ -1295,8 +1302,8 @@ static void check_all(struct ctx *c)
 	}
 }
 
-static struct scenario *load_fp(const char *file, FILE *fp, const char *const *sets,
-				size_t nsets, struct diag *d)
+static struct scenario *load_fp(const char *file, FILE *fp, const char *skip,
+				const char *const *sets, size_t nsets, struct diag *d)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
 	struct reader rd = { .fp = fp, .c = c };
@@ -1309,6 +1316,7 @@ static struct scenario *load_fp(const char *file, FILE *fp, const char *const *s
 		return NULL;
 	}
 	c->file = file;
+	c->skip = skip;
 	c->d = d;
 	c->s = s;
 	s->description = strdup("");
@@ -1377,13 +1385,19 @@ struct scenario *scenario_load(const char *path, const char *const *sets, size_t
 		diag_add(d, "%s: cannot open: %s", path, strerror_r(errno, buf, sizeof(buf)));
 		return NULL;
 	}
-	s = load_fp(path, fp, sets, nsets, d);
+	s = load_fp(path, fp, NULL, sets, nsets, d);
 	fclose(fp);
 	return s;
 }
 
 struct scenario *scenario_parse_string(const char *name, const char *text,
 				       const char *const *sets, size_t nsets, struct diag *d)
+{
+	return scenario_parse_text(name, text, NULL, sets, nsets, d);
+}
+
+struct scenario *scenario_parse_text(const char *name, const char *text, const char *skip_section,
+				     const char *const *sets, size_t nsets, struct diag *d)
 {
 	struct scenario *s;
 	size_t len = strlen(text);
@@ -1396,7 +1410,7 @@ struct scenario *scenario_parse_string(const char *name, const char *text,
 		diag_add(d, "%s: cannot open: %s", name, strerror_r(errno, buf, sizeof(buf)));
 		return NULL;
 	}
-	s = load_fp(name, fp, sets, nsets, d);
+	s = load_fp(name, fp, skip_section, sets, nsets, d);
 	fclose(fp);
 	return s;
 }

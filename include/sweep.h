@@ -1,0 +1,154 @@
+/*
+ * sweep.h - parameter sweeps: many simulations of one scenario, with some of
+ * its keys varied, to choose NAT-safe keepalive settings (docs/sweeps.md).
+ *
+ * A sweep file is a scenario file plus a [sweep] section. The scenario part is
+ * parsed by scenario.c (which skips [sweep]); [sweep] is parsed here. Each
+ * [sweep] axis ("A.tcp_keepidle = 30..1200 step 30", "nat.preset = a, b")
+ * lists values that are applied to the scenario as --set overrides, so they
+ * are validated exactly like the file.
+ *
+ * Numbering (stable, documented):
+ *   point p  = the cartesian product of the axes in file order, the LAST axis
+ *              varying fastest (like nested loops written in file order);
+ *   run r    = p * replicas + replica;
+ *   seed(r)  = sweep_run_seed(sweep seed, r): a pure function, so a run's
+ *              result never depends on threads, shards or order.
+ *
+ * Modules: sweep.c (this file's parsing and seeds), sweep_run.c (one run, and
+ * the parallel, sharded, resumable executor), sweep_out.c (results, summary,
+ * recommendation, plots, merge), sweep_cli.c (kasim sweep / kasim merge).
+ */
+#ifndef KASIM_SWEEP_H
+#define KASIM_SWEEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "scenario.h"
+
+#define SWEEP_MAX_AXES 16
+#define SWEEP_MAX_VALUES 100000u   /* per axis */
+#define SWEEP_MAX_POINTS 1000000u
+#define SWEEP_MAX_REPLICAS 1000000u
+
+struct sweep_axis {
+	char *key;          /* "A.tcp_keepidle", as written */
+	char **values;      /* as handed to --set, e.g. "30", "0.01", "90s" */
+	size_t nvalues;
+	int line;           /* in the sweep file */
+	bool setting;       /* [A] / [B]: something the user chooses (else: environment) */
+};
+
+/* Which detection statistic the objective minimises / bounds. */
+enum det_stat { DET_P50, DET_P90, DET_P99, DET_MAX };
+/* After the loss (and detection) constraints, minimise this first, then the other. */
+enum sweep_prefer { PREFER_DETECTION, PREFER_OVERHEAD };
+
+struct sweep_objective {
+	double max_loss;          /* P(connection lost within the horizon), default 1e-3 */
+	ks_time_t max_detection;  /* bound on the detection statistic, NEVER = none */
+	enum det_stat stat;       /* default p50 */
+	enum sweep_prefer prefer; /* default detection */
+};
+
+struct sweep {
+	char *path;               /* the sweep file as named by the user */
+	char *text;               /* its bytes */
+	char **sets;              /* --set overrides for every point (before the axes) */
+	size_t nsets;
+	uint64_t hash;            /* FNV-1a of text and sets: identifies the sweep */
+	uint64_t seed;            /* [sweep] seed, default: [scenario] seed */
+	bool seed_set;            /* [sweep] seed was given */
+	uint32_t replicas;
+	struct sweep_objective obj;
+	struct sweep_axis axes[SWEEP_MAX_AXES];
+	size_t naxes;
+	size_t npoints;
+	uint64_t nruns;           /* npoints * replicas */
+	struct scenario **points; /* one validated scenario per point */
+	ks_time_t horizon;        /* the scenario's duration: "lost within H" */
+};
+
+/* Load a sweep file (errors, each "FILE:LINE: ...", into d). NULL on error. */
+struct sweep *sweep_load(const char *path, const char *const *sets, size_t nsets, struct diag *d);
+/* The same from text (tests, merge); name is FILE in messages. */
+struct sweep *sweep_parse(const char *name, const char *text, const char *const *sets, size_t nsets,
+			  struct diag *d);
+void sweep_free(struct sweep *sw);
+
+/* Index of axis a's value at point p. */
+size_t sweep_value_index(const struct sweep *sw, size_t p, size_t a);
+/* The seed of run r: splitmix64(seed ^ splitmix64(r)). */
+uint64_t sweep_run_seed(uint64_t seed, uint64_t r);
+/* "p50", ... */
+const char *det_stat_name(enum det_stat s);
+
+/* ---- one run -------------------------------------------------------------- */
+
+/* How a run ended, beyond enum tcp_end. */
+enum { RUN_END_UNANSWERED = 100 };  /* the final exchange got no answer in time */
+
+struct run_result {
+	uint64_t run;
+	uint64_t seed;
+	bool lost;                /* phase 1: the connection did not survive H */
+	uint8_t end;              /* enum tcp_end of the first end, or RUN_END_*; END_NONE */
+	int8_t end_host;          /* HOST_A / HOST_B, -1 = none */
+	int16_t err;              /* errno the application saw, 0 = none */
+	ks_time_t lost_at;        /* when the loss was noticed; NEVER if survived */
+	ks_time_t fail_at;        /* phase 2: when B was powered off */
+	ks_time_t detect;         /* phase 2: A's error - fail_at; NEVER = not detected */
+	uint8_t det_end;          /* phase 2: how A ended (enum tcp_end) */
+	uint32_t probes;          /* keepalive probes sent by A and B in [0, H) */
+	uint64_t segments;        /* segments sent by A and B in [0, H) */
+	uint64_t bytes;           /* their IPv4 + TCP bytes (40 per header + payload) */
+	uint64_t events;          /* engine events of both phases (benchmarks) */
+};
+
+/* Simulate run r of sw (thread-safe: touches nothing shared). */
+void sweep_run_one(const struct sweep *sw, uint64_t r, struct run_result *out);
+
+/* ---- execution: all cores, shards, journal, resume --------------------------- */
+
+struct sweep_exec {
+	const char *dir;          /* output directory */
+	uint64_t shard_i, shard_n;/* runs r with r % shard_n == shard_i; 0/1 = all */
+	int threads;              /* 0 = OpenMP's default (OMP_NUM_THREADS, all cores) */
+	bool resume;
+	bool progress;            /* draw a progress bar on err */
+	bool stats;               /* print runs, events and events/s at the end */
+	bool render;              /* run gnuplot on the plot scripts */
+};
+
+/* Run (the missing runs of) a sweep into e->dir, then write its files. Returns
+ * an exit status (0, 1 for I/O errors, 2 for bad input such as a directory
+ * that holds another sweep). */
+int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err);
+/* kasim merge: shard directories -> the files of the unsharded run. */
+int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool render, FILE *err);
+
+/* ---- files (sweep_out.c) ---------------------------------------------------------- */
+
+/* One journal line (no newline) for a result, and back. */
+int journal_format(char *buf, size_t n, const struct run_result *r);
+bool journal_parse(const char *line, struct run_result *r);
+/* results.csv, summary.csv, recommendation.txt and plots/ into dir, each
+ * written to a temporary name and renamed. res[r] for every run r. */
+int sweep_write_outputs(const struct sweep *sw, const struct run_result *res, const char *dir,
+			bool render, FILE *err);
+/* Write path atomically (temp + fsync + rename); 0 or -1 with errno. */
+int write_file_atomic(const char *path, const char *data, size_t len);
+/* mkdir -p; 0 or an errno. */
+int sweep_mkdir_p(const char *dir);
+/* A whole file, NUL-terminated; NULL with errno. */
+char *sweep_read_all(const char *path, size_t *len);
+/* "dir/name" (aborts when out of memory). */
+char *sweep_path(const char *dir, const char *name);
+/* The manifest of shard si/sn of sw (kasim merge and --resume check it). */
+char *sweep_manifest(const struct sweep *sw, uint64_t si, uint64_t sn);
+
+#endif

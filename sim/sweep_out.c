@@ -1,0 +1,1115 @@
+/*
+ * sweep_out.c - the files of a sweep: the journal line format, results.csv
+ * (one row per run), summary.csv (one row per point), recommendation.txt,
+ * plots/ (gnuplot scripts and their data, rendered when gnuplot is there),
+ * and kasim merge.
+ *
+ * Everything here is a function of (sweep, results in run order), computed
+ * serially in index order: the files are byte-identical whatever the thread
+ * or shard count. Each file is written to a temporary name, fsync'd and
+ * renamed, so a reader never sees half a file.
+ */
+#include "sweep.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "tcp.h"
+
+extern char **environ;
+
+/* ---- small file helpers -------------------------------------------------------- */
+
+char *sweep_path(const char *dir, const char *name)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", dir, name) < 0) {
+		fputs("kasim: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+int sweep_mkdir_p(const char *dir)
+{
+	char *p = strdup(dir);
+	if (!p)
+		return ENOMEM;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) && errno != EEXIST) {
+			int e = errno;
+			free(p);
+			return e;
+		}
+		*s = '/';
+	}
+	int e = mkdir(p, 0777) && errno != EEXIST ? errno : 0;
+	free(p);
+	return e;
+}
+
+char *sweep_read_all(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!fp)
+		return NULL;
+	for (;;) {
+		if (cap - n < 65536) {
+			char *p = realloc(buf, cap = cap ? 2 * cap : 131072);
+			if (!p) {
+				free(buf);
+				fclose(fp);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = p;
+		}
+		size_t k = fread(buf + n, 1, cap - n - 1, fp);
+		n += k;
+		if (!k)
+			break;
+	}
+	int bad = ferror(fp);
+	fclose(fp);
+	if (bad) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* A file being written under a temporary name. */
+struct afile {
+	FILE *fp;
+	char *path, *tmp;
+};
+
+static int afile_open(struct afile *f, const char *path)
+{
+	f->path = strdup(path);
+	f->tmp = NULL;
+	if (!f->path || asprintf(&f->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		free(f->path);
+		errno = ENOMEM;
+		return -1;
+	}
+	f->fp = fopen(f->tmp, "w");
+	if (!f->fp) {
+		free(f->path);
+		free(f->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Flush, fsync and rename (or remove the temporary file when bad). */
+static int afile_close(struct afile *f, bool ok)
+{
+	int rc = 0, e = 0;
+	if (fflush(f->fp) || ferror(f->fp) || fsync(fileno(f->fp))) {
+		rc = -1;
+		e = errno ? errno : EIO;
+	}
+	if (fclose(f->fp) && !rc) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc || !ok)
+		unlink(f->tmp);
+	else if (rename(f->tmp, f->path)) {
+		rc = -1;
+		e = errno;
+		unlink(f->tmp);
+	}
+	free(f->tmp);
+	free(f->path);
+	errno = e;
+	return rc;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len)
+{
+	struct afile f;
+	if (afile_open(&f, path))
+		return -1;
+	fwrite(data, 1, len, f.fp);
+	return afile_close(&f, true);
+}
+
+/* ---- journal lines --------------------------------------------------------------- */
+
+static int put_time(char *b, size_t n, ks_time_t t)
+{
+	return t == KS_TIME_NEVER ? snprintf(b, n, "-") : snprintf(b, n, "%llu", (unsigned long long)t);
+}
+
+int journal_format(char *buf, size_t n, const struct run_result *r)
+{
+	char t1[24], t2[24], t3[24];
+	put_time(t1, sizeof t1, r->lost_at);
+	put_time(t2, sizeof t2, r->fail_at);
+	put_time(t3, sizeof t3, r->detect);
+	int k = snprintf(buf, n, "%llu %016llx %d %u %d %d %s %s %s %u %u %llu %llu %llu",
+			 (unsigned long long)r->run, (unsigned long long)r->seed, r->lost ? 1 : 0,
+			 (unsigned)r->end, r->end_host < 0 ? 2 : r->end_host, r->err, t1, t2, t3, (unsigned)r->det_end, r->probes,
+			 (unsigned long long)r->segments, (unsigned long long)r->bytes,
+			 (unsigned long long)r->events);
+	return k < 0 ? 0 : (size_t)k >= n ? (int)n - 1 : k;
+}
+
+static bool get_u64(char **p, uint64_t *v, int base)
+{
+	char *e;
+	if (**p == '-' && ((*p)[1] == ' ' || !(*p)[1])) {
+		*v = KS_TIME_NEVER;
+		*p += 1;
+	} else {
+		if (!(**p >= '0' && **p <= '9') && !(base == 16 && ((**p >= 'a' && **p <= 'f'))))
+			return false;
+		errno = 0;
+		*v = strtoull(*p, &e, base);
+		if (errno || e == *p)
+			return false;
+		*p = e;
+	}
+	if (**p == ' ')
+		(*p)++;
+	else if (**p)
+		return false;
+	return true;
+}
+
+bool journal_parse(const char *line, struct run_result *r)
+{
+	uint64_t f[14];
+	char *p = (char *)line;
+	for (int i = 0; i < 14; i++)
+		if (!*p || !get_u64(&p, &f[i], i == 1 ? 16 : 10))
+			return false;
+	if (*p)
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->run = f[0];
+	r->seed = f[1];
+	r->lost = f[2] != 0;
+	r->end = (uint8_t)f[3];
+	r->end_host = (int8_t)(f[4] == 0 ? 0 : f[4] == 1 ? 1 : -1); /* 2 = none */
+	r->err = (int16_t)f[5];
+	r->lost_at = f[6];
+	r->fail_at = f[7];
+	r->detect = f[8];
+	r->det_end = (uint8_t)f[9];
+	r->probes = (uint32_t)f[10];
+	r->segments = f[11];
+	r->bytes = f[12];
+	r->events = f[13];
+	return f[2] <= 1 && f[3] <= 255 && f[9] <= 255;
+}
+
+
+/* ---- per point ----------------------------------------------------------------------- */
+
+struct pstat {
+	uint32_t runs, lost, detected;
+	double p, lo, hi;            /* P(loss) and its Wilson 95 % interval */
+	ks_time_t det[4];            /* p50, p90, p99, max; NEVER = none detected */
+	double probes_h, bytes_h;    /* means over runs */
+	uint32_t idle, intvl, cnt;   /* A's effective keepalive settings */
+	bool meets;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Nearest rank: the smallest value with at least q % of the values <= it. */
+static ks_time_t pct(const uint64_t *v, size_t n, unsigned q)
+{
+	size_t k = (q * n + 99) / 100;
+	return v[k ? k - 1 : 0];
+}
+
+static void wilson(uint32_t k, uint32_t n, double *lo, double *hi)
+{
+	const double z = 1.959963984540054;
+	double p = (double)k / n, z2 = z * z, den = 1 + z2 / n;
+	double c = (p + z2 / (2.0 * n)) / den;
+	double h = z * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / den;
+	*lo = k == 0 ? 0 : c - h;
+	*hi = k == n ? 1 : c + h;
+}
+
+static uint32_t eff(uint32_t so, uint32_t sys) { return so ? so : sys; }
+
+static struct pstat *point_stats(const struct sweep *sw, const struct run_result *res)
+{
+	struct pstat *ps = calloc(sw->npoints, sizeof(*ps));
+	uint64_t *det = malloc(sw->replicas * sizeof(*det));
+	if (!ps || !det) {
+		fputs("kasim: out of memory\n", stderr);
+		abort();
+	}
+	for (size_t p = 0; p < sw->npoints; p++) {
+		struct pstat *s = &ps[p];
+		const struct scenario *sc = sw->points[p];
+		const struct ep_config *ep = &sc->ep[HOST_A];
+		double hours = (double)sc->duration / (3600.0 * KS_SEC);
+		s->idle = eff(ep->tcp_keepidle, ep->tcp_keepalive_time);
+		s->intvl = eff(ep->tcp_keepintvl, ep->tcp_keepalive_intvl);
+		s->cnt = eff(ep->tcp_keepcnt, ep->tcp_keepalive_probes);
+		s->runs = sw->replicas;
+		for (uint32_t i = 0; i < sw->replicas; i++) {
+			const struct run_result *r = &res[(uint64_t)p * sw->replicas + i];
+			s->lost += r->lost;
+			if (r->detect != KS_TIME_NEVER)
+				det[s->detected++] = r->detect;
+			s->probes_h += r->probes / hours;
+			s->bytes_h += r->bytes / hours;
+		}
+		s->probes_h /= s->runs;
+		s->bytes_h /= s->runs;
+		s->p = (double)s->lost / s->runs;
+		wilson(s->lost, s->runs, &s->lo, &s->hi);
+		for (int q = 0; q < 4; q++)
+			s->det[q] = KS_TIME_NEVER;
+		if (s->detected) {
+			qsort(det, s->detected, sizeof(*det), cmp_u64);
+			s->det[DET_P50] = pct(det, s->detected, 50);
+			s->det[DET_P90] = pct(det, s->detected, 90);
+			s->det[DET_P99] = pct(det, s->detected, 99);
+			s->det[DET_MAX] = det[s->detected - 1];
+			/* a run without detection counts as never: the statistic is
+			 * over all runs, so undetected runs push it to "never" */
+			for (int q = 0; q < 4; q++) {
+				static const unsigned qs[] = { 50, 90, 99, 100 };
+				if ((uint64_t)qs[q] * s->runs > (uint64_t)100 * s->detected)
+					s->det[q] = KS_TIME_NEVER;
+			}
+		}
+		s->meets = s->p <= sw->obj.max_loss &&
+			   (sw->obj.max_detection == KS_TIME_NEVER ||
+			    (s->det[sw->obj.stat] != KS_TIME_NEVER &&
+			     s->det[sw->obj.stat] <= sw->obj.max_detection));
+	}
+	free(det);
+	return ps;
+}
+
+/* ---- CSV ----------------------------------------------------------------------------- */
+
+static void csv_str(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_time(FILE *f, ks_time_t t)
+{
+	char b[40];
+	if (t == KS_TIME_NEVER)
+		return;
+	format_seconds(b, sizeof b, t);
+	fputs(b, f);
+}
+
+static const char *end_text(unsigned end)
+{
+	if (end == RUN_END_UNANSWERED)
+		return "unanswered";
+	if (end <= END_CRASH)
+		return end_name((enum tcp_end)end);
+	return "unknown";
+}
+
+static void write_results(FILE *f, const struct sweep *sw, const struct run_result *res)
+{
+	fputs("run,point,replica,seed", f);
+	for (size_t a = 0; a < sw->naxes; a++) {
+		fputc(',', f);
+		csv_str(f, sw->axes[a].key);
+	}
+	fputs(",outcome,ended_by,end_host,error,lost_at_s,failure_at_s,detection_s,detected_by,"
+	      "probes,segments,bytes,probes_per_h,bytes_per_h\n", f);
+	for (uint64_t r = 0; r < sw->nruns; r++) {
+		const struct run_result *x = &res[r];
+		size_t p = (size_t)(r / sw->replicas);
+		double hours = (double)sw->points[p]->duration / (3600.0 * KS_SEC);
+		fprintf(f, "%llu,%zu,%llu,0x%016llx", (unsigned long long)r, p,
+			(unsigned long long)(r % sw->replicas), (unsigned long long)x->seed);
+		for (size_t a = 0; a < sw->naxes; a++) {
+			fputc(',', f);
+			csv_str(f, sw->axes[a].values[sweep_value_index(sw, p, a)]);
+		}
+		fprintf(f, ",%s,%s,%s,%s,", x->lost ? "lost" : "survived", x->lost ? end_text(x->end) : "",
+			x->end_host == 0 ? "A" : x->end_host == 1 ? "B" : "",
+			x->err ? tcp_errno_name(x->err) : "");
+		csv_time(f, x->lost_at);
+		fputc(',', f);
+		csv_time(f, x->fail_at);
+		fputc(',', f);
+		csv_time(f, x->detect);
+		fprintf(f, ",%s,%u,%llu,%llu,%.3f,%.3f\n",
+			x->detect != KS_TIME_NEVER ? end_text(x->det_end)
+			: x->det_end != END_NONE    ? "ended-before-failure"
+						    : "never",
+			x->probes, (unsigned long long)x->segments, (unsigned long long)x->bytes,
+			x->probes / hours, x->bytes / hours);
+	}
+}
+
+static void write_summary(FILE *f, const struct sweep *sw, const struct pstat *ps)
+{
+	fputs("point", f);
+	for (size_t a = 0; a < sw->naxes; a++) {
+		fputc(',', f);
+		csv_str(f, sw->axes[a].key);
+	}
+	fputs(",keepidle_s,keepintvl_s,keepcnt,runs,lost,p_loss,p_loss_lo95,p_loss_hi95,detected,"
+	      "detection_p50_s,detection_p90_s,detection_p99_s,detection_max_s,probes_per_h,bytes_per_h,"
+	      "meets_objective\n", f);
+	for (size_t p = 0; p < sw->npoints; p++) {
+		const struct pstat *s = &ps[p];
+		fprintf(f, "%zu", p);
+		for (size_t a = 0; a < sw->naxes; a++) {
+			fputc(',', f);
+			csv_str(f, sw->axes[a].values[sweep_value_index(sw, p, a)]);
+		}
+		fprintf(f, ",%u,%u,%u,%u,%u,%.6f,%.6f,%.6f,%u", s->idle, s->intvl, s->cnt, s->runs, s->lost,
+			s->p, s->lo, s->hi, s->detected);
+		for (int q = 0; q < 4; q++) {
+			fputc(',', f);
+			csv_time(f, s->det[q]);
+		}
+		fprintf(f, ",%.3f,%.3f,%s\n", s->probes_h, s->bytes_h, s->meets ? "yes" : "no");
+	}
+}
+
+/* ---- groups: the environment axes (not [A]/[B]) --------------------------------------- */
+
+static size_t ngroups(const struct sweep *sw)
+{
+	size_t g = 1;
+	for (size_t a = 0; a < sw->naxes; a++)
+		if (!sw->axes[a].setting)
+			g *= sw->axes[a].nvalues;
+	return g;
+}
+
+static size_t group_of(const struct sweep *sw, size_t p)
+{
+	size_t g = 0;
+	for (size_t a = 0; a < sw->naxes; a++)
+		if (!sw->axes[a].setting)
+			g = g * sw->axes[a].nvalues + sweep_value_index(sw, p, a);
+	return g;
+}
+
+/* "nat.preset=aws-nat-gateway, link.loss=0" or "all points" */
+static void group_label(char *buf, size_t n, const struct sweep *sw, size_t p)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t a = 0; a < sw->naxes && len < n; a++) {
+		if (sw->axes[a].setting)
+			continue;
+		int w = snprintf(buf + len, n - len, "%s%s=%s", len ? ", " : "", sw->axes[a].key,
+				 sw->axes[a].values[sweep_value_index(sw, p, a)]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	if (!len)
+		snprintf(buf, n, "all points");
+}
+
+/* Is point x better than y under the objective? (prefer order, then index) */
+static bool better(const struct sweep *sw, const struct pstat *ps, size_t x, size_t y, bool by_loss)
+{
+	const struct pstat *a = &ps[x], *b = &ps[y];
+	ks_time_t da = a->det[sw->obj.stat], db = b->det[sw->obj.stat];
+	if (by_loss && a->p != b->p)
+		return a->p < b->p;
+	if (sw->obj.prefer == PREFER_DETECTION) {
+		if (da != db)
+			return da < db;
+		if (a->bytes_h != b->bytes_h)
+			return a->bytes_h < b->bytes_h;
+	} else {
+		if (a->bytes_h != b->bytes_h)
+			return a->bytes_h < b->bytes_h;
+		if (da != db)
+			return da < db;
+	}
+	return x < y;
+}
+
+static void secs(char *b, size_t n, ks_time_t t)
+{
+	if (t == KS_TIME_NEVER) {
+		snprintf(b, n, "never");
+		return;
+	}
+	format_seconds(b, n, t);
+	size_t l = strlen(b);
+	snprintf(b + l, n - l, " s");
+}
+
+/* ---- recommendation.txt ------------------------------------------------------------------ */
+
+struct col {
+	const char *head;
+	char **cell;  /* one per row */
+	size_t width;
+};
+
+static void write_recommendation(FILE *f, const struct sweep *sw, const struct pstat *ps)
+{
+	const struct scenario *sc0 = sw->points[0];
+	size_t G = ngroups(sw);
+	size_t *best = malloc(G * sizeof(*best)), *nmeet = calloc(G, sizeof(size_t)),
+	       *ntot = calloc(G, sizeof(size_t));
+	char hz[40], md[40], buf[512];
+	const char *stat = det_stat_name(sw->obj.stat);
+
+	if (!best || !nmeet || !ntot) {
+		fputs("kasim: out of memory\n", stderr);
+		abort();
+	}
+	for (size_t g = 0; g < G; g++)
+		best[g] = SIZE_MAX;
+	/* best meeting point per group, else the best by P(loss) */
+	for (size_t pass = 0; pass < 2; pass++)
+		for (size_t p = 0; p < sw->npoints; p++) {
+			size_t g = group_of(sw, p);
+			if (pass == 0) {
+				ntot[g]++;
+				if (!ps[p].meets)
+					continue;
+				nmeet[g]++;
+				if (best[g] == SIZE_MAX || better(sw, ps, p, best[g], false))
+					best[g] = p;
+			} else if (!nmeet[g] && (best[g] == SIZE_MAX || better(sw, ps, p, best[g], true))) {
+				best[g] = p;
+			}
+		}
+
+	secs(hz, sizeof hz, sc0->duration);
+	fprintf(f, "kasim sweep: %s (%s)\n", sc0->name, sw->path);
+	fprintf(f, "%zu points x %u replica%s = %llu runs; horizon %s; sweep seed %llu\n", sw->npoints,
+		sw->replicas, sw->replicas == 1 ? "" : "s", (unsigned long long)sw->nruns, hz,
+		(unsigned long long)sw->seed);
+	fprintf(f, "Objective: P(connection lost within the horizon) <= %g", sw->obj.max_loss);
+	if (sw->obj.max_detection != KS_TIME_NEVER) {
+		secs(md, sizeof md, sw->obj.max_detection);
+		fprintf(f, " and %s detection time <= %s", stat, md);
+	}
+	if (sw->obj.prefer == PREFER_DETECTION)
+		fprintf(f, ", then the shortest %s detection time of a dead peer, then the least overhead.\n",
+			stat);
+	else
+		fprintf(f, ", then the least overhead, then the shortest %s detection time of a dead peer.\n",
+			stat);
+	fputs("Lost: an end reported an error before the horizon, or the byte A sent at the horizon\n"
+	      "was not acknowledged. Detection: from B's power-off to A's error (docs/sweeps.md).\n"
+	      "Overhead: segments (IPv4+TCP headers, 40 bytes each) per hour of the idle connection.\n\n",
+	      f);
+
+	/* the table */
+	size_t nenv = 0, nset = 0;
+	for (size_t a = 0; a < sw->naxes; a++) {
+		if (!sw->axes[a].setting)
+			nenv++;
+		else if (strcmp(sw->axes[a].key, "A.tcp_keepidle") && strcmp(sw->axes[a].key, "A.tcp_keepintvl") &&
+			 strcmp(sw->axes[a].key, "A.tcp_keepcnt"))
+			nset++;
+	}
+	size_t ncols = nenv + 3 + nset + 5;
+	struct col *cols = calloc(ncols, sizeof(*cols));
+	char dethead[32];
+	snprintf(dethead, sizeof dethead, "detection %s", stat);
+	for (size_t c = 0; c < ncols; c++) {
+		cols[c].cell = calloc(G, sizeof(char *));
+		if (!cols[c].cell)
+			abort();
+	}
+	size_t c = 0;
+	for (size_t a = 0; a < sw->naxes; a++)
+		if (!sw->axes[a].setting)
+			cols[c++].head = sw->axes[a].key;
+	size_t c_ka = c;
+	cols[c++].head = "keepidle";
+	cols[c++].head = "keepintvl";
+	cols[c++].head = "keepcnt";
+	size_t c_set = c;
+	for (size_t a = 0; a < sw->naxes; a++)
+		if (sw->axes[a].setting && strcmp(sw->axes[a].key, "A.tcp_keepidle") &&
+		    strcmp(sw->axes[a].key, "A.tcp_keepintvl") && strcmp(sw->axes[a].key, "A.tcp_keepcnt"))
+			cols[c++].head = sw->axes[a].key;
+	size_t c_p = c;
+	cols[c++].head = "P(loss)";
+	cols[c++].head = "95% CI";
+	cols[c++].head = dethead;
+	cols[c++].head = "probes/h";
+	cols[c++].head = "bytes/h";
+
+	char **reason = calloc(G, sizeof(char *));
+	if (!reason)
+		abort();
+	for (size_t g = 0; g < G; g++) {
+		size_t p = best[g];
+		const struct pstat *s = &ps[p];
+		c = 0;
+		for (size_t a = 0; a < sw->naxes; a++)
+			if (!sw->axes[a].setting)
+				cols[c++].cell[g] = strdup(sw->axes[a].values[sweep_value_index(sw, p, a)]);
+		if (asprintf(&cols[c++].cell[g], "%u s", s->idle) < 0 ||
+		    asprintf(&cols[c++].cell[g], "%u s", s->intvl) < 0 ||
+		    asprintf(&cols[c++].cell[g], "%u", s->cnt) < 0)
+			abort();
+		for (size_t a = 0; a < sw->naxes; a++)
+			if (sw->axes[a].setting && strcmp(sw->axes[a].key, "A.tcp_keepidle") &&
+			    strcmp(sw->axes[a].key, "A.tcp_keepintvl") && strcmp(sw->axes[a].key, "A.tcp_keepcnt"))
+				cols[c++].cell[g] = strdup(sw->axes[a].values[sweep_value_index(sw, p, a)]);
+		char d[40];
+		secs(d, sizeof d, s->det[sw->obj.stat]);
+		if (asprintf(&cols[c++].cell[g], "%.4f (%u/%u)", s->p, s->lost, s->runs) < 0 ||
+		    asprintf(&cols[c++].cell[g], "%.4f-%.4f", s->lo, s->hi) < 0 ||
+		    asprintf(&cols[c++].cell[g], "%s", d) < 0 ||
+		    asprintf(&cols[c++].cell[g], "%.1f", s->probes_h) < 0 ||
+		    asprintf(&cols[c++].cell[g], "%.0f", s->bytes_h) < 0)
+			abort();
+
+		/* the reason, in words */
+		size_t len = 0;
+		char lim[64] = "";
+		if (sw->obj.max_detection != KS_TIME_NEVER) {
+			secs(md, sizeof md, sw->obj.max_detection);
+			snprintf(lim, sizeof lim, " and %s detection <= %s", stat, md);
+		}
+		if (nmeet[g]) {
+			len += (size_t)snprintf(buf + len, sizeof buf - len,
+						"%s of the %zu of %zu settings with P(loss) <= %g%s",
+						sw->obj.prefer == PREFER_DETECTION ? "shortest detection"
+										   : "least overhead",
+						nmeet[g], ntot[g], sw->obj.max_loss, lim);
+		} else {
+			len += (size_t)snprintf(buf + len, sizeof buf - len,
+						"NO setting meets P(loss) <= %g%s; this one loses least", sw->obj.max_loss, lim);
+		}
+		/* where keepidle stops being safe: the longest meeting and the
+		 * shortest failing keepidle among this group's points */
+		uint32_t ok_max = 0, bad_min = UINT32_MAX;
+		bool idle_varies = false;
+		for (size_t q = 0; q < sw->npoints; q++) {
+			if (group_of(sw, q) != g)
+				continue;
+			idle_varies |= ps[q].idle != s->idle;
+			if (ps[q].p <= sw->obj.max_loss) {
+				if (ps[q].idle > ok_max)
+					ok_max = ps[q].idle;
+			} else if (ps[q].idle < bad_min) {
+				bad_min = ps[q].idle;
+			}
+		}
+		if (idle_varies && ok_max && len < sizeof buf)
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "; loss-safe up to keepidle %u s", ok_max);
+		if (idle_varies && bad_min != UINT32_MAX && len < sizeof buf)
+			snprintf(buf + len, sizeof buf - len, "; P(loss) > %g from keepidle %u s", sw->obj.max_loss,
+				 bad_min);
+		reason[g] = strdup(buf);
+	}
+	for (c = 0; c < ncols; c++) {
+		cols[c].width = strlen(cols[c].head);
+		for (size_t g = 0; g < G; g++)
+			if (cols[c].cell[g] && strlen(cols[c].cell[g]) > cols[c].width)
+				cols[c].width = strlen(cols[c].cell[g]);
+	}
+	for (c = 0; c < ncols; c++) {
+		bool sep = c == c_ka || c == c_p || (c == c_set && c_set != c_p);
+		fprintf(f, "%s%-*s", c == 0 ? "" : sep ? " | " : "  ", (int)cols[c].width, cols[c].head);
+	}
+	fputs(" | reason\n", f);
+	for (size_t g = 0; g < G; g++) {
+		for (c = 0; c < ncols; c++) {
+			bool sep = c == c_ka || c == c_p || (c == c_set && c_set != c_p);
+			fprintf(f, "%s%-*s", c == 0 ? "" : sep ? " | " : "  ", (int)cols[c].width,
+				cols[c].cell[g] ? cols[c].cell[g] : "?");
+		}
+		fprintf(f, " | %s\n", reason[g] ? reason[g] : "?");
+	}
+	for (c = 0; c < ncols; c++) {
+		for (size_t g = 0; g < G; g++)
+			free(cols[c].cell[g]);
+		free(cols[c].cell);
+	}
+	for (size_t g = 0; g < G; g++)
+		free(reason[g]);
+	free(reason);
+	free(cols);
+	free(best);
+	free(nmeet);
+	free(ntot);
+}
+
+/* ---- plots ---------------------------------------------------------------------------------- */
+
+static void gp_quote(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static double sec_d(ks_time_t t) { return (double)t / KS_SEC; }
+
+static const char gp_head[] =
+	"# Written by kasim sweep; run it in this directory: gnuplot %s.gp\n"
+	"# (kasim passes out='%s.png.tmp' and renames the result.)\n"
+	"if (!exists(\"out\")) out = '%s.png'\n"
+	"set terminal pngcairo size 1200,800 font \"Sans,10\"\n"
+	"set output out\n";
+
+/* Survival heatmap: keepidle (x) x environment (y, one row per group). */
+static int plot_survival(FILE *dat, FILE *gp, const struct sweep *sw, const struct pstat *ps)
+{
+	size_t G = ngroups(sw);
+	uint32_t minidle = UINT32_MAX, gap = UINT32_MAX, maxidle = 0;
+	/* distinct keepidle values and the smallest gap between them */
+	uint64_t *idles = malloc(sw->npoints * sizeof(*idles));
+	if (!idles)
+		abort();
+	for (size_t p = 0; p < sw->npoints; p++)
+		idles[p] = ps[p].idle;
+	qsort(idles, sw->npoints, sizeof(*idles), cmp_u64);
+	for (size_t i = 0; i < sw->npoints; i++) {
+		if (i && idles[i] != idles[i - 1] && idles[i] - idles[i - 1] < gap)
+			gap = (uint32_t)(idles[i] - idles[i - 1]);
+		if (idles[i] < minidle)
+			minidle = (uint32_t)idles[i];
+		if (idles[i] > maxidle)
+			maxidle = (uint32_t)idles[i];
+	}
+	if (gap == UINT32_MAX)
+		gap = minidle ? minidle : 1;
+	fputs("# keepidle_s row p_survive (the best over other settings with this keepidle)\n", dat);
+	for (size_t g = 0; g < G; g++) {
+		for (size_t i = 0; i < sw->npoints; i++) {
+			if (i && idles[i] == idles[i - 1])
+				continue;
+			double bestp = -1;
+			for (size_t p = 0; p < sw->npoints; p++)
+				if (group_of(sw, p) == g && ps[p].idle == idles[i] && 1 - ps[p].p > bestp)
+					bestp = 1 - ps[p].p;
+			if (bestp >= 0)
+				fprintf(dat, "%llu %zu %.6f\n", (unsigned long long)idles[i], g, bestp);
+		}
+	}
+	free(idles);
+	fprintf(gp, gp_head, "survival", "survival", "survival");
+	fputs("set title \"P(connection survives the horizon) by keepidle and environment\"\n"
+	      "set xlabel \"A's keepidle (s)\"\nset palette defined (0 'red', 0.5 'yellow', 1 'green')\n"
+	      "set cbrange [0:1]\nset cblabel \"P(survive)\"\n", gp);
+	fprintf(gp, "set xrange [%g:%g]\nset yrange [-0.5:%g]\nset ytics (", minidle - gap / 2.0,
+		maxidle + gap / 2.0, G - 0.5);
+	for (size_t g = 0; g < G; g++) {
+		char lab[512];
+		size_t p0 = 0;
+		while (group_of(sw, p0) != g)
+			p0++;
+		group_label(lab, sizeof lab, sw, p0);
+		if (g)
+			fputs(", ", gp);
+		gp_quote(gp, lab);
+		fprintf(gp, " %zu", g);
+	}
+	fprintf(gp, ")\nplot 'survival.dat' using 1:2:(%g):(0.5):3 with boxxyerror fc palette fs solid "
+		    "notitle\n", gap / 2.0);
+	return 0;
+}
+
+/* Detection time vs keepidle, and detection vs overhead: one block per group. */
+static void plot_blocks(FILE *dat, FILE *gp, const struct sweep *sw, const struct pstat *ps, bool tradeoff)
+{
+	size_t G = ngroups(sw);
+	const char *stat = det_stat_name(sw->obj.stat);
+	const char *name = tradeoff ? "tradeoff" : "detection";
+
+	for (size_t g = 0; g < G; g++) {
+		char lab[512];
+		size_t p0 = 0;
+		while (group_of(sw, p0) != g)
+			p0++;
+		group_label(lab, sizeof lab, sw, p0);
+		if (g)
+			fputs("\n\n", dat);
+		gp_quote(dat, lab);
+		fputs(tradeoff ? " \"bytes_per_h\" \"detection_s\" \"meets\"\n"
+			       : " \"keepintvl_s\" \"keepcnt\" \"p50_s\" \"p90_s\" \"max_s\"\n", dat);
+		for (size_t p = 0; p < sw->npoints; p++) {
+			if (group_of(sw, p) != g)
+				continue;
+			const struct pstat *s = &ps[p];
+			ks_time_t d = s->det[sw->obj.stat];
+			if (tradeoff) {
+				if (d != KS_TIME_NEVER)
+					fprintf(dat, "%.3f %.9f %d\n", s->bytes_h, sec_d(d), s->meets);
+			} else if (s->det[DET_MAX] != KS_TIME_NEVER && s->det[DET_P50] != KS_TIME_NEVER) {
+				fprintf(dat, "%u %u %u %.9f %.9f %.9f\n", s->idle, s->intvl, s->cnt,
+					sec_d(s->det[DET_P50]),
+					s->det[DET_P90] == KS_TIME_NEVER ? sec_d(s->det[DET_MAX]) : sec_d(s->det[DET_P90]),
+					sec_d(s->det[DET_MAX]));
+			}
+		}
+	}
+	fprintf(gp, gp_head, name, name, name);
+	fprintf(gp, "set key outside right\nset grid\n");
+	if (tradeoff)
+		fprintf(gp, "set title \"Detection time (%s) of a dead peer vs overhead; filled = meets the objective\"\n"
+			    "set xlabel \"overhead (bytes/h per connection)\"\nset logscale x\n"
+			    "set ylabel \"detection %s (s)\"\n"
+			    "plot for [i=0:%zu] 'tradeoff.dat' index i using 1:2:(column(3) > 0 ? 7 : 6) with points pt variable "
+			    "ps 1.5 title columnheader(1)\n", stat, stat, G - 1);
+	else
+		fprintf(gp, "set title \"Detection time of a dead peer vs A's keepidle (median, error bars to p90)\"\n"
+			    "set xlabel \"A's keepidle (s)\"\nset ylabel \"detection (s)\"\n"
+			    "plot for [i=0:%zu] 'detection.dat' index i using 1:4:4:5 with yerrorlines "
+			    "title columnheader(1)\n", G - 1);
+}
+
+/* Run gnuplot on dir/plots/NAME.gp, rename NAME.png.tmp -> NAME.png. */
+static int render(const char *pdir, const char *name, FILE *err, bool *missing)
+{
+	char script[64], outarg[96];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st = 0, rc;
+
+	snprintf(script, sizeof script, "%s.gp", name);
+	snprintf(outarg, sizeof outarg, "out='%s.png.tmp'", name);
+	char *argv[] = { "gnuplot", "-d", "-e", outarg, script, NULL };
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addchdir_np(&fa, pdir);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc == 0 && waitpid(pid, &st, 0) < 0)
+		rc = errno;
+	char *tmp = NULL, *fin = NULL;
+	if (asprintf(&tmp, "%s/%s.png.tmp", pdir, name) < 0 || asprintf(&fin, "%s/%s.png", pdir, name) < 0)
+		abort();
+	if (rc == ENOENT || (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127)) {
+		*missing = true;
+		rc = 0;
+	} else if (rc || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(err, "kasim: gnuplot failed on %s/%s (the data and script are there)\n", pdir, script);
+		unlink(tmp);
+		rc = 0; /* plots are a by-product: not fatal */
+	} else if (rename(tmp, fin)) {
+		fprintf(err, "kasim: cannot rename %s: %s\n", tmp, strerror(errno));
+		rc = 1;
+	}
+	free(tmp);
+	free(fin);
+	return rc;
+}
+
+static int write_plots(const char *dir, const struct sweep *sw, const struct pstat *ps, bool do_render,
+		       FILE *err)
+{
+	char *pdir = sweep_path(dir, "plots");
+	static const char *const names[] = { "survival", "detection", "tradeoff" };
+	int rc = 0, e = sweep_mkdir_p(pdir);
+
+	if (e) {
+		fprintf(err, "kasim: cannot create %s: %s\n", pdir, strerror(e));
+		free(pdir);
+		return 1;
+	}
+	for (int i = 0; i < 3 && !rc; i++) {
+		char n1[64], n2[64];
+		snprintf(n1, sizeof n1, "%s.dat", names[i]);
+		snprintf(n2, sizeof n2, "%s.gp", names[i]);
+		char *pd = sweep_path(pdir, n1), *pg = sweep_path(pdir, n2);
+		struct afile fd, fg;
+		if (afile_open(&fd, pd)) {
+			fprintf(err, "kasim: cannot write %s: %s\n", pd, strerror(errno));
+			rc = 1;
+		} else if (afile_open(&fg, pg)) {
+			fprintf(err, "kasim: cannot write %s: %s\n", pg, strerror(errno));
+			afile_close(&fd, false);
+			rc = 1;
+		} else {
+			if (i == 0)
+				plot_survival(fd.fp, fg.fp, sw, ps);
+			else
+				plot_blocks(fd.fp, fg.fp, sw, ps, i == 2);
+			if (afile_close(&fd, true) | afile_close(&fg, true)) {
+				fprintf(err, "kasim: cannot write %s: %s\n", pd, strerror(errno));
+				rc = 1;
+			}
+		}
+		free(pd);
+		free(pg);
+	}
+	if (!rc && do_render) {
+		bool missing = false;
+		for (int i = 0; i < 3 && !rc && !missing; i++)
+			rc = render(pdir, names[i], err, &missing);
+		if (missing)
+			fprintf(err, "kasim: gnuplot not found; wrote %s/*.gp (run 'cd %s && gnuplot survival.gp')\n",
+				pdir, pdir);
+	}
+	free(pdir);
+	return rc;
+}
+
+int sweep_write_outputs(const struct sweep *sw, const struct run_result *res, const char *dir, bool do_render,
+			FILE *err)
+{
+	struct pstat *ps = point_stats(sw, res);
+	static const char *const names[] = { "results.csv", "summary.csv", "recommendation.txt" };
+	int rc = 0;
+
+	for (int i = 0; i < 3 && !rc; i++) {
+		char *path = sweep_path(dir, names[i]);
+		struct afile f;
+		if (afile_open(&f, path)) {
+			fprintf(err, "kasim: cannot write %s: %s\n", path, strerror(errno));
+			rc = 1;
+		} else {
+			if (i == 0)
+				write_results(f.fp, sw, res);
+			else if (i == 1)
+				write_summary(f.fp, sw, ps);
+			else
+				write_recommendation(f.fp, sw, ps);
+			if (afile_close(&f, true)) {
+				fprintf(err, "kasim: cannot write %s: %s\n", path, strerror(errno));
+				rc = 1;
+			}
+		}
+		free(path);
+	}
+	if (!rc)
+		rc = write_plots(dir, sw, ps, do_render, err);
+	free(ps);
+	return rc;
+}
+
+/* ---- kasim merge ------------------------------------------------------------------------------ */
+
+struct shard_info {
+	char *manifest, *path, **sets;
+	size_t nsets;
+	unsigned long long hash, runs, si, sn;
+};
+
+static bool read_manifest(const char *dir, struct shard_info *s, FILE *err)
+{
+	char *mp = sweep_path(dir, "manifest");
+	size_t len;
+	memset(s, 0, sizeof(*s));
+	s->manifest = sweep_read_all(mp, &len);
+	free(mp);
+	if (!s->manifest) {
+		fprintf(err, "kasim: %s: not a sweep directory (no manifest)\n", dir);
+		return false;
+	}
+	const char *m = s->manifest;
+	const char *h = strstr(m, "\nhash "), *r = strstr(m, "\nruns "), *sh = strstr(m, "\nshard "),
+		   *p = strstr(m, "\npath ");
+	if (strncmp(m, "kasim-sweep 1\n", 14) || !h || !r || !sh || !p || sscanf(h, "\nhash %llx", &s->hash) != 1 ||
+	    sscanf(r, "\nruns %llu", &s->runs) != 1 || sscanf(sh, "\nshard %llu/%llu", &s->si, &s->sn) != 2 ||
+	    s->sn == 0 || s->si >= s->sn) {
+		fprintf(err, "kasim: %s/manifest: damaged\n", dir);
+		return false;
+	}
+	s->path = strndup(p + 6, strcspn(p + 6, "\n"));
+	s->sets = calloc(64, sizeof(char *));
+	for (const char *q = strstr(m, "\nset "); q && s->nsets < 64; q = strstr(q + 1, "\nset "))
+		s->sets[s->nsets++] = strndup(q + 5, strcspn(q + 5, "\n"));
+	return true;
+}
+
+static void free_shard(struct shard_info *s)
+{
+	free(s->manifest);
+	free(s->path);
+	for (size_t i = 0; i < s->nsets; i++)
+		free(s->sets[i]);
+	free(s->sets);
+}
+
+int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_render, FILE *err)
+{
+	struct shard_info *sh = calloc(ndirs, sizeof(*sh));
+	struct sweep *sw = NULL;
+	struct run_result *res = NULL;
+	bool *seen = NULL;
+	int rc = 2;
+	char *text = NULL;
+
+	if (!sh)
+		return 1;
+	for (size_t i = 0; i < ndirs; i++) {
+		if (!read_manifest(dirs[i], &sh[i], err))
+			goto out;
+		if (sh[i].hash != sh[0].hash || sh[i].runs != sh[0].runs || sh[i].sn != sh[0].sn) {
+			fprintf(err, "kasim: %s is from another sweep or sharding than %s (hash %016llx, shard "
+				     "%llu/%llu vs hash %016llx, shard %llu/%llu)\n", dirs[i], dirs[0], sh[i].hash,
+				sh[i].si, sh[i].sn, sh[0].hash, sh[0].si, sh[0].sn);
+			goto out;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (sh[j].si == sh[i].si) {
+				fprintf(err, "kasim: shard %llu/%llu is given twice (%s and %s)\n", sh[i].si, sh[i].sn,
+					dirs[j], dirs[i]);
+				goto out;
+			}
+	}
+	for (unsigned long long k = 0; k < sh[0].sn; k++) {
+		bool have = false;
+		for (size_t i = 0; i < ndirs; i++)
+			have |= sh[i].si == k;
+		if (!have) {
+			fprintf(err, "kasim: shard %llu/%llu is missing (its runs r with r %% %llu = %llu are a gap)\n",
+				k, sh[0].sn, sh[0].sn, k);
+			goto out;
+		}
+	}
+	/* the sweep, exactly as the shards ran it */
+	char *cp = sweep_path(dirs[0], "sweep.ini");
+	size_t len;
+	text = sweep_read_all(cp, &len);
+	if (!text) {
+		fprintf(err, "kasim: cannot read %s: %s\n", cp, strerror(errno));
+		free(cp);
+		goto out;
+	}
+	free(cp);
+	struct diag d = { 0 };
+	sw = sweep_parse(sh[0].path, text, (const char *const *)sh[0].sets, sh[0].nsets, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(err, "kasim: %s\n", d.msg[i]);
+	diag_free(&d);
+	if (!sw)
+		goto out;
+	if (sw->hash != sh[0].hash || sw->nruns != sh[0].runs) {
+		fprintf(err, "kasim: %s/sweep.ini does not match its manifest\n", dirs[0]);
+		goto out;
+	}
+	res = calloc(sw->nruns, sizeof(*res));
+	seen = calloc(sw->nruns, sizeof(*seen));
+	if (!res || !seen) {
+		fputs("kasim: out of memory\n", err);
+		rc = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < ndirs; i++) {
+		char *pp = sweep_path(dirs[i], "results-partial.csv");
+		char *buf = sweep_read_all(pp, &len);
+		if (!buf) {
+			fprintf(err, "kasim: %s: shard %llu/%llu is not finished (no results-partial.csv; run it "
+				     "again with --resume)\n", dirs[i], sh[i].si, sh[i].sn);
+			free(pp);
+			goto out;
+		}
+		size_t lineno = 0;
+		for (char *l = buf, *nl; *l; l = nl + 1) {
+			nl = strchr(l, '\n');
+			lineno++;
+			if (!nl) {
+				fprintf(err, "kasim: %s:%zu: truncated line\n", pp, lineno);
+				free(buf);
+				free(pp);
+				goto out;
+			}
+			*nl = '\0';
+			struct run_result r;
+			if (!journal_parse(l, &r) || r.run >= sw->nruns || r.run % sh[i].sn != sh[i].si ||
+			    r.seed != sweep_run_seed(sw->seed, r.run)) {
+				fprintf(err, "kasim: %s:%zu: not a run of shard %llu/%llu of this sweep\n", pp, lineno,
+					sh[i].si, sh[i].sn);
+				free(buf);
+				free(pp);
+				goto out;
+			}
+			if (seen[r.run]) {
+				fprintf(err, "kasim: %s:%zu: run %llu appears twice\n", pp, lineno,
+					(unsigned long long)r.run);
+				free(buf);
+				free(pp);
+				goto out;
+			}
+			seen[r.run] = true;
+			res[r.run] = r;
+		}
+		free(buf);
+		free(pp);
+	}
+	for (uint64_t r = 0; r < sw->nruns; r++)
+		if (!seen[r]) {
+			fprintf(err, "kasim: run %llu (shard %llu/%llu) is missing: a gap\n", (unsigned long long)r,
+				(unsigned long long)(r % sh[0].sn), sh[0].sn);
+			goto out;
+		}
+	int e = sweep_mkdir_p(out);
+	if (e) {
+		fprintf(err, "kasim: cannot create %s: %s\n", out, strerror(e));
+		rc = 1;
+		goto out;
+	}
+	char *man = sweep_manifest(sw, 0, 1), *mp = sweep_path(out, "manifest"), *sp = sweep_path(out, "sweep.ini");
+	rc = 0;
+	if (write_file_atomic(sp, sw->text, strlen(sw->text)) || write_file_atomic(mp, man, strlen(man))) {
+		fprintf(err, "kasim: cannot write %s: %s\n", mp, strerror(errno));
+		rc = 1;
+	}
+	free(man);
+	free(mp);
+	free(sp);
+	if (!rc)
+		rc = sweep_write_outputs(sw, res, out, do_render, err);
+out:
+	for (size_t i = 0; i < ndirs; i++)
+		free_shard(&sh[i]);
+	free(sh);
+	free(text);
+	free(res);
+	free(seen);
+	sweep_free(sw);
+	return rc;
+}
