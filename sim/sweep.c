@@ -680,8 +680,21 @@ static void build(struct sctx *c)
 					break;
 				len += (size_t)w;
 			}
+			/* "--set K=V: message" -> "FILE:LINE: point P (...): message",
+			 * LINE being axis K's */
+			const char *m = d.msg[i];
 			c->line = 0;
-			report(c, "point %zu (%s): %s", p, where, d.msg[i]);
+			if (!strncmp(m, "--set ", 6)) {
+				const char *colon = strstr(m, ": ");
+				for (size_t a = 0; colon && a < sw->naxes; a++) {
+					size_t kl = strlen(sw->axes[a].key);
+					if (!strncmp(m + 6, sw->axes[a].key, kl) && m[6 + kl] == '=')
+						c->line = sw->axes[a].line;
+				}
+				if (colon)
+					m = colon + 2;
+			}
+			report(c, "point %zu (%s): %s", p, where, m);
 		}
 		diag_free(&d);
 		free_sets(sets, n);

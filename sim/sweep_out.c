@@ -450,6 +450,44 @@ static void group_label(char *buf, size_t n, const struct sweep *sw, size_t p)
 		snprintf(buf, n, "all points");
 }
 
+/* Detection plot series: every axis but A.tcp_keepidle (which is the x axis). */
+static bool is_x_axis(const struct sweep_axis *ax) { return !strcmp(ax->key, "A.tcp_keepidle"); }
+
+static size_t nseries(const struct sweep *sw)
+{
+	size_t n = 1;
+	for (size_t a = 0; a < sw->naxes; a++)
+		if (!is_x_axis(&sw->axes[a]))
+			n *= sw->axes[a].nvalues;
+	return n;
+}
+
+static size_t series_of(const struct sweep *sw, size_t p)
+{
+	size_t g = 0;
+	for (size_t a = 0; a < sw->naxes; a++)
+		if (!is_x_axis(&sw->axes[a]))
+			g = g * sw->axes[a].nvalues + sweep_value_index(sw, p, a);
+	return g;
+}
+
+static void series_label(char *buf, size_t n, const struct sweep *sw, size_t p)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t a = 0; a < sw->naxes && len < n; a++) {
+		if (is_x_axis(&sw->axes[a]))
+			continue;
+		int w = snprintf(buf + len, n - len, "%s%s=%s", len ? ", " : "", sw->axes[a].key,
+				 sw->axes[a].values[sweep_value_index(sw, p, a)]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	if (!len)
+		snprintf(buf, n, "all points");
+}
+
 /* Is point x better than y under the objective? (prefer order, then index) */
 static bool better(const struct sweep *sw, const struct pstat *ps, size_t x, size_t y, bool by_loss)
 {
@@ -762,23 +800,27 @@ static int plot_survival(FILE *dat, FILE *gp, const struct sweep *sw, const stru
 /* Detection time vs keepidle, and detection vs overhead: one block per group. */
 static void plot_blocks(FILE *dat, FILE *gp, const struct sweep *sw, const struct pstat *ps, bool tradeoff)
 {
-	size_t G = ngroups(sw);
+	size_t G = tradeoff ? ngroups(sw) : nseries(sw);
+	size_t (*key)(const struct sweep *, size_t) = tradeoff ? group_of : series_of;
 	const char *stat = det_stat_name(sw->obj.stat);
 	const char *name = tradeoff ? "tradeoff" : "detection";
 
 	for (size_t g = 0; g < G; g++) {
 		char lab[512];
 		size_t p0 = 0;
-		while (group_of(sw, p0) != g)
+		while (key(sw, p0) != g)
 			p0++;
-		group_label(lab, sizeof lab, sw, p0);
+		if (tradeoff)
+			group_label(lab, sizeof lab, sw, p0);
+		else
+			series_label(lab, sizeof lab, sw, p0);
 		if (g)
 			fputs("\n\n", dat);
 		gp_quote(dat, lab);
 		fputs(tradeoff ? " \"bytes_per_h\" \"detection_s\" \"meets\"\n"
 			       : " \"keepintvl_s\" \"keepcnt\" \"p50_s\" \"p90_s\" \"max_s\"\n", dat);
 		for (size_t p = 0; p < sw->npoints; p++) {
-			if (group_of(sw, p) != g)
+			if (key(sw, p) != g)
 				continue;
 			const struct pstat *s = &ps[p];
 			ks_time_t d = s->det[sw->obj.stat];

@@ -1,0 +1,837 @@
+/*
+ * test_sweep.c - parameter sweeps: [sweep] parsing and its FILE:LINE errors,
+ * run seeds, what a run measures against the closed forms, the
+ * recommendation, and - by spawning the sanitised binary ($KASIM_BIN), so
+ * that OpenMP never runs in this process - thread-count independence,
+ * shard/merge byte identity and resume after a kill.
+ *
+ * No test uses Criterion's .timeout: with 2.4.1 each finished timed test
+ * leaks 48 bytes in the runner, which LeakSanitizer reports. Every wait
+ * here is bounded by itself.
+ */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rng.h"
+#include "sweep.h"
+#include "tcp.h"
+
+#define SEC KS_SEC
+#define MS KS_MS
+
+extern char **environ;
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static char *dump(const struct diag *d)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < d->n; i++)
+		len += strlen(d->msg[i]) + 1;
+	char *out = calloc(1, len);
+	for (size_t i = 0; i < d->n; i++) {
+		strcat(out, d->msg[i]);
+		strcat(out, "\n");
+	}
+	return out;
+}
+
+static struct sweep *sw_ok(const char *text)
+{
+	struct diag d = { 0 };
+	struct sweep *sw = sweep_parse("t.ini", text, NULL, 0, &d);
+	char *all = dump(&d);
+	cr_assert_not_null(sw, "rejected:\n%s\n%s", text, all);
+	cr_assert_eq(d.n, 0, "%s", all);
+	free(all);
+	diag_free(&d);
+	return sw;
+}
+
+/* The text must be rejected with exactly this one message. */
+static void sw_err(const char *text, const char *want)
+{
+	struct diag d = { 0 };
+	struct sweep *sw = sweep_parse("t.ini", text, NULL, 0, &d);
+	char *all = dump(&d);
+	cr_expect_null(sw, "accepted:\n%s", text);
+	cr_expect_eq(d.n, 1, "got %zu messages:\n%s", d.n, all);
+	if (d.n)
+		cr_expect_str_eq(d.msg[0], want);
+	free(all);
+	diag_free(&d);
+	sweep_free(sw);
+}
+
+static void expect_values(const struct sweep_axis *ax, const char *const *want, size_t n)
+{
+	cr_assert_eq(ax->nvalues, n, "%s: %zu values, want %zu", ax->key, ax->nvalues, n);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_str_eq(ax->values[i], want[i]);
+}
+
+#define HEAD "[scenario]\nduration = 1h\n[A]\nso_keepalive = on\ntcp_keepintvl = 10\n[sweep]\n"
+/* line 7 is the first line after HEAD */
+
+/* ---- parsing ------------------------------------------------------------------ */
+
+Test(sweep_parse, ranges_lists_and_cartesian_order)
+{
+	struct sweep *sw = sw_ok(HEAD "A.tcp_keepidle = 30..120 step 30\n"
+				      "link.delay = 0..30ms step 10ms\n"
+				      "A.tcp_keepcnt = 1, 3..5 step 1, 9\n"
+				      "A.tcp_user_timeout = 0.5s..1.5s step 0.5s\n"
+				      "replicas = 3\n");
+	static const char *const idle[] = { "30", "60", "90", "120" };
+	static const char *const delay[] = { "0s", "10ms", "20ms", "30ms" };
+	static const char *const cnt[] = { "1", "3", "4", "5", "9" };
+	static const char *const ut[] = { "500ms", "1s", "1500ms" };
+	static const uint32_t cnts[] = { 1, 3, 4, 5, 9 };
+
+	cr_assert_eq(sw->naxes, 4);
+	expect_values(&sw->axes[0], idle, 4);
+	expect_values(&sw->axes[1], delay, 4);
+	expect_values(&sw->axes[2], cnt, 5);
+	expect_values(&sw->axes[3], ut, 3);
+	cr_expect_eq(sw->axes[0].line, 7);
+	cr_expect(sw->axes[0].setting);
+	cr_expect(!sw->axes[1].setting);
+	cr_expect_eq(sw->npoints, 4 * 4 * 5 * 3);
+	cr_expect_eq(sw->nruns, 4 * 4 * 5 * 3 * 3);
+	cr_expect_eq(sw->replicas, 3);
+	/* the last axis varies fastest */
+	for (size_t p = 0; p < sw->npoints; p++) {
+		size_t i = p / 60, j = p / 15 % 4, k = p / 3 % 5, l = p % 3;
+		cr_assert_eq(sweep_value_index(sw, p, 0), i);
+		cr_assert_eq(sweep_value_index(sw, p, 1), j);
+		cr_assert_eq(sweep_value_index(sw, p, 2), k);
+		cr_assert_eq(sweep_value_index(sw, p, 3), l);
+		const struct scenario *sc = sw->points[p];
+		cr_assert_eq(sc->ep[HOST_A].tcp_keepidle, 30 * (i + 1));
+		cr_assert_eq(sc->link.delay, 10 * MS * j);
+		cr_assert_eq(sc->ep[HOST_A].tcp_keepcnt, cnts[k]);
+		cr_assert_eq(sc->ep[HOST_A].tcp_user_timeout, 500 * (l + 1));
+		cr_assert_eq(sc->ep[HOST_A].tcp_keepintvl, 10); /* from the scenario part */
+		cr_assert_eq(sc->duration, 3600 * SEC);
+	}
+	sweep_free(sw);
+}
+
+Test(sweep_parse, decimal_ranges_are_fixed_point_and_checked_by_the_key)
+{
+	/* 30, 30.5, 31: decimals are exact (no 30.499999), and the key decides */
+	sw_err(HEAD "A.tcp_keepidle = 30.0..31 step 0.5\n",
+	       "t.ini:7: A.tcp_keepidle: tcp_keepidle = 30.5 must be whole seconds "
+	       "(1..32767 s; setsockopt(TCP_KEEPIDLE) returns EINVAL outside)");
+	struct sweep *sw = sw_ok(HEAD "A.tcp_keepidle = 30.0..32 step 1.0\n");
+	static const char *const want[] = { "30", "31", "32" };
+	expect_values(&sw->axes[0], want, 3);
+	sweep_free(sw);
+}
+
+Test(sweep_parse, defaults_and_objective)
+{
+	struct sweep *sw = sw_ok("[scenario]\nseed = 77\n[sweep]\n");
+	cr_expect_eq(sw->naxes, 0);
+	cr_expect_eq(sw->npoints, 1);
+	cr_expect_eq(sw->replicas, 1);
+	cr_expect_eq(sw->seed, 77);
+	cr_expect_eq(sw->obj.max_loss, 1e-3);
+	cr_expect_eq(sw->obj.max_detection, KS_TIME_NEVER);
+	cr_expect_eq(sw->obj.stat, DET_P50);
+	cr_expect_eq(sw->obj.prefer, PREFER_DETECTION);
+	cr_expect_eq(sw->horizon, 86400 * SEC);
+	sweep_free(sw);
+	sw = sw_ok("[scenario]\nseed = 77\n[sweep]\nseed = 0x10\nmax_loss = 1e-2\nmax_detection = 15m\n"
+		   "detection = p99\nprefer = overhead\nreplicas = 1000\n");
+	cr_expect_eq(sw->seed, 16);
+	cr_expect_eq(sw->obj.max_loss, 1e-2);
+	cr_expect_eq(sw->obj.max_detection, 900 * SEC);
+	cr_expect_eq(sw->obj.stat, DET_P99);
+	cr_expect_eq(sw->obj.prefer, PREFER_OVERHEAD);
+	cr_expect_eq(sw->replicas, 1000);
+	sweep_free(sw);
+}
+
+Test(sweep_parse, sweep_section_is_not_a_scenario_error)
+{
+	/* scenario files still reject [sweep]; sweep files accept it */
+	struct diag d = { 0 };
+	struct scenario *s = scenario_parse_string("t.ini", "[sweep]\nreplicas = 2\n", NULL, 0, &d);
+	cr_expect_null(s);
+	cr_assert_eq(d.n, 1);
+	scenario_free(s);
+	diag_free(&d);
+	struct sweep *sw = sw_ok("[sweep]\nreplicas = 2\n");
+	sweep_free(sw);
+}
+
+Test(sweep_parse, seed_and_sets_change_the_hash)
+{
+	struct diag d = { 0 };
+	const char *text = HEAD "A.tcp_keepidle = 30, 60\n";
+	const char *set[] = { "link.delay=5ms" };
+	struct sweep *a = sweep_parse("t.ini", text, NULL, 0, &d), *b = sweep_parse("t.ini", text, set, 1, &d),
+		     *c = sweep_parse("t.ini", text, NULL, 0, &d);
+	cr_assert(a && b && c);
+	cr_expect_neq(a->hash, b->hash);
+	cr_expect_eq(a->hash, c->hash);
+	cr_expect_eq(b->points[1]->link.delay, 5 * MS);
+	sweep_free(a);
+	sweep_free(b);
+	sweep_free(c);
+	diag_free(&d);
+}
+
+/* ---- errors ----------------------------------------------------------------- */
+
+#define RANGE_HELP "a range is FROM..TO step STEP, e.g. 30..1200 step 30, 1m..20m step 30s or 0..0.05 step 0.01"
+
+Test(sweep_errors, bad_ranges)
+{
+	sw_err(HEAD "A.tcp_keepidle = 30..120 step 0\n",
+	       "t.ini:7: A.tcp_keepidle: step 0 must be more than 0 (" RANGE_HELP ")");
+	sw_err(HEAD "\nA.tcp_keepidle = 120..30 step 30\n",
+	       "t.ini:8: A.tcp_keepidle: range 120..30 ends before it starts (FROM <= TO)");
+	sw_err(HEAD "A.tcp_keepidle = 30..120\n",
+	       "t.ini:7: A.tcp_keepidle: '30..120' is not a range (" RANGE_HELP ")");
+	sw_err(HEAD "A.tcp_keepidle = 30..120 by 30\n",
+	       "t.ini:7: A.tcp_keepidle: '30..120' is not a range (" RANGE_HELP ")");
+	sw_err(HEAD "A.tcp_keepidle = 30..1x2 step 30\n",
+	       "t.ini:7: A.tcp_keepidle: '1x2' is not a duration (" RANGE_HELP ")");
+	sw_err(HEAD "A.tcp_keepidle = 3a0..120 step 30\n",
+	       "t.ini:7: A.tcp_keepidle: '3a0' is not a duration (" RANGE_HELP ")");
+	sw_err(HEAD "A.tcp_keepidle = 1..1000000 step 1\n",
+	       "t.ini:7: A.tcp_keepidle: range 1..1000000 step 1 has more than 100000 values (at most 100000 per axis)");
+	sw_err(HEAD "A.tcp_keepidle = 30,,60\n", "t.ini:7: A.tcp_keepidle: empty value in the list (a list is 'x, y, z')");
+}
+
+Test(sweep_errors, values_are_checked_by_the_scenario_parser)
+{
+	sw_err(HEAD "A.tcp_keepidle = 0..60 step 30\n",
+	       "t.ini:7: A.tcp_keepidle: tcp_keepidle = 0 is out of range "
+	       "(1..32767 s; setsockopt(TCP_KEEPIDLE) returns EINVAL outside)");
+	sw_err(HEAD "A.tcp_keepidel = 30, 60\n",
+	       "t.ini:7: A.tcp_keepidel: unknown key 'tcp_keepidel' in [A] (did you mean 'tcp_keepidle'?)");
+	sw_err(HEAD "lnk.delay = 30ms\n", "t.ini:7: lnk.delay: unknown section [lnk] (did you mean [link]?)");
+	sw_err(HEAD "link.delay = 0..2d step 1d\n",
+	       "t.ini:7: link.delay: delay = 172800s is out of range (0..1d)");
+	sw_err(HEAD "A.so_keepalive = on, maybe\n",
+	       "t.ini:7: A.so_keepalive: so_keepalive = maybe is not a boolean (on/off, yes/no, true/false or 1/0)");
+}
+
+Test(sweep_errors, keys)
+{
+	sw_err(HEAD "replica = 3\n", "t.ini:7: unknown key 'replica' in [sweep] (did you mean 'replicas'?)");
+	sw_err(HEAD "frobnicate = 3\n",
+	       "t.ini:7: unknown key 'frobnicate' in [sweep] (valid keys: replicas, seed, max_loss, max_detection, "
+	       "detection, prefer, or an axis SECTION.KEY such as A.tcp_keepidle)");
+	sw_err(HEAD "replicas = 0\n", "t.ini:7: replicas = 0 is not valid (an integer, 1..1000000)");
+	sw_err(HEAD "replicas = 2\nreplicas = 3\n", "t.ini:8: duplicate key 'replicas' (first set at line 7)");
+	sw_err(HEAD "A.tcp_keepidle = 30\n\nA.tcp_keepidle = 60\n",
+	       "t.ini:9: duplicate axis 'A.tcp_keepidle' (first set at line 7)");
+	sw_err(HEAD "max_loss = 2\n", "t.ini:7: max_loss = 2 is not valid (a probability, 0..1, e.g. 0.001 or 1e-3)");
+	sw_err(HEAD "detection = p42\n", "t.ini:7: detection = p42 is not valid (p50, p90, p99 or max)");
+	sw_err(HEAD "prefer = speed\n", "t.ini:7: prefer = speed is not valid (detection or overhead)");
+	sw_err(HEAD "max_detection = soon\n",
+	       "t.ini:7: max_detection = soon is not valid (a duration more than 0, e.g. 15m, or none)");
+	sw_err(HEAD "seed = -1\n", "t.ini:7: seed = -1 is not valid (unsigned 64-bit integer, decimal or 0x hex)");
+	sw_err(HEAD "scenario.seed = 1, 2\n",
+	       "t.ini:7: scenario.seed cannot be an axis (every run's seed derives from [sweep] seed and the run "
+	       "index; use replicas for repetitions)");
+	sw_err(HEAD ".x = 1\n", "t.ini:7: '.x' is not an axis (an axis is SECTION.KEY, e.g. A.tcp_keepidle)");
+	sw_err(HEAD "A.tcp_keepidle =\n",
+	       "t.ini:7: A.tcp_keepidle has no values (a list 'x, y, z' or " RANGE_HELP ")");
+}
+
+Test(sweep_errors, scenario_part_and_all_errors_reported)
+{
+	struct diag d = { 0 };
+	struct sweep *sw = sweep_parse("t.ini", "[A]\ntcp_keepidle = 0\n[sweep]\nreplicas = 0\n", NULL, 0, &d);
+	char *all = dump(&d);
+	cr_expect_null(sw);
+	cr_assert_eq(d.n, 2, "%s", all);
+	cr_expect_str_eq(d.msg[0], "t.ini:4: replicas = 0 is not valid (an integer, 1..1000000)");
+	cr_expect_str_eq(d.msg[1], "t.ini:2: tcp_keepidle = 0 is out of range "
+				   "(1..32767 s; setsockopt(TCP_KEEPIDLE) returns EINVAL outside)");
+	free(all);
+	diag_free(&d);
+	/* each value alone is fine, together they clash: the point is named */
+	sw_err("[sweep]\nA.addr = 192.0.2.1:1, 192.0.2.2:1\nB.addr = 192.0.2.2:1\n",
+	       "t.ini:3: point 1 (A.addr=192.0.2.2:1, B.addr=192.0.2.2:1): addr = 192.0.2.2:1 is A's address "
+	       "and port too (A and B must differ)");
+	sw_err("[A]\naddr = 192.0.2.1:1\n[sweep]\nB.addr = 192.0.2.1:1, 192.0.2.2:1\n",
+	       "t.ini:4: B.addr: addr = 192.0.2.1:1 is A's address and port too (A and B must differ)");
+}
+
+static bool same_result(const struct run_result *a, const struct run_result *b)
+{
+	return a->run == b->run && a->seed == b->seed && a->lost == b->lost && a->end == b->end &&
+	       a->end_host == b->end_host && a->err == b->err && a->lost_at == b->lost_at &&
+	       a->fail_at == b->fail_at && a->detect == b->detect && a->det_end == b->det_end &&
+	       a->probes == b->probes && a->segments == b->segments && a->bytes == b->bytes &&
+	       a->events == b->events;
+}
+
+/* ---- seeds ------------------------------------------------------------------- */
+
+Test(sweep_seeds, pure_function_of_seed_and_index)
+{
+	for (uint64_t r = 0; r < 100; r++) {
+		uint64_t x = r, m = 42 ^ splitmix64(&x);
+		cr_assert_eq(sweep_run_seed(42, r), splitmix64(&m));
+		cr_assert_neq(sweep_run_seed(42, r), sweep_run_seed(42, r + 1));
+		cr_assert_neq(sweep_run_seed(42, r), sweep_run_seed(43, r));
+	}
+}
+
+Test(sweep_seeds, a_run_does_not_depend_on_order)
+{
+	struct sweep *sw = sw_ok(HEAD "A.tcp_keepidle = 30, 60\nreplicas = 4\n");
+	struct run_result fwd[8], bwd[8];
+	for (uint64_t r = 0; r < 8; r++)
+		sweep_run_one(sw, r, &fwd[r]);
+	for (uint64_t r = 8; r-- > 0;)
+		sweep_run_one(sw, r, &bwd[r]);
+	for (uint64_t r = 0; r < 8; r++) {
+		cr_assert(same_result(&fwd[r], &bwd[r]), "run %llu", (unsigned long long)r);
+		cr_assert_eq(fwd[r].seed, sweep_run_seed(sw->seed, r));
+	}
+	/* common random numbers: replica k fails at the same phase at every point */
+	for (uint64_t k = 0; k < 4; k++) {
+		ks_time_t c0 = 30 * SEC, c1 = 60 * SEC;
+		double u0 = (double)(fwd[k].fail_at - c0) / c0, u1 = (double)(fwd[4 + k].fail_at - c1) / c1;
+		cr_expect(u0 - u1 < 1e-9 && u1 - u0 < 1e-9, "replica %llu: %g vs %g", (unsigned long long)k, u0, u1);
+	}
+	sweep_free(sw);
+}
+
+/* ---- one run against the closed forms (no loss, exact timers) ------------------------ */
+
+Test(sweep_run, survival_overhead_and_detection_closed_forms)
+{
+	static const struct { unsigned idle, intvl, cnt; unsigned delay_ms; } cases[] = {
+		{ 60, 10, 3, 10 }, { 7200, 75, 9, 0 }, { 30, 5, 4, 25 }, { 1200, 30, 5, 100 }, { 45, 1, 1, 1 },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		char text[512];
+		snprintf(text, sizeof text,
+			 "[scenario]\nduration = 1d\nseed = 9\n[A]\nso_keepalive = on\ntcp_keepidle = %u\n"
+			 "tcp_keepintvl = %u\ntcp_keepcnt = %u\n[link]\ndelay = %ums\n[sweep]\nreplicas = 20\n",
+			 cases[c].idle, cases[c].intvl, cases[c].cnt, cases[c].delay_ms);
+		struct sweep *sw = sw_ok(text);
+		const ks_time_t H = 86400 * SEC, I = cases[c].idle * SEC, V = cases[c].intvl * SEC,
+				d = cases[c].delay_ms * MS, C = I + 2 * d;
+		const uint64_t N = cases[c].cnt;
+		/* probes at 2d + I + kC (k >= 0), each answered 2d later */
+		uint64_t probes = H > 2 * d + I ? (H - 1 - 2 * d - I) / C + 1 : 0;
+		ks_time_t last = 2 * d + I + (probes - 1) * C;
+		uint64_t segs = 3 + 2 * probes - (last + d > H - 1 ? 1 : 0);
+		for (uint64_t r = 0; r < sw->nruns; r++) {
+			struct run_result x;
+			sweep_run_one(sw, r, &x);
+			cr_assert(!x.lost, "case %zu run %llu lost", c, (unsigned long long)r);
+			cr_assert_eq(x.lost_at, KS_TIME_NEVER);
+			cr_assert_eq(x.end_host, -1);
+			cr_assert_eq(x.probes, probes, "case %zu: %u probes, want %llu", c, x.probes,
+				     (unsigned long long)probes);
+			cr_assert_eq(x.segments, segs, "case %zu: %llu segments, want %llu", c,
+				     (unsigned long long)x.segments, (unsigned long long)segs);
+			cr_assert_eq(x.bytes, 40 * segs);
+			/* B loses power at fail in [C, 2C); the last answer A got came
+			 * 2d after the last probe that reached B before that */
+			cr_assert(x.fail_at >= C && x.fail_at < 2 * C);
+			ks_time_t last_rx = 2 * d;
+			for (ks_time_t p = 2 * d + I; p + d <= x.fail_at; p += C)
+				last_rx = p + 2 * d;
+			cr_assert_eq(x.det_end, END_KEEPALIVE);
+			cr_assert_eq(x.detect, last_rx + I + N * V - x.fail_at,
+				     "case %zu run %llu: detection %llu, want %llu", c, (unsigned long long)r,
+				     (unsigned long long)x.detect,
+				     (unsigned long long)(last_rx + I + N * V - x.fail_at));
+			/* and so within (I + N V - C, I + N V] */
+			cr_assert(x.detect <= I + N * V && x.detect + C > I + N * V);
+		}
+		sweep_free(sw);
+	}
+}
+
+Test(sweep_run, keepalive_off_detects_nothing_and_a_dead_peer_loses)
+{
+	struct sweep *sw = sw_ok("[scenario]\nduration = 1h\n[A]\nso_keepalive = off\n[events]\n10m = crash B\n"
+				 "[sweep]\nreplicas = 2\n");
+	struct run_result x;
+	sweep_run_one(sw, 0, &x);
+	/* phase 1: the first end is B's, at its crash (A would only find out
+	 * when its byte at 1 h times out) */
+	cr_expect(x.lost);
+	cr_expect_eq(x.end, END_CRASH);
+	cr_expect_eq(x.end_host, HOST_B);
+	cr_expect_eq(x.err, 0);
+	cr_expect_eq(x.lost_at, 600 * SEC);
+	/* phase 2: B also crashes at fail_at, but A never probes */
+	cr_expect_eq(x.detect, KS_TIME_NEVER);
+	sweep_free(sw);
+}
+
+/* ---- outputs in-process (serial: no OpenMP here) ---------------------------------- */
+
+static char *tmpdir(void)
+{
+	char *t = strdup("/tmp/kasim-sweep-test-XXXXXX");
+	cr_assert_not_null(mkdtemp(t));
+	return t;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+	char *p = sweep_path(dir, name);
+	size_t len;
+	char *s = sweep_read_all(p, &len);
+	cr_assert_not_null(s, "cannot read %s", p);
+	free(p);
+	return s;
+}
+
+static void rm_rf(const char *dir)
+{
+	pid_t pid;
+	char *argv[] = { "rm", "-rf", (char *)dir, NULL };
+	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
+		waitpid(pid, NULL, 0);
+}
+
+static void run_all_serial(const struct sweep *sw, const char *dir)
+{
+	struct run_result *res = calloc(sw->nruns, sizeof(*res));
+	for (uint64_t r = 0; r < sw->nruns; r++)
+		sweep_run_one(sw, r, &res[r]);
+	FILE *devnull = fopen("/dev/null", "w");
+	cr_assert_eq(sweep_write_outputs(sw, res, dir, false, devnull), 0);
+	fclose(devnull);
+	free(res);
+}
+
+/* The recommendation row for the (only) group: "keepidle keepintvl keepcnt". */
+static void expect_recommended(const char *rec, const char *row_start)
+{
+	const char *t = strstr(rec, "\nkeepidle");
+	cr_assert_not_null(t, "%s", rec);
+	const char *row = strchr(t + 1, '\n');
+	cr_assert_not_null(row);
+	cr_expect_eq(strncmp(row + 1, row_start, strlen(row_start)), 0, "want a row starting '%s' in:\n%s",
+		     row_start, rec);
+}
+
+Test(sweep_out, recommendation_follows_the_objective)
+{
+	/* no middlebox, no loss: nothing is lost; detection grows with keepidle,
+	 * overhead shrinks: prefer = detection takes the shortest keepidle,
+	 * prefer = overhead the longest, max_detection bounds it */
+	const char *base = "[scenario]\nduration = 6h\n[A]\nso_keepalive = on\ntcp_keepintvl = 10\ntcp_keepcnt = 3\n"
+			   "[sweep]\nA.tcp_keepidle = 60..600 step 60\nreplicas = 4\n";
+	char text[1024];
+	char *dir = tmpdir();
+
+	struct sweep *sw = sw_ok(base);
+	run_all_serial(sw, dir);
+	char *rec = slurp(dir, "recommendation.txt");
+	expect_recommended(rec, "60 s      10 s       3       | 0.0000 (0/4)");
+	cr_expect_not_null(strstr(rec, "shortest detection of the 10 of 10 settings with P(loss) <= 0.001"), "%s", rec);
+	free(rec);
+	sweep_free(sw);
+
+	snprintf(text, sizeof text, "%sprefer = overhead\n", base);
+	sw = sw_ok(text);
+	run_all_serial(sw, dir);
+	rec = slurp(dir, "recommendation.txt");
+	expect_recommended(rec, "600 s     10 s       3       | 0.0000 (0/4)");
+	free(rec);
+	sweep_free(sw);
+
+	/* max detection <= 5 min, prefer overhead: the longest keepidle whose
+	 * worst detection is <= 300 s. With d = 0 run k of keepidle I detects
+	 * after I + N V - u_k I (u_k: the failure's phase, the same at every
+	 * point), so the answer is the largest I with I + 30 - min(u) I <= 300. */
+	snprintf(text, sizeof text, "%sprefer = overhead\nmax_detection = 5m\ndetection = max\n", base);
+	sw = sw_ok(text);
+	run_all_serial(sw, dir);
+	rec = slurp(dir, "recommendation.txt");
+	unsigned want_idle = 0;
+	for (size_t p = 0; p < sw->npoints; p++) {
+		ks_time_t I = (60 + 60 * p) * SEC, worst = 0;
+		for (uint32_t k = 0; k < sw->replicas; k++) {
+			struct run_result x;
+			sweep_run_one(sw, p * sw->replicas + k, &x);
+			ks_time_t det = I + I + 30 * SEC - x.fail_at; /* last answer at C = I */
+			cr_assert_eq(x.detect, det);
+			if (det > worst)
+				worst = det;
+		}
+		if (worst <= 300 * SEC)
+			want_idle = (unsigned)(I / SEC);
+	}
+	cr_assert_gt(want_idle, 0);
+	char row[128];
+	snprintf(row, sizeof row, "%-9s 10 s       3       | 0.0000 (0/4)", "");
+	snprintf(row, sizeof row, "%u s", want_idle);
+	snprintf(row + strlen(row), sizeof row - strlen(row), "%*s10 s       3       | 0.0000 (0/4)",
+		 (int)(10 - strlen(row)), "");
+	expect_recommended(rec, row);
+	/* summary row of keepidle 240: 0 of 4 lost, Wilson upper bound z^2/(n+z^2) */
+	char *sum = slurp(dir, "summary.csv");
+	const double z2 = 1.959963984540054 * 1.959963984540054;
+	char srow[128];
+	snprintf(srow, sizeof srow, "\n3,240,240,10,3,4,0,0.000000,0.000000,%.6f,4,", z2 / (4 + z2));
+	cr_expect_not_null(strstr(sum, srow), "%s not in\n%s", srow, sum);
+	free(sum);
+	free(rec);
+	sweep_free(sw);
+	rm_rf(dir);
+	free(dir);
+}
+
+Test(sweep_out, journal_lines_round_trip)
+{
+	struct run_result r = { .run = 12345, .seed = 0xfedcba9876543210ULL, .lost = true, .end = END_RESET,
+				.end_host = HOST_B, .err = KS_ECONNRESET, .lost_at = 7 * SEC + 1,
+				.fail_at = 61 * SEC, .detect = KS_TIME_NEVER, .det_end = END_NONE, .probes = 9,
+				.segments = 21, .bytes = 840, .events = 99 },
+			  back;
+	char line[256];
+	journal_format(line, sizeof line, &r);
+	cr_assert_str_eq(line, "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99");
+	cr_assert(journal_parse(line, &back));
+	cr_assert(same_result(&r, &back));
+	r.end_host = -1;
+	journal_format(line, sizeof line, &r);
+	cr_assert(journal_parse(line, &back));
+	cr_assert_eq(back.end_host, -1);
+	cr_assert_not(journal_parse("12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840", &back));
+	cr_assert_not(journal_parse("12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 1",
+				    &back));
+	cr_assert_not(journal_parse("12345 fedcba9876543210 1 5 1 104 70000x0001 61000000000 - 0 9 21 840 99", &back));
+}
+
+/* ---- the binary: threads, shards, merge, resume ----------------------------------- */
+
+static const char *kasim_bin(void)
+{
+	const char *b = getenv("KASIM_BIN");
+	cr_assert_not_null(b, "KASIM_BIN is not set (run the tests with make test)");
+	return b;
+}
+
+static const char *root(void)
+{
+	const char *r = getenv("KASIM_ROOT");
+	return r ? r : ".";
+}
+
+/* Spawn kasim with args (NULL-terminated) and OMP_NUM_THREADS=threads (0 = as
+ * is); stderr into errfile (if not NULL). Returns the pid. */
+static pid_t spawn_kasim(const char *const *args, int threads, const char *errfile)
+{
+	const char *argv[32];
+	size_t n = 0;
+	argv[n++] = kasim_bin();
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	size_t ne = 0;
+	while (environ[ne])
+		ne++;
+	char **env = calloc(ne + 2, sizeof(char *)), tbuf[32];
+	size_t k = 0;
+	for (size_t i = 0; i < ne; i++)
+		if (strncmp(environ[i], "OMP_NUM_THREADS=", 16))
+			env[k++] = environ[i];
+	if (threads) {
+		snprintf(tbuf, sizeof tbuf, "OMP_NUM_THREADS=%d", threads);
+		env[k++] = tbuf;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, errfile ? errfile : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	pid_t pid;
+	int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	free(env);
+	cr_assert_eq(rc, 0, "spawn %s: %s", argv[0], strerror(rc));
+	return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st), "kasim died (signal %d)", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	return WEXITSTATUS(st);
+}
+
+static int kasim(const char *const *args, int threads, const char *errfile)
+{
+	return wait_exit(spawn_kasim(args, threads, errfile));
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The final files of two sweep directories are byte-identical. */
+static void expect_same_outputs(const char *a, const char *b)
+{
+	static const char *const files[] = {
+		"results.csv", "summary.csv", "recommendation.txt", "plots/survival.dat", "plots/survival.gp",
+		"plots/detection.dat", "plots/detection.gp", "plots/tradeoff.dat", "plots/tradeoff.gp",
+	};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char *x = slurp(a, files[i]), *y = slurp(b, files[i]);
+		cr_expect(strcmp(x, y) == 0, "%s differs between %s and %s", files[i], a, b);
+		free(x);
+		free(y);
+	}
+}
+
+/* A sweep of 3 x 2 points x 5 replicas = 30 runs. B crashes at 1h50m, so
+ * every connection is lost, by keepalive (short keepidle) or by the byte A
+ * sends at 2 h (keepidle 6000 s: the RTO gives up). */
+static const char small_sweep[] =
+	"[scenario]\nname = small\nduration = 2h\nseed = 5\n"
+	"[A]\nso_keepalive = on\ntcp_keepintvl = 5\ntcp_keepcnt = 2\n"
+	"[link]\ndelay = 5ms\n[events]\n1h50m = crash B\n"
+	"[sweep]\nA.tcp_keepidle = 60, 600, 6000\nlink.delay = 1ms, 40ms\nreplicas = 5\n";
+
+Test(sweep_bin, thread_count_does_not_change_a_byte)
+{
+	char *dir = tmpdir(), *file = sweep_path(dir, "s.ini"), *o1 = sweep_path(dir, "t1"),
+	     *o2 = sweep_path(dir, "t2");
+	write_text(file, small_sweep);
+	const char *a1[] = { "sweep", file, "-o", o1, "--no-render", NULL };
+	const char *a2[] = { "sweep", file, "-o", o2, "--no-render", "-j", "2", NULL };
+	cr_assert_eq(kasim(a1, 1, NULL), 0);
+	cr_assert_eq(kasim(a2, 0, NULL), 0);
+	expect_same_outputs(o1, o2);
+	char *res = slurp(o1, "results.csv");
+	size_t lines = 0;
+	for (char *p = res; *p; p++)
+		lines += *p == '\n';
+	cr_expect_eq(lines, 1 + 30);
+	free(res);
+	rm_rf(dir);
+	free(dir);
+	free(file);
+	free(o1);
+	free(o2);
+}
+
+Test(sweep_bin, shards_merge_into_the_unsharded_bytes)
+{
+	char *dir = tmpdir(), *file = sweep_path(dir, "s.ini"), *all = sweep_path(dir, "all"),
+	     *merged = sweep_path(dir, "merged"), *err = sweep_path(dir, "err");
+	char *sh[4];
+	write_text(file, small_sweep);
+	const char *a[] = { "sweep", file, "-o", all, "--no-render", NULL };
+	cr_assert_eq(kasim(a, 2, NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		char name[16], spec[16];
+		snprintf(name, sizeof name, "s%d", i);
+		snprintf(spec, sizeof spec, "%d/4", i);
+		sh[i] = sweep_path(dir, name);
+		const char *as[] = { "sweep", file, "--shard", spec, "-o", sh[i], "--no-render", NULL };
+		cr_assert_eq(kasim(as, 2, NULL), 0);
+		/* a shard holds its runs only: r % 4 == i */
+		char *part = slurp(sh[i], "results-partial.csv");
+		for (char *l = part; *l; l = strchr(l, '\n') + 1)
+			cr_assert_eq(strtoull(l, NULL, 10) % 4, (unsigned long long)i);
+		free(part);
+	}
+	const char *m[] = { "merge", sh[2], sh[0], sh[3], sh[1], "-o", merged, "--no-render", NULL };
+	cr_assert_eq(kasim(m, 0, err), 0);
+	expect_same_outputs(all, merged);
+
+	/* a gap, a duplicate, another sweep: refused, nothing written */
+	char *bad = sweep_path(dir, "bad");
+	const char *gap[] = { "merge", sh[0], sh[1], sh[3], "-o", bad, NULL };
+	cr_expect_eq(kasim(gap, 0, err), 2);
+	char *msg = slurp(dir, "err");
+	cr_expect_str_eq(msg, "kasim: shard 2/4 is missing (its runs r with r % 4 = 2 are a gap)\n");
+	free(msg);
+	const char *dup[] = { "merge", sh[0], sh[1], sh[2], sh[3], sh[1], "-o", bad, NULL };
+	cr_expect_eq(kasim(dup, 0, err), 2);
+	msg = slurp(dir, "err");
+	cr_expect(strstr(msg, "shard 1/4 is given twice") != NULL, "%s", msg);
+	free(msg);
+	char *other = sweep_path(dir, "other"), *file2 = sweep_path(dir, "s2.ini");
+	write_text(file2, "[sweep]\nA.tcp_keepidle = 60, 61\n");
+	const char *ao[] = { "sweep", file2, "--shard", "2/4", "-o", other, "--no-render", NULL };
+	cr_assert_eq(kasim(ao, 0, NULL), 0);
+	const char *mix[] = { "merge", sh[0], sh[1], other, sh[3], "-o", bad, NULL };
+	cr_expect_eq(kasim(mix, 0, err), 2);
+	msg = slurp(dir, "err");
+	cr_expect(strstr(msg, "is from another sweep or sharding") != NULL, "%s", msg);
+	free(msg);
+	/* a damaged partial: a duplicated line */
+	char *pp = sweep_path(sh[3], "results-partial.csv");
+	char *part = slurp(sh[3], "results-partial.csv");
+	FILE *f = fopen(pp, "a");
+	fwrite(part, 1, strcspn(part, "\n") + 1, f);
+	fclose(f);
+	cr_expect_eq(kasim(m, 0, err), 2);
+	msg = slurp(dir, "err");
+	cr_expect(strstr(msg, "appears twice") != NULL, "%s", msg);
+	free(msg);
+	free(part);
+	free(pp);
+	struct stat st;
+	cr_expect(stat(bad, &st) != 0, "a failed merge created %s", bad);
+	rm_rf(dir);
+	for (int i = 0; i < 4; i++)
+		free(sh[i]);
+	free(dir);
+	free(file);
+	free(file2);
+	free(all);
+	free(merged);
+	free(err);
+	free(bad);
+	free(other);
+}
+
+static size_t count_lines(const char *path)
+{
+	size_t n = 0, len;
+	char *s = sweep_read_all(path, &len);
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == '\n';
+	free(s);
+	return n;
+}
+
+Test(sweep_bin, resume_after_a_kill_gives_the_same_files)
+{
+	/* 400 runs of a day of 5 s probes (~52,000 events each): seconds under
+	 * ASan, long enough to be killed halfway */
+	char *dir = tmpdir(), *file = sweep_path(dir, "s.ini"), *full = sweep_path(dir, "full"),
+	     *cut = sweep_path(dir, "cut");
+	write_text(file, "[scenario]\nduration = 1d\nseed = 3\n[A]\nso_keepalive = on\ntcp_keepintvl = 5\n"
+			 "[link]\ndelay = 2ms\n[sweep]\nA.tcp_keepidle = 5..50 step 5\nA.tcp_keepcnt = 1, 2, 4, 8\n"
+			 "replicas = 10\n");
+	const char *a_full[] = { "sweep", file, "-o", full, "--no-render", NULL };
+	const char *a_cut[] = { "sweep", file, "-o", cut, "--no-render", NULL };
+	const char *a_res[] = { "sweep", file, "-o", cut, "--no-render", "--resume", NULL };
+
+	pid_t pid = spawn_kasim(a_cut, 2, NULL);
+	char *journal = sweep_path(cut, "runs.journal");
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+	for (int i = 0; i < 30000 && count_lines(journal) < 40; i++)
+		nanosleep(&ts, NULL);
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	size_t have = count_lines(journal);
+	cr_assert(WIFSIGNALED(st), "the sweep finished before it could be killed (%zu runs)", have);
+	cr_assert_gt(have, 0);
+	cr_assert_lt(have, 400, "nothing left to resume");
+	struct stat sb;
+	cr_expect(stat(cut, &sb) == 0);
+	char *res_csv = sweep_path(cut, "results.csv");
+	cr_expect(stat(res_csv, &sb) != 0, "results.csv exists before the sweep finished");
+	/* a torn last line, as from a crash in the middle of a write */
+	FILE *f = fopen(journal, "a");
+	fputs("399 00000000", f);
+	fclose(f);
+
+	/* without --resume: refused */
+	cr_expect_eq(kasim(a_cut, 2, NULL), 2);
+	cr_assert_eq(kasim(a_res, 2, NULL), 0);
+	cr_assert_eq(count_lines(journal), 400);
+	cr_assert_eq(kasim(a_full, 2, NULL), 0);
+	expect_same_outputs(full, cut);
+	/* resuming a finished sweep runs nothing and rewrites the same files */
+	cr_assert_eq(kasim(a_res, 1, NULL), 0);
+	expect_same_outputs(full, cut);
+	rm_rf(dir);
+	free(res_csv);
+	free(journal);
+	free(dir);
+	free(file);
+	free(full);
+	free(cut);
+}
+
+Test(sweep_bin, bad_sweep_files_exit_2_and_write_nothing)
+{
+	char *dir = tmpdir(), *file = sweep_path(dir, "bad.ini"), *out = sweep_path(dir, "out"),
+	     *err = sweep_path(dir, "err");
+	write_text(file, "[A]\nso_keepalive = on\n[sweep]\nA.tcp_keepidle = 30..10 step 5\nreplicas = many\n");
+	const char *a[] = { "sweep", file, "-o", out, NULL };
+	cr_expect_eq(kasim(a, 0, err), 2);
+	char *msg = slurp(dir, "err");
+	char want[1024];
+	snprintf(want, sizeof want,
+		 "kasim: %s:4: A.tcp_keepidle: range 30..10 ends before it starts (FROM <= TO)\n"
+		 "kasim: %s:5: replicas = many is not valid (an integer, 1..1000000)\n", file, file);
+	cr_expect_str_eq(msg, want);
+	free(msg);
+	struct stat st;
+	cr_expect(stat(out, &st) != 0, "a rejected sweep created %s", out);
+	const char *noout[] = { "sweep", file, NULL };
+	cr_expect_eq(kasim(noout, 0, NULL), 2);
+	const char *badshard[] = { "sweep", file, "--shard", "4/4", "-o", out, NULL };
+	cr_expect_eq(kasim(badshard, 0, err), 2);
+	msg = slurp(dir, "err");
+	cr_expect_str_eq(msg, "kasim sweep: --shard wants I/N with 0 <= I < N: 4/4\n"
+			      "Try 'kasim sweep --help' for more information.\n");
+	free(msg);
+	/* --resume into a directory of another sweep */
+	char *good = sweep_path(dir, "good.ini");
+	write_text(good, "[sweep]\nA.tcp_keepidle = 60\n");
+	const char *g1[] = { "sweep", good, "-o", out, "--no-render", NULL };
+	const char *g2[] = { "sweep", good, "-o", out, "--no-render", "--resume", "--set", "link.delay=1ms", NULL };
+	cr_assert_eq(kasim(g1, 0, NULL), 0);
+	cr_expect_eq(kasim(g2, 0, err), 2);
+	msg = slurp(dir, "err");
+	cr_expect(strstr(msg, "holds another sweep or shard") != NULL, "%s", msg);
+	free(msg);
+	rm_rf(dir);
+	free(dir);
+	free(file);
+	free(good);
+	free(out);
+	free(err);
+}
+
+Test(sweep_bin, example_sweeps_are_valid)
+{
+	char *dir = tmpdir(), *out = sweep_path(dir, "q"), *q = NULL;
+	cr_assert(asprintf(&q, "%s/scenarios/sweeps/quick.ini", root()) > 0);
+	const char *a[] = { "sweep", q, "-o", out, "--no-render", NULL };
+	cr_expect_eq(kasim(a, 0, NULL), 0);
+	char *rec = slurp(out, "recommendation.txt");
+	cr_expect(strstr(rec, "kasim sweep: quick") == rec, "%s", rec);
+	free(rec);
+	rm_rf(dir);
+	free(dir);
+	free(out);
+	free(q);
+}
