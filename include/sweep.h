@@ -11,6 +11,8 @@
  * Numbering (stable, documented):
  *   point p  = the cartesian product of the axes in file order, the LAST axis
  *              varying fastest (like nested loops written in file order);
+ *              axes named in "zip = K1, K2" vary together (one dimension,
+ *              at the place of the first of them);
  *   run r    = p * replicas + replica;
  *   seed(r)  = sweep_run_seed(sweep seed, r): a pure function, so a run's
  *              result never depends on threads, shards or order.
@@ -41,6 +43,7 @@ struct sweep_axis {
 	size_t nvalues;
 	int line;           /* in the sweep file */
 	bool setting;       /* [A] / [B]: something the user chooses (else: environment) */
+	size_t dim;         /* its dimension of the product (zipped axes share one) */
 };
 
 /* Which detection statistic the objective minimises / bounds. */
@@ -67,6 +70,13 @@ struct sweep {
 	struct sweep_objective obj;
 	struct sweep_axis axes[SWEEP_MAX_AXES];
 	size_t naxes;
+	/* dimensions of the cartesian product: one per axis, except that the
+	 * axes named by "zip = K1, K2, ..." vary together as one */
+	size_t ndims;
+	size_t dim_size[SWEEP_MAX_AXES];
+	bool dim_setting[SWEEP_MAX_AXES]; /* every axis of the dimension is a setting */
+	char *zip;                /* the zip value, NULL = none */
+	int zip_line;
 	size_t npoints;
 	uint64_t nruns;           /* npoints * replicas */
 	struct scenario **points; /* one validated scenario per point */
@@ -80,6 +90,8 @@ struct sweep *sweep_parse(const char *name, const char *text, const char *const 
 			  struct diag *d);
 void sweep_free(struct sweep *sw);
 
+/* Index of dimension d's value at point p (the last dimension varies fastest). */
+size_t sweep_dim_index(const struct sweep *sw, size_t p, size_t d);
 /* Index of axis a's value at point p. */
 size_t sweep_value_index(const struct sweep *sw, size_t p, size_t a);
 /* The seed of run r: splitmix64(seed ^ splitmix64(r)). */

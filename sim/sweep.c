@@ -323,9 +323,9 @@ static bool parse_axis_values(struct sctx *c, struct sweep_axis *ax, const char 
 /* [sweep] keys                                                             */
 /* ------------------------------------------------------------------------ */
 
-enum { K_REPLICAS, K_SEED, K_MAX_LOSS, K_MAX_DETECTION, K_DETECTION, K_PREFER, NRESERVED };
+enum { K_REPLICAS, K_SEED, K_MAX_LOSS, K_MAX_DETECTION, K_DETECTION, K_PREFER, K_ZIP, NRESERVED };
 static const char *const reserved[NRESERVED] = {
-	"replicas", "seed", "max_loss", "max_detection", "detection", "prefer",
+	"replicas", "seed", "max_loss", "max_detection", "detection", "prefer", "zip",
 };
 
 const char *det_stat_name(enum det_stat s)
@@ -418,6 +418,11 @@ static void reserved_key(struct sctx *c, int k, const char *val)
 			}
 		report(c, "detection = %s is not valid (p50, p90, p99 or max)", val);
 		break;
+	case K_ZIP:
+		free(sw->zip);
+		sw->zip = strdup(val); /* checked once every axis is known */
+		sw->zip_line = c->line;
+		break;
 	case K_PREFER:
 		if (!strcmp(val, "detection"))
 			sw->obj.prefer = PREFER_DETECTION;
@@ -464,7 +469,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			report(c, "unknown key '%s' in [sweep] (did you mean '%s'?)", name, reserved[bk]);
 		else
 			report(c, "unknown key '%s' in [sweep] (valid keys: replicas, seed, max_loss, "
-				  "max_detection, detection, prefer, or an axis SECTION.KEY such as "
+				  "max_detection, detection, prefer, zip, or an axis SECTION.KEY such as "
 				  "A.tcp_keepidle)", name);
 		return 1;
 	}
@@ -510,11 +515,78 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 /* Points                                                                   */
 /* ------------------------------------------------------------------------ */
 
+size_t sweep_dim_index(const struct sweep *sw, size_t p, size_t d)
+{
+	for (size_t i = sw->ndims; i-- > d + 1;)
+		p /= sw->dim_size[i];
+	return p % sw->dim_size[d];
+}
+
 size_t sweep_value_index(const struct sweep *sw, size_t p, size_t a)
 {
-	for (size_t i = sw->naxes; i-- > a + 1;)
-		p /= sw->axes[i].nvalues;
-	return p % sw->axes[a].nvalues;
+	return sweep_dim_index(sw, p, sw->axes[a].dim);
+}
+
+/* "zip = K1, K2, ...": those axes become one dimension. */
+static bool make_dims(struct sctx *c)
+{
+	struct sweep *sw = c->sw;
+	bool zipped[SWEEP_MAX_AXES] = { false };
+	size_t first = SIZE_MAX, nz = 0;
+
+	if (sw->zip) {
+		char *copy = strdup(sw->zip), *save = NULL;
+		c->line = sw->zip_line;
+		if (!copy) {
+			report(c, "out of memory");
+			return false;
+		}
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			t = trim(t);
+			size_t a = 0;
+			while (a < sw->naxes && strcmp(sw->axes[a].key, t))
+				a++;
+			if (a == sw->naxes) {
+				report(c, "zip: '%s' is not an axis of [sweep] (zip = AXIS, AXIS, ...)", t);
+				free(copy);
+				return false;
+			}
+			if (zipped[a]) {
+				report(c, "zip: '%s' is named twice", t);
+				free(copy);
+				return false;
+			}
+			zipped[a] = true;
+			nz++;
+			if (first == SIZE_MAX || a < first)
+				first = a;
+		}
+		free(copy);
+		if (nz < 2) {
+			report(c, "zip needs two axes or more (zip = AXIS, AXIS, ...)");
+			return false;
+		}
+		for (size_t a = 0; a < sw->naxes; a++)
+			if (zipped[a] && sw->axes[a].nvalues != sw->axes[first].nvalues) {
+				report(c, "zip: %s has %zu values and %s %zu (zipped axes vary together: "
+					  "give them as many values)", sw->axes[first].key, sw->axes[first].nvalues,
+				       sw->axes[a].key, sw->axes[a].nvalues);
+				return false;
+			}
+	}
+	sw->ndims = 0;
+	for (size_t a = 0; a < sw->naxes; a++) {
+		if (zipped[a] && a != first) {
+			sw->axes[a].dim = sw->axes[first].dim;
+			sw->dim_setting[sw->axes[a].dim] &= sw->axes[a].setting;
+			continue;
+		}
+		sw->axes[a].dim = sw->ndims;
+		sw->dim_size[sw->ndims] = sw->axes[a].nvalues;
+		sw->dim_setting[sw->ndims] = sw->axes[a].setting;
+		sw->ndims++;
+	}
+	return true;
 }
 
 uint64_t sweep_run_seed(uint64_t seed, uint64_t r)
@@ -637,17 +709,17 @@ static void build(struct sctx *c)
 		if (!ax->nvalues)
 			return; /* reported when parsed */
 	}
-	if (c->nerr)
+	if (c->nerr || !make_dims(c))
 		return;
 
 	size_t np = 1;
-	for (size_t a = 0; a < sw->naxes; a++) {
-		if (np > SWEEP_MAX_POINTS / sw->axes[a].nvalues) {
+	for (size_t k = 0; k < sw->ndims; k++) {
+		if (np > SWEEP_MAX_POINTS / sw->dim_size[k]) {
 			c->line = 0;
 			report(c, "the axes of [sweep] make more than %u points", SWEEP_MAX_POINTS);
 			return;
 		}
-		np *= sw->axes[a].nvalues;
+		np *= sw->dim_size[k];
 	}
 	if ((uint64_t)np * sw->replicas / sw->replicas != np) {
 		report(c, "too many runs");
@@ -822,6 +894,7 @@ void sweep_free(struct sweep *sw)
 	for (size_t i = 0; i < sw->nsets; i++)
 		free(sw->sets[i]);
 	free(sw->sets);
+	free(sw->zip);
 	free(sw->path);
 	free(sw->text);
 	free(sw);

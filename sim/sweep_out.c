@@ -417,18 +417,18 @@ static void write_summary(FILE *f, const struct sweep *sw, const struct pstat *p
 static size_t ngroups(const struct sweep *sw)
 {
 	size_t g = 1;
-	for (size_t a = 0; a < sw->naxes; a++)
-		if (!sw->axes[a].setting)
-			g *= sw->axes[a].nvalues;
+	for (size_t d = 0; d < sw->ndims; d++)
+		if (!sw->dim_setting[d])
+			g *= sw->dim_size[d];
 	return g;
 }
 
 static size_t group_of(const struct sweep *sw, size_t p)
 {
 	size_t g = 0;
-	for (size_t a = 0; a < sw->naxes; a++)
-		if (!sw->axes[a].setting)
-			g = g * sw->axes[a].nvalues + sweep_value_index(sw, p, a);
+	for (size_t d = 0; d < sw->ndims; d++)
+		if (!sw->dim_setting[d])
+			g = g * sw->dim_size[d] + sweep_dim_index(sw, p, d);
 	return g;
 }
 
@@ -438,7 +438,7 @@ static void group_label(char *buf, size_t n, const struct sweep *sw, size_t p)
 	size_t len = 0;
 	buf[0] = '\0';
 	for (size_t a = 0; a < sw->naxes && len < n; a++) {
-		if (sw->axes[a].setting)
+		if (sw->dim_setting[sw->axes[a].dim])
 			continue;
 		int w = snprintf(buf + len, n - len, "%s%s=%s", len ? ", " : "", sw->axes[a].key,
 				 sw->axes[a].values[sweep_value_index(sw, p, a)]);
@@ -453,21 +453,30 @@ static void group_label(char *buf, size_t n, const struct sweep *sw, size_t p)
 /* Detection plot series: every axis but A.tcp_keepidle (which is the x axis). */
 static bool is_x_axis(const struct sweep_axis *ax) { return !strcmp(ax->key, "A.tcp_keepidle"); }
 
+/* The dimension of A.tcp_keepidle, or SIZE_MAX. */
+static size_t x_dim(const struct sweep *sw)
+{
+	for (size_t a = 0; a < sw->naxes; a++)
+		if (is_x_axis(&sw->axes[a]))
+			return sw->axes[a].dim;
+	return SIZE_MAX;
+}
+
 static size_t nseries(const struct sweep *sw)
 {
-	size_t n = 1;
-	for (size_t a = 0; a < sw->naxes; a++)
-		if (!is_x_axis(&sw->axes[a]))
-			n *= sw->axes[a].nvalues;
+	size_t n = 1, x = x_dim(sw);
+	for (size_t d = 0; d < sw->ndims; d++)
+		if (d != x)
+			n *= sw->dim_size[d];
 	return n;
 }
 
 static size_t series_of(const struct sweep *sw, size_t p)
 {
-	size_t g = 0;
-	for (size_t a = 0; a < sw->naxes; a++)
-		if (!is_x_axis(&sw->axes[a]))
-			g = g * sw->axes[a].nvalues + sweep_value_index(sw, p, a);
+	size_t g = 0, x = x_dim(sw);
+	for (size_t d = 0; d < sw->ndims; d++)
+		if (d != x)
+			g = g * sw->dim_size[d] + sweep_dim_index(sw, p, d);
 	return g;
 }
 
@@ -476,7 +485,7 @@ static void series_label(char *buf, size_t n, const struct sweep *sw, size_t p)
 	size_t len = 0;
 	buf[0] = '\0';
 	for (size_t a = 0; a < sw->naxes && len < n; a++) {
-		if (is_x_axis(&sw->axes[a]))
+		if (sw->axes[a].dim == x_dim(sw))
 			continue;
 		int w = snprintf(buf + len, n - len, "%s%s=%s", len ? ", " : "", sw->axes[a].key,
 				 sw->axes[a].values[sweep_value_index(sw, p, a)]);
@@ -519,6 +528,9 @@ static void secs(char *b, size_t n, ks_time_t t)
 	size_t l = strlen(b);
 	snprintf(b + l, n - l, " s");
 }
+
+/* In the table, an axis is a setting column when its whole dimension is. */
+#define SETTING(sw, a) ((sw)->dim_setting[(sw)->axes[a].dim])
 
 /* ---- recommendation.txt ------------------------------------------------------------------ */
 
@@ -583,7 +595,7 @@ static void write_recommendation(FILE *f, const struct sweep *sw, const struct p
 	/* the table */
 	size_t nenv = 0, nset = 0;
 	for (size_t a = 0; a < sw->naxes; a++) {
-		if (!sw->axes[a].setting)
+		if (!SETTING(sw, a))
 			nenv++;
 		else if (strcmp(sw->axes[a].key, "A.tcp_keepidle") && strcmp(sw->axes[a].key, "A.tcp_keepintvl") &&
 			 strcmp(sw->axes[a].key, "A.tcp_keepcnt"))
@@ -600,7 +612,7 @@ static void write_recommendation(FILE *f, const struct sweep *sw, const struct p
 	}
 	size_t c = 0;
 	for (size_t a = 0; a < sw->naxes; a++)
-		if (!sw->axes[a].setting)
+		if (!SETTING(sw, a))
 			cols[c++].head = sw->axes[a].key;
 	size_t c_ka = c;
 	cols[c++].head = "keepidle";
@@ -608,7 +620,7 @@ static void write_recommendation(FILE *f, const struct sweep *sw, const struct p
 	cols[c++].head = "keepcnt";
 	size_t c_set = c;
 	for (size_t a = 0; a < sw->naxes; a++)
-		if (sw->axes[a].setting && strcmp(sw->axes[a].key, "A.tcp_keepidle") &&
+		if (SETTING(sw, a) && strcmp(sw->axes[a].key, "A.tcp_keepidle") &&
 		    strcmp(sw->axes[a].key, "A.tcp_keepintvl") && strcmp(sw->axes[a].key, "A.tcp_keepcnt"))
 			cols[c++].head = sw->axes[a].key;
 	size_t c_p = c;
@@ -626,14 +638,14 @@ static void write_recommendation(FILE *f, const struct sweep *sw, const struct p
 		const struct pstat *s = &ps[p];
 		c = 0;
 		for (size_t a = 0; a < sw->naxes; a++)
-			if (!sw->axes[a].setting)
+			if (!SETTING(sw, a))
 				cols[c++].cell[g] = strdup(sw->axes[a].values[sweep_value_index(sw, p, a)]);
 		if (asprintf(&cols[c++].cell[g], "%u s", s->idle) < 0 ||
 		    asprintf(&cols[c++].cell[g], "%u s", s->intvl) < 0 ||
 		    asprintf(&cols[c++].cell[g], "%u", s->cnt) < 0)
 			abort();
 		for (size_t a = 0; a < sw->naxes; a++)
-			if (sw->axes[a].setting && strcmp(sw->axes[a].key, "A.tcp_keepidle") &&
+			if (SETTING(sw, a) && strcmp(sw->axes[a].key, "A.tcp_keepidle") &&
 			    strcmp(sw->axes[a].key, "A.tcp_keepintvl") && strcmp(sw->axes[a].key, "A.tcp_keepcnt"))
 				cols[c++].cell[g] = strdup(sw->axes[a].values[sweep_value_index(sw, p, a)]);
 		char d[40];

@@ -237,7 +237,7 @@ Test(sweep_errors, keys)
 	sw_err(HEAD "replica = 3\n", "t.ini:7: unknown key 'replica' in [sweep] (did you mean 'replicas'?)");
 	sw_err(HEAD "frobnicate = 3\n",
 	       "t.ini:7: unknown key 'frobnicate' in [sweep] (valid keys: replicas, seed, max_loss, max_detection, "
-	       "detection, prefer, or an axis SECTION.KEY such as A.tcp_keepidle)");
+	       "detection, prefer, zip, or an axis SECTION.KEY such as A.tcp_keepidle)");
 	sw_err(HEAD "replicas = 0\n", "t.ini:7: replicas = 0 is not valid (an integer, 1..1000000)");
 	sw_err(HEAD "replicas = 2\nreplicas = 3\n", "t.ini:8: duplicate key 'replicas' (first set at line 7)");
 	sw_err(HEAD "A.tcp_keepidle = 30\n\nA.tcp_keepidle = 60\n",
@@ -834,4 +834,24 @@ Test(sweep_bin, example_sweeps_are_valid)
 	free(dir);
 	free(out);
 	free(q);
+}
+
+Test(sweep_parse, zip_makes_axes_vary_together)
+{
+	struct sweep *sw = sw_ok(HEAD "A.tcp_keepidle = 30, 60\nlink.delay = 1ms, 2ms, 3ms\n"
+				      "A.tcp_keepcnt = 1, 2, 3\nzip = A.tcp_keepcnt, link.delay\n");
+	cr_assert_eq(sw->ndims, 2);
+	cr_assert_eq(sw->npoints, 6);
+	for (size_t p = 0; p < 6; p++) {
+		cr_assert_eq(sw->points[p]->ep[HOST_A].tcp_keepidle, 30 * (p / 3 + 1));
+		cr_assert_eq(sw->points[p]->link.delay, (p % 3 + 1) * MS);
+		cr_assert_eq(sw->points[p]->ep[HOST_A].tcp_keepcnt, p % 3 + 1);
+	}
+	cr_expect(!sw->dim_setting[1]); /* link.delay makes it an environment */
+	sweep_free(sw);
+	sw_err(HEAD "A.tcp_keepidle = 30, 60\nlink.delay = 1ms, 2ms, 3ms\nzip = A.tcp_keepidle, link.delay\n",
+	       "t.ini:9: zip: A.tcp_keepidle has 2 values and link.delay 3 (zipped axes vary together: give "
+	       "them as many values)");
+	sw_err(HEAD "A.tcp_keepidle = 30, 60\nzip = A.tcp_keepidle, B.tcp_keepidle\n",
+	       "t.ini:8: zip: 'B.tcp_keepidle' is not an axis of [sweep] (zip = AXIS, AXIS, ...)");
 }
