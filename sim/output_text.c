@@ -54,6 +54,8 @@ static void text_packet(struct text_sink *ts, const struct rec_packet *p)
 		fprintf(ts->out, "  %s", note);
 	if (p->seg_out && seg->src == HOST_A)
 		fprintf(ts->out, "%s(NAT: sport %u -> %u)", note[0] ? " " : "  ", seg->sport, p->seg_out->sport);
+	else if (p->seg_out)
+		fprintf(ts->out, "%s(NAT: dport %u -> %u)", note[0] ? " " : "  ", seg->dport, p->seg_out->dport);
 	if (p->reason != DROP_NONE) {
 		drop_text(drop, sizeof drop, p->reason, p->reason_host);
 		fprintf(ts->out, "%s(dropped: %s)", note[0] ? " " : "  ", drop);
@@ -218,12 +220,12 @@ static void text_finish(struct sink *s, const struct sim *sim)
 	if (sim->has_nat) {
 		const struct nat_stats *st = &sim->nat.st;
 		fprintf(ts->out, "  NAT%s%s: %llu mapping%s created, %llu refreshes, %llu expired, %llu evicted, "
-			"%llu segments dropped, %llu RSTs sent",
+			"%llu segment%s dropped, %llu RST%s sent",
 			sim->sc->nat.preset[0] ? " " : "", sim->sc->nat.preset,
 			(unsigned long long)st->created, st->created == 1 ? "" : "s",
 			(unsigned long long)st->refreshes, (unsigned long long)st->expired,
 			(unsigned long long)st->evicted, (unsigned long long)st->drops,
-			(unsigned long long)st->rsts);
+			st->drops == 1 ? "" : "s", (unsigned long long)st->rsts, st->rsts == 1 ? "" : "s");
 		if (st->bg_flows)
 			fprintf(ts->out, "; background: %llu flows, %llu evicted, %llu expired, "
 				"%llu broken, peak table %llu/%llu",
