@@ -9,7 +9,8 @@
  *
  * The mapping table: at most `capacity` mappings, each found in O(1) by its
  * inside tuple (A's address and port, B's address and port) and by its outside
- * tuple (external port, B's address and port) through two chained hash maps.
+ * tuple (external port, B's address and port) through two chained hash maps
+ * (doubly linked: removal is O(1) too).
  * Mappings are kept in two intrusive doubly-linked lists, one per timeout
  * class (transitory, established), in the order of their last refresh. All
  * mappings of a class share one timeout, so each list is also in order of

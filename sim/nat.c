@@ -37,6 +37,7 @@ struct nat_map {
 	uint64_t touch;
 	struct nat_map *prev, *next;   /* class list */
 	struct nat_map *hin, *hex;     /* hash chains */
+	struct nat_map **hin_pp, **hex_pp; /* the pointers to this one: O(1) removal */
 	struct nat_map *qprev, *qnext; /* background activity queue */
 	bool queued;
 	uint32_t ticks_left;    /* background: segments still to send */
@@ -100,14 +101,13 @@ static struct nat_map *find_ex(const struct nat *n, uint16_t ext_port, uint32_t 
 
 static void hash_remove(struct nat *n, struct nat_map *m)
 {
-	struct nat_map **pp = &n->hin[hash_in(n, m->in_addr, m->in_port, m->rem_addr, m->rem_port)];
-	while (*pp != m)
-		pp = &(*pp)->hin;
-	*pp = m->hin;
-	pp = &n->hex[hash_ex(n, m->ext_port, m->rem_addr, m->rem_port)];
-	while (*pp != m)
-		pp = &(*pp)->hex;
-	*pp = m->hex;
+	(void)n;
+	*m->hin_pp = m->hin;
+	if (m->hin)
+		m->hin->hin_pp = m->hin_pp;
+	*m->hex_pp = m->hex;
+	if (m->hex)
+		m->hex->hex_pp = m->hex_pp;
 }
 
 uint16_t nat_lookup_port(const struct nat *n, uint32_t in_addr, uint16_t in_port,
@@ -374,8 +374,14 @@ static struct nat_map *map_insert(struct nat *n, uint32_t in_addr, uint16_t in_p
 	uint32_t hi = hash_in(n, in_addr, in_port, rem_addr, rem_port);
 	uint32_t he = hash_ex(n, ext_port, rem_addr, rem_port);
 	m->hin = n->hin[hi];
+	if (m->hin)
+		m->hin->hin_pp = &m->hin;
+	m->hin_pp = &n->hin[hi];
 	n->hin[hi] = m;
 	m->hex = n->hex[he];
+	if (m->hex)
+		m->hex->hex_pp = &m->hex;
+	m->hex_pp = &n->hex[he];
 	n->hex[he] = m;
 	list_append(n, m);
 	n->count++;
