@@ -162,7 +162,7 @@ static void phase_detection(const struct scenario *sc, uint64_t seed, uint64_t p
 	ks_time_t idle = (ks_time_t)eff(ep->tcp_keepidle, ep->tcp_keepalive_time) * KS_SEC;
 	ks_time_t intvl = (ks_time_t)eff(ep->tcp_keepintvl, ep->tcp_keepalive_intvl) * KS_SEC;
 	uint32_t cnt = eff(ep->tcp_keepcnt, ep->tcp_keepalive_probes);
-	ks_time_t cycle = idle + 2 * sc->link.delay;
+	ks_time_t cycle = idle + sc->link.dir[HOST_A].delay + sc->link.dir[HOST_B].delay;
 	struct rng rng;
 
 	rng_seed(&rng, phase_seed, 0x646574656374ULL /* "detect" */);

@@ -120,7 +120,7 @@ Test(sweep_parse, ranges_lists_and_cartesian_order)
 		cr_assert_eq(sweep_value_index(sw, p, 3), l);
 		const struct scenario *sc = sw->points[p];
 		cr_assert_eq(sc->ep[HOST_A].tcp_keepidle, 30 * (i + 1));
-		cr_assert_eq(sc->link.delay, 10 * MS * j);
+		cr_assert_eq(sc->link.dir[HOST_A].delay, 10 * MS * j);
 		cr_assert_eq(sc->ep[HOST_A].tcp_keepcnt, cnts[k]);
 		cr_assert_eq(sc->ep[HOST_A].tcp_user_timeout, 500 * (l + 1));
 		cr_assert_eq(sc->ep[HOST_A].tcp_keepintvl, 10); /* from the scenario part */
@@ -188,7 +188,7 @@ Test(sweep_parse, seed_and_sets_change_the_hash)
 	cr_assert(a && b && c);
 	cr_expect_neq(a->hash, b->hash);
 	cr_expect_eq(a->hash, c->hash);
-	cr_expect_eq(b->points[1]->link.delay, 5 * MS);
+	cr_expect_eq(b->points[1]->link.dir[HOST_A].delay, 5 * MS);
 	sweep_free(a);
 	sweep_free(b);
 	sweep_free(c);
@@ -844,7 +844,7 @@ Test(sweep_parse, zip_makes_axes_vary_together)
 	cr_assert_eq(sw->npoints, 6);
 	for (size_t p = 0; p < 6; p++) {
 		cr_assert_eq(sw->points[p]->ep[HOST_A].tcp_keepidle, 30 * (p / 3 + 1));
-		cr_assert_eq(sw->points[p]->link.delay, (p % 3 + 1) * MS);
+		cr_assert_eq(sw->points[p]->link.dir[HOST_A].delay, (p % 3 + 1) * MS);
 		cr_assert_eq(sw->points[p]->ep[HOST_A].tcp_keepcnt, p % 3 + 1);
 	}
 	cr_expect(!sw->dim_setting[1]); /* link.delay makes it an environment */
