@@ -119,6 +119,8 @@ struct run_result {
 	uint64_t segments;        /* segments sent by A and B in [0, H) */
 	uint64_t bytes;           /* their IPv4 + TCP bytes (40 per header + payload) */
 	uint64_t events;          /* engine events of both phases (benchmarks) */
+	uint32_t nat_expired;     /* phase 1: the connection's NAT mappings that timed out */
+	uint32_t nat_evicted;     /* ... and that were evicted from a full table */
 };
 
 /* Simulate run r of sw (thread-safe: touches nothing shared). */

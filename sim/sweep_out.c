@@ -166,11 +166,11 @@ int journal_format(char *buf, size_t n, const struct run_result *r)
 	put_time(t1, sizeof t1, r->lost_at);
 	put_time(t2, sizeof t2, r->fail_at);
 	put_time(t3, sizeof t3, r->detect);
-	int k = snprintf(buf, n, "%llu %016llx %d %u %d %d %s %s %s %u %u %llu %llu %llu",
+	int k = snprintf(buf, n, "%llu %016llx %d %u %d %d %s %s %s %u %u %llu %llu %llu %u %u",
 			 (unsigned long long)r->run, (unsigned long long)r->seed, r->lost ? 1 : 0,
 			 (unsigned)r->end, r->end_host < 0 ? 2 : r->end_host, r->err, t1, t2, t3, (unsigned)r->det_end, r->probes,
 			 (unsigned long long)r->segments, (unsigned long long)r->bytes,
-			 (unsigned long long)r->events);
+			 (unsigned long long)r->events, r->nat_expired, r->nat_evicted);
 	return k < 0 ? 0 : (size_t)k >= n ? (int)n - 1 : k;
 }
 
@@ -198,9 +198,9 @@ static bool get_u64(char **p, uint64_t *v, int base)
 
 bool journal_parse(const char *line, struct run_result *r)
 {
-	uint64_t f[14];
+	uint64_t f[16];
 	char *p = (char *)line;
-	for (int i = 0; i < 14; i++)
+	for (int i = 0; i < 16; i++)
 		if (!*p || !get_u64(&p, &f[i], i == 1 ? 16 : 10))
 			return false;
 	if (*p)
@@ -220,7 +220,9 @@ bool journal_parse(const char *line, struct run_result *r)
 	r->segments = f[11];
 	r->bytes = f[12];
 	r->events = f[13];
-	return f[2] <= 1 && f[3] <= 255 && f[9] <= 255;
+	r->nat_expired = (uint32_t)f[14];
+	r->nat_evicted = (uint32_t)f[15];
+	return f[2] <= 1 && f[3] <= 255 && f[9] <= 255 && f[14] <= UINT32_MAX && f[15] <= UINT32_MAX;
 }
 
 
@@ -231,6 +233,7 @@ struct pstat {
 	double p, lo, hi;            /* P(loss) and its Wilson 95 % interval */
 	ks_time_t det[4];            /* p50, p90, p99, max; NEVER = none detected */
 	double probes_h, bytes_h;    /* means over runs */
+	uint64_t nat_expired, nat_evicted; /* totals over runs */
 	uint32_t idle, intvl, cnt;   /* A's effective keepalive settings */
 	bool meets;
 };
@@ -282,6 +285,8 @@ static struct pstat *point_stats(const struct sweep *sw, const struct run_result
 			s->lost += r->lost;
 			if (r->detect != KS_TIME_NEVER)
 				det[s->detected++] = r->detect;
+			s->nat_expired += r->nat_expired;
+			s->nat_evicted += r->nat_evicted;
 			s->probes_h += r->probes / hours;
 			s->bytes_h += r->bytes / hours;
 		}
@@ -357,7 +362,7 @@ static void write_results(FILE *f, const struct sweep *sw, const struct run_resu
 		csv_str(f, sw->axes[a].key);
 	}
 	fputs(",outcome,ended_by,end_host,error,lost_at_s,failure_at_s,detection_s,detected_by,"
-	      "probes,segments,bytes,probes_per_h,bytes_per_h\n", f);
+	      "probes,segments,bytes,probes_per_h,bytes_per_h,nat_expired,nat_evicted\n", f);
 	for (uint64_t r = 0; r < sw->nruns; r++) {
 		const struct run_result *x = &res[r];
 		size_t p = (size_t)(r / sw->replicas);
@@ -376,12 +381,12 @@ static void write_results(FILE *f, const struct sweep *sw, const struct run_resu
 		csv_time(f, x->fail_at);
 		fputc(',', f);
 		csv_time(f, x->detect);
-		fprintf(f, ",%s,%u,%llu,%llu,%.3f,%.3f\n",
+		fprintf(f, ",%s,%u,%llu,%llu,%.3f,%.3f,%u,%u\n",
 			x->detect != KS_TIME_NEVER ? end_text(x->det_end)
 			: x->det_end != END_NONE    ? "ended-before-failure"
 						    : "never",
 			x->probes, (unsigned long long)x->segments, (unsigned long long)x->bytes,
-			x->probes / hours, x->bytes / hours);
+			x->probes / hours, x->bytes / hours, x->nat_expired, x->nat_evicted);
 	}
 }
 
@@ -394,7 +399,7 @@ static void write_summary(FILE *f, const struct sweep *sw, const struct pstat *p
 	}
 	fputs(",keepidle_s,keepintvl_s,keepcnt,runs,lost,p_loss,p_loss_lo95,p_loss_hi95,detected,"
 	      "detection_p50_s,detection_p90_s,detection_p99_s,detection_max_s,probes_per_h,bytes_per_h,"
-	      "meets_objective\n", f);
+	      "nat_expired,nat_evicted,meets_objective\n", f);
 	for (size_t p = 0; p < sw->npoints; p++) {
 		const struct pstat *s = &ps[p];
 		fprintf(f, "%zu", p);
@@ -408,7 +413,8 @@ static void write_summary(FILE *f, const struct sweep *sw, const struct pstat *p
 			fputc(',', f);
 			csv_time(f, s->det[q]);
 		}
-		fprintf(f, ",%.3f,%.3f,%s\n", s->probes_h, s->bytes_h, s->meets ? "yes" : "no");
+		fprintf(f, ",%.3f,%.3f,%llu,%llu,%s\n", s->probes_h, s->bytes_h, (unsigned long long)s->nat_expired,
+			(unsigned long long)s->nat_evicted, s->meets ? "yes" : "no");
 	}
 }
 

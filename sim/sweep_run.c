@@ -136,6 +136,10 @@ static void phase_survival(const struct scenario *sc, uint64_t seed, struct run_
 			out->lost_at = sim->eng.now;
 		}
 	}
+	if (sim->has_nat) {
+		out->nat_expired = (uint32_t)sim->nat.st.expired;
+		out->nat_evicted = (uint32_t)sim->nat.st.evicted;
+	}
 	out->events += sim->eng.fired;
 	sim_destroy(sim);
 	free(sim);

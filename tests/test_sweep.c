@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 
 #include <dirent.h>
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -282,7 +283,7 @@ static bool same_result(const struct run_result *a, const struct run_result *b)
 	       a->end_host == b->end_host && a->err == b->err && a->lost_at == b->lost_at &&
 	       a->fail_at == b->fail_at && a->detect == b->detect && a->det_end == b->det_end &&
 	       a->probes == b->probes && a->segments == b->segments && a->bytes == b->bytes &&
-	       a->events == b->events;
+	       a->events == b->events && a->nat_expired == b->nat_expired && a->nat_evicted == b->nat_evicted;
 }
 
 /* ---- seeds ------------------------------------------------------------------- */
@@ -508,11 +509,11 @@ Test(sweep_out, journal_lines_round_trip)
 	struct run_result r = { .run = 12345, .seed = 0xfedcba9876543210ULL, .lost = true, .end = END_RESET,
 				.end_host = HOST_B, .err = KS_ECONNRESET, .lost_at = 7 * SEC + 1,
 				.fail_at = 61 * SEC, .detect = KS_TIME_NEVER, .det_end = END_NONE, .probes = 9,
-				.segments = 21, .bytes = 840, .events = 99 },
+				.segments = 21, .bytes = 840, .events = 99, .nat_expired = 2, .nat_evicted = 1 },
 			  back;
 	char line[256];
 	journal_format(line, sizeof line, &r);
-	cr_assert_str_eq(line, "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99");
+	cr_assert_str_eq(line, "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1");
 	cr_assert(journal_parse(line, &back));
 	cr_assert(same_result(&r, &back));
 	r.end_host = -1;
@@ -854,4 +855,132 @@ Test(sweep_parse, zip_makes_axes_vary_together)
 	       "them as many values)");
 	sw_err(HEAD "A.tcp_keepidle = 30, 60\nzip = A.tcp_keepidle, B.tcp_keepidle\n",
 	       "t.ini:8: zip: 'B.tcp_keepidle' is not an axis of [sweep] (zip = AXIS, AXIS, ...)");
+}
+
+/* ---- against the closed forms with a NAT, and Monte Carlo with loss ----------------- */
+
+/* The line of recommendation.txt that starts with env; the keepidle after " | ". */
+static unsigned recommended_idle(const char *rec, const char *env)
+{
+	char key[64];
+	snprintf(key, sizeof key, "\n%s ", env);
+	const char *l = strstr(rec, key);
+	cr_assert_not_null(l, "no row for %s in\n%s", env, rec);
+	const char *bar = strstr(l, " | ");
+	unsigned idle = 0;
+	cr_assert(bar && sscanf(bar + 3, "%u s", &idle) == 1);
+	return idle;
+}
+
+Test(sweep_closed_form, loss_free_nat_keeps_exactly_the_keepidles_below_its_timeout)
+{
+	/* Reference D.4 without loss: the mapping survives iff the gap between two
+	 * refreshes stays below the NAT's established timeout T. A's probe passes
+	 * the NAT (at A's end of the wire) when it is sent; B's answer 2d later
+	 * (2d = the round trip), refreshing too when the NAT takes inbound
+	 * refreshes; the next probe leaves keepidle I after that answer. So the gap
+	 * is I (inbound refresh) or I + 2d, plus the timer lateness (0: exact
+	 * timers). Every I with gap < T survives the day, every other is lost:
+	 * AWS answers the late probe with a RST, Azure and GCP drop it silently and
+	 * A's keepalive gives up. The keepidles (200 + 21k) never equal T. */
+	char *dir = tmpdir();
+	struct sweep *sw = sw_ok("[scenario]\nduration = 1d\nseed = 11\n[A]\nso_keepalive = on\ntcp_keepintvl = 10\n"
+				 "tcp_keepcnt = 3\n[link]\ndelay = 300ms\n[nat]\n[sweep]\n"
+				 "nat.preset = aws-nat-gateway, azure-lb, gcp-cloud-nat\n"
+				 "A.tcp_keepidle = 200..1250 step 21\nprefer = overhead\n");
+	struct run_result *res = calloc(sw->nruns, sizeof(*res));
+	for (uint64_t r = 0; r < sw->nruns; r++) {
+		const struct scenario *sc = sw->points[r];
+		sweep_run_one(sw, r, &res[r]);
+		ks_time_t I = sc->ep[HOST_A].tcp_keepidle * SEC, T = sc->nat.established_timeout;
+		ks_time_t gap = I + (sc->nat.inbound_refresh ? 0 : 2 * 300 * MS);
+		cr_expect_eq(res[r].lost, !(gap < T), "%s keepidle %llu s: %s", sc->nat.preset,
+			     (unsigned long long)(I / SEC), res[r].lost ? "lost" : "survived");
+		if (res[r].lost) {
+			/* noticed at the first late probe (AWS: its RST), or N probes later */
+			cr_expect_eq(res[r].end_host, HOST_A);
+			cr_expect_eq(res[r].end, strcmp(sc->nat.preset, "aws-nat-gateway") ? END_KEEPALIVE : END_RESET);
+			cr_expect_geq(res[r].nat_expired, 1);
+		} else {
+			cr_expect_eq(res[r].nat_expired, 0);
+		}
+	}
+	FILE *devnull = fopen("/dev/null", "w");
+	cr_assert_eq(sweep_write_outputs(sw, res, dir, false, devnull), 0);
+	fclose(devnull);
+	char *rec = slurp(dir, "recommendation.txt");
+	static const char *const presets[] = { "aws-nat-gateway", "azure-lb", "gcp-cloud-nat" };
+	for (size_t i = 0; i < 3; i++) {
+		/* the longest keepidle of the list with I (+ 2d) < T */
+		const struct scenario *sc = sw->points[i * (sw->npoints / 3)];
+		ks_time_t T = sc->nat.established_timeout, extra = sc->nat.inbound_refresh ? 0 : 600 * MS;
+		unsigned want = 0;
+		for (unsigned I = 200; I <= 1250; I += 21)
+			if (I * SEC + extra < T)
+				want = I;
+		cr_expect_eq(recommended_idle(rec, presets[i]), want, "%s: want keepidle %u s\n%s", presets[i], want,
+			     rec);
+	}
+	free(rec);
+	free(res);
+	sweep_free(sw);
+	rm_rf(dir);
+	free(dir);
+}
+
+Test(sweep_closed_form, lossy_keepalive_abort_within_a_binomial_interval)
+{
+	/* No NAT; from t = 1 s every segment is lost with p = 0.08. With zero
+	 * delay a probe is answered (probe and answer both delivered) with
+	 * s = (1 - p)^2; an answer starts a new cycle at once, N = 3 failed
+	 * probes in a row abort at I + N V after the cycle began. P(abort before
+	 * H) follows exactly from a dynamic program over the cycle start times
+	 * (whole seconds). The byte sent at H fails only if 16 transmissions in a
+	 * row fail: 0.1536^16 < 1e-12, neglected. The sweep's P(loss) over n runs
+	 * must be within 4 binomial standard deviations of it. */
+	enum { I = 20, V = 5, N = 3, REPL = 400 };
+	const double p = 0.08, s = (1 - p) * (1 - p);
+	const double H = 3600.5;
+	static double a[3700];
+	double lost = 0;
+	memset(a, 0, sizeof a);
+	a[0] = 1;
+	for (int t = 0; t < 3700; t++) {
+		if (a[t] == 0)
+			continue;
+		double fail = 1;
+		bool open = false;
+		for (int j = 0; j < N; j++) {
+			int tp = t + I + j * V;
+			if (tp >= H) {
+				open = true; /* the cycle is still going at H: the byte gets through */
+				break;
+			}
+			a[tp] += a[t] * fail * s;
+			fail *= 1 - s;
+		}
+		if (!open && t + I + N * V < H)
+			lost += a[t] * fail;
+	}
+	char text[512];
+	snprintf(text, sizeof text,
+		 "[scenario]\nduration = 1h500ms\nseed = 2024\n[A]\nso_keepalive = on\ntcp_keepidle = %d\n"
+		 "tcp_keepintvl = %d\ntcp_keepcnt = %d\n[events]\n1s = link loss %g\n[sweep]\nreplicas = %d\n",
+		 I, V, N, p, REPL);
+	struct sweep *sw = sw_ok(text);
+	unsigned k = 0;
+	for (uint64_t r = 0; r < sw->nruns; r++) {
+		struct run_result x;
+		sweep_run_one(sw, r, &x);
+		k += x.lost;
+		if (x.lost) {
+			cr_expect_eq(x.end, END_KEEPALIVE);
+			cr_expect_lt(x.lost_at, (ks_time_t)(H * SEC));
+		}
+	}
+	double phat = (double)k / REPL, sd = sqrt(lost * (1 - lost) / REPL);
+	cr_expect(lost > 0.2 && lost < 0.8, "P = %g: pick parameters with a useful P", lost);
+	cr_expect(fabs(phat - lost) <= 4 * sd, "P(loss) %g (%u/%d) vs closed form %g +- %g", phat, k, REPL, lost,
+		  4 * sd);
+	sweep_free(sw);
 }
