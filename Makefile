@@ -85,9 +85,10 @@ test: build/tests/run build/asan/kasim
 build/bench: tests/bench/bench.c $(filter-out build/rel/main.o,$(REL_OBJS))
 	$(CC) $(CSTD) $(WARN) $(REL_CFLAGS) $(DEFS) -Iinclude $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-bench: build/bench
+bench: build/bench kasim
 	./build/bench tests/bench/year-keepidle-1s.ini 3
 	./build/bench tests/bench/nat-100k-day.ini 3
+	tests/bench/sweep-bench.sh ./kasim
 
 # The NAT background-load benchmark alone.
 bench-nat: build/bench

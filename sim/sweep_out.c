@@ -538,6 +538,8 @@ static void secs(char *b, size_t n, ks_time_t t)
 /* In the table, an axis is a setting column when its whole dimension is. */
 #define SETTING(sw, a) ((sw)->dim_setting[(sw)->axes[a].dim])
 
+static double sec_d(ks_time_t t) { return (double)t / KS_SEC; }
+
 /* ---- recommendation.txt ------------------------------------------------------------------ */
 
 struct col {
@@ -655,7 +657,10 @@ static void write_recommendation(FILE *f, const struct sweep *sw, const struct p
 			    strcmp(sw->axes[a].key, "A.tcp_keepintvl") && strcmp(sw->axes[a].key, "A.tcp_keepcnt"))
 				cols[c++].cell[g] = strdup(sw->axes[a].values[sweep_value_index(sw, p, a)]);
 		char d[40];
-		secs(d, sizeof d, s->det[sw->obj.stat]);
+		if (s->det[sw->obj.stat] == KS_TIME_NEVER)
+			snprintf(d, sizeof d, "never");
+		else
+			snprintf(d, sizeof d, "%.1f s", sec_d(s->det[sw->obj.stat]));
 		if (asprintf(&cols[c++].cell[g], "%.4f (%u/%u)", s->p, s->lost, s->runs) < 0 ||
 		    asprintf(&cols[c++].cell[g], "%.4f-%.4f", s->lo, s->hi) < 0 ||
 		    asprintf(&cols[c++].cell[g], "%s", d) < 0 ||
@@ -748,7 +753,6 @@ static void gp_quote(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static double sec_d(ks_time_t t) { return (double)t / KS_SEC; }
 
 static const char gp_head[] =
 	"# Written by kasim sweep; run it in this directory: gnuplot %s.gp\n"
