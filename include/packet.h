@@ -24,6 +24,7 @@ enum seg_kind {
 	SEG_RST_NOSOCK,   /* RST from a host with no matching socket */
 	SEG_RST_KA,       /* RST of a keepalive abort (tcp_send_active_reset) */
 	SEG_RST_OTHER,    /* any other RST (e.g. from a NAT) */
+	SEG_TLP,          /* tail loss probe (tcp_send_loss_probe) */
 };
 
 struct segment {

@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "profile.h"
+#include "timer.h"
 
 enum { HOST_A = 0, HOST_B = 1, NHOSTS = 2 };
 
@@ -35,6 +37,7 @@ struct ep_config {
 	uint32_t tcp_syn_retries;      /* default 6 */
 	uint32_t addr;                 /* IPv4, host byte order */
 	uint16_t port;
+	enum os_profile os;            /* os = linux (default), freebsd, ... */
 };
 
 struct link_config {
@@ -82,6 +85,11 @@ struct scenario {
 	char *path;           /* file as given on the command line */
 	ks_time_t duration;   /* default 1 day */
 	uint64_t seed;        /* default 1 */
+	enum tm_kind timer;   /* timer = exact (default) | linux | lwip */
+	uint32_t hz;          /* hz = 100 | 250 (default) | 300 | 1000 */
+	uint64_t jiffies;     /* tcp_jiffies32 at t = 0; UINT64_MAX = draw from the seed */
+	ks_time_t jiffies_phase; /* time since the last tick at t = 0 (< 1 tick);
+				  * KS_TIME_NEVER = draw from the seed */
 	struct ep_config ep[NHOSTS];
 	struct link_config link;
 	struct sc_event *events; /* sorted by time; equal times keep file order */

@@ -48,6 +48,7 @@ void packet_note(char *buf, size_t n, const struct segment *seg)
 	case SEG_RST_NOSOCK: snprintf(buf, n, "RST: %c has no such connection", host_name(seg->src)); break;
 	case SEG_RST_KA: snprintf(buf, n, "RST: keepalive gave up"); break;
 	case SEG_RST_OTHER: snprintf(buf, n, "RST"); break;
+	case SEG_TLP: snprintf(buf, n, "tail loss probe"); break;
 	case SEG_NORMAL: buf[0] = '\0'; break;
 	}
 }
@@ -67,7 +68,7 @@ const char *ka_decision_name(enum ka_decision d)
 	static const char *const names[] = {
 		[KA_OFF] = "off", [KA_BUSY] = "data-in-flight", [KA_IDLE] = "idle",
 		[KA_PROBE] = "probe", [KA_RESOURCE] = "resource-retry", [KA_ABORT] = "abort",
-		[KA_ABORT_UT] = "abort-user-timeout",
+		[KA_ABORT_UT] = "abort-user-timeout", [KA_ABORT_IDLE] = "abort-idle",
 	};
 	return names[d];
 }
@@ -79,6 +80,7 @@ const char *end_name(enum tcp_end e)
 		[END_KEEPALIVE_UT] = "keepalive-user-timeout", [END_RTO] = "retransmission-timeout",
 		[END_SYN_TIMEOUT] = "connect-timeout", [END_RESET] = "reset",
 		[END_CLOSED] = "closed", [END_CRASH] = "crashed",
+		[END_KEEPALIVE_IDLE] = "keepalive-idle-timeout",
 	};
 	return names[e];
 }
@@ -113,7 +115,11 @@ static void keepalive_sentence(char *buf, size_t n, char me, char peer, ks_time_
 		return;
 	buf += k;
 	n -= (size_t)k;
-	if (e->why == END_KEEPALIVE_UT) {
+	if (e->why == END_KEEPALIVE_IDLE) {
+		snprintf(buf, n, "; silent for %s >= keepidle %s + keepcnt %u x keepintvl %s "
+			 "(an idle-time rule: no probe counter)", secs(a, sizeof a, e->elapsed),
+			 secs(b, sizeof b, e->time), e->probes, secs(c, sizeof c, e->intvl));
+	} else if (e->why == END_KEEPALIVE_UT) {
 		snprintf(buf, n, "; silent for %s >= TCP_USER_TIMEOUT %u ms with %u unanswered probe%s "
 			 "(the check runs only when the keepalive timer fires)",
 			 secs(a, sizeof a, e->elapsed), e->user_timeout, e->probes_out,
@@ -158,6 +164,7 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 	switch (e->why) {
 	case END_KEEPALIVE:
 	case END_KEEPALIVE_UT:
+	case END_KEEPALIVE_IDLE:
 		keepalive_sentence(buf, n, me, peer, now, e);
 		break;
 	case END_RTO:

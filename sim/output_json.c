@@ -121,6 +121,10 @@ static void json_keepalive(struct json_sink *js, ks_time_t now, const struct rec
 		put_time(o, k->next);
 	if (k->decision == KA_PROBE)
 		fprintf(o, ", \"probe\": %u", k->probe_no);
+	fputs(", \"nominal\": ", o);
+	put_time(o, k->nominal);
+	fputs(", \"actual\": ", o);
+	put_time(o, k->actual);
 	fputc('}', o);
 }
 
@@ -132,7 +136,8 @@ static void json_rto(struct json_sink *js, ks_time_t now, const struct rec_rto *
 	put_time(o, now);
 	fprintf(o, ", \"host\": %s, \"timer\": \"retransmit\", \"decision\": \"%s\", \"retransmits\": %u, "
 		   "\"since_first_retransmission\": ", hstr(r->host),
-		r->decision == RTO_ABORT ? "abort" : "retransmit", r->retransmits);
+		r->decision == RTO_ABORT ? "abort" : r->decision == RTO_PROBE ? "loss-probe" : "retransmit",
+		r->retransmits);
 	put_time(o, r->since);
 	fputs(", \"limit\": ", o);
 	put_time(o, r->limit);
@@ -141,6 +146,10 @@ static void json_rto(struct json_sink *js, ks_time_t now, const struct rec_rto *
 		fputs("null", o);
 	else
 		put_time(o, r->next);
+	fputs(", \"nominal\": ", o);
+	put_time(o, r->nominal);
+	fputs(", \"actual\": ", o);
+	put_time(o, r->actual);
 	fputc('}', o);
 }
 

@@ -59,8 +59,28 @@ static void text_packet(struct text_sink *ts, const struct rec_packet *p)
 	fputc('\n', ts->out);
 }
 
+/* " (nominal 7200.000, +0.256 s late)" when the timer model made it late. */
+static const char *lateness(char *buf, size_t n, ks_time_t nominal, ks_time_t actual)
+{
+	char a[32], b[32];
+	if (!nominal || nominal == actual || nominal == KS_TIME_NEVER) {
+		buf[0] = '\0';
+		return buf;
+	}
+	format_ts(a, sizeof a, nominal);
+	if (actual > nominal) {
+		format_seconds(b, sizeof b, actual - nominal);
+		snprintf(buf, n, " (nominal %s, +%s s late)", a, b);
+	} else {
+		format_seconds(b, sizeof b, nominal - actual);
+		snprintf(buf, n, " (nominal %s, %s s early)", a, b);
+	}
+	return buf;
+}
+
 static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec_keepalive *k)
 {
+	char late[96];
 	char t[32], a[32], b[32], c[32];
 	bool explain = ts->opts.explain;
 	format_ts(t, sizeof t, now);
@@ -75,8 +95,8 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 				k->probes_out, k->probes_out == 1 ? "" : "s", k->user_timeout);
 		else
 			fprintf(o, " and probes_out %u < tcp_keepcnt %u", k->probes_out, k->probes);
-		fprintf(o, ": send probe #%u, next check in tcp_keepintvl %s\n", k->probe_no,
-			secs(c, sizeof c, k->next));
+		fprintf(o, ": send probe #%u, next check in tcp_keepintvl %s%s\n", k->probe_no,
+			secs(c, sizeof c, k->next), lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_RESOURCE:
 		fprintf(o, "%14s %c keepalive timer: the probe was refused by %c's qdisc: not counted, "
@@ -84,13 +104,20 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 		break;
 	case KA_ABORT:
 		fprintf(o, "%14s %c keepalive timer: idle %s and probes_out %u >= tcp_keepcnt %u: "
-			"give up (RST, ETIMEDOUT)\n", t, me, secs(a, sizeof a, k->elapsed), k->probes_out,
-			k->probes);
+			"give up (RST, ETIMEDOUT)%s\n", t, me, secs(a, sizeof a, k->elapsed), k->probes_out,
+			k->probes, lateness(late, sizeof late, k->nominal, k->actual));
+		break;
+	case KA_ABORT_IDLE:
+		fprintf(o, "%14s %c keepalive timer: idle %s >= keepidle %s + keepcnt %u x keepintvl %s: "
+			"give up (RST)%s\n", t, me, secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time),
+			k->probes, secs(c, sizeof c, k->intvl),
+			lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_ABORT_UT:
 		fprintf(o, "%14s %c keepalive timer: idle %s >= TCP_USER_TIMEOUT %u ms with %u probe%s out: "
-			"give up (RST, ETIMEDOUT)\n", t, me, secs(a, sizeof a, k->elapsed), k->user_timeout,
-			k->probes_out, k->probes_out == 1 ? "" : "s");
+			"give up (RST, ETIMEDOUT)%s\n", t, me, secs(a, sizeof a, k->elapsed), k->user_timeout,
+			k->probes_out, k->probes_out == 1 ? "" : "s",
+			lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_IDLE:
 		if (explain)
@@ -115,18 +142,26 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 
 static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *r)
 {
-	char t[32], a[32], b[32], c[32];
+	char t[32], a[32], b[32], c[32], late[96];
 	format_ts(t, sizeof t, now);
+	lateness(late, sizeof late, r->nominal, r->actual);
+	if (r->decision == RTO_PROBE) {
+		if (ts->opts.explain)
+			fprintf(ts->out, "%14s %c retransmission timer: tail loss probe (the last segment "
+				"again, not counted); the RTO follows in %s%s\n", t, hname(r->host),
+				secs(c, sizeof c, r->next), late);
+		return;
+	}
 	const char *rule = r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
 	if (r->decision == RTO_ABORT) {
 		fprintf(ts->out, "%14s %c retransmission timer: %u retransmissions, %s since the first one "
-			"(limit %s, %s): give up (ETIMEDOUT, no RST)\n", t, hname(r->host), r->retransmits,
-			secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule);
+			"(limit %s, %s): give up (ETIMEDOUT, no RST)%s\n", t, hname(r->host), r->retransmits,
+			secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule, late);
 	} else if (ts->opts.explain) {
 		fprintf(ts->out, "%14s %c retransmission timer: retransmission #%u, %s since the first one "
-			"< %s (%s); next in %s\n", t, hname(r->host), r->retransmits,
+			"< %s (%s); next in %s%s\n", t, hname(r->host), r->retransmits,
 			secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule,
-			secs(c, sizeof c, r->next));
+			secs(c, sizeof c, r->next), late);
 	}
 }
 
