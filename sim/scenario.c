@@ -1351,8 +1351,13 @@ static void check_models(struct ctx *c)
 			report(c, "hz: %s", only_linux);
 		if (key_where(c, SEC_SCENARIO, "jiffies"))
 			report(c, "jiffies: %s", only_linux);
-		if (key_where(c, SEC_SCENARIO, "jiffies_phase"))
-			report(c, "jiffies_phase: %s", only_linux);
+		if (s->timer == TM_EXACT && key_where(c, SEC_SCENARIO, "jiffies_phase"))
+			report(c, "jiffies_phase: the exact timer model has no ticks (set timer = linux "
+				  "or lwip)");
+		if (s->timer == TM_LWIP && s->jiffies_phase != KS_TIME_NEVER &&
+		    s->jiffies_phase >= TM_LWIP_SLOW_INTERVAL && key_where(c, SEC_SCENARIO, "jiffies_phase"))
+			report(c, "jiffies_phase is out of range (0 up to one slow-timer tick, 0.5 s, "
+				  "exclusive)");
 	} else if (s->jiffies_phase != KS_TIME_NEVER && s->jiffies_phase >= KS_SEC / s->hz &&
 		   key_where(c, SEC_SCENARIO, "jiffies_phase")) {
 		char tick[32];

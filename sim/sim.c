@@ -36,7 +36,8 @@ static void sim_timer_model(struct timer_model *tm, const struct scenario *sc)
 		tm_init_linux(tm, sc->hz, jiffies, phase);
 		break;
 	case TM_LWIP:
-		tm_init_lwip(tm, phase % TM_LWIP_SLOW_INTERVAL);
+		phase = sc->jiffies_phase != KS_TIME_NEVER ? sc->jiffies_phase : phase % TM_LWIP_SLOW_INTERVAL;
+		tm_init_lwip(tm, phase);
 		break;
 	}
 }
