@@ -3,6 +3,7 @@
 #   make run     install what is missing, build, run ./kasim scenarios/unplug.ini
 #   make test    install what is missing, build, run every test (ASan + UBSan)
 #   make bench   benchmarks (optimised build)
+#   make kernel-check  compare kasim with the live kernel (root, netns)
 #   make         just build ./kasim
 #
 # Debian packages are installed with apt-get when missing (as root, or via sudo).
@@ -33,7 +34,7 @@ TEST_SRCS := $(sort $(wildcard tests/*.c))
 REL_OBJS  := $(SRCS:sim/%.c=build/rel/%.o)
 ASAN_OBJS := $(LIB_SRCS:sim/%.c=build/asan/%.o)
 
-.PHONY: all run test bench deps deps-test clean
+.PHONY: all run test bench deps deps-test clean kernel-check
 all: kasim
 
 # ---- dependencies --------------------------------------------------------
@@ -84,6 +85,12 @@ build/bench: tests/bench/bench.c $(filter-out build/rel/main.o,$(REL_OBJS))
 
 bench: build/bench
 	./build/bench tests/bench/year-keepidle-1s.ini 3
+
+# ---- kasim against the live kernel (root + network namespaces; not part of test)
+# Runs every case of tests/kernel/kcheck.py in network namespaces and writes the
+# comparison table to docs/kernel-conformance.md. Skips cleanly without root.
+kernel-check: kasim
+	python3 tests/kernel/kcheck.py --kasim ./kasim --doc docs/kernel-conformance.md
 
 clean:
 	rm -rf build kasim

@@ -108,11 +108,16 @@ def setup(nat=None):
     sh("ip", "route", "add", "default", "via", NAT_IP_RA, ns=NS_A)
     # B has no route back to A's private network: only the NAT's address works
     sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=NS_R)
-    sh("nft", "-f", "-", ns=NS_R, check=True) if False else None
     rules = """
 table ip kcnat {
-  chain post { type nat hook postrouting priority 100; policy accept; oifname "kcrb" masquerade; }
-  chain fwd { type filter hook forward priority 0; policy accept; ct state invalid drop; }
+  chain kcpost {
+    type nat hook postrouting priority 100; policy accept;
+    oifname "kcrb" masquerade
+  }
+  chain kcforward {
+    type filter hook forward priority 0; policy accept;
+    ct state invalid drop
+  }
 }
 """
     r = subprocess.run(["ip", "netns", "exec", NS_R, "nft", "-f", "-"], input=rules, text=True,
@@ -141,22 +146,26 @@ def jiffies_clock():
             if line.startswith("CONFIG_HZ="):
                 hz = int(line.split("=")[1])
     tick = 1000000000 // hz
-    votes = {}
-    for _ in range(5):
+    off = real_off = None
+    # jiffies = floor(CLOCK_MONOTONIC / tick) + offset: the offset is exact when
+    # the whole read of /proc/timer_list falls within one tick
+    for _ in range(200):
+        ta = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
         with open("/proc/timer_list") as f:
             text = f.read()
-        now = jif = real_off = None
+        tb = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        if ta // tick != tb // tick:
+            continue
+        jif = None
         for line in text.splitlines():
-            if line.startswith("now at ") and now is None:
-                now = int(line.split()[2])
-            elif line.startswith("jiffies:") and jif is None:
+            if line.startswith("jiffies:") and jif is None:
                 jif = int(line.split()[1])
             elif ".offset:" in line and real_off is None and int(line.split()[1]) != 0:
                 real_off = int(line.split()[1])
-        off = jif - now // tick
-        votes[off] = votes.get(off, 0) + 1
-        time.sleep(0.0013)
-    off = max(votes, key=votes.get)
+        off = jif - ta // tick
+        break
+    if off is None:
+        raise RuntimeError("could not read jiffies within one tick")
     return {"hz": hz, "tick_ns": tick, "jiffies_offset": off, "real_minus_mono": real_off}
 
 
