@@ -31,7 +31,11 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netlab  # noqa: E402
 
-SLACK_NS = 2000000  # scheduling noise allowed on top of one jiffy
+SLACK_NS = 2000000  # scheduling noise allowed on top of one jiffy (packets)
+# The errno time is when the client process's poll() returned: process
+# scheduling latency on a busy machine (tens of ms were seen on a loaded
+# 2-CPU VM) comes on top, so it gets a wider margin than packets.
+ERRNO_SLACK_NS = 25000000
 
 # Every case: A's socket options (kasim [A] keys, applied with setsockopt),
 # A's sysctls, the events (kasim syntax, seconds after connect()), how long
@@ -215,8 +219,7 @@ def compare(kv, sv):
     de = None
     if kv["t_err"] is not None and sv["t_err"] is not None:
         de = sv["t_err"] - kv["t_err"]
-        e_ok &= abs(de) <= tol
-        worst = max(worst, abs(de))
+        e_ok &= abs(de) <= kv["tick"] + ERRNO_SLACK_NS
     elif (kv["t_err"] is None) != (sv["t_err"] is None):
         e_ok = False
     return {"rows": rows, "ok": ok and e_ok, "pkts_ok": ok, "errno_ok": e_ok, "worst": worst, "de": de}
@@ -296,8 +299,7 @@ def write_doc(results, path, hz, skipped=None):
             cm["worst"] / 1e6, "ok" if cm["ok"] else "**FAIL**"))
     L.append("")
     L.append("Times are seconds after A's SYN. \"difference\" is kasim − kernel for the errno (or, when "
-             "there is none, the last packet); \"max |Δ|\" is the largest difference over every packet "
-             "and the errno.")
+             "there is none, the last packet); \"max |Δ|\" is the largest difference over every packet.")
     L.append("")
     L.append("## Tolerance")
     L.append("")
@@ -314,10 +316,22 @@ def write_doc(results, path, hz, skipped=None):
              "later firing follows from the first, since each re-arm is relative to the actual firing."
              % ((1000 // int(hz)) + 2 if hz else 0, hz))
     L.append("")
+    L.append("The errno time is when the client's `poll()` returned, so process scheduling latency "
+             "adds to it; it is allowed one jiffy + 25 ms. For the keepalive aborts the RST packet "
+             "(compared with the packet tolerance) pins the abort time; for retransmission aborts "
+             "(ETIMEDOUT without a RST) the errno is the only witness.")
+    L.append("")
     L.append("## Where kasim still differs, and why")
     L.append("")
     L.append("- Softirq latency after the tick is not modelled: kasim's timer packets leave exactly on "
-             "the tick, the kernel's 50 µs to ~1 ms later (the residuals in the table).")
+             "the tick, the kernel's 50 µs to ~1 ms later (the sub-millisecond residuals).")
+    L.append("- Some firings come exactly one jiffy (4 ms) later than the wheel's bucket, at random "
+             "(the same case runs clean or not from one run to the next). kasim places them on the "
+             "bucket boundary, as calc_wheel_index() does. The likely cause (inferred, not verified "
+             "in the source) is timer migration: since 6.9, timers of an idle CPU are expired by "
+             "another CPU through the timer-migration hierarchy, which can pick them up on its next "
+             "tick. Because each re-arm is relative to the actual firing and buckets realign, the "
+             "extra jiffy does not accumulate.")
     L.append("- kasim's retransmission timeout comes from the handshake RTT only (srtt = RTT, "
              "rttvar = max(2 RTT, 200 ms)); later RTT samples are not folded in. With a constant-delay "
              "link the kernel's RTO stays at the same jiffy count, so this does not show here.")
