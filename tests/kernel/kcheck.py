@@ -151,7 +151,8 @@ def kasim_scenario(case, kv):
     if nat:
         lines += ["", "[nat]", "established_timeout = %ds" % nat["timeout"], "gc_period = 0",
                   "outbound_miss = %s" % ("create" if nat["loose"] else "drop"),
-                  "inbound_miss = drop"]
+                  "inbound_miss = drop", "inbound_refresh = on",
+                  "port_preservation = on"]  # nf_nat keeps the source port when it is free
     lines += ["", "[events]"]
     t0 = kv["t0"]
     for e in sorted(kv["events"], key=lambda e: e["start"]):
@@ -340,8 +341,15 @@ def write_doc(results, path, hz, skipped=None):
              "abort exactly at a millisecond boundary could differ by one RTO firing.")
     L.append("- TCP options (timestamps, SACK, window scale) are not on kasim's wire; lengths compared "
              "are payload lengths.")
-    L.append("- The NAT cases need kasim's NAT model ([nat], from the link/NAT work); where the build "
-             "lacks it the row says so and is not counted.")
+    L.append("- NAT cases: the kernel runs nftables masquerade on a router namespace with "
+             "`nf_conntrack_tcp_timeout_established` = 3 s and `ct state invalid drop`; kasim's "
+             "`[nat]` gets `established_timeout = 3s`, exact expiry (conntrack checks the timeout "
+             "when a packet looks the entry up), refresh in both directions, port preservation "
+             "(nf_nat keeps the source port when it is free, so B sees the same 4-tuple) and "
+             "`outbound_miss = create` for `tcp_loose = 1` (conntrack picks the connection up "
+             "mid-stream from the probe) or `drop` for `tcp_loose = 0` (the probe is INVALID). "
+             "kasim's NAT sits at A's end of the wire, the kernel's in a third namespace: the RTT "
+             "differs by microseconds only.")
     L.append("")
     L.append("## Every packet")
     for r in results:
@@ -391,6 +399,8 @@ def main():
     ap.add_argument("--only", default=None)
     ap.add_argument("--keep", default=None)
     a = ap.parse_args()
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still tear the namespaces down
     why = netlab.can_run()
     if why:
         print("kernel-check: skipped: needs root and network namespaces (%s)" % why)

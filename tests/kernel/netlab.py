@@ -212,6 +212,7 @@ def run_kernel(case, workdir):
     report and the measured clocks."""
     nat = case.get("nat")
     net = setup(nat)
+    procs = []
     try:
         clk = jiffies_clock()
         for k, v in case.get("A_sysctl", {}).items():
@@ -220,6 +221,7 @@ def run_kernel(case, workdir):
         td = subprocess.Popen(["ip", "netns", "exec", NS_A, "tcpdump", "-i", net["dev"], "-n", "-U", "--immediate-mode",
                                "-s", "128", "--time-stamp-precision=nano", "-w", pcap, "tcp"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        procs.append(td)
         # wait for "listening on"
         line = td.stderr.readline()
         if "listening" not in line:
@@ -227,6 +229,7 @@ def run_kernel(case, workdir):
         srv_spec = {"ip": net["b_ip"], "linger0": True}
         srv = subprocess.Popen(["ip", "netns", "exec", NS_B, sys.executable, __file__, "server",
                                 json.dumps(srv_spec)], stdout=subprocess.PIPE, text=True)
+        procs.append(srv)
         ready = srv.stdout.readline()
         if "ready" not in ready:
             raise RuntimeError("server did not start")
@@ -246,6 +249,10 @@ def run_kernel(case, workdir):
         pkts = read_pcap(pcap, net["a_ip"])
         return {"clock": clk, "client": rep, "packets": pkts}
     finally:
+        for p in procs:  # only the processes this run started
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         teardown()
 
 
