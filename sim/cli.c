@@ -347,13 +347,23 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 	bool progress = !quiet && isatty(fileno(err));
 	bool shown = false;
 	double last = wall_now();
-	const ks_time_t dur = sc->duration, step = dur / 1024 ? dur / 1024 : 1;
+	/* The slice adapts to keep each one between about 10 and 50 ms of wall
+	 * time, so a signal is noticed quickly however dense the events are.
+	 * Where the slices fall never changes the results. */
+	const ks_time_t dur = sc->duration;
+	ks_time_t step = KS_SEC < dur ? KS_SEC : dur;
 	for (ks_time_t t = step;; t = t > dur - step ? dur : t + step) {
+		double t0 = wall_now();
 		sim_run_until(sim, t);
+		double now = wall_now();
+		if (now - t0 > 0.05 && step > 1)
+			step = step / 4 ? step / 4 : 1;
+		else if (now - t0 < 0.01 && step < dur / 2)
+			step *= 2;
 		if (blocked && interrupted(&watched))
 			goto interrupt;
-		if (progress && wall_now() - last >= 0.1) {
-			last = wall_now();
+		if (progress && now - last >= 0.1) {
+			last = now;
 			fprintf(err, "\rkasim: %s: simulated %llu of %llu s (%u%%) ", sc->name,
 				(unsigned long long)(t / KS_SEC), (unsigned long long)(dur / KS_SEC),
 				(unsigned)((long double)t * 100 / dur));

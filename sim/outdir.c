@@ -51,13 +51,13 @@ bool outdir_component_ok(const char *c)
 bool outdir_name_ok(const char *rel)
 {
 	char buf[256];
-	if (!rel || strlen(rel) >= sizeof buf || rel[0] == '/')
+	if (!rel || !rel[0] || strlen(rel) >= sizeof buf || rel[0] == '/')
 		return false;
 	strcpy(buf, rel);
 	char *save = NULL;
 	size_t parts = 0;
 	/* strtok_r would skip empty components ("a//b"): check those first */
-	if (strstr(rel, "//") || rel[strlen(rel) - 1] == '/' || !rel[0])
+	if (strstr(rel, "//") || rel[strlen(rel) - 1] == '/')
 		return false;
 	for (char *p = strtok_r(buf, "/", &save); p; p = strtok_r(NULL, "/", &save), parts++)
 		if (!outdir_component_ok(p))
@@ -219,10 +219,10 @@ int outdir_fclose(struct outdir *od, FILE *f)
 {
 	if (!f)
 		return -1;
+	struct od_entry *e = find_open(od, f);
 	bool ok = fflush(f) == 0 && !ferror(f);
 	int saved = errno;
 	ok = (fclose(f) == 0) && ok;
-	struct od_entry *e = find_open(od, f);
 	if (e && !ok)
 		od_fail(od, "error writing %s: %s", e->final, strerror(saved ? saved : errno));
 	if (e) {

@@ -5,7 +5,7 @@
  * Data files (DIR/plots/, comma-separated, '#' header line) are streamed:
  *   timeline-packets.dat  sent_s,fate_s,src_lane,dst_lane,end_lane,kind,dropped,drop,label,drop_label
  *   timeline-phases.dat   lane,start_s,end_s,kind,label
- *   timeline-events.dat   time_s,kind,label
+ *   timeline-events.dat   time_s,kind,label,label_y
  *   detection.dat         row,start_s,end_s,kind,label
  * The first row of each is a placeholder outside every plot range (gnuplot
  * warns about empty files). Lanes: A = 1, B = 0. Kinds are the gnuplot line types defined in the
@@ -69,6 +69,7 @@ struct hstate {
 	ks_time_t last_heard, data_sent;
 	bool data_pending;
 	uint32_t nprobes, nretrans;  /* in the current episode */
+	bool ended;
 	/* detection */
 	bool detected;
 	double row;
@@ -89,6 +90,7 @@ struct plot_sink {
 	int ndetected;
 	int first_detector;
 	char first_detect_text[160];
+	uint64_t nevents;
 	char last_drop[64];      /* the drop reason labelled last (labels once per streak) */
 };
 
@@ -168,6 +170,13 @@ void plot_quote(char *buf, size_t n, const char *s)
 
 /* ---- streaming ------------------------------------------------------------ */
 
+/* A label field of a data file: the separator (',') and quotes never appear. */
+static void put_label(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == ',' ? ';' : *s == '"' ? '\'' : *s == '\n' ? ' ' : *s, f);
+}
+
 static void phase_row(struct plot_sink *ps, int h, ks_time_t a, ks_time_t b, int kind, const char *label)
 {
 	if (b < a)
@@ -176,13 +185,18 @@ static void phase_row(struct plot_sink *ps, int h, ks_time_t a, ks_time_t b, int
 	put_t(ps->ph, a);
 	fputc(',', ps->ph);
 	put_t(ps->ph, b);
-	fprintf(ps->ph, ",%d,%s\n", kind, label);
+	fprintf(ps->ph, ",%d,", kind);
+	put_label(ps->ph, label);
+	fputc('\n', ps->ph);
 }
 
 static void event_row(struct plot_sink *ps, ks_time_t t, int kind, const char *label)
 {
 	put_t(ps->ev, t);
-	fprintf(ps->ev, ",%d,%s\n", kind, label);
+	/* labels of successive events alternate between two heights */
+	fprintf(ps->ev, ",%d,", kind);
+	put_label(ps->ev, label);
+	fprintf(ps->ev, ",%s\n", ps->nevents++ % 2 ? "1.36" : "1.5");
 }
 
 static int packet_kind(const struct segment *seg)
@@ -321,7 +335,6 @@ static void plot_keepalive(struct plot_sink *ps, ks_time_t now, const struct rec
 
 	switch (k->decision) {
 	case KA_PROBE:
-		st->nprobes = k->probe_no;
 		if (k->probes_out == 0) {
 			/* a new silence episode: idle since the last refresh of the clock */
 			if (st->answered || st->ep != EP_KA)
@@ -331,6 +344,7 @@ static void plot_keepalive(struct plot_sink *ps, ks_time_t now, const struct rec
 			st->first = now;
 			seg_add_timed(st, st->anchor, now, late, DS_IDLE, 0);
 			st->mark = now;
+			st->nprobes = k->probe_no;
 			phase_row(ps, k->host, st->anchor, now, PH_IDLE, "idle");
 			if (!st->probing) {
 				st->probing = true;
@@ -342,6 +356,7 @@ static void plot_keepalive(struct plot_sink *ps, ks_time_t now, const struct rec
 				ps->first_intvl = k->next;
 			}
 		} else if (st->ep == EP_KA) {
+			st->nprobes = k->probe_no;
 			seg_add_timed(st, st->mark, now, late, DS_INTVL, k->probes_out);
 			st->mark = now;
 		}
@@ -402,7 +417,9 @@ static void det_row(struct plot_sink *ps, double row, ks_time_t a, ks_time_t b, 
 	put_t(ps->det, a);
 	fputc(',', ps->det);
 	put_t(ps->det, b);
-	fprintf(ps->det, ",%d,%s\n", kind, label);
+	fprintf(ps->det, ",%d,", kind);
+	put_label(ps->det, label);
+	fputc('\n', ps->det);
 }
 
 static void seg_label(char *buf, size_t n, const struct dseg *g)
@@ -430,7 +447,7 @@ static void seg_label(char *buf, size_t n, const struct dseg *g)
 static void detection(struct plot_sink *ps, ks_time_t now, const struct rec_end *e)
 {
 	struct hstate *st = &ps->h[e->host];
-	char lab[160], a[32], b[32], c[32];
+	char lab[160], a[32], b[32], c[32], d[32];
 	if (st->detected)
 		return;
 	st->detected = true;
@@ -459,12 +476,12 @@ static void detection(struct plot_sink *ps, ks_time_t now, const struct rec_end 
 			snprintf(lab, sizeof lab, "probe #%u answered by %s", st->nprobes,
 				 e->why == END_RESET ? "a RST" : "the peer");
 		else
-			snprintf(lab, sizeof lab, "%u probe%s every %s, none answered", st->nprobes,
+			snprintf(lab, sizeof lab, "%u probe%s every %s; none answered", st->nprobes,
 				 st->nprobes == 1 ? "" : "s", secs(a, sizeof a, st->ka_intvl));
 		det_row(ps, st->row, mid, mid, DS_NOTE, lab);
 	} else if (st->ep == EP_RTO && st->first < now) {
 		ks_time_t mid = (st->first + now) / 2 - st->anchor;
-		snprintf(lab, sizeof lab, "%u retransmissions, the RTO doubling each time", st->nretrans);
+		snprintf(lab, sizeof lab, "%u retransmissions; the RTO doubles each time (up to 120 s)", st->nretrans);
 		det_row(ps, st->row, mid, mid, DS_NOTE, lab);
 	}
 	snprintf(lab, sizeof lab, "%s: %c gets %s", secs(a, sizeof a, total), hn(e->host),
@@ -504,8 +521,9 @@ static void detection(struct plot_sink *ps, ks_time_t now, const struct rec_end 
 		for (uint32_t i = 0; i < k; i++)
 			det_row(ps, r2, idle + i * iv, idle + (i + 1) * iv, DS_INTVL, "");
 		if (st->ut)
-			snprintf(lab, sizeof lab, "%s: first check at keepidle + k x keepintvl >= TCP_USER_TIMEOUT %u ms "
-				 "(k = %u)", secs(a, sizeof a, pred), st->ut, k);
+			snprintf(lab, sizeof lab, "%s = %s + %u x %s: first check >= TCP_USER_TIMEOUT %s",
+				 secs(a, sizeof a, pred), secs(b, sizeof b, idle), k, secs(c, sizeof c, iv),
+				 secs(d, sizeof d, (ks_time_t)st->ut * KS_MS));
 		else
 			snprintf(lab, sizeof lab, "%s = keepidle %s + keepcnt %u x keepintvl %s",
 				 secs(a, sizeof a, pred), secs(b, sizeof b, idle), k, secs(c, sizeof c, iv));
@@ -560,6 +578,7 @@ static void plot_record(struct sink *s, const struct sim *sim, const struct ks_r
 		break;
 	case REC_END: {
 		struct hstate *st = &ps->h[r->u.end.host];
+		st->ended = true;
 		if (st->probing) {
 			phase_row(ps, r->u.end.host, st->probing_start, r->t, PH_PROBING, "probing");
 			st->probing = false;
@@ -594,7 +613,7 @@ static const char gp_linetypes[] =
 	"set linetype 7 lc rgb '#17becf' lw 1.5   # duplicate / challenge ACK\n"
 	"set linetype 11 lc rgb '#9ecae1'         # phase: idle\n"
 	"set linetype 12 lc rgb '#fdae6b'         # phase: probing\n"
-	"set linetype 13 lc rgb '#c5b0d5'         # phase: retransmitting\n"
+	"set linetype 13 lc rgb '#b39ddb'         # phase: retransmitting\n"
 	"set linetype 14 lc rgb '#bdbdbd'         # phase: cable pulled\n"
 	"set linetype 15 lc rgb '#636363'         # phase: powered off\n"
 	"set linetype 21 lc rgb '#666666' dt 2 lw 1  # scenario event\n"
@@ -647,15 +666,29 @@ static void pad(double *a, double *b, double frac, double min_pad)
  * hidden with NaN: gnuplot 5.4.4 crashes on a labels plot whose points are
  * all undefined. */
 
+/* A tic step giving 3 to 7 tics over w: 1, 2 or 5 times a power of ten. */
+static double nice_step(double w)
+{
+	double p = 1;
+	if (!(w > 0))
+		return 1;
+	while (p * 10 <= w / 3)
+		p *= 10;
+	while (p > w / 3)
+		p /= 10;
+	return p * 5 <= w / 3 ? p * 5 : p * 2 <= w / 3 ? p * 2 : p;
+}
+
 /* One panel of the timeline: xrange, the data, optionally the legend. */
 static void gp_panel(FILE *f, const char *title, double x0, double x1, bool labels)
 {
 	fprintf(f, "  set title %s\n", title);
 	fprintf(f, "  set xrange [%.9g:%.9g]\n", x0, x1);
+	fprintf(f, "  set xtics %.9g\n", nice_step(x1 - x0));
 	fputs("  plot 'timeline-phases.dat' using (($2+$3)/2):1:(($3-$2)/2 > 0 ? ($3-$2)/2 : 0):(0.42):4 "
 	      "with boxxyerror fs transparent solid 0.45 noborder lc variable notitle, \\\n"
 	      "       'timeline-events.dat' using 1:(-0.62):(0):(2.24):2 with vectors nohead lc variable notitle, \\\n"
-	      "       'timeline-events.dat' using 1:(1.5):3 with labels left offset char 0.4,0 font ',9' "
+	      "       'timeline-events.dat' using 1:4:3 with labels left offset char 0.4,0 font ',9' "
 	      "noenhanced notitle, \\\n"
 	      "       'timeline-packets.dat' using 1:3:($2-$1):($5-$3):6 with vectors head filled size char 0.9,20 "
 	      "lc variable notitle, \\\n"
@@ -701,6 +734,8 @@ static int write_timeline(struct plot_sink *ps, const struct sim *sim)
 		ftitle = "Zoom: the whole run (no keepalive probe was sent)";
 	}
 	pad(&f0, &f1, 0.08, 0.001);
+	if (f0 < 0 && ps->have_focus)
+		f0 = 0;
 	char t[256], q[300];
 
 	fputs("set yrange [-0.62:1.62]\n"
@@ -793,7 +828,7 @@ static int write_detection(struct plot_sink *ps, const struct sim *sim)
 			if (st->seg[i].end - st->anchor > xmax)
 				xmax = st->seg[i].end - st->anchor;
 	}
-	double x1 = xmax ? sec_d(xmax) * 1.75 : 1;
+	double x1 = xmax ? sec_d(xmax) * 1.9 : 1;
 	fprintf(f, "set xrange [0:%.10g]\n", x1);
 	fprintf(f, "set yrange [%g:3.7]\n", ps->ndetected >= 2 ? -0.5 : 1.5);
 	fputs("set xlabel 'seconds since the endpoint last heard from its peer (s)'\n"
@@ -808,8 +843,8 @@ static int write_detection(struct plot_sink *ps, const struct sim *sim)
 		const struct hstate *st = &ps->h[h];
 		if (!st->detected)
 			continue;
-		fprintf(f, "%s'%c: what happened (kasim)' %g, '%c: closed form' %g", n++ ? ", " : "", hn(h), st->row,
-			hn(h), st->row - 0.8);
+		fprintf(f, "%s'%c: what happened (kasim)' %g, '%c: closed form (%c silent)' %g", n++ ? ", " : "", hn(h),
+			st->row, hn(h), hn(!h), st->row - 0.8);
 	}
 	if (!n)
 		fputs("'' 0", f);
@@ -834,7 +869,7 @@ static int write_detection(struct plot_sink *ps, const struct sim *sim)
 	      "       'detection.dat' using ($4 == 29 ? $2 : -1e12):($1 + 0.45):5 with labels font ',10' "
 	      "noenhanced notitle, \\\n"
 	      "       NaN with boxes lt 31 title 'idle (keepidle)', NaN with boxes lt 32 title 'probe interval (keepintvl)', \\\n"
-	      "       NaN with boxes lt 37 title 'after the last probe', NaN with boxes lt 33 title 'timer lateness', \\\n"
+	      "       NaN with boxes lt 37 title 'after the last probe / retransmission', NaN with boxes lt 33 title 'timer lateness', \\\n"
 	      "       NaN with boxes lt 34 title 'round trip (probe -> answer)', \\\n"
 	      "       NaN with boxes lt 35 title 'retransmission timeout', NaN with boxes lt 36 title 'nothing to send'\n",
 	      f);
@@ -850,6 +885,8 @@ static void plot_finish(struct sink *s, const struct sim *sim)
 		struct hstate *st = &ps->h[h];
 		if (st->probing)
 			phase_row(ps, h, st->probing_start, end, PH_PROBING, "probing");
+		else if (st->have_ka && !st->ended && !st->retrans && st->last_heard < end)
+			phase_row(ps, h, st->last_heard, end, PH_IDLE, "idle");
 		if (st->retrans)
 			phase_row(ps, h, st->retrans_start, end, PH_RETRANS, "retransmitting");
 		if (st->unplugged)
@@ -898,7 +935,7 @@ struct sink *plot_sink_new(struct outdir *od)
 	fputs("# sent_s,fate_s,src_lane,dst_lane,end_lane,kind,dropped,drop,label,drop_label\n"
 	      "-1e12,-1e12,1,0,0,1,0,,,\n", ps->pk);
 	fputs("# lane,start_s,end_s,kind,label\n-10,-1e12,-1e12,11,\n", ps->ph);
-	fputs("# time_s,kind,label\n-1e12,21,\n", ps->ev);
+	fputs("# time_s,kind,label,label_y\n-1e12,21,,1.5\n", ps->ev);
 	fputs("# row,start_s,end_s,kind,label\n-10,-1e12,-1e12,30,\n", ps->det);
 	return &ps->base;
 }
