@@ -7,8 +7,9 @@
  * of [A-Za-z0-9._-], never "." or "..", never absolute, so nothing derived
  * from a scenario can make kasim write outside DIR. Temporary names are
  * ".FINAL.kasim-tmp-PID-N" next to the final file; outdir_discard() (run on
- * error and on SIGINT/SIGTERM/SIGHUP, see cli.c) removes them. Only SIGKILL or
- * a power cut can leave such a hidden temporary behind, never a file under a
+ * error, and on SIGINT/SIGTERM/SIGHUP, which cli.c blocks while it writes and
+ * polls between slices of the simulation) removes them. Only SIGKILL or a
+ * power cut can leave such a hidden temporary behind, never a file under a
  * final name that is incomplete.
  *
  * One struct outdir per run; no global state.
@@ -56,8 +57,7 @@ void outdir_reserved_done(struct outdir *od, int handle, bool ok);
 /* Rename every finished file to its final name. Fails (-1, nothing renamed)
  * if any file failed or is still open. */
 int outdir_commit(struct outdir *od);
-/* Remove every temporary that was not committed. Only async-signal-safe calls
- * on the file system (unlink). */
+/* Remove every temporary that was not committed. */
 void outdir_discard(struct outdir *od);
 /* outdir_discard() and free. NULL is fine. */
 void outdir_free(struct outdir *od);
