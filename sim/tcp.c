@@ -222,6 +222,7 @@ static void tcp_reset(struct tcp_sock *sk, const struct segment *seg)
 	int err;
 	switch (sk->state) {
 	case TCP_SYN_SENT: err = KS_ECONNREFUSED; break; /* connect() refused */
+	case TCP_SYN_RECV: err = 0; break;               /* never accepted: dropped quietly */
 	case TCP_CLOSE_WAIT: err = KS_EPIPE; break;      /* peer had closed already */
 	case TCP_CLOSE: return;
 	default: err = KS_ECONNRESET; break;
