@@ -36,7 +36,7 @@ TEST_SRCS := $(sort $(wildcard tests/*.c))
 REL_OBJS  := $(SRCS:sim/%.c=build/rel/%.o)
 ASAN_OBJS := $(LIB_SRCS:sim/%.c=build/asan/%.o)
 
-.PHONY: all run test bench deps deps-test clean
+.PHONY: all run test bench bench-nat deps deps-test clean
 all: kasim
 
 # ---- dependencies --------------------------------------------------------
@@ -87,6 +87,11 @@ build/bench: tests/bench/bench.c $(filter-out build/rel/main.o,$(REL_OBJS))
 
 bench: build/bench
 	./build/bench tests/bench/year-keepidle-1s.ini 3
+	./build/bench tests/bench/nat-100k-day.ini 3
+
+# The NAT background-load benchmark alone.
+bench-nat: build/bench
+	./build/bench tests/bench/nat-100k-day.ini 3
 
 clean:
 	rm -rf build kasim

@@ -1,11 +1,22 @@
 /*
- * link.h - the wire between A's and B's cables.
+ * link.h - the wire between A's end (where the NAT sits, if any) and B's cable.
  *
  * The link knows segments (header fields) but nothing about TCP state. Every
- * segment handed to link_send() gets a fate: delivered to the far end after the
- * one-way delay, or dropped with a reason. Drops decided by hosts (a pulled
- * cable, a powered-off host, a local qdisc) use the same reasons, so the
- * outputs speak one vocabulary. Later path elements (loss, NAT) hook in here.
+ * segment handed to link_send() gets a fate: delivered to the far end after
+ * the one-way delay (plus jitter), or dropped with a reason. Drops decided by
+ * hosts (a pulled cable, a powered-off host, a local qdisc) and by the NAT use
+ * the same reasons, so the outputs speak one vocabulary.
+ *
+ * Each direction (indexed by the sender: A->B is dir[HOST_A]) has its own
+ * delay, jitter, Bernoulli loss and Gilbert-Elliott burst state. The wire can
+ * be cut ("link down") or fail one way ("partition A->B"); both are checked
+ * when a segment is sent and again when it would arrive, so a segment in
+ * flight when the wire is cut is lost too.
+ *
+ * Randomness: the link owns a PCG32 stream seeded from the scenario seed (its
+ * own stream, so enabling loss does not change the endpoints' ISNs). A random
+ * number is drawn only when a probability is strictly between 0 and 1 or the
+ * jitter is non-zero, so a scenario without them draws nothing.
  *
  * Segments in flight live in a pool owned by the link: memory is bounded by
  * the number of segments on the wire at once, never by the simulated time.
@@ -13,28 +24,51 @@
 #ifndef KASIM_LINK_H
 #define KASIM_LINK_H
 
+#include <stdbool.h>
+
 #include "engine.h"
 #include "packet.h"
+#include "rng.h"
 #include "scenario.h"
 
 enum drop_reason {
 	DROP_NONE = 0,
-	DROP_UNPLUGGED,  /* a cable is pulled (which one: see the fate's host) */
-	DROP_HOST_DOWN,  /* the receiver has no power */
-	DROP_QDISC,      /* the sender's queueing discipline dropped it ("congest") */
+	DROP_UNPLUGGED,      /* a cable is pulled (which one: see the fate's host) */
+	DROP_HOST_DOWN,      /* the receiver has no power */
+	DROP_QDISC,          /* the sender's queueing discipline dropped it ("congest") */
+	DROP_LINK_LOSS,      /* random loss on the wire (Bernoulli or Gilbert-Elliott) */
+	DROP_LINK_DOWN,      /* the wire is cut ("link down") */
+	DROP_PARTITION,      /* this direction has failed ("partition A->B") */
+	DROP_NAT_NO_MAPPING, /* the NAT has no mapping for it (miss policy drop or rst) */
+	DROP_NAT_TABLE_FULL, /* the NAT's table is full and table_full = drop */
 };
-/* "unplugged", "host-down", "local-qdisc" (JSON); NULL for DROP_NONE. */
+/* "unplugged", "host-down", "local-qdisc", "link-loss", "link-down",
+ * "partition", "nat-no-mapping", "nat-table-full" (JSON); NULL for DROP_NONE. */
 const char *drop_reason_name(enum drop_reason r);
+
+/* One arrival at the far end of the wire (or a NAT-local delivery). */
+struct link_arrival {
+	const struct segment *seg;  /* as its sender sent it */
+	const struct segment *out;  /* as translated by the NAT on the way, or NULL */
+	ks_time_t sent;
+	enum drop_reason why;       /* DROP_LINK_DOWN / DROP_PARTITION: lost in flight */
+	bool local;                 /* from the NAT to A: never crossed the wire */
+};
+
+typedef void (*link_arrive_fn)(void *ctx, const struct link_arrival *a);
 
 struct link_pkt;
 
-/* Called by the link: when a segment reaches the far end of the wire. The
- * receiver-side checks and the fate report are the callee's. */
-typedef void (*link_arrive_fn)(void *ctx, const struct segment *seg, ks_time_t sent);
-
 struct link {
 	struct engine *eng;
-	ks_time_t delay[NHOSTS];     /* one-way delay of segments sent by A / by B */
+	struct link_dir dir[NHOSTS];     /* current values ("link loss P" changes loss) */
+	bool reorder;
+	bool down;                       /* "link down" */
+	bool partitioned[NHOSTS];        /* segments sent by [h] are lost */
+	bool ge_bad[NHOSTS];             /* Gilbert-Elliott state per direction */
+	ks_time_t last_arrival[NHOSTS];  /* FIFO unless reorder */
+	struct rng rng;
+	uint64_t sent[NHOSTS], lost[NHOSTS]; /* segments put on the wire / lost to loss */
 	link_arrive_fn arrive;
 	void *ctx;
 	struct link_pkt *free_list;  /* recycled in-flight slots */
@@ -43,9 +77,19 @@ struct link {
 };
 
 void link_init(struct link *l, struct engine *eng, const struct link_config *cfg,
-	       link_arrive_fn arrive, void *ctx);
+	       uint64_t seed, link_arrive_fn arrive, void *ctx);
 void link_destroy(struct link *l);
-/* Put seg on the wire now (the sender's cable was already checked). */
-void link_send(struct link *l, const struct segment *seg);
+/*
+ * Put seg (as sent; out = its translation, or NULL) on the wire now, in the
+ * direction of seg->src. Returns DROP_NONE when it is on its way, else the
+ * reason it was lost at once (link down, partition, loss).
+ */
+enum drop_reason link_send(struct link *l, const struct segment *seg, const struct segment *out);
+/* Deliver seg to its destination after 0 ns without crossing the wire (a RST
+ * the NAT sends to A). Arrives after everything already due now. */
+void link_send_local(struct link *l, const struct segment *seg);
+/* One loss decision for direction h (advances the Gilbert-Elliott chain);
+ * exposed for the statistical tests. */
+bool link_lose(struct link *l, int h);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "engine.h"
 #include "link.h"
+#include "nat.h"
 #include "packet.h"
 #include "scenario.h"
 #include "tcp.h"
@@ -26,14 +27,25 @@ enum ks_rec_type {
 	REC_ACTION,     /* a scenario event was applied */
 	REC_END,        /* a connection ended (error or orderly) */
 	REC_STATE,      /* a TCP state change */
+	REC_NAT,        /* a NAT decision about the simulated connection's mapping */
 };
 
+/*
+ * seg is the segment as its sender sent it: A's segments with A's own (inside)
+ * address and port, B's with the NAT's external ones. seg_out is the same
+ * segment on the other side of the NAT (A's translated to the outside, B's to
+ * the inside), or NULL when there is no NAT or the NAT did not translate it.
+ * A RST the NAT sends has kind SEG_RST_NAT, src = the end it appears to come
+ * from (HOST_B toward A, HOST_A toward B) and the tuple of the side it is
+ * sent on; its seg_out is NULL.
+ */
 struct rec_packet {
 	const struct segment *seg;
-	ks_time_t sent;          /* when it left the sender */
+	const struct segment *seg_out;
+	ks_time_t sent;          /* when it left the sender (or the NAT) */
 	ks_time_t fate_time;     /* arrival, or where it was dropped */
 	enum drop_reason reason; /* DROP_NONE = delivered */
-	int reason_host;         /* the host whose cable/power/qdisc dropped it */
+	int reason_host;         /* the host whose cable/power/qdisc dropped it; -1 = the path */
 };
 
 /* What one keepalive-timer firing decided; the comments name the kernel branch. */
@@ -114,6 +126,7 @@ struct ks_record {
 		struct rec_action act;
 		struct rec_end end;
 		struct rec_state st;
+		struct rec_nat nat;
 	} u;
 };
 
@@ -142,12 +155,16 @@ struct sink *json_sink_new(FILE *out, const struct output_opts *o);
 void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const struct rec_end *end);
 /* The annotation of a packet line: "keepalive probe #1", "retransmission #2"... */
 void packet_note(char *buf, size_t n, const struct segment *seg);
-/* "unplugged" drop text for people: "B unplugged", "B powered off"... */
+/* "unplugged" drop text for people: "B unplugged", "B powered off", "lost on
+ * the wire"... (host is ignored, may be -1, for the path's reasons) */
 void drop_text(char *buf, size_t n, enum drop_reason r, int host);
 /* "probe", "abort", ... as used in JSON. */
 const char *ka_decision_name(enum ka_decision d);
 const char *end_name(enum tcp_end e);
 const char *action_name(enum action a);
+/* One NAT decision in words, no time, no newline: "NAT: mapping 192.0.2.10:40000
+ * <-> 203.0.113.1:40000 expired (idle 350 s >= established_timeout 350 s)". */
+void nat_text(char *buf, size_t n, const struct rec_nat *r);
 /* "7200.000000": seconds with 6 decimals (truncated to µs, as tcpdump). */
 void format_ts(char *buf, size_t n, ks_time_t t);
 /* "7200.000000000": seconds with 9 decimals, exact. */

@@ -23,7 +23,8 @@ enum seg_kind {
 	SEG_CHALLENGE,    /* RFC 5961 challenge ACK */
 	SEG_RST_NOSOCK,   /* RST from a host with no matching socket */
 	SEG_RST_KA,       /* RST of a keepalive abort (tcp_send_active_reset) */
-	SEG_RST_OTHER,    /* any other RST (e.g. from a NAT) */
+	SEG_RST_OTHER,    /* any other RST */
+	SEG_RST_NAT,      /* a RST sent by the NAT (no mapping, or rst_on_expiry) */
 };
 
 struct segment {

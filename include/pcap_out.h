@@ -8,7 +8,7 @@
  * len zero bytes. Timestamps are simulation time since a fixed epoch of 0
  * (1970-01-01 00:00:00 UTC = kasim's t = 0), never the wall clock.
  *
- * Capture point (see docs/outputs.md): the wire. A packet is in the capture
+ * Capture point (see docs/outputs.md): the wire (or, with a NAT, its two sides). A packet is in the capture
  * when it left its sender -- not when the sender's own qdisc refused it, not
  * when the sender's cable was pulled -- and it is stamped with the time it
  * left. A probe eaten by the peer's pulled cable is therefore in the capture,
@@ -35,9 +35,14 @@ size_t pcap_build_packet(uint8_t *buf, size_t cap, const struct segment *seg, si
 /* Did the packet of this record reach the wire? */
 bool pcap_on_wire(const struct rec_packet *p);
 
-/* A sink writing one capture to out (which it flushes at finish; the caller
- * closes out after destroy... see pcap_out.c). NULL and a message on error. */
-struct sink *pcap_sink_new(FILE *out, char *err, size_t n);
+/* A sink writing n captures (1: the wire; 2: inside and outside a NAT) to
+ * out[0..n-1]. It flushes them at finish() and closes them (pcap_dump_close)
+ * in destroy(). NULL and a message on error; the FILEs then stay the
+ * caller's to close. */
+struct sink *pcap_sink_new(FILE *const *out, int n, ks_time_t horizon, char *err, size_t errn);
+/* The largest delay + jitter of the scenario's link: how late a packet's
+ * record can come after its send time. */
+ks_time_t pcap_reorder_horizon(const struct scenario *sc);
 /* After finish(): 0 when everything was written. */
 int pcap_sink_status(const struct sink *s);
 

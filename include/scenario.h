@@ -37,8 +37,52 @@ struct ep_config {
 	uint16_t port;
 };
 
+/* One direction of the wire, indexed by the sender: dir[HOST_A] is A->B. */
+struct link_dir {
+	ks_time_t delay;   /* one way, default 0 */
+	ks_time_t jitter;  /* extra delay, uniform in [0, jitter] per segment, default 0 */
+	double loss;       /* P(loss) per segment (in the good state when ge_p > 0) */
+	double ge_p;       /* Gilbert-Elliott: P(good -> bad) per segment; 0 = no bursts */
+	double ge_r;       /* P(bad -> good) per segment: mean burst length 1/ge_r segments */
+	double ge_loss;    /* P(loss) per segment in the bad state, default 1 */
+};
+
 struct link_config {
-	ks_time_t delay; /* one way, default 0 */
+	struct link_dir dir[NHOSTS];
+	bool reorder;      /* jitter may reorder segments (default off: FIFO per direction) */
+};
+
+/* What a NAT does with a segment that matches no mapping. */
+enum nat_miss {
+	NAT_MISS_DROP,    /* silently */
+	NAT_MISS_RST,     /* drop, and answer the sender with a RST */
+	NAT_MISS_CREATE,  /* outbound only: create a mapping (conntrack tcp_loose = 1) */
+};
+/* What a full table does with a new mapping. */
+enum nat_full { NAT_FULL_EVICT, NAT_FULL_DROP };
+/* How a background flow ends. */
+enum nat_bg_end { NAT_BG_FIN, NAT_BG_SILENT };
+
+/* [nat]: a NAT between A (inside) and B (outside), at A's end of the wire. */
+struct nat_config {
+	bool enabled;                  /* a [nat] section is present */
+	char preset[32];               /* preset applied ("" = none) */
+	uint64_t capacity;             /* mappings */
+	ks_time_t established_timeout; /* idle timeout once the handshake completed */
+	ks_time_t transitory_timeout;  /* before the handshake completes, after FIN/RST */
+	ks_time_t gc_period;           /* 0 = expire exactly at the timeout, else at GC ticks */
+	bool inbound_refresh;          /* B's segments refresh the mapping */
+	int outbound_miss;             /* enum nat_miss */
+	int inbound_miss;              /* enum nat_miss (drop or rst) */
+	bool rst_on_expiry;            /* RST to both ends when a mapping expires */
+	bool port_preservation;        /* keep A's port as the external port when free */
+	int table_full;                /* enum nat_full */
+	uint32_t ext_addr;             /* the NAT's public address */
+	/* background load: other inside hosts competing for the table */
+	double bg_rate;                /* new flows per second (Poisson), 0 = none */
+	ks_time_t bg_lifetime;         /* mean lifetime (exponential) */
+	ks_time_t bg_interval;         /* each flow sends a segment this often */
+	int bg_end;                    /* enum nat_bg_end */
 };
 
 /* Options settable at run time by "set X OPTION VALUE". */
@@ -65,15 +109,24 @@ enum action {
 	ACT_CLOSE,   /* application closes the socket (FIN) */
 	ACT_SET,     /* setsockopt / sysctl at run time */
 	ACT_CONGEST, /* X's qdisc drops everything X sends for arg ns */
+	/* the path (host = -1) */
+	ACT_LINK_DOWN,  /* the wire is cut: every segment is lost, in flight included */
+	ACT_LINK_UP,
+	ACT_LINK_LOSS,  /* loss probability p, both directions */
+	ACT_PARTITION,  /* segments sent by host are lost (one-way failure) */
+	ACT_HEAL,       /* end every partition */
+	ACT_NAT_FLUSH,  /* every mapping is deleted */
+	ACT_NAT_REBOOT, /* the NAT loses all state and restarts its port allocator */
 };
 
 struct sc_event {
 	ks_time_t at;
 	int line;      /* line in the scenario file, for messages */
 	enum action action;
-	int host;      /* HOST_A or HOST_B */
+	int host;      /* HOST_A or HOST_B; -1 for the path's events (PARTITION: the sender) */
 	enum sockopt opt; /* ACT_SET */
 	uint64_t arg;  /* bytes (SEND), ns (CONGEST), option value (SET; ms for UT) */
+	double p;      /* LINK_LOSS */
 };
 
 struct scenario {
@@ -84,6 +137,7 @@ struct scenario {
 	uint64_t seed;        /* default 1 */
 	struct ep_config ep[NHOSTS];
 	struct link_config link;
+	struct nat_config nat;
 	struct sc_event *events; /* sorted by time; equal times keep file order */
 	size_t nevents;
 };
@@ -110,6 +164,15 @@ void scenario_free(struct scenario *s);
 
 /* Defaults of one endpoint (Linux): keepalive off, sysctls 7200/75/9, retries2 15. */
 void ep_config_default(struct ep_config *c, int host);
+
+/* NAT presets (sim/nat_preset.c): names in documentation order; fill out with
+ * the defaults plus the preset's values. Returns false when name is unknown. */
+extern const char *const nat_preset_names[];
+extern const size_t nat_npresets;
+bool nat_preset_fill(const char *name, struct nat_config *out);
+/* The [nat] defaults without a preset. */
+void nat_config_default(struct nat_config *c);
+const char *nat_miss_name(int m);
 
 /* Validate an option value as setsockopt/sysctl would. Returns NULL when valid,
  * else a static text naming the valid range, e.g. "1..32767 s". */

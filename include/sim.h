@@ -10,6 +10,7 @@
 
 #include "engine.h"
 #include "link.h"
+#include "nat.h"
 #include "output.h"
 #include "rng.h"
 #include "scenario.h"
@@ -25,6 +26,11 @@ struct sim {
 	struct rng rng;
 	struct host host[NHOSTS];
 	struct link link;
+	bool has_nat;                /* the scenario has a [nat] */
+	struct nat nat;
+	bool nat_deferring;          /* inside nat_outbound/inbound: hold NAT records */
+	size_t nat_npending;         /* ...until the segment's own fate is out */
+	struct rec_nat nat_pending[4];
 	struct ev_timer script;      /* runs the scenario's events one by one */
 	size_t next_event;
 	struct ev_timer connect;     /* A's connect() at t = 0 */

@@ -39,6 +39,7 @@ static const char usage_text[] =
 	"  --set SECTION.KEY=VALUE override a scenario value; repeatable, e.g.\n"
 	"                          --set A.tcp_keepidle=60 --set link.delay=20ms\n"
 	"  -o, --out DIR           also write DIR/: run.json, timeline.csv, capture.pcap\n"
+	"                          (with a NAT: capture.inside.pcap, capture.outside.pcap)\n"
 	"                          and plots/ (gnuplot scripts, data, PNG and SVG)\n"
 	"      --out               the same into out/NAME/ (NAME: the scenario's name)\n"
 	"      --plot              insist on rendered plots: fail (exit 69) without gnuplot;\n"
@@ -98,7 +99,8 @@ static double wall_now(void)
 /* Everything one run with an output directory holds. */
 struct run_files {
 	struct outdir *od;
-	FILE *json, *csv, *pcap;
+	FILE *json, *csv, *pcap[2];
+	int npcap;
 	struct sink *json_sink, *csv_sink, *pcap_sink, *plot_sink;
 };
 
@@ -106,15 +108,15 @@ static void files_destroy(struct run_files *rf)
 {
 	if (!rf->od)
 		return; /* never opened, or already destroyed */
-	if (rf->pcap_sink) {
-		if (rf->pcap)
-			outdir_closed(rf->od, rf->pcap, false);
-		rf->pcap_sink->destroy(rf->pcap_sink); /* closes rf->pcap */
-	} else if (rf->pcap) {
-		outdir_closed(rf->od, rf->pcap, false);
-		fclose(rf->pcap);
-	}
-	rf->pcap = NULL;
+	for (int i = 0; i < rf->npcap; i++)
+		if (rf->pcap[i]) {
+			outdir_closed(rf->od, rf->pcap[i], false);
+			if (!rf->pcap_sink)
+				fclose(rf->pcap[i]);
+			rf->pcap[i] = NULL;
+		}
+	if (rf->pcap_sink)
+		rf->pcap_sink->destroy(rf->pcap_sink); /* closes the captures */
 	FILE *fs[] = {rf->json, rf->csv};
 	for (size_t i = 0; i < 2; i++)
 		if (fs[i]) {
@@ -131,7 +133,7 @@ static void files_destroy(struct run_files *rf)
 	rf->od = NULL;
 }
 
-static int files_open(struct run_files *rf, const char *dir, FILE *err)
+static int files_open(struct run_files *rf, const char *dir, const struct scenario *sc, FILE *err)
 {
 	char msg[600];
 	struct output_opts jo = {.run_info = true};
@@ -140,18 +142,23 @@ static int files_open(struct run_files *rf, const char *dir, FILE *err)
 		fprintf(err, "kasim: %s\n", msg);
 		return -1;
 	}
-	rf->json = outdir_fopen(rf->od, "run.json");
-	rf->csv = rf->json ? outdir_fopen(rf->od, "timeline.csv") : NULL;
-	rf->pcap = rf->csv ? outdir_fopen(rf->od, "capture.pcap") : NULL;
-	if (!rf->pcap) {
+	/* Without a NAT one capture of the wire; with one, a capture on each side. */
+	static const char *const one[] = {"capture.pcap"};
+	static const char *const two[] = {"capture.inside.pcap", "capture.outside.pcap"};
+	const char *const *names = sc->nat.enabled ? two : one;
+	rf->npcap = sc->nat.enabled ? 2 : 1;
+	bool ok = (rf->json = outdir_fopen(rf->od, "run.json")) && (rf->csv = outdir_fopen(rf->od, "timeline.csv"));
+	for (int i = 0; ok && i < rf->npcap; i++)
+		ok = (rf->pcap[i] = outdir_fopen(rf->od, names[i])) != NULL;
+	if (!ok) {
 		fprintf(err, "kasim: %s\n", outdir_error(rf->od));
 		return -1;
 	}
 	rf->json_sink = json_sink_new(rf->json, &jo);
 	rf->csv_sink = csv_sink_new(rf->csv);
-	rf->pcap_sink = pcap_sink_new(rf->pcap, msg, sizeof msg);
+	rf->pcap_sink = pcap_sink_new(rf->pcap, rf->npcap, pcap_reorder_horizon(sc), msg, sizeof msg);
 	if (!rf->pcap_sink) {
-		fprintf(err, "kasim: capture.pcap: %s\n", msg);
+		fprintf(err, "kasim: %s: %s\n", names[0], msg);
 		return -1;
 	}
 	rf->plot_sink = plot_sink_new(rf->od);
@@ -169,10 +176,13 @@ static int files_commit(struct run_files *rf, FILE *err)
 	outdir_fclose(rf->od, rf->json);
 	outdir_fclose(rf->od, rf->csv);
 	rf->json = rf->csv = NULL;
-	outdir_closed(rf->od, rf->pcap, pcap_sink_status(rf->pcap_sink) == 0);
-	rf->pcap_sink->destroy(rf->pcap_sink); /* closes the FILE */
+	bool ok = pcap_sink_status(rf->pcap_sink) == 0;
+	for (int i = 0; i < rf->npcap; i++) {
+		outdir_closed(rf->od, rf->pcap[i], ok);
+		rf->pcap[i] = NULL;
+	}
+	rf->pcap_sink->destroy(rf->pcap_sink); /* closes the captures */
 	rf->pcap_sink = NULL;
-	rf->pcap = NULL;
 	if (outdir_commit(rf->od) != 0) {
 		fprintf(err, "kasim: %s\n", outdir_error(rf->od));
 		return -1;
@@ -327,7 +337,7 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 		sigaddset(&watched, SIGTERM);
 		sigaddset(&watched, SIGHUP);
 		blocked = sigprocmask(SIG_BLOCK, &watched, &oldmask) == 0;
-		if (files_open(&rf, out_dir, err) != 0) {
+		if (files_open(&rf, out_dir, sc, err) != 0) {
 			rc = KASIM_EXIT_FAIL;
 			goto done;
 		}

@@ -28,7 +28,8 @@ struct csv_sink {
 	char cell[NCOLS][1024];
 };
 
-static const char *hs(int h) { return h == HOST_A ? "A" : "B"; }
+/* "A", "B", or "" for the path (-1). */
+static const char *hs(int h) { return h == HOST_A ? "A" : h == HOST_B ? "B" : ""; }
 
 static void row_clear(struct csv_sink *cs)
 {
@@ -165,6 +166,15 @@ static void csv_record(struct sink *s, const struct sim *sim, const struct ks_re
 		if (r->u.end.error)
 			set(cs, C_ERROR, tcp_errno_name(r->u.end.error));
 		explain_end(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], r->t, &r->u.end);
+		break;
+	case REC_NAT:
+		set_t(cs, C_TIME, r->t);
+		set(cs, C_RECORD, "nat");
+		set(cs, C_HOST, hs(r->u.nat.dir));
+		set(cs, C_DECISION, nat_decision_name(r->u.nat.decision));
+		if (r->u.nat.decision == NATD_DROPPED)
+			set(cs, C_DROP_REASON, drop_reason_name(r->u.nat.drop));
+		nat_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.nat);
 		break;
 	default:
 		return; /* record types added later are not rows (yet) */

@@ -1,9 +1,16 @@
 /*
- * link.c - a point-to-point wire with a one-way delay.
+ * link.c - a point-to-point wire: per-direction delay, jitter, Bernoulli and
+ * Gilbert-Elliott loss, cuts and one-way partitions.
  *
  * Invariant: every slot is either on the free list or pending in the engine,
  * never both. Slots are allocated in chunks and never freed before
  * link_destroy(), so steady state allocates nothing.
+ *
+ * Gilbert-Elliott, per segment and direction: the segment is lost with the
+ * loss probability of the current state (ge_loss in the bad state, loss in
+ * the good one), then the chain moves (good -> bad with ge_p, bad -> good
+ * with ge_r). Stationary P(bad) = ge_p / (ge_p + ge_r); bursts in the bad
+ * state last 1 / ge_r segments on average (geometric).
  */
 #include "link.h"
 
@@ -13,7 +20,8 @@
 struct link_pkt {
 	struct ev_timer arrive;  /* fires when the last bit reaches the far end */
 	struct link *link;
-	struct segment seg;
+	struct segment seg, out;
+	bool has_out, local;
 	ks_time_t sent;
 	struct link_pkt *next_free;
 };
@@ -27,8 +35,23 @@ const char *drop_reason_name(enum drop_reason r)
 	case DROP_UNPLUGGED: return "unplugged";
 	case DROP_HOST_DOWN: return "host-down";
 	case DROP_QDISC: return "local-qdisc";
+	case DROP_LINK_LOSS: return "link-loss";
+	case DROP_LINK_DOWN: return "link-down";
+	case DROP_PARTITION: return "partition";
+	case DROP_NAT_NO_MAPPING: return "nat-no-mapping";
+	case DROP_NAT_TABLE_FULL: return "nat-table-full";
 	}
 	return "unknown";
+}
+
+/* Down or partitioned: the reason a segment sent by h is lost, else DROP_NONE. */
+static enum drop_reason cut(const struct link *l, int h)
+{
+	if (l->down)
+		return DROP_LINK_DOWN;
+	if (l->partitioned[h])
+		return DROP_PARTITION;
+	return DROP_NONE;
 }
 
 static void link_arrive(struct engine *eng, struct ev_timer *t)
@@ -36,11 +59,14 @@ static void link_arrive(struct engine *eng, struct ev_timer *t)
 	(void)eng;
 	struct link_pkt *p = container_of(t, struct link_pkt, arrive);
 	struct link *l = p->link;
-	struct segment seg = p->seg;  /* copy: the slot is recycled first */
-	ks_time_t sent = p->sent;
+	struct segment seg = p->seg, out = p->out;  /* copy: the slot is recycled first */
+	struct link_arrival a = {.seg = &seg, .out = p->has_out ? &out : NULL, .sent = p->sent,
+				 .local = p->local};
+	if (!p->local)
+		a.why = cut(l, seg.src);
 	p->next_free = l->free_list;
 	l->free_list = p;
-	l->arrive(l->ctx, &seg, sent);
+	l->arrive(l->ctx, &a);
 }
 
 static struct link_pkt *link_alloc(struct link *l)
@@ -67,10 +93,12 @@ static struct link_pkt *link_alloc(struct link *l)
 }
 
 void link_init(struct link *l, struct engine *eng, const struct link_config *cfg,
-	       link_arrive_fn arrive, void *ctx)
+	       uint64_t seed, link_arrive_fn arrive, void *ctx)
 {
-	*l = (struct link){.eng = eng, .arrive = arrive, .ctx = ctx};
-	l->delay[HOST_A] = l->delay[HOST_B] = cfg->delay;
+	*l = (struct link){.eng = eng, .arrive = arrive, .ctx = ctx, .reorder = cfg->reorder};
+	for (int h = 0; h < NHOSTS; h++)
+		l->dir[h] = cfg->dir[h];
+	rng_seed(&l->rng, seed, 0x6c696e6bULL /* "link" */);
 }
 
 void link_destroy(struct link *l)
@@ -84,10 +112,66 @@ void link_destroy(struct link *l)
 	*l = (struct link){0};
 }
 
-void link_send(struct link *l, const struct segment *seg)
+static bool chance(struct rng *r, double p)
+{
+	if (p <= 0)
+		return false;
+	if (p >= 1)
+		return true;
+	return rng_unit(r) < p;
+}
+
+bool link_lose(struct link *l, int h)
+{
+	const struct link_dir *d = &l->dir[h];
+	if (d->ge_p <= 0 && !l->ge_bad[h])
+		return chance(&l->rng, d->loss);
+	bool lost = chance(&l->rng, l->ge_bad[h] ? d->ge_loss : d->loss);
+	if (l->ge_bad[h])
+		l->ge_bad[h] = !chance(&l->rng, d->ge_r);
+	else
+		l->ge_bad[h] = chance(&l->rng, d->ge_p);
+	return lost;
+}
+
+enum drop_reason link_send(struct link *l, const struct segment *seg, const struct segment *out)
+{
+	int h = seg->src;
+	enum drop_reason why = cut(l, h);
+	if (why != DROP_NONE)
+		return why;
+	l->sent[h]++;
+	if (link_lose(l, h)) {
+		l->lost[h]++;
+		return DROP_LINK_LOSS;
+	}
+	ks_time_t delay = l->dir[h].delay;
+	if (l->dir[h].jitter) {
+		ks_time_t j = (ks_time_t)(rng_unit(&l->rng) * ((double)l->dir[h].jitter + 1.0));
+		delay += j > l->dir[h].jitter ? l->dir[h].jitter : j;
+	}
+	ks_time_t when = l->eng->now + delay;
+	if (!l->reorder && when < l->last_arrival[h])
+		when = l->last_arrival[h]; /* no overtaking: wait behind the previous segment */
+	l->last_arrival[h] = when;
+
+	struct link_pkt *p = link_alloc(l);
+	p->seg = *seg;
+	p->has_out = out != NULL;
+	if (out)
+		p->out = *out;
+	p->local = false;
+	p->sent = l->eng->now;
+	eng_schedule(l->eng, &p->arrive, when);
+	return DROP_NONE;
+}
+
+void link_send_local(struct link *l, const struct segment *seg)
 {
 	struct link_pkt *p = link_alloc(l);
 	p->seg = *seg;
+	p->has_out = false;
+	p->local = true;
 	p->sent = l->eng->now;
-	eng_schedule_in(l->eng, &p->arrive, l->delay[seg->src]);
+	eng_schedule(l->eng, &p->arrive, l->eng->now);
 }

@@ -48,6 +48,7 @@ void packet_note(char *buf, size_t n, const struct segment *seg)
 	case SEG_RST_NOSOCK: snprintf(buf, n, "RST: %c has no such connection", host_name(seg->src)); break;
 	case SEG_RST_KA: snprintf(buf, n, "RST: keepalive gave up"); break;
 	case SEG_RST_OTHER: snprintf(buf, n, "RST"); break;
+	case SEG_RST_NAT: snprintf(buf, n, "RST sent by the NAT (as if from %c)", host_name(seg->src)); break;
 	case SEG_NORMAL: buf[0] = '\0'; break;
 	}
 }
@@ -59,6 +60,11 @@ void drop_text(char *buf, size_t n, enum drop_reason r, int host)
 	case DROP_UNPLUGGED: snprintf(buf, n, "%c unplugged", host_name(host)); break;
 	case DROP_HOST_DOWN: snprintf(buf, n, "%c powered off", host_name(host)); break;
 	case DROP_QDISC: snprintf(buf, n, "%c's qdisc refused it", host_name(host)); break;
+	case DROP_LINK_LOSS: snprintf(buf, n, "lost on the wire"); break;
+	case DROP_LINK_DOWN: snprintf(buf, n, "the link is down"); break;
+	case DROP_PARTITION: snprintf(buf, n, "this direction is partitioned"); break;
+	case DROP_NAT_NO_MAPPING: snprintf(buf, n, "the NAT has no mapping for it"); break;
+	case DROP_NAT_TABLE_FULL: snprintf(buf, n, "the NAT's table is full"); break;
 	}
 }
 
@@ -89,8 +95,66 @@ const char *action_name(enum action a)
 		[ACT_UNPLUG] = "unplug", [ACT_REPLUG] = "replug", [ACT_CRASH] = "crash",
 		[ACT_BOOT] = "boot", [ACT_REBOOT] = "reboot", [ACT_SEND] = "send",
 		[ACT_CLOSE] = "close", [ACT_SET] = "set", [ACT_CONGEST] = "congest",
+		[ACT_LINK_DOWN] = "link-down", [ACT_LINK_UP] = "link-up",
+		[ACT_LINK_LOSS] = "link-loss", [ACT_PARTITION] = "partition", [ACT_HEAL] = "heal",
+		[ACT_NAT_FLUSH] = "nat-flush", [ACT_NAT_REBOOT] = "nat-reboot",
 	};
 	return names[a];
+}
+
+static const char *ipport(char *buf, size_t n, uint32_t a, uint16_t p)
+{
+	snprintf(buf, n, "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, p);
+	return buf;
+}
+
+void nat_text(char *buf, size_t n, const struct rec_nat *r)
+{
+	char in[32], ex[32], rem[32], a[32], b[32];
+	ipport(in, sizeof in, r->in_addr, r->in_port);
+	ipport(ex, sizeof ex, r->ext_addr, r->ext_port);
+	ipport(rem, sizeof rem, r->rem_addr, r->rem_port);
+	const char *tmo = r->cls == NAT_ESTABLISHED ? "established_timeout" : "transitory_timeout";
+	format_seconds(a, sizeof a, r->timeout);
+	switch (r->decision) {
+	case NATD_CREATED:
+		snprintf(buf, n, "NAT: mapping %s <-> %s (to %s) created by %s: %s, %s %s s", in, ex, rem,
+			 strcmp(r->why, "SYN") ? "A's mid-stream segment (outbound_miss = create)" : "A's SYN",
+			 nat_class_name(r->cls), tmo, a);
+		break;
+	case NATD_TRANSLATED:
+		if (r->dir == HOST_A)
+			snprintf(buf, n, "NAT: A's segment leaves as %s%s", ex,
+				 r->refreshed ? "; idle timer restarted" : "");
+		else
+			snprintf(buf, n, "NAT: B's segment to %s goes to %s%s", ex, in,
+				 r->refreshed ? "; idle timer restarted" : " (inbound_refresh off: no refresh)");
+		break;
+	case NATD_CLASS:
+		snprintf(buf, n, "NAT: mapping %s <-> %s is now %s (%s): %s %s s", in, ex,
+			 nat_class_name(r->cls), r->why, tmo, a);
+		break;
+	case NATD_EXPIRED:
+		format_seconds(b, sizeof b, r->idle);
+		snprintf(buf, n, "NAT: mapping %s <-> %s expired: idle %s s >= %s %s s", in, ex, b, tmo, a);
+		break;
+	case NATD_EVICTED:
+		format_seconds(b, sizeof b, r->idle);
+		snprintf(buf, n, "NAT: mapping %s <-> %s evicted: %s (idle %s s)", in, ex, r->why, b);
+		break;
+	case NATD_FLUSHED:
+		snprintf(buf, n, "NAT: mapping %s <-> %s deleted (%s)", in, ex, r->why);
+		break;
+	case NATD_DROPPED:
+		if (r->dir == HOST_A)
+			snprintf(buf, n, "NAT: A's segment from %s to %s dropped: %s", in, rem, r->why);
+		else
+			snprintf(buf, n, "NAT: B's segment from %s to %s dropped: %s", rem, ex, r->why);
+		break;
+	case NATD_RST:
+		snprintf(buf, n, "NAT: sends a RST to %c (%s)", host_name(r->rst_to), r->why);
+		break;
+	}
 }
 
 /* "7875 s" */

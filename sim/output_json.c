@@ -58,9 +58,13 @@ static void put_time(FILE *f, ks_time_t t)
 	fputs(b, f);
 }
 
+/* "192.0.2.10:40000", or just the address when port is 0. */
 static void put_addr(FILE *o, uint32_t a, uint16_t port)
 {
-	fprintf(o, "\"%u.%u.%u.%u:%u\"", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, port);
+	fprintf(o, "\"%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	if (port)
+		fprintf(o, ":%u", port);
+	fputc('"', o);
 }
 
 /* An optional per-socket value: null when unset (the sysctl applies). */
@@ -98,15 +102,54 @@ static void put_config(FILE *o, const struct scenario *sc)
 		put_addr(o, c->addr, c->port);
 		fputs("},\n", o);
 	}
-	fputs("    \"link\": {\"delay\": ", o);
-	put_time(o, sc->link.delay);
-	fputs("},\n    \"events\": [", o);
+	fprintf(o, "    \"link\": {\"reorder\": %s", sc->link.reorder ? "true" : "false");
+	for (int h = 0; h < NHOSTS; h++) {
+		const struct link_dir *d = &sc->link.dir[h];
+		fprintf(o, ", \"%s\": {\"delay\": ", h == HOST_A ? "a_to_b" : "b_to_a");
+		put_time(o, d->delay);
+		fputs(", \"jitter\": ", o);
+		put_time(o, d->jitter);
+		fprintf(o, ", \"loss\": %.17g, \"ge_p\": %.17g, \"ge_r\": %.17g, \"ge_loss\": %.17g}", d->loss,
+			d->ge_p, d->ge_r, d->ge_loss);
+	}
+	fputs("},\n    \"nat\": ", o);
+	const struct nat_config *nc = &sc->nat;
+	if (!nc->enabled) {
+		fputs("null", o);
+	} else {
+		static const char *const full[] = {"evict", "drop"}, *const bg_end[] = {"fin", "silent"};
+		fputs("{\"preset\": ", o);
+		if (nc->preset[0])
+			put_str(o, nc->preset);
+		else
+			fputs("null", o);
+		fprintf(o, ", \"capacity\": %llu, \"established_timeout\": ", (unsigned long long)nc->capacity);
+		put_time(o, nc->established_timeout);
+		fputs(", \"transitory_timeout\": ", o);
+		put_time(o, nc->transitory_timeout);
+		fputs(", \"gc_period\": ", o);
+		put_time(o, nc->gc_period);
+		fprintf(o, ", \"inbound_refresh\": %s, \"outbound_miss\": \"%s\", \"inbound_miss\": \"%s\", "
+			   "\"rst_on_expiry\": %s, \"port_preservation\": %s, \"table_full\": \"%s\", \"ext_addr\": ",
+			nc->inbound_refresh ? "true" : "false", nat_miss_name(nc->outbound_miss),
+			nat_miss_name(nc->inbound_miss), nc->rst_on_expiry ? "true" : "false",
+			nc->port_preservation ? "true" : "false", full[nc->table_full == NAT_FULL_DROP]);
+		put_addr(o, nc->ext_addr, 0);
+		fprintf(o, ", \"bg_rate\": %.17g, \"bg_lifetime\": ", nc->bg_rate);
+		put_time(o, nc->bg_lifetime);
+		fputs(", \"bg_interval\": ", o);
+		put_time(o, nc->bg_interval);
+		fprintf(o, ", \"bg_end\": \"%s\"}", bg_end[nc->bg_end == NAT_BG_SILENT]);
+	}
+	fputs(",\n    \"events\": [", o);
 	for (size_t i = 0; i < sc->nevents; i++) {
 		const struct sc_event *ev = &sc->events[i];
 		fprintf(o, "%s\n      {\"time\": ", i ? "," : "");
 		put_time(o, ev->at);
 		fprintf(o, ", \"line\": %d, \"action\": \"%s\", \"host\": %s", ev->line, action_name(ev->action),
-			hstr(ev->host));
+			ev->host < 0 ? "null" : hstr(ev->host));
+		if (ev->action == ACT_LINK_LOSS)
+			fprintf(o, ", \"p\": %.17g", ev->p);
 		if (ev->action == ACT_SEND)
 			fprintf(o, ", \"bytes\": %llu", (unsigned long long)ev->arg);
 		else if (ev->action == ACT_CONGEST) {
@@ -154,6 +197,10 @@ static void json_packet(struct json_sink *js, const struct rec_packet *p)
 		put_str(o, note);
 	else
 		fputs("null", o);
+	if (p->seg_out)
+		fprintf(o, ", \"nat_port\": %u", seg->src == HOST_A ? p->seg_out->sport : seg->dport);
+	else
+		fputs(", \"nat_port\": null", o);
 	if (p->reason == DROP_NONE) {
 		fputs(", \"fate\": \"delivered\", \"arrival\": ", o);
 		put_time(o, p->fate_time);
@@ -161,8 +208,9 @@ static void json_packet(struct json_sink *js, const struct rec_packet *p)
 	} else {
 		fputs(", \"fate\": \"dropped\", \"dropped_at\": ", o);
 		put_time(o, p->fate_time);
-		fprintf(o, ", \"reason\": \"%s\", \"where\": %s}", drop_reason_name(p->reason),
-			hstr(p->reason_host));
+		const char *where = p->reason_host >= 0 ? hstr(p->reason_host)
+				    : p->reason >= DROP_NAT_NO_MAPPING ? "\"nat\"" : "\"link\"";
+		fprintf(o, ", \"reason\": \"%s\", \"where\": %s}", drop_reason_name(p->reason), where);
 	}
 }
 
@@ -227,11 +275,38 @@ static void json_record(struct sink *s, const struct sim *sim, const struct ks_r
 	case REC_PACKET: json_packet(js, &r->u.pkt); break;
 	case REC_KEEPALIVE: json_keepalive(js, r->t, &r->u.ka); break;
 	case REC_RTO: json_rto(js, r->t, &r->u.rto); break;
+	case REC_NAT: {
+		const struct rec_nat *n = &r->u.nat;
+		char text[320];
+		event_head(js, r->t, "nat");
+		fprintf(js->events, ", \"decision\": \"%s\", \"from\": %s, \"in_port\": %u, "
+			"\"ext_port\": %u, \"class\": \"%s\", \"idle\": ", nat_decision_name(n->decision),
+			n->dir < 0 ? "null" : hstr(n->dir), n->in_port, n->ext_port, nat_class_name(n->cls));
+		put_time(js->events, n->idle);
+		fputs(", \"reason\": ", js->events);
+		if (n->decision == NATD_DROPPED)
+			fprintf(js->events, "\"%s\"", drop_reason_name(n->drop));
+		else if (n->why)
+			put_str(js->events, n->why);
+		else
+			fputs("null", js->events);
+		if (n->decision == NATD_RST)
+			fprintf(js->events, ", \"rst_to\": %s", hstr(n->rst_to));
+		nat_text(text, sizeof text, n);
+		fputs(", \"text\": ", js->events);
+		put_str(js->events, text);
+		fputc('}', js->events);
+		break;
+	}
 	case REC_ACTION:
 		event_head(js, r->t, "action");
-		fprintf(js->events, ", \"action\": \"%s\", \"host\": %s, \"line\": %d, \"arg\": %llu, \"result\": ",
-			action_name(r->u.act.ev->action), hstr(r->u.act.ev->host), r->u.act.ev->line,
+		fprintf(js->events, ", \"action\": \"%s\", \"host\": %s, \"line\": %d, \"arg\": %llu, ",
+			action_name(r->u.act.ev->action),
+			r->u.act.ev->host < 0 ? "null" : hstr(r->u.act.ev->host), r->u.act.ev->line,
 			(unsigned long long)r->u.act.ev->arg);
+		if (r->u.act.ev->action == ACT_LINK_LOSS)
+			fprintf(js->events, "\"p\": %.17g, ", r->u.act.ev->p);
+		fputs("\"result\": ", js->events);
 		if (r->u.act.result)
 			put_str(js->events, r->u.act.result);
 		else
@@ -306,6 +381,32 @@ static void json_finish(struct sink *s, const struct sim *sim)
 	fprintf(o, "  \"stats\": {\"packets\": %llu, \"dropped\": %llu, \"events\": %llu},\n",
 		(unsigned long long)sim->packets, (unsigned long long)sim->drops,
 		(unsigned long long)sim->eng.fired);
+	if (sim->has_nat) {
+		const struct nat_stats *st = &sim->nat.st;
+		fputs("  \"nat\": {\"preset\": ", o);
+		if (sim->sc->nat.preset[0])
+			put_str(o, sim->sc->nat.preset);
+		else
+			fputs("null", o);
+		fprintf(o, ", \"capacity\": %llu, \"established_timeout\": ",
+			(unsigned long long)sim->sc->nat.capacity);
+		put_time(o, sim->sc->nat.established_timeout);
+		fputs(", \"transitory_timeout\": ", o);
+		put_time(o, sim->sc->nat.transitory_timeout);
+		fprintf(o, ", \"mappings_created\": %llu, \"refreshes\": %llu, \"expiries\": %llu, "
+			"\"evictions\": %llu, \"flushed\": %llu, \"drops\": %llu, \"rsts_sent\": %llu, "
+			"\"translated\": %llu, \"peak_mappings\": %llu, \"table_full_drops\": %llu, "
+			"\"background\": {\"flows\": %llu, \"segments\": %llu, \"evictions\": %llu, "
+			"\"expiries\": %llu, \"broken\": %llu, \"refused\": %llu}},\n",
+			(unsigned long long)st->created, (unsigned long long)st->refreshes,
+			(unsigned long long)st->expired, (unsigned long long)st->evicted,
+			(unsigned long long)st->flushed, (unsigned long long)st->drops,
+			(unsigned long long)st->rsts, (unsigned long long)st->translated,
+			(unsigned long long)st->peak, (unsigned long long)st->table_full_drops,
+			(unsigned long long)st->bg_flows, (unsigned long long)st->bg_segments,
+			(unsigned long long)st->bg_evicted, (unsigned long long)st->bg_expired,
+			(unsigned long long)st->bg_broken, (unsigned long long)st->bg_refused);
+	}
 	fputs("  \"endpoints\": {\n", o);
 	json_endpoint(js, sim, HOST_A);
 	fputs(",\n", o);

@@ -70,6 +70,10 @@ static void text_packet(struct text_sink *ts, const struct rec_packet *p)
 	if (note[0])
 		fprintf(ts->out, "  %s%s%s", col(ts, seg->kind == SEG_KA_PROBE ? C_YELLOW : ""), note,
 			col(ts, seg->kind == SEG_KA_PROBE ? C_OFF : ""));
+	if (p->seg_out && seg->src == HOST_A)
+		fprintf(ts->out, "%s(NAT: sport %u -> %u)", note[0] ? " " : "  ", seg->sport, p->seg_out->sport);
+	else if (p->seg_out)
+		fprintf(ts->out, "%s(NAT: dport %u -> %u)", note[0] ? " " : "  ", seg->dport, p->seg_out->dport);
 	if (p->reason != DROP_NONE) {
 		drop_text(drop, sizeof drop, p->reason, p->reason_host);
 		fprintf(ts->out, "%s%s(dropped: %s)%s", note[0] ? " " : "  ", col(ts, C_RED), drop,
@@ -167,6 +171,21 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 	char t[32], v[32];
 	const struct sc_event *ev = a->ev;
 	format_ts(t, sizeof t, now);
+	if (ev->action >= ACT_LINK_DOWN) {
+		switch (ev->action) {
+		case ACT_LINK_DOWN: fprintf(ts->out, "%14s event: link down\n", t); break;
+		case ACT_LINK_UP: fprintf(ts->out, "%14s event: link up\n", t); break;
+		case ACT_LINK_LOSS: fprintf(ts->out, "%14s event: link loss %g\n", t, ev->p); break;
+		case ACT_PARTITION:
+			fprintf(ts->out, "%14s event: partition %c->%c\n", t, hname(ev->host), hname(!ev->host));
+			break;
+		case ACT_HEAL: fprintf(ts->out, "%14s event: heal\n", t); break;
+		case ACT_NAT_FLUSH: fprintf(ts->out, "%14s event: nat flush\n", t); break;
+		case ACT_NAT_REBOOT: fprintf(ts->out, "%14s event: nat reboot\n", t); break;
+		default: break;
+		}
+		return;
+	}
 	if (a->result) {
 		fprintf(ts->out, "%14s event: %s %c %s\n", t, action_name(ev->action), hname(ev->host),
 			a->result);
@@ -201,6 +220,14 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 			fprintf(ts->out, "%14s %s%c: the application sees %s%s\n", t, col(ts, C_BOLDRED),
 				hname(r->u.end.host), tcp_errno_name(r->u.end.error), col(ts, C_OFF));
 		break;
+	case REC_NAT:
+		if (r->u.nat.decision != NATD_TRANSLATED || ts->opts.explain) {
+			char line[320];
+			format_ts(t, sizeof t, r->t);
+			nat_text(line, sizeof line, &r->u.nat);
+			fprintf(ts->out, "%14s %s\n", t, line);
+		}
+		break;
 	case REC_STATE:
 		if (ts->opts.explain) {
 			char line[256];
@@ -221,6 +248,23 @@ static void text_finish(struct sink *s, const struct sim *sim)
 	for (int h = 0; h < NHOSTS; h++) {
 		summary_sentence(line, sizeof line, sim, h, ts->ended[h] ? &ts->end[h] : NULL);
 		fprintf(ts->out, "  %s.\n", line);
+	}
+	if (sim->has_nat) {
+		const struct nat_stats *st = &sim->nat.st;
+		fprintf(ts->out, "  NAT%s%s: %llu mapping%s created, %llu refreshes, %llu expired, %llu evicted, "
+			"%llu segment%s dropped, %llu RST%s sent",
+			sim->sc->nat.preset[0] ? " " : "", sim->sc->nat.preset,
+			(unsigned long long)st->created, st->created == 1 ? "" : "s",
+			(unsigned long long)st->refreshes, (unsigned long long)st->expired,
+			(unsigned long long)st->evicted, (unsigned long long)st->drops,
+			st->drops == 1 ? "" : "s", (unsigned long long)st->rsts, st->rsts == 1 ? "" : "s");
+		if (st->bg_flows)
+			fprintf(ts->out, "; background: %llu flows, %llu evicted, %llu expired, "
+				"%llu broken, peak table %llu/%llu",
+				(unsigned long long)st->bg_flows, (unsigned long long)st->bg_evicted,
+				(unsigned long long)st->bg_expired, (unsigned long long)st->bg_broken,
+				(unsigned long long)st->peak, (unsigned long long)sim->sc->nat.capacity);
+		fputs(".\n", ts->out);
 	}
 	fflush(ts->out);
 }

@@ -32,7 +32,7 @@ const char *const plot_scripts[] = {"plots/timeline.gp", "plots/detection.gp"};
 const size_t plot_nscripts = sizeof(plot_scripts) / sizeof(plot_scripts[0]);
 
 enum { PK_CTRL = 1, PK_DATA, PK_RETRANS, PK_PROBE, PK_KAACK, PK_RST, PK_OTHER };
-enum { PH_IDLE = 11, PH_PROBING, PH_RETRANS, PH_UNPLUGGED, PH_DOWN };
+enum { PH_IDLE = 11, PH_PROBING, PH_RETRANS, PH_UNPLUGGED, PH_DOWN, PH_NAT };
 enum { EV_SCENARIO = 21, EV_DETECT = 22 };
 enum { DS_NOTE = 29, DS_LABEL = 30, DS_IDLE, DS_INTVL, DS_LATE, DS_RTT, DS_RTO, DS_NODATA, DS_WAIT };
 
@@ -91,6 +91,8 @@ struct plot_sink {
 	int first_detector;
 	char first_detect_text[160];
 	uint64_t nevents;
+	bool nat_alive;          /* the simulated connection's NAT mapping exists */
+	ks_time_t nat_since;
 	char last_drop[64];      /* the drop reason labelled last (labels once per streak) */
 };
 
@@ -177,17 +179,23 @@ static void put_label(FILE *f, const char *s)
 		fputc(*s == ',' ? ';' : *s == '"' ? '\'' : *s == '\n' ? ' ' : *s, f);
 }
 
-static void phase_row(struct plot_sink *ps, int h, ks_time_t a, ks_time_t b, int kind, const char *label)
+/* A phase drawn around height y (a lane, or 0.5 between them for the NAT). */
+static void phase_row_y(struct plot_sink *ps, double y, ks_time_t a, ks_time_t b, int kind, const char *label)
 {
 	if (b < a)
 		b = a;
-	fprintf(ps->ph, "%d,", lane(h));
+	fprintf(ps->ph, "%g,", y);
 	put_t(ps->ph, a);
 	fputc(',', ps->ph);
 	put_t(ps->ph, b);
 	fprintf(ps->ph, ",%d,", kind);
 	put_label(ps->ph, label);
 	fputc('\n', ps->ph);
+}
+
+static void phase_row(struct plot_sink *ps, int h, ks_time_t a, ks_time_t b, int kind, const char *label)
+{
+	phase_row_y(ps, lane(h), a, b, kind, label);
 }
 
 static void event_row(struct plot_sink *ps, ks_time_t t, int kind, const char *label)
@@ -207,7 +215,8 @@ static int packet_kind(const struct segment *seg)
 	case SEG_KA_ACK: return PK_KAACK;
 	case SEG_RST_NOSOCK:
 	case SEG_RST_KA:
-	case SEG_RST_OTHER: return PK_RST;
+	case SEG_RST_OTHER:
+	case SEG_RST_NAT: return PK_RST;
 	case SEG_DUPACK:
 	case SEG_CHALLENGE: return PK_OTHER;
 	case SEG_NORMAL: break;
@@ -265,7 +274,12 @@ static void plot_packet(struct plot_sink *ps, const struct rec_packet *p)
 	int kind = packet_kind(seg);
 	bool at_sender = p->reason != DROP_NONE &&
 			 (p->reason == DROP_QDISC || (p->reason == DROP_UNPLUGGED && p->reason_host == src));
-	double end_lane = at_sender ? lane(src) + (src == HOST_A ? -0.25 : 0.25) : lane(dst);
+	/* The NAT and the path sit between the lanes (y = 0.5): a RST from the NAT
+	 * starts there, a segment the NAT or the wire dropped ends there. */
+	double src_y = seg->kind == SEG_RST_NAT ? 0.5 : lane(src);
+	double end_lane = at_sender ? lane(src) + (src == HOST_A ? -0.25 : 0.25)
+			  : p->reason != DROP_NONE && p->reason_host < 0 ? 0.5
+									 : lane(dst);
 	char drop[64] = "", label[32] = "", once[80] = "";
 
 	if (p->reason != DROP_NONE) {
@@ -282,7 +296,7 @@ static void plot_packet(struct plot_sink *ps, const struct rec_packet *p)
 	put_t(ps->pk, p->sent);
 	fputc(',', ps->pk);
 	put_t(ps->pk, at_sender ? p->sent : p->fate_time);
-	fprintf(ps->pk, ",%d,%d,%g,%d,%d,%s,%s,%s\n", lane(src), lane(dst), end_lane, kind,
+	fprintf(ps->pk, ",%g,%d,%g,%d,%d,%s,%s,%s\n", src_y, lane(dst), end_lane, kind,
 		p->reason != DROP_NONE, drop, label, once);
 	ps->npk++;
 	if (ps->npk == 3 && !ps->setup_done)
@@ -548,9 +562,14 @@ static void plot_record(struct sink *s, const struct sim *sim, const struct ks_r
 	case REC_RTO: plot_rto(ps, r->t, &r->u.rto); break;
 	case REC_ACTION: {
 		const struct sc_event *ev = r->u.act.ev;
-		struct hstate *st = &ps->h[ev->host];
 		if (r->u.act.result)
 			break;
+		if (ev->host < 0) {
+			/* an event of the path or the NAT */
+			event_row(ps, r->t, EV_SCENARIO, action_name(ev->action));
+			break;
+		}
+		struct hstate *st = &ps->h[ev->host];
 		snprintf(lab, sizeof lab, "%s %c", action_name(ev->action), hn(ev->host));
 		event_row(ps, r->t, EV_SCENARIO, lab);
 		if (ev->action == ACT_UNPLUG && !st->unplugged) {
@@ -596,6 +615,22 @@ static void plot_record(struct sink *s, const struct sim *sim, const struct ks_r
 		episode_reset(st);
 		break;
 	}
+	case REC_NAT: {
+		const struct rec_nat *n = &r->u.nat;
+		if (n->decision == NATD_CREATED && !ps->nat_alive) {
+			ps->nat_alive = true;
+			ps->nat_since = r->t;
+			snprintf(lab, sizeof lab, "NAT mapping :%u", n->ext_port);
+			event_row(ps, r->t, EV_SCENARIO, lab);
+		} else if ((n->decision == NATD_EXPIRED || n->decision == NATD_EVICTED ||
+			    n->decision == NATD_FLUSHED) && ps->nat_alive) {
+			ps->nat_alive = false;
+			phase_row_y(ps, 0.5, ps->nat_since, r->t, PH_NAT, "NAT mapping");
+			snprintf(lab, sizeof lab, "NAT mapping %s", nat_decision_name(n->decision));
+			event_row(ps, r->t, EV_SCENARIO, lab);
+		}
+		break;
+	}
 	default:
 		break; /* record types added later are not drawn (yet) */
 	}
@@ -616,6 +651,7 @@ static const char gp_linetypes[] =
 	"set linetype 13 lc rgb '#b39ddb'         # phase: retransmitting\n"
 	"set linetype 14 lc rgb '#bdbdbd'         # phase: cable pulled\n"
 	"set linetype 15 lc rgb '#636363'         # phase: powered off\n"
+	"set linetype 16 lc rgb '#74c476'         # NAT mapping alive\n"
 	"set linetype 21 lc rgb '#666666' dt 2 lw 1  # scenario event\n"
 	"set linetype 22 lc rgb '#d62728' lw 2.5     # detection\n"
 	"set linetype 31 lc rgb '#9ecae1'   # idle (keepidle)\n"
@@ -685,7 +721,7 @@ static void gp_panel(FILE *f, const char *title, double x0, double x1, bool labe
 	fprintf(f, "  set title %s\n", title);
 	fprintf(f, "  set xrange [%.9g:%.9g]\n", x0, x1);
 	fprintf(f, "  set xtics %.9g\n", nice_step(x1 - x0));
-	fputs("  plot 'timeline-phases.dat' using (($2+$3)/2):1:(($3-$2)/2 > 0 ? ($3-$2)/2 : 0):(0.42):4 "
+	fputs("  plot 'timeline-phases.dat' using (($2+$3)/2):1:(($3-$2)/2 > 0 ? ($3-$2)/2 : 0):($4 == 16 ? 0.05 : 0.42):4 "
 	      "with boxxyerror fs transparent solid 0.45 noborder lc variable notitle, \\\n"
 	      "       'timeline-events.dat' using 1:(-0.62):(0):(2.24):2 with vectors nohead lc variable notitle, \\\n"
 	      "       'timeline-events.dat' using 1:4:3 with labels left offset char 0.4,0 font ',9' "
@@ -770,6 +806,7 @@ static int write_timeline(struct plot_sink *ps, const struct sim *sim)
 	      "       NaN with boxes fs solid 0.6 lt 13 title 'phase: retransmitting', \\\n"
 	      "       NaN with boxes fs solid 0.6 lt 14 title 'cable pulled', \\\n"
 	      "       NaN with boxes fs solid 0.6 lt 15 title 'powered off', \\\n"
+	      "       NaN with boxes fs solid 0.6 lt 16 title 'NAT mapping alive', \\\n"
 	      "       NaN with lines lt 21 title 'scenario event', NaN with lines lt 22 title 'detection'\n"
 	      "  unset key\n"
 	      "  set border; set xtics nomirror; set ytics ('B (server)' 0, 'A (client)' 1); set grid xtics\n"
@@ -894,6 +931,8 @@ static void plot_finish(struct sink *s, const struct sim *sim)
 		if (st->down)
 			phase_row(ps, h, st->down_start, end, PH_DOWN, "powered off");
 	}
+	if (ps->nat_alive)
+		phase_row_y(ps, 0.5, ps->nat_since, end, PH_NAT, "NAT mapping");
 	if (!ps->setup_done && ps->npk < 3)
 		ps->setup_end = ps->npk ? ps->setup_end : 0;
 	outdir_fclose(ps->od, ps->pk);

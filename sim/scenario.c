@@ -26,6 +26,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@
 #include <strings.h>
 
 #define MAX_LINE 1024        /* ini_max_line: longest line + "\r\n\0" */
-#define MAX_KEYS 16          /* keys per section (first_line[] below) */
+#define MAX_KEYS 32          /* keys per section (first_line[] below, nat_set bits) */
 #define DAY (86400 * KS_SEC)
 
 /* ------------------------------------------------------------------------ */
@@ -335,27 +336,38 @@ enum val_kind {
 	V_U64,      /* uint64_t, decimal or 0x hex */
 	V_OPT,      /* socket option / sysctl: opt_defs[opt] */
 	V_ADDR,     /* IPv4:PORT into ep_config.addr and .port */
+	V_PROB,     /* double in 0..1 */
+	V_RATE,     /* double in 0..max (per second) */
+	V_BOOL,     /* bool */
+	V_ENUM,     /* int: index in names[] */
+	V_IPV4,     /* uint32_t, host byte order */
+	V_PRESET,   /* [nat] preset: fills every key not set explicitly */
 };
+
+/* Link keys: which direction(s) a key sets. */
+enum { DIR_NONE, DIR_BOTH, DIR_AB, DIR_BA };
 
 struct key_def {
 	const char *name;
 	enum val_kind kind;
 	enum sockopt opt;   /* V_OPT */
 	size_t off;         /* field in the section's struct (not V_OPT/V_ADDR) */
-	ks_time_t min, max; /* V_DURATION */
+	ks_time_t min, max; /* V_DURATION, V_U64 (max 0 = no range), V_RATE */
 	const char *valid;  /* what is valid, for messages (not V_OPT) */
+	int dir;            /* DIR_*: off is then in struct link_dir */
+	const char *const *names; /* V_ENUM, NULL-terminated */
 };
 
-#define OPT_KEY(name, o) { name, V_OPT, o, 0, 0, 0, NULL }
+#define OPT_KEY(name, o) { name, V_OPT, o, 0, 0, 0, NULL, DIR_NONE, NULL }
 
 static const struct key_def scenario_keys[] = {
 	{ "name", V_NAME, 0, offsetof(struct scenario, name), 0, 0,
-	  "1..63 characters of A-Z a-z 0-9 . _ -" },
-	{ "description", V_TEXT, 0, offsetof(struct scenario, description), 0, 0, "free text" },
+	  "1..63 characters of A-Z a-z 0-9 . _ -", DIR_NONE, NULL },
+	{ "description", V_TEXT, 0, offsetof(struct scenario, description), 0, 0, "free text", DIR_NONE, NULL },
 	{ "duration", V_DURATION, 0, offsetof(struct scenario, duration), 1, 36500 * DAY,
-	  "more than 0, at most 100 years = 36500d" },
+	  "more than 0, at most 100 years = 36500d", DIR_NONE, NULL },
 	{ "seed", V_U64, 0, offsetof(struct scenario, seed), 0, 0,
-	  "unsigned 64-bit integer, decimal or 0x hex" },
+	  "unsigned 64-bit integer, decimal or 0x hex", DIR_NONE, NULL },
 };
 
 static const struct key_def ep_keys[] = {
@@ -369,7 +381,7 @@ static const struct key_def ep_keys[] = {
 	OPT_KEY("net.ipv4.tcp_keepalive_probes", OPT_SYSCTL_KEEPALIVE_PROBES),
 	OPT_KEY("net.ipv4.tcp_retries2", OPT_SYSCTL_RETRIES2),
 	OPT_KEY("net.ipv4.tcp_syn_retries", OPT_SYSCTL_SYN_RETRIES),
-	{ "addr", V_ADDR, 0, 0, 0, 0, "IPv4:PORT, e.g. 192.0.2.10:40000, port 1..65535" },
+	{ "addr", V_ADDR, 0, 0, 0, 0, "IPv4:PORT, e.g. 192.0.2.10:40000, port 1..65535", DIR_NONE, NULL },
 };
 
 const char *sockopt_name(enum sockopt opt)
@@ -380,16 +392,63 @@ const char *sockopt_name(enum sockopt opt)
 	return "?";
 }
 
+#define LD(f) offsetof(struct link_dir, f)
+#define LINK_KEY3(name, kind, f, min, max, valid) \
+	{ name, kind, 0, LD(f), min, max, valid, DIR_BOTH, NULL }, \
+	{ name ".a_to_b", kind, 0, LD(f), min, max, valid, DIR_AB, NULL }, \
+	{ name ".b_to_a", kind, 0, LD(f), min, max, valid, DIR_BA, NULL }
+
 static const struct key_def link_keys[] = {
-	{ "delay", V_DURATION, 0, offsetof(struct link_config, delay), 0, DAY, "0..1d" },
+	LINK_KEY3("delay", V_DURATION, delay, 0, DAY, "0..1d"),
+	LINK_KEY3("jitter", V_DURATION, jitter, 0, DAY, "0..1d"),
+	LINK_KEY3("loss", V_PROB, loss, 0, 0, "a probability, 0..1"),
+	LINK_KEY3("ge_p", V_PROB, ge_p, 0, 0, "a probability, 0..1"),
+	LINK_KEY3("ge_r", V_PROB, ge_r, 0, 0, "a probability, 0..1"),
+	LINK_KEY3("ge_loss", V_PROB, ge_loss, 0, 0, "a probability, 0..1"),
+	{ "reorder", V_BOOL, 0, offsetof(struct link_config, reorder), 0, 0,
+	  "on/off, yes/no, true/false or 1/0", DIR_NONE, NULL },
 };
 
-enum { SEC_SCENARIO, SEC_A, SEC_B, SEC_LINK, SEC_EVENTS, NSECTIONS };
+static const char *const miss_out_names[] = { "drop", "rst", "create", NULL };
+static const char *const miss_in_names[] = { "drop", "rst", NULL };
+static const char *const full_names[] = { "evict", "drop", NULL };
+static const char *const bg_end_names[] = { "fin", "silent", NULL };
+#define NC(f) offsetof(struct nat_config, f)
+#define BOOLV "on/off, yes/no, true/false or 1/0"
+
+static const struct key_def nat_keys[] = {
+	{ "preset", V_PRESET, 0, NC(preset), 0, 0, NULL, DIR_NONE, NULL },
+	{ "capacity", V_U64, 0, NC(capacity), 1, 16777216, "1..16777216 mappings", DIR_NONE, NULL },
+	{ "established_timeout", V_DURATION, 0, NC(established_timeout), 1, 36500 * DAY,
+	  "more than 0, at most 36500d", DIR_NONE, NULL },
+	{ "transitory_timeout", V_DURATION, 0, NC(transitory_timeout), 1, 36500 * DAY,
+	  "more than 0, at most 36500d", DIR_NONE, NULL },
+	{ "gc_period", V_DURATION, 0, NC(gc_period), 0, DAY,
+	  "0..1d, 0 = expire exactly at the timeout", DIR_NONE, NULL },
+	{ "inbound_refresh", V_BOOL, 0, NC(inbound_refresh), 0, 0, BOOLV, DIR_NONE, NULL },
+	{ "outbound_miss", V_ENUM, 0, NC(outbound_miss), 0, 0, NULL, DIR_NONE, miss_out_names },
+	{ "inbound_miss", V_ENUM, 0, NC(inbound_miss), 0, 0, NULL, DIR_NONE, miss_in_names },
+	{ "rst_on_expiry", V_BOOL, 0, NC(rst_on_expiry), 0, 0, BOOLV, DIR_NONE, NULL },
+	{ "port_preservation", V_BOOL, 0, NC(port_preservation), 0, 0, BOOLV, DIR_NONE, NULL },
+	{ "table_full", V_ENUM, 0, NC(table_full), 0, 0, NULL, DIR_NONE, full_names },
+	{ "ext_addr", V_IPV4, 0, NC(ext_addr), 0, 0, "an IPv4 address, e.g. 203.0.113.1",
+	  DIR_NONE, NULL },
+	{ "bg_rate", V_RATE, 0, NC(bg_rate), 0, 1000000,
+	  "new flows per second, 0..1000000, 0 = no background load", DIR_NONE, NULL },
+	{ "bg_lifetime", V_DURATION, 0, NC(bg_lifetime), 1, 36500 * DAY,
+	  "more than 0, at most 36500d", DIR_NONE, NULL },
+	{ "bg_interval", V_DURATION, 0, NC(bg_interval), 1, DAY, "more than 0, at most 1d",
+	  DIR_NONE, NULL },
+	{ "bg_end", V_ENUM, 0, NC(bg_end), 0, 0, NULL, DIR_NONE, bg_end_names },
+};
+
+enum { SEC_SCENARIO, SEC_A, SEC_B, SEC_LINK, SEC_NAT, SEC_EVENTS, NSECTIONS };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
 _Static_assert(NKEYS(scenario_keys) <= MAX_KEYS, "raise MAX_KEYS");
 _Static_assert(NKEYS(ep_keys) <= MAX_KEYS, "raise MAX_KEYS");
 _Static_assert(NKEYS(link_keys) <= MAX_KEYS, "raise MAX_KEYS");
+_Static_assert(NKEYS(nat_keys) <= MAX_KEYS, "raise MAX_KEYS");
 
 static const struct sect_def {
 	const char *name;
@@ -403,6 +462,7 @@ static const struct sect_def {
 	[SEC_B] = { "B", ep_keys, NKEYS(ep_keys),
 		    offsetof(struct scenario, ep) + sizeof(struct ep_config), HOST_B },
 	[SEC_LINK] = { "link", link_keys, NKEYS(link_keys), offsetof(struct scenario, link), -1 },
+	[SEC_NAT] = { "nat", nat_keys, NKEYS(nat_keys), offsetof(struct scenario, nat), -1 },
 	[SEC_EVENTS] = { "events", NULL, 0, 0, -1 },
 };
 
@@ -543,6 +603,8 @@ struct ctx {
 		unsigned order;    /* 0 = default */
 	} addr_src[NHOSTS];
 	unsigned order;
+	uint32_t link_set[NHOSTS]; /* link_dir fields set by a .a_to_b/.b_to_a key (bit = off / 8) */
+	uint32_t nat_set;          /* nat_keys[] set explicitly (bit = index) */
 };
 
 /* Line reader for inih: one whole line per call, counting newlines. */
@@ -833,6 +895,24 @@ static bool valid_name(const char *v)
 
 /* Parse, check and store one key's value; reports and leaves the field alone
  * when invalid. */
+/* A probability or rate: a plain decimal number (no hex, inf or nan). */
+static bool parse_real(const char *v, double *out)
+{
+	char *end;
+	double d;
+
+	if (!*v || strspn(v, "0123456789.") != strlen(v) || !isdigit((unsigned char)v[0]))
+		return false;
+	errno = 0;
+	d = strtod(v, &end);
+	if (*end || errno || !isfinite(d))
+		return false;
+	*out = d;
+	return true;
+}
+
+static void apply_preset(struct ctx *c, const char *val);
+
 static void key_apply(struct ctx *c, int sec, const struct key_def *k, const char *val)
 {
 	char *base = (char *)c->s + sections[sec].base;
@@ -840,6 +920,54 @@ static void key_apply(struct ctx *c, int sec, const struct key_def *k, const cha
 	enum num_err e;
 	ks_time_t t;
 	uint64_t v;
+	double dv;
+	bool b;
+
+	if (sec == SEC_NAT) {
+		c->s->nat.enabled = true;
+		if (k->kind == V_PRESET) {
+			apply_preset(c, val);
+			return;
+		}
+		c->nat_set |= 1u << (k - nat_keys);
+	}
+	if (k->dir != DIR_NONE) {
+		/* parse once, then store into the direction(s): a .a_to_b/.b_to_a key
+		 * always wins over the plain key, whatever the order */
+		unsigned bit = 1u << (k->off / 8);
+		char tmp[8];
+		if (k->kind == V_DURATION) {
+			e = dur_parse(val, &t);
+			if (e == NUM_OVERFLOW || (e == NUM_OK && (t < k->min || t > k->max))) {
+				report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
+				return;
+			}
+			if (e != NUM_OK) {
+				report(c, "%s = %s %s", k->name, val, dur_error(e));
+				return;
+			}
+			memcpy(tmp, &t, 8);
+		} else {
+			if (!parse_real(val, &dv)) {
+				report(c, "%s = %s is not a number (%s)", k->name, val, k->valid);
+				return;
+			}
+			if (dv < 0 || dv > 1) {
+				report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
+				return;
+			}
+			memcpy(tmp, &dv, 8);
+		}
+		for (int h = 0; h < NHOSTS; h++) {
+			bool mine = k->dir == DIR_BOTH || k->dir - DIR_AB == h;
+			if (!mine || (k->dir == DIR_BOTH && (c->link_set[h] & bit)))
+				continue;
+			memcpy((char *)&c->s->link.dir[h] + k->off, tmp, 8);
+			if (k->dir != DIR_BOTH)
+				c->link_set[h] |= bit;
+		}
+		return;
+	}
 
 	switch (k->kind) {
 	case V_NAME:
@@ -876,14 +1004,63 @@ static void key_apply(struct ctx *c, int sec, const struct key_def *k, const cha
 		*(ks_time_t *)field = t;
 		break;
 	case V_U64:
-		e = parse_u64(val, true, &v);
+		e = parse_u64(val, k->max == 0, &v);
 		if (e != NUM_OK) {
 			report(c, "%s = %s is %s (%s)", k->name, val,
 			       e == NUM_OVERFLOW ? "out of range" : "not an integer", k->valid);
 			return;
 		}
+		if (k->max && (v < k->min || v > k->max)) {
+			report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
+			return;
+		}
 		*(uint64_t *)field = v;
 		break;
+	case V_PROB:
+	case V_RATE:
+		if (!parse_real(val, &dv)) {
+			report(c, "%s = %s is not a number (%s)", k->name, val, k->valid);
+			return;
+		}
+		if (dv < 0 || dv > (k->kind == V_PROB ? 1.0 : (double)k->max)) {
+			report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
+			return;
+		}
+		*(double *)field = dv;
+		break;
+	case V_BOOL:
+		if (!parse_bool(val, &b)) {
+			report(c, "%s = %s is not a boolean (%s)", k->name, val, k->valid);
+			return;
+		}
+		*(bool *)field = b;
+		break;
+	case V_ENUM: {
+		size_t n = 0;
+		char list[256];
+		while (k->names[n])
+			n++;
+		for (size_t i = 0; i < n; i++) {
+			if (!strcmp(k->names[i], val)) {
+				*(int *)field = (int)i;
+				return;
+			}
+		}
+		report(c, "%s = %s is not a valid value (valid: %s)", k->name, val,
+		       join_names(list, sizeof(list), k->names, n, "", ""));
+		return;
+	}
+	case V_IPV4: {
+		struct in_addr in;
+		if (inet_pton(AF_INET, val, &in) != 1) {
+			report(c, "%s = %s is not a valid address (%s)", k->name, val, k->valid);
+			return;
+		}
+		*(uint32_t *)field = ntohl(in.s_addr);
+		break;
+	}
+	case V_PRESET:
+		break; /* handled above */
 	case V_OPT:
 		if (opt_parse(c, k->opt, k->name, val, &v))
 			opt_store((struct ep_config *)(void *)base, k->opt, v);
@@ -903,17 +1080,118 @@ static void key_apply(struct ctx *c, int sec, const struct key_def *k, const cha
 	}
 }
 
+/* preset = NAME: every [nat] key not set explicitly takes the preset's value
+ * (the keys of the section win whatever their order). */
+static void apply_preset(struct ctx *c, const char *val)
+{
+	struct nat_config p, *n = &c->s->nat;
+	char list[512];
+
+	if (!nat_preset_fill(val, &p)) {
+		const char *hint = suggest(val, nat_preset_names, nat_npresets);
+		if (hint)
+			report(c, "unknown preset '%s' (did you mean '%s'? valid presets: %s)", val, hint,
+			       join_names(list, sizeof(list), nat_preset_names, nat_npresets, "", ""));
+		else
+			report(c, "unknown preset '%s' (valid presets: %s)", val,
+			       join_names(list, sizeof(list), nat_preset_names, nat_npresets, "", ""));
+		return;
+	}
+	for (size_t i = 0; i < NKEYS(nat_keys); i++) {
+		const struct key_def *k = &nat_keys[i];
+		size_t size;
+		if (k->kind == V_PRESET || (c->nat_set & (1u << i)))
+			continue;
+		switch (k->kind) {
+		case V_DURATION: size = sizeof(ks_time_t); break;
+		case V_U64: size = sizeof(uint64_t); break;
+		case V_PROB: case V_RATE: size = sizeof(double); break;
+		case V_BOOL: size = sizeof(bool); break;
+		case V_ENUM: size = sizeof(int); break;
+		case V_IPV4: size = sizeof(uint32_t); break;
+		default: continue;
+		}
+		memcpy((char *)n + k->off, (char *)&p + k->off, size);
+	}
+	strcpy(n->preset, p.preset);
+}
+
 /* ------------------------------------------------------------------------ */
 /* [events]                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static const char *action_list(char *buf, size_t size)
-{
-	const char *names[NACTS];
+/* The path's actions: no host argument. */
+static const char *const path_acts[] = { "link", "partition", "heal", "nat" };
+#define NPATH (sizeof(path_acts) / sizeof(path_acts[0]))
 
+static size_t action_names(const char **names)
+{
 	for (size_t i = 0; i < NACTS; i++)
 		names[i] = act_defs[i].name;
-	return join_names(buf, size, names, NACTS, "", "");
+	for (size_t i = 0; i < NPATH; i++)
+		names[NACTS + i] = path_acts[i];
+	return NACTS + NPATH;
+}
+
+static const char *action_list(char *buf, size_t size)
+{
+	const char *names[NACTS + NPATH];
+
+	return join_names(buf, size, names, action_names(names), "", "");
+}
+
+/* link down | link up | link loss P | partition A->B | partition B->A | heal |
+ * nat flush | nat reboot. Fills ev; reports and returns false when wrong. */
+static bool path_event(struct ctx *c, struct sc_event *ev, char **tok, size_t ntok)
+{
+	ev->host = -1;
+	if (!strcmp(tok[0], "link")) {
+		if (ntok == 2 && !strcmp(tok[1], "down")) {
+			ev->action = ACT_LINK_DOWN;
+		} else if (ntok == 2 && !strcmp(tok[1], "up")) {
+			ev->action = ACT_LINK_UP;
+		} else if (ntok == 3 && !strcmp(tok[1], "loss")) {
+			ev->action = ACT_LINK_LOSS;
+			if (!parse_real(tok[2], &ev->p)) {
+				report(c, "link loss: '%s' is not a number (a probability, 0..1)", tok[2]);
+				return false;
+			}
+			if (ev->p > 1) {
+				report(c, "link loss: %s is out of range (a probability, 0..1)", tok[2]);
+				return false;
+			}
+		} else {
+			report(c, "link: expected 'link down', 'link up' or 'link loss P'");
+			return false;
+		}
+	} else if (!strcmp(tok[0], "partition")) {
+		if (ntok == 2 && !strcmp(tok[1], "A->B")) {
+			ev->host = HOST_A;
+		} else if (ntok == 2 && !strcmp(tok[1], "B->A")) {
+			ev->host = HOST_B;
+		} else {
+			report(c, "partition: expected 'partition A->B' or 'partition B->A' "
+				  "(the direction that fails)");
+			return false;
+		}
+		ev->action = ACT_PARTITION;
+	} else if (!strcmp(tok[0], "heal")) {
+		if (ntok != 1) {
+			report(c, "'heal' takes no argument (heal ends every partition)");
+			return false;
+		}
+		ev->action = ACT_HEAL;
+	} else {
+		if (ntok == 2 && !strcmp(tok[1], "flush")) {
+			ev->action = ACT_NAT_FLUSH;
+		} else if (ntok == 2 && !strcmp(tok[1], "reboot")) {
+			ev->action = ACT_NAT_REBOOT;
+		} else {
+			report(c, "nat: expected 'nat flush' or 'nat reboot'");
+			return false;
+		}
+	}
+	return true;
 }
 
 static void event_parse(struct ctx *c, const char *when, const char *value)
@@ -945,14 +1223,19 @@ static void event_parse(struct ctx *c, const char *when, const char *value)
 		       action_list(list, sizeof(list)));
 		goto out;
 	}
+	for (size_t i = 0; i < NPATH; i++) {
+		if (!strcmp(path_acts[i], tok[0])) {
+			if (!path_event(c, &ev, tok, ntok))
+				goto out;
+			goto add;
+		}
+	}
 	for (size_t i = 0; i < NACTS; i++)
 		if (!strcmp(act_defs[i].name, tok[0]))
 			a = &act_defs[i];
 	if (!a) {
-		const char *names[NACTS], *hint;
-		for (size_t i = 0; i < NACTS; i++)
-			names[i] = act_defs[i].name;
-		hint = suggest(tok[0], names, NACTS);
+		const char *names[NACTS + NPATH], *hint;
+		hint = suggest(tok[0], names, action_names(names));
 		if (hint)
 			report(c, "unknown action '%s' (did you mean '%s'? valid actions: %s)", tok[0],
 			       hint, action_list(list, sizeof(list)));
@@ -1016,6 +1299,7 @@ static void event_parse(struct ctx *c, const char *when, const char *value)
 	default:
 		break;
 	}
+add:
 	if (c->s->nevents == c->evcap) {
 		size_t cap = c->evcap ? 2 * c->evcap : 16;
 		struct sc_event *p = realloc(c->s->events, cap * sizeof(*p));
@@ -1067,6 +1351,8 @@ static void check_line(struct ctx *c, const char *line)
 		if (*e == ']') {
 			const char *rest = e + 1;
 			size_t len = (size_t)(e - s - 1);
+			if (sect_find(s + 1, len) == SEC_NAT)
+				c->s->nat.enabled = true; /* an empty [nat] places a default NAT */
 			if (sect_find(s + 1, len) < 0) {
 				char *name = strndup(s + 1, len);
 				if (!name) {
@@ -1284,6 +1570,14 @@ static void check_all(struct ctx *c)
 	}
 	c->set = NULL;
 	for (size_t i = 0; i < s->nevents; i++) {
+		enum action a = s->events[i].action;
+		if ((a == ACT_NAT_FLUSH || a == ACT_NAT_REBOOT) && !s->nat.enabled) {
+			c->line = s->events[i].line;
+			report(c, "nat %s: there is no NAT (add a [nat] section)",
+			       a == ACT_NAT_FLUSH ? "flush" : "reboot");
+		}
+	}
+	for (size_t i = 0; i < s->nevents; i++) {
 		if (s->events[i].at > s->duration) {
 			char at[64], dur[64];
 			format_duration(at, sizeof(at), s->events[i].at);
@@ -1318,8 +1612,11 @@ static struct scenario *load_fp(const char *file, FILE *fp, const char *const *s
 	default_name(s->name, file);
 	s->duration = DAY;
 	s->seed = 1;
-	for (int h = 0; h < NHOSTS; h++)
+	for (int h = 0; h < NHOSTS; h++) {
 		ep_config_default(&s->ep[h], h);
+		s->link.dir[h].ge_loss = 1.0; /* Gilbert's model: the bad state loses all */
+	}
+	nat_config_default(&s->nat);
 
 	/*
 	 * inih's configuration is a set of process-wide globals in Debian's build.

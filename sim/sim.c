@@ -14,7 +14,9 @@
 
 static void script_fire(struct engine *eng, struct ev_timer *t);
 static void connect_fire(struct engine *eng, struct ev_timer *t);
-static void link_arrived(void *ctx, const struct segment *seg, ks_time_t sent);
+static void link_arrived(void *ctx, const struct link_arrival *a);
+static void nat_report(void *ctx, const struct rec_nat *r);
+static void nat_send(void *ctx, struct segment *seg);
 
 void sim_init(struct sim *s, const struct scenario *sc)
 {
@@ -25,7 +27,12 @@ void sim_init(struct sim *s, const struct scenario *sc)
 	rng_seed(&s->rng, sc->seed, 0x6b6173696dULL /* "kasim" */);
 	for (int h = 0; h < NHOSTS; h++)
 		tcp_host_init(&s->host[h], s, h, &sc->ep[h]);
-	link_init(&s->link, &s->eng, &sc->link, link_arrived, s);
+	link_init(&s->link, &s->eng, &sc->link, sc->seed, link_arrived, s);
+	if (sc->nat.enabled) {
+		struct nat_hooks hooks = {.ctx = s, .report = nat_report, .send = nat_send};
+		s->has_nat = true;
+		nat_init(&s->nat, &s->eng, &sc->nat, sc->seed, &hooks);
+	}
 	tcp_listen(&s->host[HOST_B]);
 
 	ev_timer_init(&s->script, script_fire);
@@ -68,6 +75,8 @@ void sim_finish(struct sim *s)
 
 void sim_destroy(struct sim *s)
 {
+	if (s->has_nat)
+		nat_destroy(&s->nat);
 	link_destroy(&s->link);
 	eng_destroy(&s->eng);
 }
@@ -79,50 +88,122 @@ uint32_t sim_random_isn(struct sim *s)
 
 /* ---- packets ----------------------------------------------------------------- */
 
-static void emit_fate(struct sim *s, const struct segment *seg, ks_time_t sent,
-		      enum drop_reason why, int where)
+/* The NAT records a decision takes are held while the segment's fate is
+ * decided, and come out after its packet record (reading order). */
+static void nat_flush_pending(struct sim *s)
+{
+	for (size_t i = 0; i < s->nat_npending; i++) {
+		struct ks_record r = {.type = REC_NAT, .u.nat = s->nat_pending[i]};
+		sim_emit(s, &r);
+	}
+	s->nat_npending = 0;
+	s->nat_deferring = false;
+}
+
+static void emit_fate(struct sim *s, const struct segment *seg, const struct segment *out,
+		      ks_time_t sent, enum drop_reason why, int where)
 {
 	s->packets++;
 	if (why != DROP_NONE)
 		s->drops++;
+	if (sim_tracing(s)) {
+		struct ks_record r = {.type = REC_PACKET,
+				      .u.pkt = {.seg = seg, .seg_out = out, .sent = sent,
+						.fate_time = s->eng.now, .reason = why,
+						.reason_host = where}};
+		sim_emit(s, &r);
+	}
+	nat_flush_pending(s);
+}
+
+static void nat_report(void *ctx, const struct rec_nat *rn)
+{
+	struct sim *s = ctx;
 	if (!sim_tracing(s))
 		return;
-	struct ks_record r = {.type = REC_PACKET,
-			      .u.pkt = {.seg = seg, .sent = sent, .fate_time = s->eng.now,
-					.reason = why, .reason_host = where}};
+	if (s->nat_deferring && s->nat_npending < sizeof(s->nat_pending) / sizeof(s->nat_pending[0])) {
+		s->nat_pending[s->nat_npending++] = *rn;
+		return;
+	}
+	struct ks_record r = {.type = REC_NAT, .u.nat = *rn};
 	sim_emit(s, &r);
+}
+
+/* A RST from the NAT: to A without crossing the wire, to B over it. */
+static void nat_send(void *ctx, struct segment *seg)
+{
+	struct sim *s = ctx;
+	seg->id = ++s->next_pkt_id;
+	if (seg->dst == HOST_A) {
+		link_send_local(&s->link, seg);
+		return;
+	}
+	enum drop_reason why = link_send(&s->link, seg, NULL);
+	if (why != DROP_NONE)
+		emit_fate(s, seg, NULL, s->eng.now, why, -1);
 }
 
 int sim_xmit(struct sim *s, struct segment *seg)
 {
 	struct host *h = &s->host[seg->src];
+	struct segment out;
+	const struct segment *o = NULL;
+	enum drop_reason why;
 	seg->id = ++s->next_pkt_id;
 	if (s->eng.now < h->qdisc_drop_until) {
-		emit_fate(s, seg, s->eng.now, DROP_QDISC, h->id);
+		emit_fate(s, seg, NULL, s->eng.now, DROP_QDISC, h->id);
 		return 1; /* NET_XMIT_DROP */
 	}
 	if (!h->plugged) {
-		emit_fate(s, seg, s->eng.now, DROP_UNPLUGGED, h->id);
+		emit_fate(s, seg, NULL, s->eng.now, DROP_UNPLUGGED, h->id);
 		return 0; /* it left the stack; the cable ate it */
 	}
-	link_send(&s->link, seg);
+	if (s->has_nat && seg->src == HOST_A) {
+		s->nat_deferring = true;
+		why = nat_outbound(&s->nat, seg, &out);
+		if (why != DROP_NONE) {
+			emit_fate(s, seg, NULL, s->eng.now, why, -1);
+			return 0;
+		}
+		o = &out;
+	}
+	why = link_send(&s->link, seg, o);
+	if (why != DROP_NONE)
+		emit_fate(s, seg, o, s->eng.now, why, -1);
+	else
+		nat_flush_pending(s);
 	return 0;
 }
 
-static void link_arrived(void *ctx, const struct segment *seg, ks_time_t sent)
+static void link_arrived(void *ctx, const struct link_arrival *a)
 {
 	struct sim *s = ctx;
+	const struct segment *seg = a->seg, *o = a->out, *deliver = a->out ? a->out : a->seg;
+	struct segment in;
 	struct host *h = &s->host[seg->dst];
+	if (a->why != DROP_NONE) {
+		emit_fate(s, seg, o, a->sent, a->why, -1);
+		return;
+	}
+	if (s->has_nat && seg->dst == HOST_A && !a->local) {
+		s->nat_deferring = true;
+		enum drop_reason why = nat_inbound(&s->nat, seg, &in);
+		if (why != DROP_NONE) {
+			emit_fate(s, seg, NULL, a->sent, why, -1);
+			return;
+		}
+		deliver = o = &in;
+	}
 	if (!h->plugged) {
-		emit_fate(s, seg, sent, DROP_UNPLUGGED, h->id);
+		emit_fate(s, seg, o, a->sent, DROP_UNPLUGGED, h->id);
 		return;
 	}
 	if (!h->powered) {
-		emit_fate(s, seg, sent, DROP_HOST_DOWN, h->id);
+		emit_fate(s, seg, o, a->sent, DROP_HOST_DOWN, h->id);
 		return;
 	}
-	emit_fate(s, seg, sent, DROP_NONE, h->id);
-	tcp_v4_rcv(h, seg);
+	emit_fate(s, seg, o, a->sent, DROP_NONE, h->id);
+	tcp_v4_rcv(h, deliver);
 }
 
 /* ---- the scenario's events ---------------------------------------------------- */
@@ -167,9 +248,34 @@ static const char *errno_result(int err, const char *call)
 	return "fails";
 }
 
+/* The path's events (host -1, or PARTITION's sender). */
+static const char *apply_path(struct sim *s, const struct sc_event *ev)
+{
+	struct link *l = &s->link;
+	switch (ev->action) {
+	case ACT_LINK_DOWN: l->down = true; break;
+	case ACT_LINK_UP: l->down = false; break;
+	case ACT_LINK_LOSS:
+		for (int h = 0; h < NHOSTS; h++)
+			l->dir[h].loss = ev->p;
+		break;
+	case ACT_PARTITION: l->partitioned[ev->host] = true; break;
+	case ACT_HEAL: l->partitioned[HOST_A] = l->partitioned[HOST_B] = false; break;
+	case ACT_NAT_FLUSH:
+	case ACT_NAT_REBOOT:
+		if (s->has_nat)
+			nat_flush(&s->nat, ev->action == ACT_NAT_REBOOT);
+		break;
+	default: break;
+	}
+	return NULL;
+}
+
 /* Apply one event; returns what happened when it is worth saying. */
 static const char *apply(struct sim *s, const struct sc_event *ev)
 {
+	if (ev->action >= ACT_LINK_DOWN)
+		return apply_path(s, ev);
 	struct host *h = &s->host[ev->host];
 	bool app = ev->action == ACT_SEND || ev->action == ACT_CLOSE || ev->action == ACT_SET;
 	if (app && !h->powered)
@@ -196,6 +302,7 @@ static const char *apply(struct sim *s, const struct sc_event *ev)
 	case ACT_CLOSE: return errno_result(tcp_close(&h->sk), "close");
 	case ACT_SET: apply_set(h, ev); break;
 	case ACT_CONGEST: h->qdisc_drop_until = s->eng.now + ev->arg; break;
+	default: break;
 	}
 	return NULL;
 }

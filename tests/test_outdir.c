@@ -169,7 +169,10 @@ Test(outdir, run_json_has_config)
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(c, "B"), "net.ipv4.tcp_keepalive_time")), 7200);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(c, "A"), "addr")), "192.0.2.10:40000");
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(c, "B"), "addr")), "198.51.100.20:443");
-	cr_assert_float_eq(json_number_value(json_object_get(json_object_get(c, "link"), "delay")), 0.02, 1e-12);
+	json_t *link = json_object_get(c, "link");
+	cr_assert_float_eq(json_number_value(json_object_get(json_object_get(link, "a_to_b"), "delay")), 0.02, 1e-12);
+	cr_assert_float_eq(json_number_value(json_object_get(json_object_get(link, "b_to_a"), "delay")), 0.02, 1e-12);
+	cr_assert(json_is_null(json_object_get(c, "nat")), "no [nat] section");
 	json_t *ev = json_array_get(json_object_get(c, "events"), 0);
 	cr_assert_str_eq(json_string_value(json_object_get(ev, "action")), "unplug");
 	cr_assert_str_eq(json_string_value(json_object_get(ev, "host")), "B");

@@ -285,3 +285,91 @@ Test(pcap, tshark_sees_unanswered_probes, .timeout = 60)
 	free(got);
 	free(dir);
 }
+
+/* Every packet of a capture: timestamps (ns), source and destination. */
+struct cap_pkt {
+	long long ns;
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint8_t flags;
+};
+
+static int read_capture(const char *path, struct cap_pkt *out, int max)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
+	cr_assert_not_null(p, "%s: %s", path, eb);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int n = 0;
+	while (pcap_next_ex(p, &h, &d) == 1) {
+		cr_assert_lt(n, max);
+		out[n++] = (struct cap_pkt){.ns = (long long)h->ts.tv_sec * 1000000000LL + h->ts.tv_usec,
+					    .saddr = rd32(d + 12), .daddr = rd32(d + 16), .sport = rd16(d + 20),
+					    .dport = rd16(d + 22), .flags = d[33]};
+		cr_assert_eq(inet_checksum(d, 20, 0), 0);
+	}
+	pcap_close(p);
+	return n;
+}
+
+Test(pcap, nat_inside_and_outside)
+{
+	/* nat-idle-timeout.ini: 10 ms each way, the NAT forgets the mapping after
+	 * 350 s; A's first probe at 7200.02 s meets no mapping and the NAT answers
+	 * it with a RST to A. */
+	char *dir = run_out("scenarios/nat-idle-timeout.ini", NULL);
+	char path[512];
+	static struct cap_pkt in[64], out[64];
+	SNP(path, "%s/capture.pcap", dir);
+	cr_assert_not(file_exists(path), "with a NAT: one capture per side");
+	SNP(path, "%s/capture.inside.pcap", dir);
+	int ni = read_capture(path, in, 64);
+	SNP(path, "%s/capture.outside.pcap", dir);
+	int no = read_capture(path, out, 64);
+	cr_assert_eq(ni, 5, "handshake, the probe, the NAT's RST");
+	cr_assert_eq(no, 3, "the handshake only: the probe never got out");
+	const uint32_t a = 0xc000020a, b = 0xc6336414, ext = 0xcb007101; /* 203.0.113.1 */
+	const long long t[] = {0, 10000000, 20000000, 7200020000000LL, 7200020000000LL};
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(in[i].ns, t[i]);
+		cr_assert_eq(out[i].ns, t[i], "the same packet at the same time on both sides");
+		cr_assert_eq(in[i].flags, out[i].flags);
+	}
+	/* inside: A's own address; outside: the NAT's */
+	cr_assert_eq(in[0].saddr, a);
+	cr_assert_eq(in[0].sport, 40000);
+	cr_assert_eq(out[0].saddr, ext);
+	cr_assert_eq(out[0].daddr, b);
+	cr_assert_eq(in[1].daddr, a, "B's SYN-ACK translated back to A");
+	cr_assert_eq(in[1].dport, 40000);
+	cr_assert_eq(out[1].daddr, ext);
+	cr_assert_eq(out[1].dport, out[0].sport);
+	cr_assert_eq(in[3].ns, t[3]);
+	cr_assert_eq(in[3].flags, TH_ACK, "the probe");
+	cr_assert_eq(in[4].flags & TH_RST, TH_RST, "the NAT's RST, to A, as if from B");
+	cr_assert_eq(in[4].saddr, b);
+	cr_assert_eq(in[4].daddr, a);
+	free(dir);
+}
+
+Test(pcap, jitter_keeps_timestamps_in_order)
+{
+	char *dir = make_tmpdir();
+	char sc[512], o[512];
+	SNP(sc, "%s/j.ini", dir);
+	SNP(o, "%s/o", dir);
+	write_file(sc, "[scenario]\nduration = 10m\n[A]\nso_keepalive = on\ntcp_keepidle = 1\ntcp_keepintvl = 1\n"
+		       "[link]\ndelay = 200ms\njitter = 900ms\nreorder = on\n[events]\n1s = send A 100000\n"
+		       "2s = send B 50000\n");
+	struct run r = KASIM("-q", "--no-plot", "-o", o, sc);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	SNP(o, "%s/o/capture.pcap", dir);
+	static struct cap_pkt p[4096];
+	int n = read_capture(o, p, 4096);
+	cr_assert_gt(n, 100);
+	for (int i = 1; i < n; i++)
+		cr_assert_geq(p[i].ns, p[i - 1].ns, "packet %d is stamped before packet %d", i + 1, i);
+	run_free(&r);
+	free(dir);
+}

@@ -85,7 +85,9 @@ Test(scenario, defaults_of_every_field)
 	cr_assert_str_eq(s->path, "t.ini");
 	cr_assert_eq(s->duration, 86400 * SEC);
 	cr_assert_eq(s->seed, 1);
-	cr_assert_eq(s->link.delay, 0);
+	cr_assert_eq(s->link.dir[HOST_A].delay, 0);
+	cr_assert_eq(s->link.dir[HOST_B].delay, 0);
+	cr_assert_eq(s->nat.enabled, false);
 	cr_assert_eq(s->nevents, 0);
 	for (int h = 0; h < NHOSTS; h++) {
 		const struct ep_config *e = &s->ep[h];
@@ -167,7 +169,8 @@ Test(scenario, every_key_set)
 	cr_assert_eq(a->tcp_syn_retries, 2);
 	cr_assert_eq(a->addr, 0x0A010203u);
 	cr_assert_eq(a->port, 1234);
-	cr_assert_eq(s->link.delay, 20 * KS_MS);
+	cr_assert_eq(s->link.dir[HOST_A].delay, 20 * KS_MS);
+	cr_assert_eq(s->link.dir[HOST_B].delay, 20 * KS_MS);
 	/* B untouched */
 	cr_assert_eq(s->ep[HOST_B].so_keepalive, false);
 	cr_assert_eq(s->ep[HOST_B].tcp_keepalive_time, 7200);
@@ -192,7 +195,8 @@ static unsigned long long sc_field(const struct scenario *s, const char *sect, c
 	if (!strcmp(sect, "scenario"))
 		return !strcmp(key, "duration") ? s->duration : s->seed;
 	if (!strcmp(sect, "link"))
-		return s->link.delay;
+		return s->link.dir[HOST_A].delay == s->link.dir[HOST_B].delay ? s->link.dir[HOST_A].delay
+										   : ~0ULL;
 	if (!strcmp(key, "so_keepalive"))
 		return e->so_keepalive;
 	if (!strcmp(key, "tcp_keepidle"))
@@ -565,11 +569,11 @@ Test(scenario, did_you_mean)
 			"tcp_keepintvl, tcp_keepcnt, tcp_user_timeout, net.ipv4.tcp_keepalive_time, "
 			"net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, "
 			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, addr)");
-	sc_expect_error("[nat]\n", "t.ini:1: unknown section [nat] (valid sections: [scenario], "
-				   "[A], [B], [link], [events])");
+	sc_expect_error("[foo]\n", "t.ini:1: unknown section [foo] (valid sections: [scenario], "
+				   "[A], [B], [link], [nat], [events])");
 	sc_expect_error("seed = 5\n",
 			"t.ini:1: key 'seed' is outside any section (valid sections: [scenario], "
-			"[A], [B], [link], [events])");
+			"[A], [B], [link], [nat], [events])");
 }
 
 Test(scenario, duplicate_key)
@@ -609,7 +613,8 @@ Test(scenario, all_errors_with_their_lines)
 				 "setsockopt(TCP_KEEPCNT) returns EINVAL outside)",
 				 "t.ini:7: unknown section [lnik] (did you mean [link]?)",
 				 "t.ini:11: unknown action 'unplgu' (did you mean 'unplug'? valid actions: "
-				 "unplug, replug, crash, boot, reboot, close, send, congest, set)",
+				 "unplug, replug, crash, boot, reboot, close, send, congest, set, link, "
+				 "partition, heal, nat)",
 				 "t.ini:13: addr = 192.0.2.10:40000 is A's address and port too "
 				 "(A and B must differ)",
 				 "t.ini:10: event at 4h is after the end of the simulation (duration 3h)",
@@ -758,7 +763,7 @@ Test(scenario, event_errors)
 			"t.ini:2: unknown option 'keepidle' (did you mean 'tcp_keepidle'?)");
 	sc_expect_error("[events]\n10s = shutdown A\n",
 			"t.ini:2: unknown action 'shutdown' (valid actions: unplug, replug, crash, "
-			"boot, reboot, close, send, congest, set)");
+			"boot, reboot, close, send, congest, set, link, partition, heal, nat)");
 	sc_expect_error("[events]\n10s = unplug a\n",
 			"t.ini:2: unplug: unknown host 'a' (A or B, upper case)");
 	sc_expect_error("[events]\n10s = unplug\n",
@@ -784,7 +789,7 @@ Test(scenario, event_errors)
 			"a bare number is seconds)");
 	sc_expect_error("[events]\n10s =\n",
 			"t.ini:2: event at '10s' has no action (valid actions: unplug, replug, crash, "
-			"boot, reboot, close, send, congest, set)");
+			"boot, reboot, close, send, congest, set, link, partition, heal, nat)");
 	/* exactly at the end is fine */
 	struct scenario *s = sc_ok("[scenario]\nduration = 3h\n[events]\n3h = unplug B\n", NULL, 0);
 	cr_expect_eq(s->events[0].at, 3 * 3600 * SEC);
@@ -810,7 +815,8 @@ Test(scenario, set_overrides)
 				   sets, NSETS(sets));
 
 	cr_expect_eq(s->ep[HOST_A].tcp_keepidle, 90);
-	cr_expect_eq(s->link.delay, 20 * KS_MS);
+	cr_expect_eq(s->link.dir[HOST_A].delay, 20 * KS_MS);
+	cr_expect_eq(s->link.dir[HOST_B].delay, 20 * KS_MS);
 	cr_expect_eq(s->ep[HOST_A].tcp_keepalive_time, 60);
 	cr_expect_eq(s->ep[HOST_B].tcp_keepalive_time, 7200);
 	cr_expect_eq(s->duration, 3600 * SEC);

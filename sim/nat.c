@@ -1,0 +1,775 @@
+/*
+ * nat.c - the NAT's mapping table, its timers and its miss policies
+ * (the model is described in include/nat.h and docs/nat.md).
+ *
+ * Invariants:
+ *   - every mapping in the table is in exactly one class list and in both
+ *     hash chains; the class lists are sorted by (last, touch);
+ *   - a background flow that still sends is in the activity queue, sorted
+ *     by next_tick (all flows share bg_interval, so appending keeps it sorted);
+ *   - in exact mode expire[c] is pending iff head[c] exists, at its deadline.
+ * Mappings are allocated in chunks and recycled through a free list; nothing
+ * is freed before nat_destroy().
+ */
+#include "nat.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BG_IN_NET 0x0A000000u   /* 10.0.0.0/8 */
+#define BG_REM_NET 0x64400000u  /* 100.64.0.0/10 */
+#define PORT_FIRST 1024u
+#define CHUNK 1024
+
+enum { TCP_SYN_OUT = 1, TCP_SYNACK_IN = 2, TCP_CLOSING = 4 };
+
+struct nat_map {
+	uint32_t in_addr, rem_addr;
+	uint16_t in_port, ext_port, rem_port;
+	uint8_t cls;            /* enum nat_class */
+	uint8_t tcp;            /* TCP_* bits seen */
+	bool bg;                /* a background flow's mapping */
+	bool a_ack, b_ack;      /* an ACK was seen from A / from B */
+	uint32_t a_rcv_nxt, b_rcv_nxt; /* their last ACK numbers: what each expects next */
+	ks_time_t last;         /* last refresh */
+	uint64_t touch;
+	struct nat_map *prev, *next;   /* class list */
+	struct nat_map *hin, *hex;     /* hash chains */
+	struct nat_map **hin_pp, **hex_pp; /* the pointers to this one: O(1) removal */
+	struct nat_map *qprev, *qnext; /* background activity queue */
+	bool queued;
+	uint32_t ticks_left;    /* background: segments still to send */
+	ks_time_t next_tick;
+};
+
+const char *nat_decision_name(enum nat_decision d)
+{
+	static const char *const names[] = {
+		[NATD_CREATED] = "created", [NATD_TRANSLATED] = "translated",
+		[NATD_CLASS] = "class", [NATD_EXPIRED] = "expired", [NATD_EVICTED] = "evicted",
+		[NATD_FLUSHED] = "flushed", [NATD_DROPPED] = "dropped", [NATD_RST] = "rst",
+	};
+	return names[d];
+}
+
+const char *nat_class_name(enum nat_class c)
+{
+	return c == NAT_ESTABLISHED ? "established" : "transitory";
+}
+
+/* ---- hashing ------------------------------------------------------------------ */
+
+static uint32_t mix(uint32_t a, uint32_t b, uint32_t c)
+{
+	uint64_t x = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)c * 0xc2b2ae3d27d4eb4fULL;
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return (uint32_t)(x ^ (x >> 32));
+}
+
+static uint32_t hash_in(const struct nat *n, uint32_t in_addr, uint16_t in_port, uint32_t rem_addr,
+			uint16_t rem_port)
+{
+	return mix(in_addr, rem_addr, (uint32_t)in_port << 16 | rem_port) & n->hmask;
+}
+
+static uint32_t hash_ex(const struct nat *n, uint16_t ext_port, uint32_t rem_addr, uint16_t rem_port)
+{
+	return mix(ext_port, rem_addr, rem_port) & n->hmask;
+}
+
+static struct nat_map *find_in(const struct nat *n, uint32_t in_addr, uint16_t in_port,
+			       uint32_t rem_addr, uint16_t rem_port)
+{
+	struct nat_map *m = n->hin[hash_in(n, in_addr, in_port, rem_addr, rem_port)];
+	while (m && !(m->in_addr == in_addr && m->in_port == in_port && m->rem_addr == rem_addr &&
+		      m->rem_port == rem_port))
+		m = m->hin;
+	return m;
+}
+
+static struct nat_map *find_ex(const struct nat *n, uint16_t ext_port, uint32_t rem_addr,
+			       uint16_t rem_port)
+{
+	struct nat_map *m = n->hex[hash_ex(n, ext_port, rem_addr, rem_port)];
+	while (m && !(m->ext_port == ext_port && m->rem_addr == rem_addr && m->rem_port == rem_port))
+		m = m->hex;
+	return m;
+}
+
+static void hash_remove(struct nat *n, struct nat_map *m)
+{
+	(void)n;
+	*m->hin_pp = m->hin;
+	if (m->hin)
+		m->hin->hin_pp = m->hin_pp;
+	*m->hex_pp = m->hex;
+	if (m->hex)
+		m->hex->hex_pp = m->hex_pp;
+}
+
+uint16_t nat_lookup_port(const struct nat *n, uint32_t in_addr, uint16_t in_port,
+			 uint32_t rem_addr, uint16_t rem_port)
+{
+	const struct nat_map *m = find_in(n, in_addr, in_port, rem_addr, rem_port);
+	return m ? m->ext_port : 0;
+}
+
+/* ---- lists and timers ------------------------------------------------------------ */
+
+static void list_remove(struct nat *n, struct nat_map *m)
+{
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		n->head[m->cls] = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	else
+		n->tail[m->cls] = m->prev;
+	m->prev = m->next = NULL;
+}
+
+static void list_append(struct nat *n, struct nat_map *m)
+{
+	m->next = NULL;
+	m->prev = n->tail[m->cls];
+	if (m->prev)
+		m->prev->next = m;
+	else
+		n->head[m->cls] = m;
+	n->tail[m->cls] = m;
+}
+
+static void queue_remove(struct nat *n, struct nat_map *m)
+{
+	if (!m->queued)
+		return;
+	if (m->qprev)
+		m->qprev->qnext = m->qnext;
+	else
+		n->q_head = m->qnext;
+	if (m->qnext)
+		m->qnext->qprev = m->qprev;
+	else
+		n->q_tail = m->qprev;
+	m->qprev = m->qnext = NULL;
+	m->queued = false;
+}
+
+static void queue_append(struct nat *n, struct nat_map *m)
+{
+	m->qnext = NULL;
+	m->qprev = n->q_tail;
+	if (m->qprev)
+		m->qprev->qnext = m;
+	else
+		n->q_head = m;
+	n->q_tail = m;
+	m->queued = true;
+}
+
+static bool exact(const struct nat *n) { return n->cfg.gc_period == 0; }
+
+static ks_time_t deadline(const struct nat *n, const struct nat_map *m)
+{
+	ks_time_t t = n->timeout[m->cls];
+	return m->last > KS_TIME_NEVER - 1 - t ? KS_TIME_NEVER - 1 : m->last + t;
+}
+
+/* Exact mode: expire[c] fires at head[c]'s deadline. */
+static void arm_expiry(struct nat *n, int c)
+{
+	if (!exact(n))
+		return;
+	if (!n->head[c]) {
+		eng_cancel(n->eng, &n->expire[c]);
+		return;
+	}
+	ks_time_t when = deadline(n, n->head[c]);
+	if (!ev_timer_pending(&n->expire[c]) || n->expire[c].when != when)
+		eng_schedule(n->eng, &n->expire[c], when);
+}
+
+static void arm_tick(struct nat *n)
+{
+	if (n->q_head) {
+		if (!ev_timer_pending(&n->bg_tick) || n->bg_tick.when != n->q_head->next_tick)
+			eng_schedule(n->eng, &n->bg_tick, n->q_head->next_tick);
+	} else {
+		eng_cancel(n->eng, &n->bg_tick);
+	}
+}
+
+/* ---- reports -------------------------------------------------------------------- */
+
+static void fill_rec(const struct nat *n, const struct nat_map *m, struct rec_nat *r)
+{
+	r->in_addr = m->in_addr;
+	r->in_port = m->in_port;
+	r->ext_addr = n->cfg.ext_addr;
+	r->ext_port = m->ext_port;
+	r->rem_addr = m->rem_addr;
+	r->rem_port = m->rem_port;
+	r->cls = (enum nat_class)m->cls;
+	r->timeout = n->timeout[m->cls];
+}
+
+static void report_map(struct nat *n, const struct nat_map *m, enum nat_decision d, int dir,
+		       const char *why)
+{
+	if (m->bg || !n->hooks.report)
+		return;
+	struct rec_nat r = {.decision = d, .dir = dir, .why = why};
+	fill_rec(n, m, &r);
+	r.idle = n->eng->now - m->last;
+	n->hooks.report(n->hooks.ctx, &r);
+}
+
+/* ---- mappings -------------------------------------------------------------------- */
+
+static struct nat_map *map_alloc(struct nat *n)
+{
+	if (!n->free_list) {
+		struct nat_map *c = calloc(CHUNK, sizeof(*c));
+		struct nat_map **cs = realloc(n->chunks, (n->nchunks + 1) * sizeof(*cs));
+		if (!c || !cs) {
+			fputs("kasim: out of memory (nat)\n", stderr);
+			abort();
+		}
+		n->chunks = cs;
+		n->chunks[n->nchunks++] = c;
+		for (int i = CHUNK - 1; i >= 0; i--) {
+			c[i].next = n->free_list;
+			n->free_list = &c[i];
+		}
+	}
+	struct nat_map *m = n->free_list;
+	n->free_list = m->next;
+	memset(m, 0, sizeof(*m));
+	return m;
+}
+
+/* Remove m from the table (the caller has reported and counted). */
+static void map_delete(struct nat *n, struct nat_map *m)
+{
+	int c = m->cls;
+	bool was_head = n->head[c] == m;
+	list_remove(n, m);
+	hash_remove(n, m);
+	if (m->queued) {
+		bool qhead = n->q_head == m;
+		queue_remove(n, m);
+		if (qhead)
+			arm_tick(n);
+	}
+	n->count--;
+	m->next = n->free_list;
+	n->free_list = m;
+	if (was_head)
+		arm_expiry(n, c);
+}
+
+/* Restart m's idle timer now (and make it the most recently used). */
+static void refresh(struct nat *n, struct nat_map *m)
+{
+	int c = m->cls;
+	bool was_head = n->head[c] == m;
+	m->last = n->eng->now;
+	m->touch = ++n->touch;
+	list_remove(n, m);
+	list_append(n, m);
+	if (was_head)
+		arm_expiry(n, c);
+	if (!m->bg)
+		n->st.refreshes++;
+}
+
+/* Change class (restarts the idle timer: the mapping moves to the new list's tail). */
+static void set_class(struct nat *n, struct nat_map *m, enum nat_class to, int dir)
+{
+	if (m->cls == to)
+		return;
+	int from = m->cls;
+	bool was_head = n->head[from] == m;
+	list_remove(n, m);
+	m->cls = (uint8_t)to;
+	m->last = n->eng->now;
+	m->touch = ++n->touch;
+	list_append(n, m);
+	if (was_head)
+		arm_expiry(n, from);
+	arm_expiry(n, to);
+	report_map(n, m, NATD_CLASS, dir, to == NAT_ESTABLISHED ? "handshake seen" : "FIN or RST seen");
+}
+
+static void send_rst_for(struct nat *n, const struct nat_map *m, int to);
+
+/* m's idle timer ran out (exact: at its deadline; GC: at a tick). */
+static void expire(struct nat *n, struct nat_map *m)
+{
+	if (m->bg) {
+		n->st.bg_expired++;
+		if (m->queued)
+			n->st.bg_broken++;
+	} else {
+		n->st.expired++;
+		report_map(n, m, NATD_EXPIRED, -1,
+			   m->cls == NAT_ESTABLISHED ? "established_timeout" : "transitory_timeout");
+		if (n->cfg.rst_on_expiry) {
+			send_rst_for(n, m, HOST_A);
+			send_rst_for(n, m, HOST_B);
+		}
+	}
+	map_delete(n, m);
+}
+
+/* The least recently used mapping goes to make room. */
+static void evict_lru(struct nat *n)
+{
+	struct nat_map *a = n->head[NAT_TRANSITORY], *b = n->head[NAT_ESTABLISHED];
+	struct nat_map *v = !a ? b : !b ? a : (a->touch < b->touch ? a : b);
+	if (!v)
+		return;
+	if (v->bg) {
+		n->st.bg_evicted++;
+		if (v->queued)
+			n->st.bg_broken++;
+	} else {
+		n->st.evicted++;
+		report_map(n, v, NATD_EVICTED, -1, "least recently used, the table is full");
+	}
+	map_delete(n, v);
+}
+
+/* Room for one more mapping? Evicts when table_full = evict. */
+static bool make_room(struct nat *n)
+{
+	if (n->count < n->cfg.capacity)
+		return true;
+	if (n->cfg.table_full == NAT_FULL_DROP) {
+		n->st.table_full_drops++;
+		return false;
+	}
+	evict_lru(n);
+	return n->count < n->cfg.capacity;
+}
+
+static struct nat_map *map_insert(struct nat *n, uint32_t in_addr, uint16_t in_port,
+				  uint16_t ext_port, uint32_t rem_addr, uint16_t rem_port,
+				  enum nat_class cls, bool bg)
+{
+	struct nat_map *m = map_alloc(n);
+	m->in_addr = in_addr;
+	m->in_port = in_port;
+	m->ext_port = ext_port;
+	m->rem_addr = rem_addr;
+	m->rem_port = rem_port;
+	m->cls = (uint8_t)cls;
+	m->bg = bg;
+	m->last = n->eng->now;
+	m->touch = ++n->touch;
+	uint32_t hi = hash_in(n, in_addr, in_port, rem_addr, rem_port);
+	uint32_t he = hash_ex(n, ext_port, rem_addr, rem_port);
+	m->hin = n->hin[hi];
+	if (m->hin)
+		m->hin->hin_pp = &m->hin;
+	m->hin_pp = &n->hin[hi];
+	n->hin[hi] = m;
+	m->hex = n->hex[he];
+	if (m->hex)
+		m->hex->hex_pp = &m->hex;
+	m->hex_pp = &n->hex[he];
+	n->hex[he] = m;
+	list_append(n, m);
+	n->count++;
+	if (n->count > n->st.peak)
+		n->st.peak = n->count;
+	if (n->head[cls] == m)
+		arm_expiry(n, cls);
+	return m;
+}
+
+/* An external port for A's tuple toward rem: A's own port when preservation is
+ * on and it is free, else the allocator's next free port (1024..65535). */
+static uint16_t alloc_port(struct nat *n, uint16_t in_port, uint32_t rem_addr, uint16_t rem_port)
+{
+	if (n->cfg.port_preservation && !find_ex(n, in_port, rem_addr, rem_port))
+		return in_port;
+	for (uint32_t tries = 0; tries < 65536 - PORT_FIRST; tries++) {
+		uint16_t p = n->next_port;
+		n->next_port = p == 65535 ? PORT_FIRST : (uint16_t)(p + 1);
+		if (!find_ex(n, p, rem_addr, rem_port))
+			return p;
+	}
+	return 0; /* every port in use toward rem */
+}
+
+/* ---- RSTs ------------------------------------------------------------------------- */
+
+/* A RST answering seg, sent back toward seg's sender (tcp_v4_send_reset's
+ * rule: seq = seg's ACK, or RST|ACK acknowledging seg). The tuple is seg's,
+ * reversed: the sender sees it come from the peer it was talking to. */
+static void rst_answer(struct nat *n, const struct segment *seg, const struct segment *tuple)
+{
+	if ((seg->flags & TH_RST) || !n->hooks.send)
+		return;
+	struct segment r = {
+		.saddr = tuple->daddr, .daddr = tuple->saddr, .sport = tuple->dport,
+		.dport = tuple->sport, .src = seg->dst, .dst = seg->src, .kind = SEG_RST_NAT,
+		.win = 0,
+	};
+	if (seg->flags & TH_ACK) {
+		r.flags = TH_RST;
+		r.seq = seg->ack;
+	} else {
+		r.flags = TH_RST | TH_ACK;
+		r.ack = seg->seq + seg->len + !!(seg->flags & TH_SYN) + !!(seg->flags & TH_FIN);
+	}
+	n->st.rsts++;
+	struct rec_nat rec = {.decision = NATD_RST, .dir = seg->src, .rst_to = seg->src,
+			      .ext_addr = n->cfg.ext_addr, .why = "no mapping"};
+	if (seg->src == HOST_A) {
+		rec.in_addr = seg->saddr;
+		rec.in_port = seg->sport;
+		rec.rem_addr = seg->daddr;
+		rec.rem_port = seg->dport;
+	} else {
+		rec.ext_port = seg->dport;
+		rec.rem_addr = seg->saddr;
+		rec.rem_port = seg->sport;
+	}
+	if (n->hooks.report)
+		n->hooks.report(n->hooks.ctx, &rec);
+	n->hooks.send(n->hooks.ctx, &r);
+}
+
+/* rst_on_expiry: a RST to one end of m, with the sequence number that end
+ * expects (its peer's last ACK number seen by the NAT). */
+static void send_rst_for(struct nat *n, const struct nat_map *m, int to)
+{
+	if (!n->hooks.send)
+		return;
+	struct segment r = {.flags = TH_RST, .kind = SEG_RST_NAT, .dst = (uint8_t)to,
+			    .src = (uint8_t)!to};
+	if (to == HOST_A) {
+		if (!m->a_ack)
+			return; /* nothing known about what A expects */
+		r.saddr = m->rem_addr;
+		r.sport = m->rem_port;
+		r.daddr = m->in_addr;
+		r.dport = m->in_port;
+		r.seq = m->a_rcv_nxt;
+	} else {
+		if (!m->b_ack)
+			return;
+		r.saddr = n->cfg.ext_addr;
+		r.sport = m->ext_port;
+		r.daddr = m->rem_addr;
+		r.dport = m->rem_port;
+		r.seq = m->b_rcv_nxt;
+	}
+	n->st.rsts++;
+	struct rec_nat rec = {.decision = NATD_RST, .dir = -1, .rst_to = to, .why = "idle timeout"};
+	fill_rec(n, m, &rec);
+	if (n->hooks.report)
+		n->hooks.report(n->hooks.ctx, &rec);
+	n->hooks.send(n->hooks.ctx, &r);
+}
+
+/* ---- segments ---------------------------------------------------------------------- */
+
+/* Exact mode: a mapping met at or after its deadline has expired. */
+static struct nat_map *live(struct nat *n, struct nat_map *m)
+{
+	if (m && exact(n) && n->eng->now >= deadline(n, m)) {
+		expire(n, m);
+		return NULL;
+	}
+	return m;
+}
+
+static void drop_report(struct nat *n, const struct segment *seg, enum drop_reason why,
+			const char *text)
+{
+	n->st.drops++;
+	if (!n->hooks.report)
+		return;
+	struct rec_nat r = {.decision = NATD_DROPPED, .dir = seg->src, .drop = why, .why = text,
+			    .ext_addr = n->cfg.ext_addr};
+	if (seg->src == HOST_A) {
+		r.in_addr = seg->saddr;
+		r.in_port = seg->sport;
+		r.rem_addr = seg->daddr;
+		r.rem_port = seg->dport;
+	} else {
+		r.ext_port = seg->dport;
+		r.rem_addr = seg->saddr;
+		r.rem_port = seg->sport;
+	}
+	n->hooks.report(n->hooks.ctx, &r);
+}
+
+/* Class changes and RST bookkeeping a translated segment causes. */
+static void track(struct nat *n, struct nat_map *m, const struct segment *seg, int dir)
+{
+	uint8_t f = seg->flags;
+	if (f & TH_ACK) {
+		if (dir == HOST_A) {
+			m->a_ack = true;
+			m->a_rcv_nxt = seg->ack;
+		} else {
+			m->b_ack = true;
+			m->b_rcv_nxt = seg->ack;
+		}
+	}
+	if (f & (TH_FIN | TH_RST)) {
+		m->tcp |= TCP_CLOSING;
+		set_class(n, m, NAT_TRANSITORY, dir);
+		return;
+	}
+	if (m->tcp & TCP_CLOSING)
+		return;
+	if (dir == HOST_A && (f & TH_SYN) && !(f & TH_ACK))
+		m->tcp |= TCP_SYN_OUT;
+	else if (dir == HOST_B && (f & TH_SYN) && (f & TH_ACK) && (m->tcp & TCP_SYN_OUT))
+		m->tcp |= TCP_SYNACK_IN;
+	else if (dir == HOST_A && (f & TH_ACK) && !(f & TH_SYN) && (m->tcp & TCP_SYNACK_IN))
+		set_class(n, m, NAT_ESTABLISHED, dir);
+}
+
+static void translated(struct nat *n, struct nat_map *m, const struct segment *seg, bool refr)
+{
+	n->st.translated++;
+	if (!n->hooks.report || m->bg)
+		return;
+	struct rec_nat r = {.decision = NATD_TRANSLATED, .dir = seg->src, .refreshed = refr};
+	fill_rec(n, m, &r);
+	n->hooks.report(n->hooks.ctx, &r);
+}
+
+enum drop_reason nat_outbound(struct nat *n, const struct segment *seg, struct segment *out)
+{
+	struct nat_map *m = live(n, find_in(n, seg->saddr, seg->sport, seg->daddr, seg->dport));
+	if (!m) {
+		bool syn = (seg->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
+		if (seg->flags & TH_RST) {
+			drop_report(n, seg, DROP_NAT_NO_MAPPING, "no mapping (a RST creates none)");
+			return DROP_NAT_NO_MAPPING;
+		}
+		if (!syn && n->cfg.outbound_miss != NAT_MISS_CREATE) {
+			drop_report(n, seg, DROP_NAT_NO_MAPPING, "no mapping");
+			if (n->cfg.outbound_miss == NAT_MISS_RST)
+				rst_answer(n, seg, seg);
+			return DROP_NAT_NO_MAPPING;
+		}
+		if (!make_room(n)) {
+			drop_report(n, seg, DROP_NAT_TABLE_FULL, "table full");
+			return DROP_NAT_TABLE_FULL;
+		}
+		uint16_t port = alloc_port(n, seg->sport, seg->daddr, seg->dport);
+		if (!port) {
+			drop_report(n, seg, DROP_NAT_TABLE_FULL, "no free external port");
+			return DROP_NAT_TABLE_FULL;
+		}
+		m = map_insert(n, seg->saddr, seg->sport, port, seg->daddr, seg->dport,
+			       syn ? NAT_TRANSITORY : NAT_ESTABLISHED, false);
+		n->st.created++;
+		report_map(n, m, NATD_CREATED, HOST_A, syn ? "SYN" : "outbound_miss = create");
+	} else {
+		refresh(n, m);
+	}
+	track(n, m, seg, HOST_A);
+	*out = *seg;
+	out->saddr = n->cfg.ext_addr;
+	out->sport = m->ext_port;
+	translated(n, m, seg, true);
+	return DROP_NONE;
+}
+
+enum drop_reason nat_inbound(struct nat *n, const struct segment *seg, struct segment *out)
+{
+	struct nat_map *m = NULL;
+	if (seg->daddr == n->cfg.ext_addr)
+		m = live(n, find_ex(n, seg->dport, seg->saddr, seg->sport));
+	if (!m) {
+		drop_report(n, seg, DROP_NAT_NO_MAPPING, "no mapping");
+		if (n->cfg.inbound_miss == NAT_MISS_RST)
+			rst_answer(n, seg, seg);
+		return DROP_NAT_NO_MAPPING;
+	}
+	bool refr = n->cfg.inbound_refresh;
+	if (refr)
+		refresh(n, m);
+	track(n, m, seg, HOST_B);
+	*out = *seg;
+	out->daddr = m->in_addr;
+	out->dport = m->in_port;
+	translated(n, m, seg, refr);
+	return DROP_NONE;
+}
+
+void nat_flush(struct nat *n, bool reboot)
+{
+	for (int c = 0; c < NAT_NCLASSES; c++) {
+		while (n->head[c]) {
+			struct nat_map *m = n->head[c];
+			if (m->bg) {
+				if (m->queued)
+					n->st.bg_broken++;
+			} else {
+				n->st.flushed++;
+				report_map(n, m, NATD_FLUSHED, -1, reboot ? "nat reboot" : "nat flush");
+			}
+			map_delete(n, m);
+		}
+	}
+	if (reboot)
+		n->next_port = PORT_FIRST;
+}
+
+/* ---- timers ------------------------------------------------------------------------ */
+
+static void expire_due(struct nat *n, int c)
+{
+	while (n->head[c] && deadline(n, n->head[c]) <= n->eng->now)
+		expire(n, n->head[c]);
+}
+
+static void expire_trans_fire(struct engine *eng, struct ev_timer *t)
+{
+	(void)eng;
+	struct nat *n = container_of(t, struct nat, expire[NAT_TRANSITORY]);
+	expire_due(n, NAT_TRANSITORY);
+	arm_expiry(n, NAT_TRANSITORY);
+}
+
+static void expire_est_fire(struct engine *eng, struct ev_timer *t)
+{
+	(void)eng;
+	struct nat *n = container_of(t, struct nat, expire[NAT_ESTABLISHED]);
+	expire_due(n, NAT_ESTABLISHED);
+	arm_expiry(n, NAT_ESTABLISHED);
+}
+
+static void gc_fire(struct engine *eng, struct ev_timer *t)
+{
+	struct nat *n = container_of(t, struct nat, gc);
+	for (int c = 0; c < NAT_NCLASSES; c++)
+		expire_due(n, c);
+	eng_schedule(eng, &n->gc, eng->now + n->cfg.gc_period);
+}
+
+/* Exponential with the given mean (ns), at least 1 ns. */
+static ks_time_t exp_ns(struct rng *r, double mean_ns)
+{
+	double u = rng_unit(r); /* [0, 1) */
+	double x = -log1p(-u) * mean_ns;
+	if (x < 1)
+		return 1;
+	if (x > 1e18)
+		return (ks_time_t)1e18;
+	return (ks_time_t)x;
+}
+
+static void bg_arrival_fire(struct engine *eng, struct ev_timer *t)
+{
+	struct nat *n = container_of(t, struct nat, bg_arrival);
+	uint64_t id = n->bg_next_id++;
+	n->st.bg_flows++;
+	ks_time_t life = exp_ns(&n->rng, (double)n->cfg.bg_lifetime);
+	if (make_room(n)) {
+		uint32_t in_addr = BG_IN_NET | (uint32_t)((id >> 15) & 0xFFFFFF);
+		uint16_t port = (uint16_t)(PORT_FIRST + (id & 0x7FFF));
+		uint32_t rem = BG_REM_NET | (uint32_t)(id & 0x3FFFFF);
+		struct nat_map *m = map_insert(n, in_addr, port, port, rem, 443, NAT_ESTABLISHED, true);
+		n->st.bg_segments++;
+		ks_time_t iv = n->cfg.bg_interval;
+		uint64_t ticks = (life + iv - 1) / iv;
+		m->ticks_left = ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks;
+		m->next_tick = eng->now + iv;
+		queue_append(n, m);
+		if (n->q_head == m)
+			arm_tick(n);
+	} else {
+		n->st.bg_refused++;
+	}
+	eng_schedule(eng, &n->bg_arrival, eng->now + exp_ns(&n->rng, 1e9 / n->cfg.bg_rate));
+}
+
+/* Background flows whose next segment is due: send it (refresh), or end. */
+static void bg_tick_fire(struct engine *eng, struct ev_timer *t)
+{
+	struct nat *n = container_of(t, struct nat, bg_tick);
+	while (n->q_head && n->q_head->next_tick <= eng->now) {
+		struct nat_map *m = n->q_head;
+		if (live(n, m) == NULL)
+			continue; /* expired exactly now: broken, removed */
+		queue_remove(n, m);
+		n->st.bg_segments++;
+		if (--m->ticks_left == 0) {
+			if (n->cfg.bg_end == NAT_BG_FIN) {
+				refresh(n, m);
+				m->tcp |= TCP_CLOSING;
+				set_class(n, m, NAT_TRANSITORY, HOST_A);
+			}
+			continue; /* the flow is over; its mapping stays until it expires */
+		}
+		refresh(n, m);
+		m->next_tick = eng->now + n->cfg.bg_interval;
+		queue_append(n, m);
+	}
+	arm_tick(n);
+}
+
+/* ---- life cycle ---------------------------------------------------------------------- */
+
+void nat_init(struct nat *n, struct engine *eng, const struct nat_config *cfg, uint64_t seed,
+	      const struct nat_hooks *hooks)
+{
+	memset(n, 0, sizeof(*n));
+	n->eng = eng;
+	n->cfg = *cfg;
+	if (hooks)
+		n->hooks = *hooks;
+	rng_seed(&n->rng, seed, 0x6e6174ULL /* "nat" */);
+	n->timeout[NAT_TRANSITORY] = cfg->transitory_timeout;
+	n->timeout[NAT_ESTABLISHED] = cfg->established_timeout;
+	n->next_port = PORT_FIRST;
+	uint64_t nb = 16;
+	while (nb < cfg->capacity && nb < (1u << 20))
+		nb <<= 1;
+	n->hmask = (uint32_t)(nb - 1);
+	n->hin = calloc(nb, sizeof(*n->hin));
+	n->hex = calloc(nb, sizeof(*n->hex));
+	if (!n->hin || !n->hex) {
+		fputs("kasim: out of memory (nat)\n", stderr);
+		abort();
+	}
+	ev_timer_init(&n->expire[NAT_TRANSITORY], expire_trans_fire);
+	ev_timer_init(&n->expire[NAT_ESTABLISHED], expire_est_fire);
+	ev_timer_init(&n->gc, gc_fire);
+	ev_timer_init(&n->bg_arrival, bg_arrival_fire);
+	ev_timer_init(&n->bg_tick, bg_tick_fire);
+	if (cfg->gc_period)
+		eng_schedule(eng, &n->gc, cfg->gc_period);
+	if (cfg->bg_rate > 0)
+		eng_schedule(eng, &n->bg_arrival, exp_ns(&n->rng, 1e9 / cfg->bg_rate));
+}
+
+void nat_destroy(struct nat *n)
+{
+	for (int c = 0; c < NAT_NCLASSES; c++)
+		eng_cancel(n->eng, &n->expire[c]);
+	eng_cancel(n->eng, &n->gc);
+	eng_cancel(n->eng, &n->bg_arrival);
+	eng_cancel(n->eng, &n->bg_tick);
+	for (size_t i = 0; i < n->nchunks; i++)
+		free(n->chunks[i]);
+	free(n->chunks);
+	free(n->hin);
+	free(n->hex);
+	memset(n, 0, sizeof(*n));
+}
