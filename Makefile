@@ -12,9 +12,12 @@ CC      ?= gcc
 VERSION := 0.1.0
 GIT     := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-# Build-time and run-time dependencies (Debian 12 package names).
+# Build-time and run-time dependencies (Debian 12 package names). gnuplot-nox and
+# tshark are only needed by the tests that render plots and read captures back
+# (those tests skip themselves when the tools are missing); at run time gnuplot
+# is optional.
 DEPS_RUN  := pkg-config libinih-dev libjansson-dev libpcap-dev
-DEPS_TEST := libcriterion-dev
+DEPS_TEST := libcriterion-dev gnuplot-nox tshark
 PKGS      := inih jansson libpcap
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes

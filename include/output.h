@@ -145,6 +145,8 @@ struct sink {
 
 struct output_opts {
 	bool explain;   /* narrate every timer firing (text) */
+	bool color;     /* ANSI colours in the text timeline (decided by cli.c) */
+	bool run_info;  /* JSON: add "config" (the effective scenario) for run.json */
 };
 
 /* tcpdump-style timeline and a closing summary in words. */

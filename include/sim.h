@@ -17,7 +17,7 @@
 #include "tcp.h"
 #include "timer.h"
 
-#define SIM_MAX_SINKS 4
+#define SIM_MAX_SINKS 8
 
 struct sim {
 	struct engine eng;
@@ -46,6 +46,11 @@ void sim_init(struct sim *s, const struct scenario *sc);
 void sim_add_sink(struct sim *s, struct sink *k);
 /* Run to the scenario's duration, then call every sink's finish(). */
 void sim_run(struct sim *s);
+/* The same in slices (for progress and interruption): run every event due at
+ * or before t (at most the duration), then sim_finish() once. Slicing does
+ * not change anything the simulation does. */
+void sim_run_until(struct sim *s, ks_time_t t);
+void sim_finish(struct sim *s);
 void sim_destroy(struct sim *s);
 
 /* Model -> outputs. */

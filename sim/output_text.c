@@ -8,8 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
 #include "output.h"
 #include "sim.h"
+
+/* ANSI SGR, used only when opts.color (a terminal, or --color=always). */
+#define C_RED "\033[31m"
+#define C_BOLDRED "\033[1;31m"
+#define C_YELLOW "\033[33m"
+#define C_DIM "\033[2m"
+#define C_OFF "\033[0m"
 
 struct text_sink {
 	struct sink base;
@@ -28,6 +36,15 @@ static const char *secs(char *buf, size_t n, ks_time_t t)
 	size_t l = strlen(buf);
 	snprintf(buf + l, n - l, " s");
 	return buf;
+}
+
+static const char *col(const struct text_sink *ts, const char *c) { return ts->opts.color ? c : ""; }
+
+/* --explain: the sentence from explain.c, with the timestamp column. */
+static void narrate(struct text_sink *ts, ks_time_t now, const char *sentence, const char *c)
+{
+	(void)now; /* the sentence starts with "A, t=...": the time column stays blank */
+	fprintf(ts->out, "%14s %s%s%s\n", "", col(ts, c), sentence, col(ts, C_OFF));
 }
 
 static void header(struct text_sink *ts, const struct sim *sim)
@@ -51,14 +68,16 @@ static void text_packet(struct text_sink *ts, const struct rec_packet *p)
 		fprintf(ts->out, ", ack %u", seg->ack);
 	fprintf(ts->out, ", length %u", seg->len);
 	if (note[0])
-		fprintf(ts->out, "  %s", note);
+		fprintf(ts->out, "  %s%s%s", col(ts, seg->kind == SEG_KA_PROBE ? C_YELLOW : ""), note,
+			col(ts, seg->kind == SEG_KA_PROBE ? C_OFF : ""));
 	if (p->seg_out && seg->src == HOST_A)
 		fprintf(ts->out, "%s(NAT: sport %u -> %u)", note[0] ? " " : "  ", seg->sport, p->seg_out->sport);
 	else if (p->seg_out)
 		fprintf(ts->out, "%s(NAT: dport %u -> %u)", note[0] ? " " : "  ", seg->dport, p->seg_out->dport);
 	if (p->reason != DROP_NONE) {
 		drop_text(drop, sizeof drop, p->reason, p->reason_host);
-		fprintf(ts->out, "%s(dropped: %s)", note[0] ? " " : "  ", drop);
+		fprintf(ts->out, "%s%s(dropped: %s)%s", note[0] ? " " : "  ", col(ts, C_RED), drop,
+			col(ts, C_OFF));
 	}
 	fputc('\n', ts->out);
 }
@@ -90,6 +109,13 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 	format_ts(t, sizeof t, now);
 	FILE *o = ts->out;
 	char me = hname(k->host);
+	if (explain) {
+		char line[1024];
+		explain_keepalive(line, sizeof line, now, k);
+		bool abort = k->decision == KA_ABORT || k->decision == KA_ABORT_UT;
+		narrate(ts, now, line, abort ? C_BOLDRED : k->decision == KA_PROBE ? C_YELLOW : C_DIM);
+		return;
+	}
 	switch (k->decision) {
 	case KA_PROBE:
 		fprintf(o, "%14s %c keepalive timer: idle %s >= tcp_keepidle %s", t, me,
@@ -157,6 +183,12 @@ static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *
 		return;
 	}
 	const char *rule = r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
+	if (ts->opts.explain) {
+		char line[1024];
+		explain_rto(line, sizeof line, now, r);
+		narrate(ts, now, line, r->decision == RTO_ABORT ? C_BOLDRED : "");
+		return;
+	}
 	if (r->decision == RTO_ABORT) {
 		fprintf(ts->out, "%14s %c retransmission timer: %u retransmissions, %s since the first one "
 			"(limit %s, %s): give up (ETIMEDOUT, no RST)%s\n", t, hname(r->host), r->retransmits,
@@ -220,8 +252,8 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 		ts->end[r->u.end.host] = r->u.end;
 		format_ts(t, sizeof t, r->t);
 		if (r->u.end.error)
-			fprintf(ts->out, "%14s %c: the application sees %s\n", t, hname(r->u.end.host),
-				tcp_errno_name(r->u.end.error));
+			fprintf(ts->out, "%14s %s%c: the application sees %s%s\n", t, col(ts, C_BOLDRED),
+				hname(r->u.end.host), tcp_errno_name(r->u.end.error), col(ts, C_OFF));
 		break;
 	case REC_NAT:
 		if (r->u.nat.decision != NATD_TRANSLATED || ts->opts.explain) {
@@ -233,9 +265,9 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 		break;
 	case REC_STATE:
 		if (ts->opts.explain) {
-			format_ts(t, sizeof t, r->t);
-			fprintf(ts->out, "%14s %c: %s -> %s\n", t, hname(r->u.st.host),
-				tcp_state_name(r->u.st.from), tcp_state_name(r->u.st.to));
+			char line[256];
+			explain_state(line, sizeof line, r->t, &r->u.st);
+			narrate(ts, r->t, line, C_DIM);
 		}
 		break;
 	}

@@ -83,7 +83,17 @@ void sim_emit(struct sim *s, struct ks_record *r)
 
 void sim_run(struct sim *s)
 {
-	eng_run(&s->eng, s->sc->duration);
+	sim_run_until(s, s->sc->duration);
+	sim_finish(s);
+}
+
+void sim_run_until(struct sim *s, ks_time_t t)
+{
+	eng_run(&s->eng, t < s->sc->duration ? t : s->sc->duration);
+}
+
+void sim_finish(struct sim *s)
+{
 	for (size_t i = 0; i < s->nsinks; i++)
 		if (s->sinks[i]->finish)
 			s->sinks[i]->finish(s->sinks[i], s);
