@@ -118,7 +118,9 @@ static void csv_rto(struct csv_sink *cs, ks_time_t now, const struct rec_rto *r)
 	set_t(cs, C_TIME, now);
 	set(cs, C_RECORD, "retransmit");
 	set(cs, C_HOST, hs(r->host));
-	set(cs, C_DECISION, r->decision == RTO_ABORT ? "abort" : "retransmit");
+	set(cs, C_DECISION, r->decision == RTO_ABORT   ? "abort"
+			    : r->decision == RTO_PROBE ? "loss-probe"
+						       : "retransmit");
 	set_u(cs, C_UT, r->user_timeout);
 	if (r->next != KS_TIME_NEVER)
 		set_t(cs, C_NEXT, r->next);

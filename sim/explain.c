@@ -97,6 +97,12 @@ void explain_keepalive(char *buf, size_t n, ks_time_t now, const struct rec_keep
 			"is not consulted).",
 		    s_(a, sizeof a, k->elapsed), k->user_timeout, k->probes_out, hn(k->host), k->probes);
 		break;
+	case KA_ABORT_IDLE:
+		add(buf, n, "idle %s ≥ keepidle %s + keepcnt %u × keepintvl %s, so %c gives up and sends a "
+			"RST (this stack decides on idle time, not on a probe counter).",
+		    s_(a, sizeof a, k->elapsed), s_(b, sizeof b, k->time), k->probes,
+		    s_(c, sizeof c, k->intvl), hn(k->host));
+		break;
 	case KA_IDLE:
 		add(buf, n, "idle only %s < tcp_keepidle %s (%c last heard from %c at t=", s_(a, sizeof a, k->elapsed),
 		    s_(b, sizeof b, k->time), hn(k->host), hn(!k->host));
@@ -138,6 +144,12 @@ void explain_rto(char *buf, size_t n, ks_time_t now, const struct rec_rto *r)
 			"ETIMEDOUT and no RST is sent.",
 		    r->retransmits, plural(r->retransmits), s_(a, sizeof a, r->since), s_(b, sizeof b, r->limit),
 		    rule, hn(r->host));
+		return;
+	}
+	if (r->decision == RTO_PROBE) {
+		add(buf, n, "the loss-probe timer fired with the tail unacknowledged: the last segment goes out "
+			"again as a tail loss probe (not counted as a retransmission); the RTO follows in %s.",
+		    s_(c, sizeof c, r->next));
 		return;
 	}
 	add(buf, n, "the retransmission timer fired: nothing acknowledged, so retransmission #%u goes out; "

@@ -112,7 +112,8 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 	if (explain) {
 		char line[1024];
 		explain_keepalive(line, sizeof line, now, k);
-		bool abort = k->decision == KA_ABORT || k->decision == KA_ABORT_UT;
+		bool abort = k->decision == KA_ABORT || k->decision == KA_ABORT_UT ||
+			     k->decision == KA_ABORT_IDLE;
 		narrate(ts, now, line, abort ? C_BOLDRED : k->decision == KA_PROBE ? C_YELLOW : C_DIM);
 		return;
 	}
@@ -175,13 +176,8 @@ static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *
 	char t[32], a[32], b[32], c[32], late[96];
 	format_ts(t, sizeof t, now);
 	lateness(late, sizeof late, r->nominal, r->actual);
-	if (r->decision == RTO_PROBE) {
-		if (ts->opts.explain)
-			fprintf(ts->out, "%14s %c retransmission timer: tail loss probe (the last segment "
-				"again, not counted); the RTO follows in %s%s\n", t, hname(r->host),
-				secs(c, sizeof c, r->next), late);
+	if (r->decision == RTO_PROBE && !ts->opts.explain)
 		return;
-	}
 	const char *rule = r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
 	if (ts->opts.explain) {
 		char line[1024];

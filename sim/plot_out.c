@@ -210,7 +210,8 @@ static void event_row(struct plot_sink *ps, ks_time_t t, int kind, const char *l
 static int packet_kind(const struct segment *seg)
 {
 	switch ((enum seg_kind)seg->kind) {
-	case SEG_RETRANS: return PK_RETRANS;
+	case SEG_RETRANS:
+	case SEG_TLP: return PK_RETRANS;
 	case SEG_KA_PROBE: return PK_PROBE;
 	case SEG_KA_ACK: return PK_KAACK;
 	case SEG_RST_NOSOCK:
@@ -377,6 +378,7 @@ static void plot_keepalive(struct plot_sink *ps, ks_time_t now, const struct rec
 		break;
 	case KA_ABORT:
 	case KA_ABORT_UT:
+	case KA_ABORT_IDLE:
 		if (st->ep == EP_KA) {
 			seg_add_timed(st, st->mark, now, late, DS_WAIT, k->probes_out);
 			st->mark = now;
