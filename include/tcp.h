@@ -114,7 +114,8 @@ struct tcp_sock {
 	ks_time_t rto_nominal;           /* ... the retransmit timer */
 
 	/* What the application (and the outputs) see. */
-	int error;                 /* sk_err reported to the application, 0 = none */
+	int sk_err;                /* pending error: the next call returns it, once */
+	int error;                 /* the error the connection ended with, 0 = none */
 	ks_time_t error_time;
 	enum tcp_end end;
 	ks_time_t end_time;

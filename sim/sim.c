@@ -8,6 +8,8 @@
  */
 #include "sim.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "keepalive.h"
@@ -61,10 +63,20 @@ void sim_init(struct sim *s, const struct scenario *sc)
 	}
 	tcp_listen(&s->host[HOST_B]);
 
-	ev_timer_init(&s->script, script_fire);
+	/* The scenario's events are armed first: at any instant they come before
+	 * what the model arms, and among themselves they keep file order. */
+	s->script = sc->nevents ? calloc(sc->nevents, sizeof(*s->script)) : NULL;
+	if (sc->nevents && !s->script) {
+		fputs("kasim: out of memory (scenario events)\n", stderr);
+		abort();
+	}
+	for (size_t i = 0; i < sc->nevents; i++) {
+		ev_timer_init(&s->script[i].t, script_fire);
+		s->script[i].sim = s;
+		s->script[i].ev = &sc->events[i];
+		eng_schedule(&s->eng, &s->script[i].t, sc->events[i].at);
+	}
 	ev_timer_init(&s->connect, connect_fire);
-	if (sc->nevents > 0)
-		eng_schedule(&s->eng, &s->script, sc->events[0].at);
 	eng_schedule(&s->eng, &s->connect, 0);
 }
 
@@ -105,6 +117,8 @@ void sim_destroy(struct sim *s)
 		nat_destroy(&s->nat);
 	link_destroy(&s->link);
 	eng_destroy(&s->eng);
+	free(s->script);
+	s->script = NULL;
 }
 
 uint32_t sim_random_isn(struct sim *s)
@@ -336,16 +350,12 @@ static const char *apply(struct sim *s, const struct sc_event *ev)
 
 static void script_fire(struct engine *eng, struct ev_timer *t)
 {
-	struct sim *s = container_of(t, struct sim, script);
-	const struct scenario *sc = s->sc;
-	while (s->next_event < sc->nevents && sc->events[s->next_event].at <= eng->now) {
-		const struct sc_event *ev = &sc->events[s->next_event++];
-		struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = ev}};
-		sim_emit(s, &r); /* the event first, then what it causes */
-		r.u.act.result = apply(s, ev);
-		if (r.u.act.result)
-			sim_emit(s, &r); /* and what became of it, when worth saying */
-	}
-	if (s->next_event < sc->nevents)
-		eng_schedule(eng, &s->script, sc->events[s->next_event].at);
+	(void)eng;
+	struct script_ev *se = container_of(t, struct script_ev, t);
+	struct sim *s = se->sim;
+	struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = se->ev}};
+	sim_emit(s, &r); /* the event first, then what it causes */
+	r.u.act.result = apply(s, se->ev);
+	if (r.u.act.result)
+		sim_emit(s, &r); /* and what became of it, when worth saying */
 }

@@ -226,7 +226,7 @@ void tcp_done(struct tcp_sock *sk, int err, struct rec_end *why)
 	eng_cancel(&s->eng, &sk->tw_timer);
 	sk->write_seq = sk->snd_nxt; /* tcp_write_queue_purge() */
 	sk->packets_out = 0;
-	sk->error = err;
+	sk->error = sk->sk_err = err;
 	sk->error_time = err ? s->eng.now : 0;
 	sk->end = why->why;
 	sk->end_time = s->eng.now;
@@ -301,7 +301,7 @@ static void reset_connection_fields(struct tcp_sock *sk)
 	sk->retrans_stamp = KS_TIME_NEVER;
 	sk->rto = tcp_timeout_init(sk);
 	sk->tlp_pending = false;
-	sk->error = 0;
+	sk->error = sk->sk_err = 0;
 	sk->end = END_NONE;
 }
 
@@ -605,8 +605,11 @@ void tcp_v4_rcv(struct host *h, const struct segment *seg)
 
 int tcp_sendmsg(struct tcp_sock *sk, uint64_t bytes)
 {
-	if (sk->error)
-		return sk->error; /* sock_error(): the pending error, once */
+	if (sk->sk_err) {
+		int err = sk->sk_err; /* sock_error(): the pending error, once */
+		sk->sk_err = 0;
+		return err;
+	}
 	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_SYN_SENT))) ||
 	    sk->fin_queued)
 		return KS_EPIPE;

@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 
 #include "csv_out.h"
-#include "spawn.h"
+#include "binrun.h"
 
 /* Split one CSV record (RFC 4180) at *p into fields; returns the count and
  * advances *p past the line end. Fields are copied into f[i] (max 32). */

@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 
 #include "explain.h"
-#include "spawn.h"
+#include "binrun.h"
 
 Test(explain, probe_sentence_from_the_issue)
 {

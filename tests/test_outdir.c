@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "outdir.h"
-#include "spawn.h"
+#include "binrun.h"
 
 Test(outdir, names)
 {

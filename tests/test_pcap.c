@@ -12,7 +12,7 @@
 #include <pcap/pcap.h>
 
 #include "pcap_out.h"
-#include "spawn.h"
+#include "binrun.h"
 
 static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }

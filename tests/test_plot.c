@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "plot_out.h"
-#include "spawn.h"
+#include "binrun.h"
 
 Test(plot, quote)
 {

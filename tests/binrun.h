@@ -1,10 +1,10 @@
 /*
- * spawn.h - run the sanitised kasim binary (KASIM_BIN, set by `make test`)
+ * binrun.h - run the sanitised kasim binary (KASIM_BIN, set by `make test`)
  * as a child process and collect its exit status, stdout and stderr.
  * Scenarios are found under KASIM_ROOT.
  */
-#ifndef KASIM_TEST_SPAWN_H
-#define KASIM_TEST_SPAWN_H
+#ifndef KASIM_TEST_BINRUN_H
+#define KASIM_TEST_BINRUN_H
 
 #include <criterion/criterion.h>
 
