@@ -193,12 +193,18 @@ static void keepalive_sentence(char *buf, size_t n, char me, char peer, ks_time_
 			 e->probes_out, e->probes_out == 1 ? "" : "s", secs(b, sizeof b, e->intvl),
 			 secs(c, sizeof c, e->elapsed));
 	} else {
-		snprintf(buf, n, "; silent for %s with %u unanswered probe%s (keepidle %s, keepintvl %s, "
-			 "keepcnt %u; the first probe left %s after the idle clock was last refreshed)",
+		/* Later than the formula: timers fired late (timer = linux/lwip) or the
+		 * timer was re-armed later than last activity + keepidle (setsockopt,
+		 * data in flight earlier). Say both numbers rather than guess which. */
+		ks_time_t formula = e->time + (ks_time_t)e->probes_out * e->intvl;
+		bool later = e->elapsed > formula;
+		snprintf(buf, n, "; silent for %s with %u unanswered probe%s, %s %s than keepidle %s + "
+			 "%u x keepintvl %s = %s (timers fired late, or the timer was re-armed later "
+			 "than last activity + keepidle)",
 			 secs(a, sizeof a, e->elapsed), e->probes_out, e->probes_out == 1 ? "" : "s",
-			 secs(b, sizeof b, e->time), secs(c, sizeof c, e->intvl), e->probes,
-			 secs(d, sizeof d, e->elapsed - (ks_time_t)e->probes_out * e->intvl));
-		(void)x;
+			 secs(x, sizeof x, later ? e->elapsed - formula : formula - e->elapsed),
+			 later ? "more" : "less", secs(b, sizeof b, e->time), e->probes_out,
+			 secs(c, sizeof c, e->intvl), secs(d, sizeof d, formula));
 	}
 }
 
