@@ -67,6 +67,13 @@ enum nat_full { NAT_FULL_EVICT, NAT_FULL_DROP };
 enum nat_bg_end { NAT_BG_FIN, NAT_BG_SILENT };
 
 /* [nat]: a NAT between A (inside) and B (outside), at A's end of the wire. */
+/* A short list of durations ("10s, 5m, 30m"). */
+#define DUR_LIST_MAX 4
+struct dur_list {
+	uint32_t n;                    /* 1..DUR_LIST_MAX */
+	ks_time_t v[DUR_LIST_MAX];
+};
+
 struct nat_config {
 	bool enabled;                  /* a [nat] section is present */
 	char preset[32];               /* preset applied ("" = none) */
@@ -84,7 +91,8 @@ struct nat_config {
 	/* background load: other inside hosts competing for the table */
 	double bg_rate;                /* new flows per second (Poisson), 0 = none */
 	ks_time_t bg_lifetime;         /* mean lifetime (exponential) */
-	ks_time_t bg_interval;         /* each flow sends a segment this often */
+	struct dur_list bg_interval;   /* traffic patterns: a flow sends a segment every
+	                                * bg_interval.v[k], k drawn uniformly per flow */
 	int bg_end;                    /* enum nat_bg_end */
 };
 

@@ -137,8 +137,12 @@ static void put_config(FILE *o, const struct scenario *sc)
 		put_addr(o, nc->ext_addr, 0);
 		fprintf(o, ", \"bg_rate\": %.17g, \"bg_lifetime\": ", nc->bg_rate);
 		put_time(o, nc->bg_lifetime);
-		fputs(", \"bg_interval\": ", o);
-		put_time(o, nc->bg_interval);
+		fputs(", \"bg_interval\": [", o);
+		for (uint32_t k = 0; k < nc->bg_interval.n; k++) {
+			fputs(k ? ", " : "", o);
+			put_time(o, nc->bg_interval.v[k]);
+		}
+		fputc(']', o);
 		fprintf(o, ", \"bg_end\": \"%s\"}", bg_end[nc->bg_end == NAT_BG_SILENT]);
 	}
 	fputs(",\n    \"events\": [", o);

@@ -345,6 +345,7 @@ enum val_kind {
 	V_TIMER,    /* enum tm_kind by name */
 	V_HZ,       /* uint32_t: 100, 250, 300 or 1000 */
 	V_OS,       /* enum os_profile by name (ep_config.os) */
+	V_DURLIST,  /* struct dur_list: 1..DUR_LIST_MAX durations within min..max */
 };
 
 /* Link keys: which direction(s) a key sets. */
@@ -448,8 +449,8 @@ static const struct key_def nat_keys[] = {
 	  "new flows per second, 0..1000000, 0 = no background load", DIR_NONE, NULL },
 	{ "bg_lifetime", V_DURATION, 0, NC(bg_lifetime), 1, 36500 * DAY,
 	  "more than 0, at most 36500d", DIR_NONE, NULL },
-	{ "bg_interval", V_DURATION, 0, NC(bg_interval), 1, DAY, "more than 0, at most 1d",
-	  DIR_NONE, NULL },
+	{ "bg_interval", V_DURLIST, 0, NC(bg_interval), 1, DAY,
+	  "more than 0, at most 1d; a list of up to 4, e.g. 10s, 5m", DIR_NONE, NULL },
 	{ "bg_end", V_ENUM, 0, NC(bg_end), 0, 0, NULL, DIR_NONE, bg_end_names },
 };
 
@@ -1015,6 +1016,42 @@ static void key_apply(struct ctx *c, int sec, const struct key_def *k, const cha
 		}
 		*(ks_time_t *)field = t;
 		break;
+	case V_DURLIST: {
+		struct dur_list l = {0};
+		char item[128];
+		const char *p = val;
+		for (;;) {
+			const char *comma = strchr(p, ',');
+			size_t len = comma ? (size_t)(comma - p) : strlen(p);
+			while (len && (*p == ' ' || *p == '\t'))
+				p++, len--;
+			while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+				len--;
+			if (l.n == DUR_LIST_MAX || len >= sizeof(item)) {
+				report(c, "%s = %s has too many items (%s)", k->name, val, k->valid);
+				return;
+			}
+			memcpy(item, p, len);
+			item[len] = '\0';
+			e = dur_parse(item, &t);
+			if (e == NUM_OK && (t < k->min || t > k->max))
+				e = NUM_OVERFLOW;
+			if (e != NUM_OK) {
+				const char *what = e == NUM_OVERFLOW ? "is out of range" : "is not a duration";
+				if (!comma && l.n == 0) /* a single value: say it like any duration */
+					report(c, "%s = %s %s (%s)", k->name, val, what, k->valid);
+				else
+					report(c, "%s = %s: %s %s (%s)", k->name, val, item, what, k->valid);
+				return;
+			}
+			l.v[l.n++] = t;
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+		*(struct dur_list *)field = l;
+		break;
+	}
 	case V_U64:
 		e = parse_u64(val, k->max == 0, &v);
 		if (e != NUM_OK) {
@@ -1157,6 +1194,7 @@ static void apply_preset(struct ctx *c, const char *val)
 			continue;
 		switch (k->kind) {
 		case V_DURATION: size = sizeof(ks_time_t); break;
+		case V_DURLIST: size = sizeof(struct dur_list); break;
 		case V_U64: size = sizeof(uint64_t); break;
 		case V_PROB: case V_RATE: size = sizeof(double); break;
 		case V_BOOL: size = sizeof(bool); break;
