@@ -3,6 +3,7 @@
 #   make run     install what is missing, build, run ./kasim scenarios/unplug.ini
 #   make test    install what is missing, build, run every test (ASan + UBSan)
 #   make bench   benchmarks (optimised build)
+#   make kernel-check  compare kasim with the live kernel (root, netns)
 #   make         just build ./kasim
 #
 # Debian packages are installed with apt-get when missing (as root, or via sudo).
@@ -11,9 +12,12 @@ CC      ?= gcc
 VERSION := 0.1.0
 GIT     := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-# Build-time and run-time dependencies (Debian 12 package names).
+# Build-time and run-time dependencies (Debian 12 package names). gnuplot-nox and
+# tshark are only needed by the tests that render plots and read captures back
+# (those tests skip themselves when the tools are missing); at run time gnuplot
+# is optional.
 DEPS_RUN  := pkg-config libinih-dev libjansson-dev libpcap-dev
-DEPS_TEST := libcriterion-dev
+DEPS_TEST := libcriterion-dev gnuplot-nox tshark
 PKGS      := inih jansson libpcap
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -36,7 +40,7 @@ TEST_SRCS := $(sort $(wildcard tests/*.c))
 REL_OBJS  := $(SRCS:sim/%.c=build/rel/%.o)
 ASAN_OBJS := $(LIB_SRCS:sim/%.c=build/asan/%.o)
 
-.PHONY: all run test bench bench-nat deps deps-test clean
+.PHONY: all run test bench bench-nat deps deps-test clean kernel-check
 all: kasim
 
 # ---- dependencies --------------------------------------------------------
@@ -93,6 +97,12 @@ bench: build/bench kasim
 # The NAT background-load benchmark alone.
 bench-nat: build/bench
 	./build/bench tests/bench/nat-100k-day.ini 3
+
+# ---- kasim against the live kernel (root + network namespaces; not part of test)
+# Runs every case of tests/kernel/kcheck.py in network namespaces and writes the
+# comparison table to docs/kernel-conformance.md. Skips cleanly without root.
+kernel-check: kasim
+	python3 tests/kernel/kcheck.py --kasim ./kasim --doc docs/kernel-conformance.md
 
 clean:
 	rm -rf build kasim

@@ -7,8 +7,9 @@
 
 #include <stdio.h>
 
-/* Exit status: 0 ok, 1 I/O or internal error, 2 bad input (usage, scenario, --set). */
-enum { KASIM_EXIT_OK = 0, KASIM_EXIT_FAIL = 1, KASIM_EXIT_USAGE = 2 };
+/* Exit status: 0 ok, 1 I/O or internal error, 2 bad input (usage, scenario, --set),
+ * 69 (EX_UNAVAILABLE) --plot was given and gnuplot is not installed. */
+enum { KASIM_EXIT_OK = 0, KASIM_EXIT_FAIL = 1, KASIM_EXIT_USAGE = 2, KASIM_EXIT_UNAVAILABLE = 69 };
 
 int kasim_main(int argc, char **argv, FILE *out, FILE *err);
 

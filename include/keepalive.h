@@ -19,6 +19,8 @@ tcp_stamp_t keepalive_time_elapsed(const struct tcp_sock *sk);
 /* (Re)arm the keepalive timer len stamp units from now (tcp_reset_keepalive_timer). */
 void tcp_reset_keepalive_timer(struct tcp_sock *sk, tcp_stamp_t len);
 void tcp_delete_keepalive_timer(struct tcp_sock *sk);
+/* The connection reached ESTABLISHED: arm the timer as the profile does. */
+void tcp_keepalive_established(struct tcp_sock *sk);
 
 /* The timer callback. */
 void tcp_keepalive_timer(struct engine *eng, struct ev_timer *t);

@@ -31,14 +31,15 @@
  * Outbound segments always refresh; inbound ones only with inbound_refresh.
  *
  * Background load: other inside hosts open flows at a Poisson rate bg_rate;
- * each lives an exponential time of mean bg_lifetime, sends a segment every
- * bg_interval (refreshing its mapping), then ends with a FIN (its mapping turns
+ * each lives an exponential time of mean bg_lifetime and follows a traffic
+ * pattern drawn uniformly from the bg_interval list: it sends a segment every
+ * bg_interval.v[k] (refreshing its mapping), then ends with a FIN (its mapping turns
  * transitory) or just stops (bg_end = silent: the mapping lingers until it
  * expires or is evicted). Background flows exist only in the table, with
  * synthetic tuples (10.0.0.0/8 inside, 100.64.0.0/10 remote), established from
- * the start. Since they all share bg_interval, their next segments form a FIFO
- * queue: one engine timer for all arrivals and one for all flow activity, O(1)
- * per background event. A flow whose mapping is evicted or expires is broken
+ * the start. The flows of one pattern share its interval, so their next
+ * segments form a FIFO queue: one engine timer for all arrivals and one per
+ * pattern for all flow activity, O(1) per background event. A flow whose mapping is evicted or expires is broken
  * and sends no more. Background decisions are counted, never reported one by one.
  *
  * The NAT knows TCP headers (flags, seq, ack), not TCP state machines, and
@@ -122,8 +123,13 @@ struct nat {
 	struct nat_map *free_list;
 	struct nat_map **chunks;
 	size_t nchunks;
-	struct nat_map *q_head, *q_tail;  /* background flows in order of their next segment */
-	struct ev_timer expire[NAT_NCLASSES], gc, bg_arrival, bg_tick;
+	/* background flows of each traffic pattern, in order of their next segment */
+	struct nat_bg_queue {
+		struct nat *nat;
+		struct nat_map *head, *tail;
+		struct ev_timer tick;
+	} bgq[DUR_LIST_MAX];
+	struct ev_timer expire[NAT_NCLASSES], gc, bg_arrival;
 	struct nat_stats st;
 };
 

@@ -57,6 +57,7 @@ enum ka_decision {
 	KA_RESOURCE,  /* local transmit refused: re-arm TCP_RESOURCE_PROBE_INTERVAL */
 	KA_ABORT,     /* probes_out >= keepalive_probes: RST + ETIMEDOUT */
 	KA_ABORT_UT,  /* elapsed >= user_timeout && probes_out > 0: RST + ETIMEDOUT */
+	KA_ABORT_IDLE,/* BSD / lwIP: idle >= keepidle + keepcnt * keepintvl: abort */
 };
 
 struct rec_keepalive {
@@ -71,9 +72,11 @@ struct rec_keepalive {
 	uint32_t probe_no;       /* KA_PROBE: which probe this is (1-based) */
 	uint32_t packets_out;
 	bool unsent;
+	ks_time_t nominal;       /* when the timer was asked to fire */
+	ks_time_t actual;        /* when it fired (the record's time) */
 };
 
-enum rto_decision { RTO_RETRANSMIT, RTO_ABORT };
+enum rto_decision { RTO_RETRANSMIT, RTO_ABORT, RTO_PROBE /* tail loss probe */ };
 
 struct rec_rto {
 	int host;
@@ -85,6 +88,8 @@ struct rec_rto {
 	ks_time_t next;          /* RTO of the re-arm */
 	uint32_t boundary;       /* tcp_retries2 / tcp_syn_retries */
 	uint32_t user_timeout;   /* ms */
+	ks_time_t nominal;       /* when the timer was asked to fire */
+	ks_time_t actual;        /* when it fired */
 };
 
 /* Emitted before the event is applied (result NULL), and once more after it
@@ -140,6 +145,8 @@ struct sink {
 
 struct output_opts {
 	bool explain;   /* narrate every timer firing (text) */
+	bool color;     /* ANSI colours in the text timeline (decided by cli.c) */
+	bool run_info;  /* JSON: add "config" (the effective scenario) for run.json */
 };
 
 /* tcpdump-style timeline and a closing summary in words. */

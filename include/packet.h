@@ -25,6 +25,7 @@ enum seg_kind {
 	SEG_RST_KA,       /* RST of a keepalive abort (tcp_send_active_reset) */
 	SEG_RST_OTHER,    /* any other RST */
 	SEG_RST_NAT,      /* a RST sent by the NAT (no mapping, or rst_on_expiry) */
+	SEG_TLP,          /* tail loss probe (tcp_send_loss_probe) */
 };
 
 struct segment {

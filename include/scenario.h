@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "profile.h"
+#include "timer.h"
 
 enum { HOST_A = 0, HOST_B = 1, NHOSTS = 2 };
 
@@ -35,6 +37,7 @@ struct ep_config {
 	uint32_t tcp_syn_retries;      /* default 6 */
 	uint32_t addr;                 /* IPv4, host byte order */
 	uint16_t port;
+	enum os_profile os;            /* os = linux (default), freebsd, ... */
 };
 
 /* One direction of the wire, indexed by the sender: dir[HOST_A] is A->B. */
@@ -64,6 +67,13 @@ enum nat_full { NAT_FULL_EVICT, NAT_FULL_DROP };
 enum nat_bg_end { NAT_BG_FIN, NAT_BG_SILENT };
 
 /* [nat]: a NAT between A (inside) and B (outside), at A's end of the wire. */
+/* A short list of durations ("10s, 5m, 30m"). */
+#define DUR_LIST_MAX 4
+struct dur_list {
+	uint32_t n;                    /* 1..DUR_LIST_MAX */
+	ks_time_t v[DUR_LIST_MAX];
+};
+
 struct nat_config {
 	bool enabled;                  /* a [nat] section is present */
 	char preset[32];               /* preset applied ("" = none) */
@@ -81,7 +91,8 @@ struct nat_config {
 	/* background load: other inside hosts competing for the table */
 	double bg_rate;                /* new flows per second (Poisson), 0 = none */
 	ks_time_t bg_lifetime;         /* mean lifetime (exponential) */
-	ks_time_t bg_interval;         /* each flow sends a segment this often */
+	struct dur_list bg_interval;   /* traffic patterns: a flow sends a segment every
+	                                * bg_interval.v[k], k drawn uniformly per flow */
 	int bg_end;                    /* enum nat_bg_end */
 };
 
@@ -135,6 +146,11 @@ struct scenario {
 	char *path;           /* file as given on the command line */
 	ks_time_t duration;   /* default 1 day */
 	uint64_t seed;        /* default 1 */
+	enum tm_kind timer;   /* timer = exact (default) | linux | lwip */
+	uint32_t hz;          /* hz = 100 | 250 (default) | 300 | 1000 */
+	uint64_t jiffies;     /* tcp_jiffies32 at t = 0; UINT64_MAX = draw from the seed */
+	ks_time_t jiffies_phase; /* time since the last tick at t = 0 (< 1 tick);
+				  * KS_TIME_NEVER = draw from the seed */
 	struct ep_config ep[NHOSTS];
 	struct link_config link;
 	struct nat_config nat;

@@ -17,7 +17,15 @@
 #include "tcp.h"
 #include "timer.h"
 
-#define SIM_MAX_SINKS 4
+#define SIM_MAX_SINKS 8
+
+/* A scenario event waiting for its time. All are armed in sim_init(), before
+ * anything the model arms, so at equal times they run first, in file order. */
+struct script_ev {
+	struct ev_timer t;
+	struct sim *sim;
+	const struct sc_event *ev;
+};
 
 struct sim {
 	struct engine eng;
@@ -31,8 +39,7 @@ struct sim {
 	bool nat_deferring;          /* inside nat_outbound/inbound: hold NAT records */
 	size_t nat_npending;         /* ...until the segment's own fate is out */
 	struct rec_nat nat_pending[4];
-	struct ev_timer script;      /* runs the scenario's events one by one */
-	size_t next_event;
+	struct script_ev *script;    /* one armed timer per scenario event */
 	struct ev_timer connect;     /* A's connect() at t = 0 */
 	uint64_t next_pkt_id;
 	uint64_t packets, drops;
@@ -46,6 +53,11 @@ void sim_init(struct sim *s, const struct scenario *sc);
 void sim_add_sink(struct sim *s, struct sink *k);
 /* Run to the scenario's duration, then call every sink's finish(). */
 void sim_run(struct sim *s);
+/* The same in slices (for progress and interruption): run every event due at
+ * or before t (at most the duration), then sim_finish() once. Slicing does
+ * not change anything the simulation does. */
+void sim_run_until(struct sim *s, ks_time_t t);
+void sim_finish(struct sim *s);
 void sim_destroy(struct sim *s);
 
 /* Model -> outputs. */

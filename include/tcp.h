@@ -18,6 +18,7 @@
 
 #include "engine.h"
 #include "packet.h"
+#include "profile.h"
 #include "scenario.h"
 #include "timer.h"
 
@@ -38,7 +39,8 @@ enum tcp_state {
 #define TCPF(s) (1u << (s))
 
 /* errno values an application sees (numbers as on Linux). */
-enum { KS_EPIPE = 32, KS_ECONNREFUSED = 111, KS_ECONNRESET = 104, KS_ETIMEDOUT = 110 };
+enum { KS_EPIPE = 32, KS_ECONNREFUSED = 111, KS_ECONNRESET = 104, KS_ETIMEDOUT = 110,
+       KS_ECONNABORTED = 103 /* lwIP's ERR_ABRT through its socket API */ };
 
 #define TCP_MSS 1460u
 #define TCP_WINDOW 65535u
@@ -59,6 +61,7 @@ enum tcp_end {
 	END_RESET,         /* a RST was accepted */
 	END_CLOSED,        /* orderly close finished */
 	END_CRASH,         /* the host lost power */
+	END_KEEPALIVE_IDLE,/* keepalive abort on idle time (BSD, lwIP profiles) */
 };
 
 struct host;
@@ -93,8 +96,12 @@ struct tcp_sock {
 	uint32_t probes_out;       /* icsk_probes_out */
 	int err_soft;              /* sk_err_soft (never set: ICMP is not modelled) */
 
-	/* Retransmission (ns). */
-	ks_time_t srtt, rttvar, rto;
+	/* Retransmission: srtt/rttvar in ns, icsk_rto in stamp units (jiffies). */
+	ks_time_t srtt, rttvar;
+	tcp_stamp_t rto;
+	ks_time_t head_sent;       /* last transmission of the first unacked segment */
+	bool tlp_pending;          /* the retransmit timer is armed as a loss probe */
+	bool tlp_high;             /* tlp_high_seq: a loss probe is out, unacked */
 	ks_time_t rtt_probe_sent;  /* when the segment we time was sent; NEVER = none */
 	uint32_t retransmits;      /* icsk_retransmits */
 	uint32_t backoff;          /* icsk_backoff */
@@ -103,9 +110,12 @@ struct tcp_sock {
 	struct ev_timer keepalive_timer; /* sk_timer */
 	struct ev_timer retransmit_timer;/* icsk_retransmit_timer */
 	struct ev_timer tw_timer;        /* TIME_WAIT / orphan FIN_WAIT2 lifetime */
+	ks_time_t ka_nominal;            /* when the keepalive timer was asked to fire */
+	ks_time_t rto_nominal;           /* ... the retransmit timer */
 
 	/* What the application (and the outputs) see. */
-	int error;                 /* sk_err reported to the application, 0 = none */
+	int sk_err;                /* pending error: the next call returns it, once */
+	int error;                 /* the error the connection ended with, 0 = none */
 	ks_time_t error_time;
 	enum tcp_end end;
 	ks_time_t end_time;
@@ -118,6 +128,9 @@ struct host {
 	int id;                    /* HOST_A / HOST_B */
 	char name;                 /* 'A' / 'B' */
 	struct ep_config cfg;      /* sysctls of this host (mutable: "set X net.ipv4...") */
+	const struct profile *prof;/* os = ...: defaults and keepalive algorithm */
+	struct timer_model tm;     /* this host's clock and timers */
+	struct tm_base wheel;      /* its timer base (linux model) */
 	bool powered, plugged, listening;
 	ks_time_t qdisc_drop_until;/* "congest X D": the qdisc drops what X sends */
 	struct tcp_sock sk;        /* the host's one connection; CLOSE = none */

@@ -1,15 +1,28 @@
 /*
  * cli.c - option parsing, loading the scenario, running it with the chosen
- * output. Results go to stdout; diagnostics to stderr.
+ * outputs. Results go to stdout (or the output directory); diagnostics,
+ * notes and progress to stderr.
+ *
+ * With an output directory (-o DIR, --out, --plot) SIGINT, SIGTERM and SIGHUP
+ * are blocked while kasim writes, and polled between slices of the
+ * simulation: on one, kasim removes its temporary files and then lets the
+ * signal take its ordinary effect. No signal handler, no global state.
  */
 #include "cli.h"
 
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "csv_out.h"
+#include "outdir.h"
 #include "output.h"
+#include "pcap_out.h"
+#include "plot_out.h"
 #include "scenario.h"
 #include "sim.h"
 #include "sweep_cli.h"
@@ -24,20 +37,37 @@ static const char usage_text[] =
 	"\n"
 	"Options:\n"
 	"  --json                  print one JSON document instead of the text timeline\n"
-	"  --explain               narrate every timer firing and state change (text)\n"
+	"  --explain               narrate every timer firing in plain words, with the\n"
+	"                          kernel's reasoning (for students; docs/outputs.md)\n"
 	"  --set SECTION.KEY=VALUE override a scenario value; repeatable, e.g.\n"
 	"                          --set A.tcp_keepidle=60 --set link.delay=20ms\n"
+	"  -o, --out DIR           also write DIR/: run.json, timeline.csv, capture.pcap\n"
+	"                          (with a NAT: capture.inside.pcap, capture.outside.pcap)\n"
+	"                          and plots/ (gnuplot scripts, data, PNG and SVG)\n"
+	"      --out               the same into out/NAME/ (NAME: the scenario's name)\n"
+	"      --plot              insist on rendered plots: fail (exit 69) without gnuplot;\n"
+	"                          implies --out when -o is not given\n"
+	"      --no-plot           write the plot scripts and data, do not run gnuplot\n"
+	"  -q, --quiet             no progress or notes on stderr, only errors\n"
+	"      --color=WHEN        colour the timeline: auto (default: on a terminal and\n"
+	"                          NO_COLOR unset), always, never\n"
 	"  -h, --help              show this help and exit\n"
 	"  -V, --version           show the version and exit\n"
 	"\n"
+	"Without -o/--out/--plot kasim writes nothing but stdout.\n"
+	"\n"
 	"Examples:\n"
 	"  kasim scenarios/unplug.ini              B's cable is pulled: A gives up at 7875 s\n"
+	"  kasim --explain scenarios/unplug.ini    the same, every decision in words\n"
+	"  kasim -o out/unplug scenarios/unplug.ini && wireshark out/unplug/capture.pcap\n"
 	"  kasim --set A.tcp_keepidle=60 scenarios/unplug.ini\n"
 	"  kasim --json scenarios/reboot.ini | jq .endpoints\n"
 	"\n"
-	"The scenario format is described in docs/scenario-format.md.\n"
+	"The scenario format is described in docs/scenario-format.md, the outputs in\n"
+	"docs/outputs.md.\n"
 	"Exit status: 0 on success, 2 for bad input (options, scenario file, --set),\n"
-	"1 when output could not be written.\n";
+	"1 when output could not be written, 69 when --plot was given and gnuplot is\n"
+	"not installed.\n";
 
 static int usage_error(FILE *err, const char *msg, const char *arg)
 {
@@ -46,22 +76,164 @@ static int usage_error(FILE *err, const char *msg, const char *arg)
 	return KASIM_EXIT_USAGE;
 }
 
+enum color_when { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+/* Colour on f? --color wins; in auto mode a terminal, NO_COLOR unset or
+ * empty, and TERM not "dumb". */
+static bool want_color(enum color_when w, FILE *f)
+{
+	if (w != COLOR_AUTO)
+		return w == COLOR_ALWAYS;
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	if (nc && nc[0])
+		return false;
+	if (term && !strcmp(term, "dumb"))
+		return false;
+	return isatty(fileno(f));
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* progress throttling only, never the outputs */
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Everything one run with an output directory holds. */
+struct run_files {
+	struct outdir *od;
+	FILE *json, *csv, *pcap[2];
+	int npcap;
+	struct sink *json_sink, *csv_sink, *pcap_sink, *plot_sink;
+};
+
+static void files_destroy(struct run_files *rf)
+{
+	if (!rf->od)
+		return; /* never opened, or already destroyed */
+	for (int i = 0; i < rf->npcap; i++)
+		if (rf->pcap[i]) {
+			outdir_closed(rf->od, rf->pcap[i], false);
+			if (!rf->pcap_sink)
+				fclose(rf->pcap[i]);
+			rf->pcap[i] = NULL;
+		}
+	if (rf->pcap_sink)
+		rf->pcap_sink->destroy(rf->pcap_sink); /* closes the captures */
+	FILE *fs[] = {rf->json, rf->csv};
+	for (size_t i = 0; i < 2; i++)
+		if (fs[i]) {
+			outdir_closed(rf->od, fs[i], false);
+			fclose(fs[i]);
+		}
+	rf->json = rf->csv = NULL;
+	struct sink *ss[] = {rf->json_sink, rf->csv_sink, rf->plot_sink};
+	for (size_t i = 0; i < 3; i++)
+		if (ss[i])
+			ss[i]->destroy(ss[i]);
+	rf->json_sink = rf->csv_sink = rf->plot_sink = rf->pcap_sink = NULL;
+	outdir_free(rf->od); /* removes every temporary not renamed */
+	rf->od = NULL;
+}
+
+static int files_open(struct run_files *rf, const char *dir, const struct scenario *sc, FILE *err)
+{
+	char msg[600];
+	struct output_opts jo = {.run_info = true};
+	rf->od = outdir_open(dir, msg, sizeof msg);
+	if (!rf->od) {
+		fprintf(err, "kasim: %s\n", msg);
+		return -1;
+	}
+	/* Without a NAT one capture of the wire; with one, a capture on each side. */
+	static const char *const one[] = {"capture.pcap"};
+	static const char *const two[] = {"capture.inside.pcap", "capture.outside.pcap"};
+	const char *const *names = sc->nat.enabled ? two : one;
+	rf->npcap = sc->nat.enabled ? 2 : 1;
+	bool ok = (rf->json = outdir_fopen(rf->od, "run.json")) && (rf->csv = outdir_fopen(rf->od, "timeline.csv"));
+	for (int i = 0; ok && i < rf->npcap; i++)
+		ok = (rf->pcap[i] = outdir_fopen(rf->od, names[i])) != NULL;
+	if (!ok) {
+		fprintf(err, "kasim: %s\n", outdir_error(rf->od));
+		return -1;
+	}
+	rf->json_sink = json_sink_new(rf->json, &jo);
+	rf->csv_sink = csv_sink_new(rf->csv);
+	rf->pcap_sink = pcap_sink_new(rf->pcap, rf->npcap, pcap_reorder_horizon(sc), msg, sizeof msg);
+	if (!rf->pcap_sink) {
+		fprintf(err, "kasim: %s: %s\n", names[0], msg);
+		return -1;
+	}
+	rf->plot_sink = plot_sink_new(rf->od);
+	if (!rf->json_sink || !rf->csv_sink || !rf->plot_sink) {
+		fprintf(err, "kasim: cannot set up the output files: %s\n",
+			outdir_error(rf->od)[0] ? outdir_error(rf->od) : "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* After sim_finish(): close everything and rename it into place. */
+static int files_commit(struct run_files *rf, FILE *err)
+{
+	outdir_fclose(rf->od, rf->json);
+	outdir_fclose(rf->od, rf->csv);
+	rf->json = rf->csv = NULL;
+	bool ok = pcap_sink_status(rf->pcap_sink) == 0;
+	for (int i = 0; i < rf->npcap; i++) {
+		outdir_closed(rf->od, rf->pcap[i], ok);
+		rf->pcap[i] = NULL;
+	}
+	rf->pcap_sink->destroy(rf->pcap_sink); /* closes the captures */
+	rf->pcap_sink = NULL;
+	if (outdir_commit(rf->od) != 0) {
+		fprintf(err, "kasim: %s\n", outdir_error(rf->od));
+		return -1;
+	}
+	return 0;
+}
+
+static bool interrupted(const sigset_t *watched)
+{
+	sigset_t pending;
+	if (sigpending(&pending) != 0)
+		return false;
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(watched, s) == 1 && sigismember(&pending, s) == 1)
+			return true;
+	return false;
+}
+
 int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 {
-	enum { OPT_JSON = 256, OPT_SET, OPT_EXPLAIN };
+	enum { OPT_JSON = 256, OPT_SET, OPT_EXPLAIN, OPT_PLOT, OPT_NO_PLOT, OPT_COLOR, OPT_OUT_LONG };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, OPT_JSON},
 		{"explain", no_argument, NULL, OPT_EXPLAIN},
 		{"set", required_argument, NULL, OPT_SET},
+		{"out", optional_argument, NULL, OPT_OUT_LONG},
+		{"plot", no_argument, NULL, OPT_PLOT},
+		{"no-plot", no_argument, NULL, OPT_NO_PLOT},
+		{"quiet", no_argument, NULL, 'q'},
+		{"color", required_argument, NULL, OPT_COLOR},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	bool json = false;
+	bool json = false, want_out = false, plot = false, no_plot = false, quiet = false;
+	const char *out_dir = NULL;
+	enum color_when color = COLOR_AUTO;
 	struct output_opts oo = {0};
 	const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
 	size_t nsets = 0;
 	int rc = KASIM_EXIT_OK;
+	struct scenario *sc = NULL;
+	struct sink *sink = NULL;
+	struct sim *sim = NULL;
+	struct run_files rf = {0};
+	char dirbuf[128];
+	bool blocked = false, sim_ready = false;
+	sigset_t watched, oldmask;
 
 	if (!sets)
 		return KASIM_EXIT_FAIL;
@@ -74,11 +246,35 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 	optind = 0;                 /* re-entrant for in-process tests (GNU getopt) */
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hVqo:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: json = true; break;
 		case OPT_EXPLAIN: oo.explain = true; break;
 		case OPT_SET: sets[nsets++] = optarg; break;
+		case 'o':
+		case OPT_OUT_LONG:
+			want_out = true;
+			out_dir = optarg;
+			if (out_dir && !out_dir[0]) {
+				rc = usage_error(err, "the output directory name is empty", NULL);
+				goto done;
+			}
+			break;
+		case OPT_PLOT: plot = true; break;
+		case OPT_NO_PLOT: no_plot = true; break;
+		case 'q': quiet = true; break;
+		case OPT_COLOR:
+			if (!strcmp(optarg, "auto"))
+				color = COLOR_AUTO;
+			else if (!strcmp(optarg, "always"))
+				color = COLOR_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				color = COLOR_NEVER;
+			else {
+				rc = usage_error(err, "--color takes auto, always or never", optarg);
+				goto done;
+			}
+			break;
 		case 'h':
 			fputs(usage_text, out);
 			goto done;
@@ -98,9 +294,15 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 				 NULL);
 		goto done;
 	}
+	if (plot && no_plot) {
+		rc = usage_error(err, "--plot and --no-plot contradict each other", NULL);
+		goto done;
+	}
+	if (plot)
+		want_out = true;
 
 	struct diag d = {0};
-	struct scenario *sc = scenario_load(argv[optind], sets, nsets, &d);
+	sc = scenario_load(argv[optind], sets, nsets, &d);
 	if (!sc) {
 		for (size_t i = 0; i < d.n; i++)
 			fprintf(err, "kasim: %s\n", d.msg[i]);
@@ -110,32 +312,137 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 	}
 	diag_free(&d);
 
-	struct sink *sink = json ? json_sink_new(out, &oo) : text_sink_new(out, &oo);
-	if (!sink) {
+	if (want_out && !out_dir) {
+		/* out/NAME: the name is [A-Za-z0-9._-]+ already; "." and ".." would
+		 * leave out/, so they are refused. */
+		if (!outdir_component_ok(sc->name)) {
+			fprintf(err, "kasim: the scenario name '%s' cannot name a directory under out/; "
+				"give one with -o DIR\n", sc->name);
+			rc = KASIM_EXIT_USAGE;
+			goto done;
+		}
+		snprintf(dirbuf, sizeof dirbuf, "out/%s", sc->name);
+		out_dir = dirbuf;
+	}
+	if (plot && !plot_have_gnuplot()) {
+		fputs("kasim: --plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox); "
+		      "without --plot kasim still writes the scripts and data\n", err);
+		rc = KASIM_EXIT_UNAVAILABLE;
+		goto done;
+	}
+
+	oo.color = want_color(color, out);
+	sink = json ? json_sink_new(out, &oo) : text_sink_new(out, &oo);
+	sim = malloc(sizeof(*sim));
+	if (!sink || !sim) {
 		fputs("kasim: cannot set up the output (out of memory or no temporary files)\n", err);
-		scenario_free(sc);
 		rc = KASIM_EXIT_FAIL;
 		goto done;
 	}
-	struct sim *sim = malloc(sizeof(*sim));
-	if (!sim) {
-		sink->destroy(sink);
-		scenario_free(sc);
-		rc = KASIM_EXIT_FAIL;
-		goto done;
+	if (want_out) {
+		sigemptyset(&watched);
+		sigaddset(&watched, SIGINT);
+		sigaddset(&watched, SIGTERM);
+		sigaddset(&watched, SIGHUP);
+		blocked = sigprocmask(SIG_BLOCK, &watched, &oldmask) == 0;
+		if (files_open(&rf, out_dir, sc, err) != 0) {
+			rc = KASIM_EXIT_FAIL;
+			goto done;
+		}
 	}
+
 	sim_init(sim, sc);
+	sim_ready = true;
 	sim_add_sink(sim, sink);
-	sim_run(sim);
-	sim_destroy(sim);
-	free(sim);
-	sink->destroy(sink);
-	scenario_free(sc);
+	if (want_out) {
+		sim_add_sink(sim, rf.json_sink);
+		sim_add_sink(sim, rf.csv_sink);
+		sim_add_sink(sim, rf.pcap_sink);
+		sim_add_sink(sim, rf.plot_sink);
+	}
+
+	/* Run in slices: between them, look for a signal and show progress. */
+	bool progress = !quiet && isatty(fileno(err));
+	bool shown = false;
+	double last = wall_now();
+	/* The slice adapts to keep each one between about 10 and 50 ms of wall
+	 * time, so a signal is noticed quickly however dense the events are.
+	 * Where the slices fall never changes the results. */
+	const ks_time_t dur = sc->duration;
+	ks_time_t step = KS_SEC < dur ? KS_SEC : dur;
+	for (ks_time_t t = step;; t = t > dur - step ? dur : t + step) {
+		double t0 = wall_now();
+		sim_run_until(sim, t);
+		double now = wall_now();
+		if (now - t0 > 0.05 && step > 1)
+			step = step / 4 ? step / 4 : 1;
+		else if (now - t0 < 0.01 && step < dur / 2)
+			step *= 2;
+		if (blocked && interrupted(&watched))
+			goto interrupt;
+		if (progress && now - last >= 0.1) {
+			last = now;
+			fprintf(err, "\rkasim: %s: simulated %llu of %llu s (%u%%) ", sc->name,
+				(unsigned long long)(t / KS_SEC), (unsigned long long)(dur / KS_SEC),
+				(unsigned)((long double)t * 100 / dur));
+			shown = true;
+		}
+		if (t >= dur)
+			break;
+	}
+	if (shown)
+		fputs("\r\033[K", err);
+	sim_finish(sim);
+	if (blocked && interrupted(&watched))
+		goto interrupt;
 	if (fflush(out) != 0 || ferror(out)) {
 		fputs("kasim: error writing the output\n", err);
 		rc = KASIM_EXIT_FAIL;
+		goto done;
 	}
+	if (want_out) {
+		if (files_commit(&rf, err) != 0) {
+			rc = KASIM_EXIT_FAIL;
+			goto done;
+		}
+		if (!no_plot && plot_have_gnuplot()) {
+			char msg[600];
+			int prc = plot_render(rf.od, msg, sizeof msg);
+			if (blocked && interrupted(&watched))
+				goto interrupt;
+			if (prc) {
+				fprintf(err, "kasim: %s\n", msg);
+				rc = prc == 69 ? KASIM_EXIT_UNAVAILABLE : KASIM_EXIT_FAIL;
+				goto done;
+			}
+		} else if (!no_plot && !quiet) {
+			/* Not asked for explicitly (that failed above): a note, once. */
+			fprintf(err, "kasim: %snote:%s gnuplot is not installed, so no PNG/SVG; wrote %s/plots/timeline.gp "
+				"and %s/plots/detection.gp with their data; render them with: cd %s/plots && "
+				"gnuplot timeline.gp detection.gp\n",
+				want_color(color, err) ? "\033[33m" : "", want_color(color, err) ? "\033[0m" : "",
+				out_dir, out_dir, out_dir);
+		}
+	}
+	goto done;
+
+interrupt:
+	if (shown)
+		fputs("\r\033[K", err);
+	fprintf(err, "kasim: interrupted; removed the unfinished files in %s\n", out_dir);
+	rc = KASIM_EXIT_FAIL;
+	files_destroy(&rf);
+	/* fall through: the signal is delivered when the mask is restored */
 done:
+	if (sim_ready)
+		sim_destroy(sim);
+	free(sim);
+	if (sink)
+		sink->destroy(sink);
+	files_destroy(&rf);
+	scenario_free(sc);
 	free(sets);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return rc;
 }

@@ -46,13 +46,29 @@ tcp_stamp_t keepalive_time_elapsed(const struct tcp_sock *sk)
 	tcp_stamp_t now = tcp_now(sk);
 	tcp_stamp_t since_data = tm_elapsed(tm, now, sk->lrcvtime);
 	tcp_stamp_t since_ack = tm_elapsed(tm, now, sk->rcv_tstamp);
+	if (sk->host->prof->algo == KA_ALGO_LINUX26)
+		return since_ack; /* 2.6.24: rcv_tstamp only */
 	return since_data < since_ack ? since_data : since_ack;
 }
 
 void tcp_reset_keepalive_timer(struct tcp_sock *sk, tcp_stamp_t len)
 {
 	struct sim *s = sk_sim(sk);
-	eng_schedule(&s->eng, &sk->keepalive_timer, tm_expiry(&s->tm, s->eng.now, len));
+	struct host *h = sk->host;
+	sk->ka_nominal = s->eng.now + tm_to_ns(&h->tm, len);
+	eng_schedule(&s->eng, &sk->keepalive_timer, tm_expiry(&h->tm, &h->wheel, s->eng.now, len));
+}
+
+/* Entering ESTABLISHED (tcp_finish_connect / tcp_create_openreq_child): arm
+ * keepalive_time if SO_KEEPALIVE is on -- or always on FreeBSD
+ * (always_keepalive); lwIP's slow timer runs on every connection. */
+void tcp_keepalive_established(struct tcp_sock *sk)
+{
+	const struct profile *p = sk->host->prof;
+	if (p->algo == KA_ALGO_LWIP)
+		tcp_reset_keepalive_timer(sk, 1);
+	else if (sk->keepopen || p->always_keepalive)
+		tcp_reset_keepalive_timer(sk, keepalive_time_when(sk));
 }
 
 void tcp_delete_keepalive_timer(struct tcp_sock *sk)
@@ -85,6 +101,7 @@ static void emit_ka(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed
 		.next = next == KS_TIME_NEVER ? KS_TIME_NEVER : tm_to_ns(tm, next),
 		.probe_no = sk->probes_out + 1, .packets_out = sk->packets_out,
 		.unsent = !tcp_write_queue_empty(sk),
+		.nominal = sk->ka_nominal, .actual = s->eng.now,
 	};
 	sim_emit(s, &r);
 }
@@ -94,7 +111,8 @@ static void keepalive_abort(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t
 {
 	const struct timer_model *tm = tcp_tm(sk);
 	struct rec_end why = {
-		.why = d == KA_ABORT_UT ? END_KEEPALIVE_UT : END_KEEPALIVE,
+		.why = d == KA_ABORT_UT ? END_KEEPALIVE_UT
+		       : d == KA_ABORT_IDLE ? END_KEEPALIVE_IDLE : END_KEEPALIVE,
 		.elapsed = tm_to_ns(tm, elapsed), .probes_out = sk->probes_out,
 		.time = tm_to_ns(tm, keepalive_time_when(sk)),
 		.intvl = tm_to_ns(tm, keepalive_intvl_when(sk)),
@@ -105,13 +123,28 @@ static void keepalive_abort(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t
 	tcp_write_err(sk, &why);
 }
 
+static void bsd_keepalive_timer(struct tcp_sock *sk);
+static void lwip_slowtmr(struct tcp_sock *sk);
+
 void tcp_keepalive_timer(struct engine *eng, struct ev_timer *t)
 {
-	(void)eng;
 	struct tcp_sock *sk = container_of(t, struct tcp_sock, keepalive_timer);
 	const struct timer_model *tm = tcp_tm(sk);
 	tcp_stamp_t elapsed = 0, next;
 	enum ka_decision d;
+
+	tm_fire(tm, &sk->host->wheel, eng->now);
+	switch (sk->host->prof->algo) {
+	case KA_ALGO_BSD:
+		bsd_keepalive_timer(sk);
+		return;
+	case KA_ALGO_LWIP:
+		lwip_slowtmr(sk);
+		return;
+	case KA_ALGO_LINUX:
+	case KA_ALGO_LINUX26:
+		break;
+	}
 
 	/* Step 1 (socket owned by the user: retry in HZ/20) cannot happen: kasim's
 	 * application never holds the socket lock when a timer fires.
@@ -186,11 +219,102 @@ out:
 	emit_ka(sk, d, elapsed, KS_TIME_NEVER);
 }
 
+/* ---- other stacks -------------------------------------------------------- */
+
+/* FreeBSD tcp_timer_keep() / XNU TCPT_KEEP: the abort is decided on idle
+ * time alone (no probe counter), and outstanding data does not stop probing.
+ * probes_out only numbers the probes for the outputs. */
+static void bsd_keepalive_timer(struct tcp_sock *sk)
+{
+	const struct profile *p = sk->host->prof;
+	tcp_stamp_t idle = keepalive_time_elapsed(sk); /* ticks - t_rcvtime */
+	tcp_stamp_t keepidle = keepalive_time_when(sk);
+	tcp_stamp_t maxidle = keepalive_probes(sk) * keepalive_intvl_when(sk); /* TP_MAXIDLE */
+	uint32_t states = TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_FIN_WAIT1) |
+			  TCPF(TCP_CLOSING) | TCPF(TCP_LAST_ACK);
+
+	if (p->keepalive_fin_wait2)
+		states |= TCPF(TCP_FIN_WAIT2); /* XNU also probes in FIN_WAIT_2 */
+	if (sk->state == TCP_CLOSE || sk->state == TCP_TIME_WAIT) {
+		emit_ka(sk, KA_OFF, idle, KS_TIME_NEVER);
+		return;
+	}
+	/* the callout is not pushed back by traffic: sleep until idle reaches keepidle */
+	if (idle < keepidle) {
+		emit_ka(sk, KA_IDLE, idle, keepidle - idle);
+		tcp_reset_keepalive_timer(sk, keepidle - idle);
+		return;
+	}
+	if ((sk->keepopen || p->always_keepalive) && (TCPF(sk->state) & states)) {
+		/* idle >= keepidle + keepcnt * keepintvl: tcp_drop(ETIMEDOUT), which sends a RST */
+		if (idle >= keepidle + maxidle) {
+			keepalive_abort(sk, KA_ABORT_IDLE, idle);
+			return;
+		}
+		/* tcp_respond(): seq snd_una - 1, ack rcv_nxt; re-arm keepintvl */
+		emit_ka(sk, KA_PROBE, idle, keepalive_intvl_when(sk));
+		tcp_write_wakeup(sk);
+		sk->probes_out++;
+		sk->probes_sent++;
+		tcp_reset_keepalive_timer(sk, keepalive_intvl_when(sk));
+		return;
+	}
+	/* keepalive does not apply: look again in keepidle */
+	emit_ka(sk, KA_OFF, idle, keepidle);
+	tcp_reset_keepalive_timer(sk, keepidle);
+}
+
+/* lwIP tcp_slowtmr(), keepalive part, run every TCP_SLOW_INTERVAL (500 ms) on
+ * every connection. Times are in slow-timer ticks and the thresholds are
+ * integer divisions by 500 ms compared with a strict '>'. */
+static void lwip_slowtmr(struct tcp_sock *sk)
+{
+	const struct timer_model *tm = tcp_tm(sk);
+	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_FIN_WAIT1) |
+				 TCPF(TCP_FIN_WAIT2) | TCPF(TCP_CLOSING) | TCPF(TCP_LAST_ACK))))
+		return; /* the pcb is gone */
+	if (sk->keepopen && (TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT)))) {
+		uint64_t idle_ms = (uint64_t)(sk->keepalive_time ? sk->keepalive_time
+							       : sk->host->cfg.tcp_keepalive_time) * 1000;
+		uint64_t intvl_ms = (uint64_t)(sk->keepalive_intvl ? sk->keepalive_intvl
+								  : sk->host->cfg.tcp_keepalive_intvl) * 1000;
+		uint64_t cnt = keepalive_probes(sk);
+		uint64_t slow_ms = TM_LWIP_SLOW_INTERVAL / KS_MS;
+		/* tcp_ticks - pcb->tmr: pcb->tmr is set by every accepted segment */
+		tcp_stamp_t idle = keepalive_time_elapsed(sk);
+		if (idle > (idle_ms + cnt * intvl_ms) / slow_ms) {
+			/* "KEEPALIVE timeout": tcp_rst(seq snd_nxt, ack rcv_nxt), ERR_ABRT */
+			struct rec_end why = {
+				.why = END_KEEPALIVE_IDLE, .elapsed = tm_to_ns(tm, idle),
+				.probes_out = sk->probes_out, .time = idle_ms * KS_MS,
+				.intvl = intvl_ms * KS_MS, .probes = (uint32_t)cnt,
+			};
+			emit_ka(sk, KA_ABORT_IDLE, idle, KS_TIME_NEVER);
+			tcp_send_active_reset(sk);
+			tcp_done(sk, KS_ECONNABORTED, &why);
+			return;
+		}
+		if (idle > (idle_ms + sk->probes_out * intvl_ms) / slow_ms) {
+			/* tcp_keepalive(): seq snd_nxt - 1; keep_cnt_sent++ if sent */
+			emit_ka(sk, KA_PROBE, idle, 1);
+			if (tcp_transmit(sk, TH_ACK, sk->snd_nxt - 1, 0, SEG_KA_PROBE, sk->probes_out + 1) <= 0) {
+				sk->probes_out++;
+				sk->probes_sent++;
+			}
+		}
+	}
+	tcp_reset_keepalive_timer(sk, 1); /* the next slow tick */
+}
+
 /* ---- socket options (net/ipv4/tcp.c, net/core/sock.c) ---------------------- */
 
 /* SO_KEEPALIVE: the hook runs before the flag changes. */
 void tcp_set_keepalive(struct tcp_sock *sk, bool on)
 {
+	if (sk->host->prof->algo == KA_ALGO_LWIP) {
+		sk->keepopen = on; /* SOF_KEEPALIVE: read at every slow tick */
+		return;
+	}
 	if (!(TCPF(sk->state) & (TCPF(TCP_CLOSE) | TCPF(TCP_LISTEN)))) {
 		if (on && !sk->keepopen)
 			tcp_reset_keepalive_timer(sk, keepalive_time_when(sk)); /* a full keepalive_time */
@@ -205,6 +329,8 @@ void tcp_set_keepalive(struct tcp_sock *sk, bool on)
 void tcp_sock_set_keepidle(struct tcp_sock *sk, uint32_t s)
 {
 	sk->keepalive_time = s;
+	if (sk->host->prof->algo == KA_ALGO_LWIP)
+		return; /* pcb->keep_idle: read at every slow tick */
 	if (sk->keepopen && !(TCPF(sk->state) & (TCPF(TCP_CLOSE) | TCPF(TCP_LISTEN)))) {
 		tcp_stamp_t elapsed = keepalive_time_elapsed(sk);
 		tcp_stamp_t when = keepalive_time_when(sk);

@@ -5,8 +5,9 @@
  * Invariants:
  *   - every mapping in the table is in exactly one class list and in both
  *     hash chains; the class lists are sorted by (last, touch);
- *   - a background flow that still sends is in the activity queue, sorted
- *     by next_tick (all flows share bg_interval, so appending keeps it sorted);
+ *   - a background flow that still sends is in its pattern's activity queue,
+ *     sorted by next_tick (the pattern's flows share one interval, so appending
+ *     keeps it sorted);
  *   - in exact mode expire[c] is pending iff head[c] exists, at its deadline.
  * Mappings are allocated in chunks and recycled through a free list; nothing
  * is freed before nat_destroy().
@@ -40,6 +41,7 @@ struct nat_map {
 	struct nat_map **hin_pp, **hex_pp; /* the pointers to this one: O(1) removal */
 	struct nat_map *qprev, *qnext; /* background activity queue */
 	bool queued;
+	uint8_t pattern;        /* background: index in bg_interval */
 	uint32_t ticks_left;    /* background: segments still to send */
 	ks_time_t next_tick;
 };
@@ -145,29 +147,31 @@ static void list_append(struct nat *n, struct nat_map *m)
 
 static void queue_remove(struct nat *n, struct nat_map *m)
 {
+	struct nat_bg_queue *q = &n->bgq[m->pattern];
 	if (!m->queued)
 		return;
 	if (m->qprev)
 		m->qprev->qnext = m->qnext;
 	else
-		n->q_head = m->qnext;
+		q->head = m->qnext;
 	if (m->qnext)
 		m->qnext->qprev = m->qprev;
 	else
-		n->q_tail = m->qprev;
+		q->tail = m->qprev;
 	m->qprev = m->qnext = NULL;
 	m->queued = false;
 }
 
 static void queue_append(struct nat *n, struct nat_map *m)
 {
+	struct nat_bg_queue *q = &n->bgq[m->pattern];
 	m->qnext = NULL;
-	m->qprev = n->q_tail;
+	m->qprev = q->tail;
 	if (m->qprev)
 		m->qprev->qnext = m;
 	else
-		n->q_head = m;
-	n->q_tail = m;
+		q->head = m;
+	q->tail = m;
 	m->queued = true;
 }
 
@@ -193,13 +197,14 @@ static void arm_expiry(struct nat *n, int c)
 		eng_schedule(n->eng, &n->expire[c], when);
 }
 
-static void arm_tick(struct nat *n)
+static void arm_tick(struct nat *n, int k)
 {
-	if (n->q_head) {
-		if (!ev_timer_pending(&n->bg_tick) || n->bg_tick.when != n->q_head->next_tick)
-			eng_schedule(n->eng, &n->bg_tick, n->q_head->next_tick);
+	struct nat_bg_queue *q = &n->bgq[k];
+	if (q->head) {
+		if (!ev_timer_pending(&q->tick) || q->tick.when != q->head->next_tick)
+			eng_schedule(n->eng, &q->tick, q->head->next_tick);
 	} else {
-		eng_cancel(n->eng, &n->bg_tick);
+		eng_cancel(n->eng, &q->tick);
 	}
 }
 
@@ -260,10 +265,10 @@ static void map_delete(struct nat *n, struct nat_map *m)
 	list_remove(n, m);
 	hash_remove(n, m);
 	if (m->queued) {
-		bool qhead = n->q_head == m;
+		bool qhead = n->bgq[m->pattern].head == m;
 		queue_remove(n, m);
 		if (qhead)
-			arm_tick(n);
+			arm_tick(n, m->pattern);
 	}
 	n->count--;
 	m->next = n->free_list;
@@ -686,13 +691,16 @@ static void bg_arrival_fire(struct engine *eng, struct ev_timer *t)
 		uint32_t rem = BG_REM_NET | (uint32_t)(id & 0x3FFFFF);
 		struct nat_map *m = map_insert(n, in_addr, port, port, rem, 443, NAT_ESTABLISHED, true);
 		n->st.bg_segments++;
-		ks_time_t iv = n->cfg.bg_interval;
+		/* the flow's traffic pattern: uniform over the list (no draw for one) */
+		uint32_t np = n->cfg.bg_interval.n;
+		m->pattern = np > 1 ? (uint8_t)(((uint64_t)rng_u32(&n->rng) * np) >> 32) : 0;
+		ks_time_t iv = n->cfg.bg_interval.v[m->pattern];
 		uint64_t ticks = (life + iv - 1) / iv;
 		m->ticks_left = ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks;
 		m->next_tick = eng->now + iv;
 		queue_append(n, m);
-		if (n->q_head == m)
-			arm_tick(n);
+		if (n->bgq[m->pattern].head == m)
+			arm_tick(n, m->pattern);
 	} else {
 		n->st.bg_refused++;
 	}
@@ -702,9 +710,11 @@ static void bg_arrival_fire(struct engine *eng, struct ev_timer *t)
 /* Background flows whose next segment is due: send it (refresh), or end. */
 static void bg_tick_fire(struct engine *eng, struct ev_timer *t)
 {
-	struct nat *n = container_of(t, struct nat, bg_tick);
-	while (n->q_head && n->q_head->next_tick <= eng->now) {
-		struct nat_map *m = n->q_head;
+	struct nat_bg_queue *q = container_of(t, struct nat_bg_queue, tick);
+	struct nat *n = q->nat;
+	int k = (int)(q - n->bgq);
+	while (q->head && q->head->next_tick <= eng->now) {
+		struct nat_map *m = q->head;
 		if (live(n, m) == NULL)
 			continue; /* expired exactly now: broken, removed */
 		queue_remove(n, m);
@@ -718,10 +728,10 @@ static void bg_tick_fire(struct engine *eng, struct ev_timer *t)
 			continue; /* the flow is over; its mapping stays until it expires */
 		}
 		refresh(n, m);
-		m->next_tick = eng->now + n->cfg.bg_interval;
+		m->next_tick = eng->now + n->cfg.bg_interval.v[k];
 		queue_append(n, m);
 	}
-	arm_tick(n);
+	arm_tick(n, k);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */
@@ -752,7 +762,10 @@ void nat_init(struct nat *n, struct engine *eng, const struct nat_config *cfg, u
 	ev_timer_init(&n->expire[NAT_ESTABLISHED], expire_est_fire);
 	ev_timer_init(&n->gc, gc_fire);
 	ev_timer_init(&n->bg_arrival, bg_arrival_fire);
-	ev_timer_init(&n->bg_tick, bg_tick_fire);
+	for (int k = 0; k < DUR_LIST_MAX; k++) {
+		n->bgq[k].nat = n;
+		ev_timer_init(&n->bgq[k].tick, bg_tick_fire);
+	}
 	if (cfg->gc_period)
 		eng_schedule(eng, &n->gc, cfg->gc_period);
 	if (cfg->bg_rate > 0)
@@ -765,7 +778,8 @@ void nat_destroy(struct nat *n)
 		eng_cancel(n->eng, &n->expire[c]);
 	eng_cancel(n->eng, &n->gc);
 	eng_cancel(n->eng, &n->bg_arrival);
-	eng_cancel(n->eng, &n->bg_tick);
+	for (int k = 0; k < DUR_LIST_MAX; k++)
+		eng_cancel(n->eng, &n->bgq[k].tick);
 	for (size_t i = 0; i < n->nchunks; i++)
 		free(n->chunks[i]);
 	free(n->chunks);

@@ -37,7 +37,7 @@ void nat_config_default(struct nat_config *c)
 	c->ext_addr = ADDR_NAT;
 	c->bg_rate = 0;
 	c->bg_lifetime = 60 * S;
-	c->bg_interval = 10 * S;
+	c->bg_interval = (struct dur_list){.n = 1, .v = {10 * S}};
 	c->bg_end = NAT_BG_FIN;
 }
 

@@ -49,6 +49,7 @@ void packet_note(char *buf, size_t n, const struct segment *seg)
 	case SEG_RST_KA: snprintf(buf, n, "RST: keepalive gave up"); break;
 	case SEG_RST_OTHER: snprintf(buf, n, "RST"); break;
 	case SEG_RST_NAT: snprintf(buf, n, "RST sent by the NAT (as if from %c)", host_name(seg->src)); break;
+	case SEG_TLP: snprintf(buf, n, "tail loss probe"); break;
 	case SEG_NORMAL: buf[0] = '\0'; break;
 	}
 }
@@ -73,7 +74,7 @@ const char *ka_decision_name(enum ka_decision d)
 	static const char *const names[] = {
 		[KA_OFF] = "off", [KA_BUSY] = "data-in-flight", [KA_IDLE] = "idle",
 		[KA_PROBE] = "probe", [KA_RESOURCE] = "resource-retry", [KA_ABORT] = "abort",
-		[KA_ABORT_UT] = "abort-user-timeout",
+		[KA_ABORT_UT] = "abort-user-timeout", [KA_ABORT_IDLE] = "abort-idle",
 	};
 	return names[d];
 }
@@ -85,6 +86,7 @@ const char *end_name(enum tcp_end e)
 		[END_KEEPALIVE_UT] = "keepalive-user-timeout", [END_RTO] = "retransmission-timeout",
 		[END_SYN_TIMEOUT] = "connect-timeout", [END_RESET] = "reset",
 		[END_CLOSED] = "closed", [END_CRASH] = "crashed",
+		[END_KEEPALIVE_IDLE] = "keepalive-idle-timeout",
 	};
 	return names[e];
 }
@@ -177,7 +179,11 @@ static void keepalive_sentence(char *buf, size_t n, char me, char peer, ks_time_
 		return;
 	buf += k;
 	n -= (size_t)k;
-	if (e->why == END_KEEPALIVE_UT) {
+	if (e->why == END_KEEPALIVE_IDLE) {
+		snprintf(buf, n, "; silent for %s >= keepidle %s + keepcnt %u x keepintvl %s "
+			 "(an idle-time rule: no probe counter)", secs(a, sizeof a, e->elapsed),
+			 secs(b, sizeof b, e->time), e->probes, secs(c, sizeof c, e->intvl));
+	} else if (e->why == END_KEEPALIVE_UT) {
 		snprintf(buf, n, "; silent for %s >= TCP_USER_TIMEOUT %u ms with %u unanswered probe%s "
 			 "(the check runs only when the keepalive timer fires)",
 			 secs(a, sizeof a, e->elapsed), e->user_timeout, e->probes_out,
@@ -187,12 +193,18 @@ static void keepalive_sentence(char *buf, size_t n, char me, char peer, ks_time_
 			 e->probes_out, e->probes_out == 1 ? "" : "s", secs(b, sizeof b, e->intvl),
 			 secs(c, sizeof c, e->elapsed));
 	} else {
-		snprintf(buf, n, "; silent for %s with %u unanswered probe%s (keepidle %s, keepintvl %s, "
-			 "keepcnt %u; the first probe left %s after the idle clock was last refreshed)",
+		/* Later than the formula: timers fired late (timer = linux/lwip) or the
+		 * timer was re-armed later than last activity + keepidle (setsockopt,
+		 * data in flight earlier). Say both numbers rather than guess which. */
+		ks_time_t formula = e->time + (ks_time_t)e->probes_out * e->intvl;
+		bool later = e->elapsed > formula;
+		snprintf(buf, n, "; silent for %s with %u unanswered probe%s, %s %s than keepidle %s + "
+			 "%u x keepintvl %s = %s (timers fired late, or the timer was re-armed later "
+			 "than last activity + keepidle)",
 			 secs(a, sizeof a, e->elapsed), e->probes_out, e->probes_out == 1 ? "" : "s",
-			 secs(b, sizeof b, e->time), secs(c, sizeof c, e->intvl), e->probes,
-			 secs(d, sizeof d, e->elapsed - (ks_time_t)e->probes_out * e->intvl));
-		(void)x;
+			 secs(x, sizeof x, later ? e->elapsed - formula : formula - e->elapsed),
+			 later ? "more" : "less", secs(b, sizeof b, e->time), e->probes_out,
+			 secs(c, sizeof c, e->intvl), secs(d, sizeof d, formula));
 	}
 }
 
@@ -222,6 +234,7 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 	switch (e->why) {
 	case END_KEEPALIVE:
 	case END_KEEPALIVE_UT:
+	case END_KEEPALIVE_IDLE:
 		keepalive_sentence(buf, n, me, peer, now, e);
 		break;
 	case END_RTO:

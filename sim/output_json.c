@@ -18,6 +18,7 @@ struct json_sink {
 	struct sink base;
 	FILE *out;
 	FILE *timers, *events; /* spill files */
+	bool run_info;         /* run.json: add "config" */
 	bool started, any_packet, any_timer, any_event;
 	bool ended[NHOSTS];
 	struct rec_end end[NHOSTS];
@@ -57,6 +58,115 @@ static void put_time(FILE *f, ks_time_t t)
 	fputs(b, f);
 }
 
+/* "192.0.2.10:40000", or just the address when port is 0. */
+static void put_addr(FILE *o, uint32_t a, uint16_t port)
+{
+	fprintf(o, "\"%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	if (port)
+		fprintf(o, ":%u", port);
+	fputc('"', o);
+}
+
+/* An optional per-socket value: null when unset (the sysctl applies). */
+static void put_opt(FILE *o, const char *key, uint32_t v)
+{
+	if (v)
+		fprintf(o, ", \"%s\": %u", key, v);
+	else
+		fprintf(o, ", \"%s\": null", key);
+}
+
+/* "config": every key of the scenario with its effective value (after --set). */
+static void put_config(FILE *o, const struct scenario *sc)
+{
+	fputs(",\n  \"config\": {\n    \"scenario\": {\"name\": ", o);
+	put_str(o, sc->name);
+	fputs(", \"description\": ", o);
+	put_str(o, sc->description);
+	fputs(", \"duration\": ", o);
+	put_time(o, sc->duration);
+	fprintf(o, ", \"seed\": %llu, \"file\": ", (unsigned long long)sc->seed);
+	put_str(o, sc->path ? sc->path : "");
+	fputs("},\n", o);
+	for (int h = 0; h < NHOSTS; h++) {
+		const struct ep_config *c = &sc->ep[h];
+		fprintf(o, "    %s: {\"so_keepalive\": %s", hstr(h), c->so_keepalive ? "true" : "false");
+		put_opt(o, "tcp_keepidle", c->tcp_keepidle);
+		put_opt(o, "tcp_keepintvl", c->tcp_keepintvl);
+		put_opt(o, "tcp_keepcnt", c->tcp_keepcnt);
+		fprintf(o, ", \"tcp_user_timeout\": %u, \"net.ipv4.tcp_keepalive_time\": %u, "
+			   "\"net.ipv4.tcp_keepalive_intvl\": %u, \"net.ipv4.tcp_keepalive_probes\": %u, "
+			   "\"net.ipv4.tcp_retries2\": %u, \"net.ipv4.tcp_syn_retries\": %u, \"addr\": ",
+			c->tcp_user_timeout, c->tcp_keepalive_time, c->tcp_keepalive_intvl, c->tcp_keepalive_probes,
+			c->tcp_retries2, c->tcp_syn_retries);
+		put_addr(o, c->addr, c->port);
+		fputs("},\n", o);
+	}
+	fprintf(o, "    \"link\": {\"reorder\": %s", sc->link.reorder ? "true" : "false");
+	for (int h = 0; h < NHOSTS; h++) {
+		const struct link_dir *d = &sc->link.dir[h];
+		fprintf(o, ", \"%s\": {\"delay\": ", h == HOST_A ? "a_to_b" : "b_to_a");
+		put_time(o, d->delay);
+		fputs(", \"jitter\": ", o);
+		put_time(o, d->jitter);
+		fprintf(o, ", \"loss\": %.17g, \"ge_p\": %.17g, \"ge_r\": %.17g, \"ge_loss\": %.17g}", d->loss,
+			d->ge_p, d->ge_r, d->ge_loss);
+	}
+	fputs("},\n    \"nat\": ", o);
+	const struct nat_config *nc = &sc->nat;
+	if (!nc->enabled) {
+		fputs("null", o);
+	} else {
+		static const char *const full[] = {"evict", "drop"}, *const bg_end[] = {"fin", "silent"};
+		fputs("{\"preset\": ", o);
+		if (nc->preset[0])
+			put_str(o, nc->preset);
+		else
+			fputs("null", o);
+		fprintf(o, ", \"capacity\": %llu, \"established_timeout\": ", (unsigned long long)nc->capacity);
+		put_time(o, nc->established_timeout);
+		fputs(", \"transitory_timeout\": ", o);
+		put_time(o, nc->transitory_timeout);
+		fputs(", \"gc_period\": ", o);
+		put_time(o, nc->gc_period);
+		fprintf(o, ", \"inbound_refresh\": %s, \"outbound_miss\": \"%s\", \"inbound_miss\": \"%s\", "
+			   "\"rst_on_expiry\": %s, \"port_preservation\": %s, \"table_full\": \"%s\", \"ext_addr\": ",
+			nc->inbound_refresh ? "true" : "false", nat_miss_name(nc->outbound_miss),
+			nat_miss_name(nc->inbound_miss), nc->rst_on_expiry ? "true" : "false",
+			nc->port_preservation ? "true" : "false", full[nc->table_full == NAT_FULL_DROP]);
+		put_addr(o, nc->ext_addr, 0);
+		fprintf(o, ", \"bg_rate\": %.17g, \"bg_lifetime\": ", nc->bg_rate);
+		put_time(o, nc->bg_lifetime);
+		fputs(", \"bg_interval\": [", o);
+		for (uint32_t k = 0; k < nc->bg_interval.n; k++) {
+			fputs(k ? ", " : "", o);
+			put_time(o, nc->bg_interval.v[k]);
+		}
+		fputc(']', o);
+		fprintf(o, ", \"bg_end\": \"%s\"}", bg_end[nc->bg_end == NAT_BG_SILENT]);
+	}
+	fputs(",\n    \"events\": [", o);
+	for (size_t i = 0; i < sc->nevents; i++) {
+		const struct sc_event *ev = &sc->events[i];
+		fprintf(o, "%s\n      {\"time\": ", i ? "," : "");
+		put_time(o, ev->at);
+		fprintf(o, ", \"line\": %d, \"action\": \"%s\", \"host\": %s", ev->line, action_name(ev->action),
+			ev->host < 0 ? "null" : hstr(ev->host));
+		if (ev->action == ACT_LINK_LOSS)
+			fprintf(o, ", \"p\": %.17g", ev->p);
+		if (ev->action == ACT_SEND)
+			fprintf(o, ", \"bytes\": %llu", (unsigned long long)ev->arg);
+		else if (ev->action == ACT_CONGEST) {
+			fputs(", \"duration\": ", o);
+			put_time(o, ev->arg);
+		} else if (ev->action == ACT_SET)
+			fprintf(o, ", \"option\": \"%s\", \"value\": %llu", sockopt_name(ev->opt),
+				(unsigned long long)ev->arg);
+		fputc('}', o);
+	}
+	fputs(sc->nevents ? "\n    ]\n  }" : "]\n  }", o);
+}
+
 static void start(struct json_sink *js, const struct sim *sim)
 {
 	const struct scenario *sc = sim->sc;
@@ -69,6 +179,8 @@ static void start(struct json_sink *js, const struct sim *sim)
 	fprintf(o, ",\n  \"kasim_version\": \"%s\",\n  \"seed\": %llu,\n  \"duration\": ", KASIM_VERSION,
 		(unsigned long long)sc->seed);
 	put_time(o, sc->duration);
+	if (js->run_info)
+		put_config(o, sc);
 	fputs(",\n  \"packets\": [", o);
 }
 
@@ -126,6 +238,10 @@ static void json_keepalive(struct json_sink *js, ks_time_t now, const struct rec
 		put_time(o, k->next);
 	if (k->decision == KA_PROBE)
 		fprintf(o, ", \"probe\": %u", k->probe_no);
+	fputs(", \"nominal\": ", o);
+	put_time(o, k->nominal);
+	fputs(", \"actual\": ", o);
+	put_time(o, k->actual);
 	fputc('}', o);
 }
 
@@ -137,7 +253,8 @@ static void json_rto(struct json_sink *js, ks_time_t now, const struct rec_rto *
 	put_time(o, now);
 	fprintf(o, ", \"host\": %s, \"timer\": \"retransmit\", \"decision\": \"%s\", \"retransmits\": %u, "
 		   "\"since_first_retransmission\": ", hstr(r->host),
-		r->decision == RTO_ABORT ? "abort" : "retransmit", r->retransmits);
+		r->decision == RTO_ABORT ? "abort" : r->decision == RTO_PROBE ? "loss-probe" : "retransmit",
+		r->retransmits);
 	put_time(o, r->since);
 	fputs(", \"limit\": ", o);
 	put_time(o, r->limit);
@@ -146,6 +263,10 @@ static void json_rto(struct json_sink *js, ks_time_t now, const struct rec_rto *
 		fputs("null", o);
 	else
 		put_time(o, r->next);
+	fputs(", \"nominal\": ", o);
+	put_time(o, r->nominal);
+	fputs(", \"actual\": ", o);
+	put_time(o, r->actual);
 	fputc('}', o);
 }
 
@@ -319,10 +440,10 @@ static void json_destroy(struct sink *s)
 
 struct sink *json_sink_new(FILE *out, const struct output_opts *o)
 {
-	(void)o;
 	struct json_sink *js = calloc(1, sizeof(*js));
 	if (!js)
 		return NULL;
+	js->run_info = o->run_info;
 	js->base = (struct sink){.record = json_record, .finish = json_finish, .destroy = json_destroy};
 	js->out = out;
 	js->timers = tmpfile();

@@ -8,8 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
 #include "output.h"
 #include "sim.h"
+
+/* ANSI SGR, used only when opts.color (a terminal, or --color=always). */
+#define C_RED "\033[31m"
+#define C_BOLDRED "\033[1;31m"
+#define C_YELLOW "\033[33m"
+#define C_DIM "\033[2m"
+#define C_OFF "\033[0m"
 
 struct text_sink {
 	struct sink base;
@@ -28,6 +36,15 @@ static const char *secs(char *buf, size_t n, ks_time_t t)
 	size_t l = strlen(buf);
 	snprintf(buf + l, n - l, " s");
 	return buf;
+}
+
+static const char *col(const struct text_sink *ts, const char *c) { return ts->opts.color ? c : ""; }
+
+/* --explain: the sentence from explain.c, with the timestamp column. */
+static void narrate(struct text_sink *ts, ks_time_t now, const char *sentence, const char *c)
+{
+	(void)now; /* the sentence starts with "A, t=...": the time column stays blank */
+	fprintf(ts->out, "%14s %s%s%s\n", "", col(ts, c), sentence, col(ts, C_OFF));
 }
 
 static void header(struct text_sink *ts, const struct sim *sim)
@@ -51,25 +68,55 @@ static void text_packet(struct text_sink *ts, const struct rec_packet *p)
 		fprintf(ts->out, ", ack %u", seg->ack);
 	fprintf(ts->out, ", length %u", seg->len);
 	if (note[0])
-		fprintf(ts->out, "  %s", note);
+		fprintf(ts->out, "  %s%s%s", col(ts, seg->kind == SEG_KA_PROBE ? C_YELLOW : ""), note,
+			col(ts, seg->kind == SEG_KA_PROBE ? C_OFF : ""));
 	if (p->seg_out && seg->src == HOST_A)
 		fprintf(ts->out, "%s(NAT: sport %u -> %u)", note[0] ? " " : "  ", seg->sport, p->seg_out->sport);
 	else if (p->seg_out)
 		fprintf(ts->out, "%s(NAT: dport %u -> %u)", note[0] ? " " : "  ", seg->dport, p->seg_out->dport);
 	if (p->reason != DROP_NONE) {
 		drop_text(drop, sizeof drop, p->reason, p->reason_host);
-		fprintf(ts->out, "%s(dropped: %s)", note[0] ? " " : "  ", drop);
+		fprintf(ts->out, "%s%s(dropped: %s)%s", note[0] ? " " : "  ", col(ts, C_RED), drop,
+			col(ts, C_OFF));
 	}
 	fputc('\n', ts->out);
 }
 
+/* " (nominal 7200.000, +0.256 s late)" when the timer model made it late. */
+static const char *lateness(char *buf, size_t n, ks_time_t nominal, ks_time_t actual)
+{
+	char a[32], b[32];
+	if (!nominal || nominal == actual || nominal == KS_TIME_NEVER) {
+		buf[0] = '\0';
+		return buf;
+	}
+	format_ts(a, sizeof a, nominal);
+	if (actual > nominal) {
+		format_seconds(b, sizeof b, actual - nominal);
+		snprintf(buf, n, " (nominal %s, +%s s late)", a, b);
+	} else {
+		format_seconds(b, sizeof b, nominal - actual);
+		snprintf(buf, n, " (nominal %s, %s s early)", a, b);
+	}
+	return buf;
+}
+
 static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec_keepalive *k)
 {
+	char late[96];
 	char t[32], a[32], b[32], c[32];
 	bool explain = ts->opts.explain;
 	format_ts(t, sizeof t, now);
 	FILE *o = ts->out;
 	char me = hname(k->host);
+	if (explain) {
+		char line[1024];
+		explain_keepalive(line, sizeof line, now, k);
+		bool abort = k->decision == KA_ABORT || k->decision == KA_ABORT_UT ||
+			     k->decision == KA_ABORT_IDLE;
+		narrate(ts, now, line, abort ? C_BOLDRED : k->decision == KA_PROBE ? C_YELLOW : C_DIM);
+		return;
+	}
 	switch (k->decision) {
 	case KA_PROBE:
 		fprintf(o, "%14s %c keepalive timer: idle %s >= tcp_keepidle %s", t, me,
@@ -79,8 +126,8 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 				k->probes_out, k->probes_out == 1 ? "" : "s", k->user_timeout);
 		else
 			fprintf(o, " and probes_out %u < tcp_keepcnt %u", k->probes_out, k->probes);
-		fprintf(o, ": send probe #%u, next check in tcp_keepintvl %s\n", k->probe_no,
-			secs(c, sizeof c, k->next));
+		fprintf(o, ": send probe #%u, next check in tcp_keepintvl %s%s\n", k->probe_no,
+			secs(c, sizeof c, k->next), lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_RESOURCE:
 		fprintf(o, "%14s %c keepalive timer: the probe was refused by %c's qdisc: not counted, "
@@ -88,13 +135,20 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 		break;
 	case KA_ABORT:
 		fprintf(o, "%14s %c keepalive timer: idle %s and probes_out %u >= tcp_keepcnt %u: "
-			"give up (RST, ETIMEDOUT)\n", t, me, secs(a, sizeof a, k->elapsed), k->probes_out,
-			k->probes);
+			"give up (RST, ETIMEDOUT)%s\n", t, me, secs(a, sizeof a, k->elapsed), k->probes_out,
+			k->probes, lateness(late, sizeof late, k->nominal, k->actual));
+		break;
+	case KA_ABORT_IDLE:
+		fprintf(o, "%14s %c keepalive timer: idle %s >= keepidle %s + keepcnt %u x keepintvl %s: "
+			"give up (RST)%s\n", t, me, secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time),
+			k->probes, secs(c, sizeof c, k->intvl),
+			lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_ABORT_UT:
 		fprintf(o, "%14s %c keepalive timer: idle %s >= TCP_USER_TIMEOUT %u ms with %u probe%s out: "
-			"give up (RST, ETIMEDOUT)\n", t, me, secs(a, sizeof a, k->elapsed), k->user_timeout,
-			k->probes_out, k->probes_out == 1 ? "" : "s");
+			"give up (RST, ETIMEDOUT)%s\n", t, me, secs(a, sizeof a, k->elapsed), k->user_timeout,
+			k->probes_out, k->probes_out == 1 ? "" : "s",
+			lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_IDLE:
 		if (explain)
@@ -119,18 +173,27 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 
 static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *r)
 {
-	char t[32], a[32], b[32], c[32];
+	char t[32], a[32], b[32], c[32], late[96];
 	format_ts(t, sizeof t, now);
+	lateness(late, sizeof late, r->nominal, r->actual);
+	if (r->decision == RTO_PROBE && !ts->opts.explain)
+		return;
 	const char *rule = r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
+	if (ts->opts.explain) {
+		char line[1024];
+		explain_rto(line, sizeof line, now, r);
+		narrate(ts, now, line, r->decision == RTO_ABORT ? C_BOLDRED : "");
+		return;
+	}
 	if (r->decision == RTO_ABORT) {
 		fprintf(ts->out, "%14s %c retransmission timer: %u retransmissions, %s since the first one "
-			"(limit %s, %s): give up (ETIMEDOUT, no RST)\n", t, hname(r->host), r->retransmits,
-			secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule);
+			"(limit %s, %s): give up (ETIMEDOUT, no RST)%s\n", t, hname(r->host), r->retransmits,
+			secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule, late);
 	} else if (ts->opts.explain) {
 		fprintf(ts->out, "%14s %c retransmission timer: retransmission #%u, %s since the first one "
-			"< %s (%s); next in %s\n", t, hname(r->host), r->retransmits,
+			"< %s (%s); next in %s%s\n", t, hname(r->host), r->retransmits,
 			secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule,
-			secs(c, sizeof c, r->next));
+			secs(c, sizeof c, r->next), late);
 	}
 }
 
@@ -185,8 +248,8 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 		ts->end[r->u.end.host] = r->u.end;
 		format_ts(t, sizeof t, r->t);
 		if (r->u.end.error)
-			fprintf(ts->out, "%14s %c: the application sees %s\n", t, hname(r->u.end.host),
-				tcp_errno_name(r->u.end.error));
+			fprintf(ts->out, "%14s %s%c: the application sees %s%s\n", t, col(ts, C_BOLDRED),
+				hname(r->u.end.host), tcp_errno_name(r->u.end.error), col(ts, C_OFF));
 		break;
 	case REC_NAT:
 		if (r->u.nat.decision != NATD_TRANSLATED || ts->opts.explain) {
@@ -198,9 +261,9 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 		break;
 	case REC_STATE:
 		if (ts->opts.explain) {
-			format_ts(t, sizeof t, r->t);
-			fprintf(ts->out, "%14s %c: %s -> %s\n", t, hname(r->u.st.host),
-				tcp_state_name(r->u.st.from), tcp_state_name(r->u.st.to));
+			char line[256];
+			explain_state(line, sizeof line, r->t, &r->u.st);
+			narrate(ts, r->t, line, C_DIM);
 		}
 		break;
 	}

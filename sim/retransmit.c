@@ -1,7 +1,8 @@
 /*
  * retransmit.c - the retransmission timer (net/ipv4/tcp_timer.c:
  * tcp_retransmit_timer, tcp_write_timeout, retransmits_timed_out,
- * tcp_model_timeout, tcp_clamp_rto_to_user_timeout; tcp_input.c:
+ * tcp_model_timeout, tcp_clamp_rto_to_user_timeout; tcp_output.c:
+ * tcp_schedule_loss_probe, tcp_send_loss_probe, tcp_rearm_rto; tcp_input.c:
  * tcp_rtt_estimator, tcp_set_rto).
  *
  * When data is in flight the keepalive timer is inert and this timer alone
@@ -9,6 +10,12 @@
  * ETIMEDOUT (and, unlike the keepalive abort, no RST) at the first expiry at
  * or after retrans_stamp + tcp_model_timeout(tcp_retries2) -- 924.6 s for the
  * default 15 -- or retrans_stamp + TCP_USER_TIMEOUT when that is set.
+ *
+ * icsk_rto is kept in the timer model's units (jiffies in the linux model), as
+ * the kernel does; retrans_stamp is compared on the millisecond TCP clock.
+ * With the linux timer model a tail loss probe (TLP) precedes the first RTO
+ * retransmission, as with Linux's default net.ipv4.tcp_early_retrans = 3; the
+ * exact model keeps the textbook RTO series.
  */
 #include "retransmit.h"
 
@@ -20,12 +27,23 @@
 #define TCP_SYN_LINEAR_TIMEOUTS 4u
 #define TCP_SYNACK_RETRIES 5u   /* net.ipv4.tcp_synack_retries */
 #define TCP_ORPHAN_RETRIES 8u   /* tcp_orphan_retries(): sysctl 0 means 8 */
+#define TCP_TIMEOUT_MIN_JIFFIES 2u /* TCP_TIMEOUT_MIN */
 
 static struct sim *sk_sim(const struct tcp_sock *sk) { return sk->host->sim; }
 
-static ks_time_t rto_bound(ks_time_t rto)
+tcp_stamp_t tcp_timeout_init(const struct tcp_sock *sk) { return tm_secs(tcp_tm(sk), 1); }
+tcp_stamp_t tcp_rto_min(const struct tcp_sock *sk) { return tm_msecs(tcp_tm(sk), 200); }
+tcp_stamp_t tcp_rto_max(const struct tcp_sock *sk) { return tm_secs(tcp_tm(sk), 120); }
+
+static tcp_stamp_t rto_bound(const struct tcp_sock *sk, tcp_stamp_t rto)
 {
-	return rto < TCP_RTO_MAX ? rto : TCP_RTO_MAX; /* tcp_bound_rto() */
+	return rto < tcp_rto_max(sk) ? rto : tcp_rto_max(sk); /* tcp_bound_rto() */
+}
+
+/* __tcp_set_rto(): usecs_to_jiffies(srtt + rttvar), rounded up. */
+static tcp_stamp_t tcp_set_rto(const struct tcp_sock *sk)
+{
+	return rto_bound(sk, tm_from_ns(tcp_tm(sk), sk->srtt + sk->rttvar));
 }
 
 /* First RTT sample (tcp_rtt_estimator): srtt = m, mdev = m/2, and the
@@ -34,28 +52,78 @@ void tcp_rtt_sample(struct tcp_sock *sk, ks_time_t m)
 {
 	sk->srtt = m;
 	sk->rttvar = 2 * m > TCP_RTO_MIN ? 2 * m : TCP_RTO_MIN;
-	sk->rto = rto_bound(sk->srtt + sk->rttvar);
+	sk->rto = tcp_set_rto(sk);
 }
 
 void tcp_rtt_restore_rto(struct tcp_sock *sk)
 {
-	sk->rto = sk->rttvar ? rto_bound(sk->srtt + sk->rttvar) : TCP_TIMEOUT_INIT;
+	sk->rto = sk->rttvar ? tcp_set_rto(sk) : tcp_timeout_init(sk);
 }
 
-static void arm(struct tcp_sock *sk, ks_time_t delay_ns)
+/* inet_csk_reset_xmit_timer(): the timer model decides when it really fires. */
+static void arm(struct tcp_sock *sk, tcp_stamp_t delay)
 {
 	struct sim *s = sk_sim(sk);
-	ks_time_t when = tm_expiry(&s->tm, s->eng.now, tm_from_ns(&s->tm, delay_ns));
-	eng_schedule(&s->eng, &sk->retransmit_timer, when);
+	struct host *h = sk->host;
+	sk->rto_nominal = s->eng.now + tm_to_ns(&h->tm, delay);
+	eng_schedule(&s->eng, &sk->retransmit_timer, tm_expiry(&h->tm, &h->wheel, s->eng.now, delay));
 }
 
 void tcp_rearm_rto(struct tcp_sock *sk)
 {
 	if (!sk->packets_out) {
 		eng_cancel(&sk_sim(sk)->eng, &sk->retransmit_timer);
+		sk->tlp_pending = false;
 		return;
 	}
-	arm(sk, sk->rto);
+	tcp_stamp_t rto = sk->rto;
+	if (sk->tlp_pending) {
+		/* a loss probe was pending: what is left of the RTO since the head
+		 * was sent (tcp_rto_delta_us), at least 1 */
+		ks_time_t rto_ns = tm_to_ns(tcp_tm(sk), sk->rto);
+		ks_time_t since = sk_sim(sk)->eng.now - sk->head_sent;
+		rto = tm_from_ns(tcp_tm(sk), rto_ns > since ? rto_ns - since : 1);
+		sk->tlp_pending = false;
+	}
+	arm(sk, rto);
+}
+
+/* tcp_schedule_loss_probe(): returns true when the loss probe was armed. */
+static bool schedule_loss_probe(struct tcp_sock *sk, bool advancing_rto)
+{
+	const struct timer_model *tm = tcp_tm(sk);
+	/* only the full Linux path has TLP (early_retrans = 3, SACK, CA_Open) */
+	if (tm->kind != TM_LINUX || sk->host->prof->algo != KA_ALGO_LINUX || !sk->packets_out ||
+	    sk->retransmits || sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV)
+		return false;
+	tcp_stamp_t timeout;
+	if (sk->rttvar) {
+		/* 2 srtt, plus rto_min for a single segment (the peer's delayed ACK) */
+		timeout = tm_from_ns(tm, 2 * sk->srtt);
+		timeout += sk->packets_out == 1 ? tcp_rto_min(sk) : TCP_TIMEOUT_MIN_JIFFIES;
+	} else {
+		timeout = tcp_timeout_init(sk);
+	}
+	/* never later than the RTO would fire */
+	ks_time_t rto_ns = tm_to_ns(tm, sk->rto);
+	ks_time_t since = sk_sim(sk)->eng.now - sk->head_sent;
+	ks_time_t delta = advancing_rto ? rto_ns : rto_ns > since ? rto_ns - since : 0;
+	if (delta > 0 && tm_from_ns(tm, delta) < timeout)
+		timeout = tm_from_ns(tm, delta);
+	arm(sk, timeout);
+	sk->tlp_pending = true;
+	return true;
+}
+
+void tcp_schedule_loss_probe(struct tcp_sock *sk)
+{
+	schedule_loss_probe(sk, false);
+}
+
+void tcp_set_xmit_timer(struct tcp_sock *sk)
+{
+	if (!schedule_loss_probe(sk, true))
+		tcp_rearm_rto(sk);
 }
 
 void tcp_ack_clears_retrans(struct tcp_sock *sk)
@@ -63,6 +131,8 @@ void tcp_ack_clears_retrans(struct tcp_sock *sk)
 	sk->retransmits = 0;
 	sk->backoff = 0;
 	sk->retrans_stamp = KS_TIME_NEVER;
+	sk->tlp_pending = false;
+	sk->tlp_high = false;
 	tcp_rtt_restore_rto(sk);
 }
 
@@ -89,6 +159,13 @@ static ks_time_t timed_out_limit(uint32_t boundary, uint32_t user_timeout_ms, ks
 	return user_timeout_ms ? user_timeout_ms * KS_MS : tcp_model_timeout(boundary, rto_base);
 }
 
+/* How long the episode has lasted, on the clock the kernel compares with
+ * (tcp_time_stamp_ms: whole milliseconds in the linux model). */
+static ks_time_t since_retrans_stamp(const struct tcp_sock *sk)
+{
+	return tm_ms_elapsed(tcp_tm(sk), sk_sim(sk)->eng.now, sk->retrans_stamp);
+}
+
 /* retransmits_timed_out(): measured from retrans_stamp, the first
  * retransmission of the episode; never true before one happened. */
 bool retransmits_timed_out(const struct tcp_sock *sk, uint32_t boundary, uint32_t user_timeout_ms,
@@ -96,24 +173,26 @@ bool retransmits_timed_out(const struct tcp_sock *sk, uint32_t boundary, uint32_
 {
 	if (!sk->retransmits)
 		return false;
-	ks_time_t now = sk_sim(sk)->eng.now;
-	return now - sk->retrans_stamp >= timed_out_limit(boundary, user_timeout_ms, rto_base);
+	return since_retrans_stamp(sk) >= timed_out_limit(boundary, user_timeout_ms, rto_base);
 }
 
 /* tcp_clamp_rto_to_user_timeout(): never sleep past retrans_stamp + UT. */
-static ks_time_t tcp_clamp_rto_to_user_timeout(const struct tcp_sock *sk)
+static tcp_stamp_t tcp_clamp_rto_to_user_timeout(const struct tcp_sock *sk)
 {
 	if (!sk->user_timeout || sk->retrans_stamp == KS_TIME_NEVER)
 		return sk->rto;
-	ks_time_t elapsed = sk_sim(sk)->eng.now - sk->retrans_stamp;
+	ks_time_t elapsed = since_retrans_stamp(sk);
 	ks_time_t ut = sk->user_timeout * KS_MS;
 	if (elapsed >= ut)
 		return 1; /* user timeout has passed: fire as soon as possible */
-	return sk->rto < ut - elapsed ? sk->rto : ut - elapsed;
+	const struct timer_model *tm = tcp_tm(sk);
+	/* msecs_to_jiffies(remaining) in the linux model */
+	tcp_stamp_t left = tm->kind == TM_EXACT ? ut - elapsed : tm_msecs(tm, (ut - elapsed) / KS_MS);
+	return sk->rto < left ? sk->rto : left;
 }
 
 static void emit_rto(struct tcp_sock *sk, enum rto_decision d, bool syn, uint32_t boundary,
-		     ks_time_t rto_base, ks_time_t next)
+		     ks_time_t rto_base, tcp_stamp_t next, ks_time_t nominal)
 {
 	struct sim *s = sk_sim(sk);
 	if (!sim_tracing(s))
@@ -121,11 +200,22 @@ static void emit_rto(struct tcp_sock *sk, enum rto_decision d, bool syn, uint32_
 	struct ks_record r = {.type = REC_RTO};
 	r.u.rto = (struct rec_rto){
 		.host = sk->host->id, .decision = d, .syn = syn, .retransmits = sk->retransmits,
-		.since = sk->retrans_stamp == KS_TIME_NEVER ? 0 : s->eng.now - sk->retrans_stamp,
+		.since = sk->retrans_stamp == KS_TIME_NEVER ? 0 : since_retrans_stamp(sk),
 		.limit = timed_out_limit(boundary, sk->user_timeout, rto_base),
-		.next = next, .boundary = boundary, .user_timeout = sk->user_timeout,
+		.next = next == KS_TIME_NEVER ? KS_TIME_NEVER : tm_to_ns(tcp_tm(sk), next),
+		.boundary = boundary, .user_timeout = sk->user_timeout,
+		.nominal = nominal, .actual = s->eng.now,
 	};
 	sim_emit(s, &r);
+}
+
+/* Bytes of data in flight (the FIN excluded). */
+static uint32_t data_in_flight(const struct tcp_sock *sk)
+{
+	uint32_t bytes = sk->snd_nxt - sk->snd_una;
+	if (sk->fin_queued && sk->snd_nxt == sk->write_seq && bytes > 0)
+		bytes--;
+	return bytes;
 }
 
 /* Retransmit the head of the queue: SYN, SYN-ACK, the first unacked data
@@ -137,14 +227,36 @@ static int retransmit_head(struct tcp_sock *sk)
 		return tcp_transmit(sk, TH_SYN, sk->iss, 0, SEG_RETRANS, n);
 	if (sk->state == TCP_SYN_RECV)
 		return tcp_transmit(sk, TH_SYN | TH_ACK, sk->iss, 0, SEG_RETRANS, n);
-	uint32_t bytes = sk->snd_nxt - sk->snd_una;
-	bool fin_only = sk->fin_queued && sk->snd_nxt == sk->write_seq && bytes == 1;
-	if (fin_only)
+	uint32_t bytes = data_in_flight(sk);
+	sk->head_sent = sk_sim(sk)->eng.now;
+	if (!bytes)
 		return tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_una, 0, SEG_RETRANS, n);
-	if (sk->fin_queued && sk->snd_nxt == sk->write_seq)
-		bytes--; /* the FIN is not payload */
 	uint32_t len = bytes < TCP_MSS ? bytes : TCP_MSS;
 	return tcp_transmit(sk, TH_ACK | TH_PSH, sk->snd_una, len, SEG_RETRANS, n);
+}
+
+/* tcp_send_loss_probe(): retransmit the last segment once (not counted in
+ * icsk_retransmits, retrans_stamp untouched), then a full RTO from now. */
+static void tcp_send_loss_probe(struct tcp_sock *sk, ks_time_t nominal)
+{
+	sk->tlp_pending = false;
+	if (!sk->tlp_high) {
+		uint32_t bytes = data_in_flight(sk);
+		if (bytes) {
+			uint32_t last = (bytes - 1) % TCP_MSS + 1;
+			uint32_t seq = sk->snd_una + bytes - last;
+			if (seq == sk->snd_una)
+				sk->head_sent = sk_sim(sk)->eng.now;
+			tcp_transmit(sk, TH_ACK | TH_PSH, seq, last, SEG_TLP, 0);
+		} else {
+			tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_una, 0, SEG_TLP, 0);
+			sk->head_sent = sk_sim(sk)->eng.now;
+		}
+		sk->tlp_high = true; /* tlp_high_seq: one probe per episode */
+	}
+	sk->retrans_sent++;
+	emit_rto(sk, RTO_PROBE, false, sk->host->cfg.tcp_retries2, TCP_RTO_MIN, sk->rto, nominal);
+	tcp_rearm_rto(sk); /* icsk_pending = 0: the full RTO from now */
 }
 
 void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t)
@@ -152,11 +264,18 @@ void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t)
 	struct tcp_sock *sk = container_of(t, struct tcp_sock, retransmit_timer);
 	bool syn = TCPF(sk->state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV));
 	ks_time_t rto_base = syn ? TCP_TIMEOUT_INIT : TCP_RTO_MIN;
+	ks_time_t nominal = sk->rto_nominal;
 	uint32_t boundary;
 	bool expired = false;
 
+	tm_fire(tcp_tm(sk), &sk->host->wheel, eng->now);
 	if (!sk->packets_out)
 		return; /* everything was acked meanwhile */
+	if (sk->tlp_pending) {
+		/* tcp_write_timer_handler(): ICSK_TIME_LOSS_PROBE */
+		tcp_send_loss_probe(sk, nominal);
+		return;
+	}
 
 	/* tcp_write_timeout() */
 	if (syn) {
@@ -168,14 +287,14 @@ void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t)
 		expired = sk->retransmits >= max;
 	} else if (sk->dead) {
 		/* orphan: tcp_orphan_retries() is 8 while the RTO is below its max, else 0 */
-		boundary = sk->rto < TCP_RTO_MAX ? TCP_ORPHAN_RETRIES : 0;
+		boundary = sk->rto < tcp_rto_max(sk) ? TCP_ORPHAN_RETRIES : 0;
 	} else {
 		boundary = sk->host->cfg.tcp_retries2;
 	}
 	if (!expired)
 		expired = retransmits_timed_out(sk, boundary, sk->user_timeout, rto_base);
 	if (expired) {
-		emit_rto(sk, RTO_ABORT, syn, boundary, rto_base, KS_TIME_NEVER);
+		emit_rto(sk, RTO_ABORT, syn, boundary, rto_base, KS_TIME_NEVER, nominal);
 		struct rec_end why = {
 			.why = syn ? END_SYN_TIMEOUT : END_RTO, .retransmits = sk->retransmits,
 			.retrans_stamp = sk->retrans_stamp, .boundary = boundary,
@@ -195,17 +314,17 @@ void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t)
 		sk->retrans_stamp = eng->now;
 	sk->retrans_sent++;
 	if (retransmit_head(sk) > 0) {
-		/* local congestion: retry soon, without backing off */
-		ks_time_t next = TCP_RESOURCE_PROBE_INTERVAL_MS * KS_MS;
+		/* local congestion: retry in TCP_RESOURCE_PROBE_INTERVAL, no backoff */
+		tcp_stamp_t next = tm_msecs(tcp_tm(sk), TCP_RESOURCE_PROBE_INTERVAL_MS);
 		arm(sk, next);
-		emit_rto(sk, RTO_RETRANSMIT, syn, boundary, rto_base, next);
+		emit_rto(sk, RTO_RETRANSMIT, syn, boundary, rto_base, next, nominal);
 		return;
 	}
 	if (sk->state != TCP_SYN_SENT || sk->retransmits > TCP_SYN_LINEAR_TIMEOUTS) {
 		sk->backoff++; /* exponential backoff */
-		sk->rto = rto_bound(sk->rto * 2);
+		sk->rto = rto_bound(sk, sk->rto * 2);
 	}
-	ks_time_t next = tcp_clamp_rto_to_user_timeout(sk);
+	tcp_stamp_t next = tcp_clamp_rto_to_user_timeout(sk);
 	arm(sk, next);
-	emit_rto(sk, RTO_RETRANSMIT, syn, boundary, rto_base, next);
+	emit_rto(sk, RTO_RETRANSMIT, syn, boundary, rto_base, next, nominal);
 }

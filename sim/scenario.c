@@ -342,6 +342,10 @@ enum val_kind {
 	V_ENUM,     /* int: index in names[] */
 	V_IPV4,     /* uint32_t, host byte order */
 	V_PRESET,   /* [nat] preset: fills every key not set explicitly */
+	V_TIMER,    /* enum tm_kind by name */
+	V_HZ,       /* uint32_t: 100, 250, 300 or 1000 */
+	V_OS,       /* enum os_profile by name (ep_config.os) */
+	V_DURLIST,  /* struct dur_list: 1..DUR_LIST_MAX durations within min..max */
 };
 
 /* Link keys: which direction(s) a key sets. */
@@ -368,6 +372,12 @@ static const struct key_def scenario_keys[] = {
 	  "more than 0, at most 100 years = 36500d", DIR_NONE, NULL },
 	{ "seed", V_U64, 0, offsetof(struct scenario, seed), 0, 0,
 	  "unsigned 64-bit integer, decimal or 0x hex", DIR_NONE, NULL },
+	{ "timer", V_TIMER, 0, offsetof(struct scenario, timer), 0, 0, "exact, linux or lwip", DIR_NONE, NULL },
+	{ "hz", V_HZ, 0, offsetof(struct scenario, hz), 0, 0, "100, 250, 300 or 1000", DIR_NONE, NULL },
+	{ "jiffies", V_U64, 0, offsetof(struct scenario, jiffies), 0, UINT32_MAX,
+	  "0..4294967295, tcp_jiffies32 at t = 0", DIR_NONE, NULL },
+	{ "jiffies_phase", V_DURATION, 0, offsetof(struct scenario, jiffies_phase), 0, KS_SEC,
+	  "0 up to one tick (1 s / hz), exclusive", DIR_NONE, NULL },
 };
 
 static const struct key_def ep_keys[] = {
@@ -382,6 +392,8 @@ static const struct key_def ep_keys[] = {
 	OPT_KEY("net.ipv4.tcp_retries2", OPT_SYSCTL_RETRIES2),
 	OPT_KEY("net.ipv4.tcp_syn_retries", OPT_SYSCTL_SYN_RETRIES),
 	{ "addr", V_ADDR, 0, 0, 0, 0, "IPv4:PORT, e.g. 192.0.2.10:40000, port 1..65535", DIR_NONE, NULL },
+	{ "os", V_OS, 0, offsetof(struct ep_config, os), 0, 0,
+	  "linux, linux-2.6, freebsd, macos, windows or lwip", DIR_NONE, NULL },
 };
 
 const char *sockopt_name(enum sockopt opt)
@@ -437,8 +449,8 @@ static const struct key_def nat_keys[] = {
 	  "new flows per second, 0..1000000, 0 = no background load", DIR_NONE, NULL },
 	{ "bg_lifetime", V_DURATION, 0, NC(bg_lifetime), 1, 36500 * DAY,
 	  "more than 0, at most 36500d", DIR_NONE, NULL },
-	{ "bg_interval", V_DURATION, 0, NC(bg_interval), 1, DAY, "more than 0, at most 1d",
-	  DIR_NONE, NULL },
+	{ "bg_interval", V_DURLIST, 0, NC(bg_interval), 1, DAY,
+	  "more than 0, at most 1d; a list of up to 4, e.g. 10s, 5m", DIR_NONE, NULL },
 	{ "bg_end", V_ENUM, 0, NC(bg_end), 0, 0, NULL, DIR_NONE, bg_end_names },
 };
 
@@ -598,6 +610,7 @@ struct ctx {
 	const char *set;       /* the --set text, or NULL */
 	int first_syntax;      /* first syntax error line the reader found */
 	int first_line[NSECTIONS][MAX_KEYS]; /* where each key was set, 0 = not yet */
+	const char *set_src[NSECTIONS][MAX_KEYS]; /* the last --set of each key, or NULL */
 	struct {
 		int line;
 		const char *set;
@@ -1010,6 +1023,42 @@ static void key_apply(struct ctx *c, int sec, const struct key_def *k, const cha
 		}
 		*(ks_time_t *)field = t;
 		break;
+	case V_DURLIST: {
+		struct dur_list l = {0};
+		char item[128];
+		const char *p = val;
+		for (;;) {
+			const char *comma = strchr(p, ',');
+			size_t len = comma ? (size_t)(comma - p) : strlen(p);
+			while (len && (*p == ' ' || *p == '\t'))
+				p++, len--;
+			while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+				len--;
+			if (l.n == DUR_LIST_MAX || len >= sizeof(item)) {
+				report(c, "%s = %s has too many items (%s)", k->name, val, k->valid);
+				return;
+			}
+			memcpy(item, p, len);
+			item[len] = '\0';
+			e = dur_parse(item, &t);
+			if (e == NUM_OK && (t < k->min || t > k->max))
+				e = NUM_OVERFLOW;
+			if (e != NUM_OK) {
+				const char *what = e == NUM_OVERFLOW ? "is out of range" : "is not a duration";
+				if (!comma && l.n == 0) /* a single value: say it like any duration */
+					report(c, "%s = %s %s (%s)", k->name, val, what, k->valid);
+				else
+					report(c, "%s = %s: %s %s (%s)", k->name, val, item, what, k->valid);
+				return;
+			}
+			l.v[l.n++] = t;
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+		*(struct dur_list *)field = l;
+		break;
+	}
 	case V_U64:
 		e = parse_u64(val, k->max == 0, &v);
 		if (e != NUM_OK) {
@@ -1023,6 +1072,47 @@ static void key_apply(struct ctx *c, int sec, const struct key_def *k, const cha
 		}
 		*(uint64_t *)field = v;
 		break;
+	case V_TIMER: {
+		static const char *const names[] = { [TM_EXACT] = "exact", [TM_LINUX] = "linux",
+						     [TM_LWIP] = "lwip" };
+		const char *hint;
+		for (size_t i = 0; i < 3; i++)
+			if (!strcmp(val, names[i])) {
+				*(enum tm_kind *)field = (enum tm_kind)i;
+				return;
+			}
+		hint = suggest(val, names, 3);
+		if (hint)
+			report(c, "%s = %s is not a timer model (did you mean '%s'? %s)", k->name, val,
+			       hint, k->valid);
+		else
+			report(c, "%s = %s is not a timer model (%s)", k->name, val, k->valid);
+		return;
+	}
+	case V_HZ:
+		if (parse_u64(val, false, &v) != NUM_OK || (v != 100 && v != 250 && v != 300 && v != 1000)) {
+			report(c, "%s = %s is not a supported HZ (%s)", k->name, val, k->valid);
+			return;
+		}
+		*(uint32_t *)field = (uint32_t)v;
+		break;
+	case V_OS: {
+		int os = profile_find(val);
+		if (os < 0) {
+			const char *names[NOS], *hint;
+			for (int i = 0; i < NOS; i++)
+				names[i] = profile_get((enum os_profile)i)->name;
+			hint = suggest(val, names, NOS);
+			if (hint)
+				report(c, "%s = %s is not a known OS profile (did you mean '%s'? %s)",
+				       k->name, val, hint, k->valid);
+			else
+				report(c, "%s = %s is not a known OS profile (%s)", k->name, val, k->valid);
+			return;
+		}
+		*(enum os_profile *)field = (enum os_profile)os;
+		break;
+	}
 	case V_PROB:
 	case V_RATE:
 		if (!parse_real(val, &dv)) {
@@ -1111,6 +1201,7 @@ static void apply_preset(struct ctx *c, const char *val)
 			continue;
 		switch (k->kind) {
 		case V_DURATION: size = sizeof(ks_time_t); break;
+		case V_DURLIST: size = sizeof(struct dur_list); break;
 		case V_U64: size = sizeof(uint64_t); break;
 		case V_PROB: case V_RATE: size = sizeof(double); break;
 		case V_BOOL: size = sizeof(bool); break;
@@ -1518,6 +1609,7 @@ static void apply_set(struct ctx *c, const char *arg)
 		report_unknown_key(c, sec, key, false);
 		goto out;
 	}
+	c->set_src[sec][k - sections[sec].keys] = arg;
 	key_apply(c, sec, k, val);
 out:
 	free(sect);
@@ -1559,10 +1651,84 @@ static int event_cmp(const void *pa, const void *pb)
 	return (a->line > b->line) - (a->line < b->line); /* file order */
 }
 
+/* Point c at where key `name` of section sec was set (the last --set wins);
+ * false if it was never set. */
+static bool key_where(struct ctx *c, int sec, const char *name)
+{
+	const struct key_def *k = key_find(sec, name);
+	size_t i = (size_t)(k - sections[sec].keys);
+
+	if (c->set_src[sec][i]) {
+		c->set = c->set_src[sec][i];
+		return true;
+	}
+	c->set = NULL;
+	c->line = c->first_line[sec][i];
+	return c->line != 0;
+}
+
+/* Timer model keys and OS profiles: combinations and options a profile lacks. */
+static void check_models(struct ctx *c)
+{
+	struct scenario *s = c->s;
+	const char *only_linux = "only the linux timer model has jiffies (set timer = linux)";
+
+	if (s->timer != TM_LINUX) {
+		if (key_where(c, SEC_SCENARIO, "hz"))
+			report(c, "hz: %s", only_linux);
+		if (key_where(c, SEC_SCENARIO, "jiffies"))
+			report(c, "jiffies: %s", only_linux);
+		if (s->timer == TM_EXACT && key_where(c, SEC_SCENARIO, "jiffies_phase"))
+			report(c, "jiffies_phase: the exact timer model has no ticks (set timer = linux "
+				  "or lwip)");
+		if (s->timer == TM_LWIP && s->jiffies_phase != KS_TIME_NEVER &&
+		    s->jiffies_phase >= TM_LWIP_SLOW_INTERVAL && key_where(c, SEC_SCENARIO, "jiffies_phase"))
+			report(c, "jiffies_phase is out of range (0 up to one slow-timer tick, 0.5 s, "
+				  "exclusive)");
+	} else if (s->jiffies_phase != KS_TIME_NEVER && s->jiffies_phase >= KS_SEC / s->hz &&
+		   key_where(c, SEC_SCENARIO, "jiffies_phase")) {
+		char tick[32];
+		format_seconds(tick, sizeof(tick), KS_SEC / s->hz);
+		report(c, "jiffies_phase is out of range (0 up to one tick, %s s at hz = %u, exclusive)",
+		       tick, (unsigned)s->hz);
+	}
+	for (int h = 0; h < NHOSTS; h++) {
+		struct ep_config *ep = &s->ep[h];
+		const struct profile *p = profile_get(ep->os);
+		int sec = h == HOST_A ? SEC_A : SEC_B;
+
+		for (size_t i = 0; i < NKEYS(ep_keys); i++) {
+			const struct key_def *k = &ep_keys[i];
+			if (k->kind != V_OPT || profile_has_opt(p, k->opt) || !key_where(c, sec, k->name))
+				continue;
+			report(c, "%s: os = %s has no such option (%s has %s)", k->name, p->name, p->name,
+			       p->opts_text);
+		}
+		c->set = NULL;
+		for (size_t i = 0; i < s->nevents; i++) {
+			const struct sc_event *ev = &s->events[i];
+			if (ev->host != h || ev->action != ACT_SET || profile_has_opt(p, ev->opt))
+				continue;
+			c->line = ev->line;
+			report(c, "set %c %s: os = %s has no such option (%s has %s)", "AB"[h],
+			       sockopt_name(ev->opt), p->name, p->name, p->opts_text);
+		}
+		if (ep->os != OS_LINUX && ep->os != OS_LINUX_26) {
+			/* the profile's own defaults (its sysctls are not Linux's) */
+			ep->tcp_keepalive_time = p->keepidle;
+			ep->tcp_keepalive_intvl = p->keepintvl;
+			ep->tcp_keepalive_probes = p->keepcnt;
+		}
+	}
+	c->set = NULL;
+}
+
 /* Checks that need the whole scenario (after --set). */
 static void check_all(struct ctx *c)
 {
 	struct scenario *s = c->s;
+
+	check_models(c);
 
 	if (s->ep[HOST_A].addr == s->ep[HOST_B].addr && s->ep[HOST_A].port == s->ep[HOST_B].port) {
 		int later = c->addr_src[HOST_B].order > c->addr_src[HOST_A].order ? HOST_B : HOST_A;
@@ -1620,6 +1786,10 @@ static struct scenario *load_fp(const char *file, FILE *fp, const char *skip,
 	default_name(s->name, file);
 	s->duration = DAY;
 	s->seed = 1;
+	s->timer = TM_EXACT;
+	s->hz = 250;
+	s->jiffies = UINT64_MAX;
+	s->jiffies_phase = KS_TIME_NEVER;
 	for (int h = 0; h < NHOSTS; h++) {
 		ep_config_default(&s->ep[h], h);
 		s->link.dir[h].ge_loss = 1.0; /* Gilbert's model: the bad state loses all */

@@ -8,6 +8,8 @@
  */
 #include "sim.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "keepalive.h"
@@ -18,13 +20,39 @@ static void link_arrived(void *ctx, const struct link_arrival *a);
 static void nat_report(void *ctx, const struct rec_nat *r);
 static void nat_send(void *ctx, struct segment *seg);
 
+/* The scenario's timer model. The unknown initial jiffies value and tick phase
+ * are drawn from the seed through a generator of their own, so choosing a
+ * timer model never changes the ISNs or anything else drawn from s->rng. */
+static void sim_timer_model(struct timer_model *tm, const struct scenario *sc)
+{
+	struct rng r;
+	rng_seed(&r, sc->seed, 0x6a6966666965ULL /* "jiffie" */);
+	uint64_t jiffies = rng_u32(&r);
+	ks_time_t phase = rng_u32(&r);
+	switch (sc->timer) {
+	case TM_EXACT:
+		tm_init(tm, TM_EXACT);
+		break;
+	case TM_LINUX:
+		if (sc->jiffies != UINT64_MAX)
+			jiffies = sc->jiffies;
+		phase = sc->jiffies_phase != KS_TIME_NEVER ? sc->jiffies_phase : phase % (KS_SEC / sc->hz);
+		tm_init_linux(tm, sc->hz, jiffies, phase);
+		break;
+	case TM_LWIP:
+		phase = sc->jiffies_phase != KS_TIME_NEVER ? sc->jiffies_phase : phase % TM_LWIP_SLOW_INTERVAL;
+		tm_init_lwip(tm, phase);
+		break;
+	}
+}
+
 void sim_init(struct sim *s, const struct scenario *sc)
 {
 	memset(s, 0, sizeof(*s));
 	s->sc = sc;
 	eng_init(&s->eng);
-	tm_init(&s->tm, TM_EXACT);
 	rng_seed(&s->rng, sc->seed, 0x6b6173696dULL /* "kasim" */);
+	sim_timer_model(&s->tm, sc);
 	for (int h = 0; h < NHOSTS; h++)
 		tcp_host_init(&s->host[h], s, h, &sc->ep[h]);
 	link_init(&s->link, &s->eng, &sc->link, sc->seed, link_arrived, s);
@@ -35,10 +63,20 @@ void sim_init(struct sim *s, const struct scenario *sc)
 	}
 	tcp_listen(&s->host[HOST_B]);
 
-	ev_timer_init(&s->script, script_fire);
+	/* The scenario's events are armed first: at any instant they come before
+	 * what the model arms, and among themselves they keep file order. */
+	s->script = sc->nevents ? calloc(sc->nevents, sizeof(*s->script)) : NULL;
+	if (sc->nevents && !s->script) {
+		fputs("kasim: out of memory (scenario events)\n", stderr);
+		abort();
+	}
+	for (size_t i = 0; i < sc->nevents; i++) {
+		ev_timer_init(&s->script[i].t, script_fire);
+		s->script[i].sim = s;
+		s->script[i].ev = &sc->events[i];
+		eng_schedule(&s->eng, &s->script[i].t, sc->events[i].at);
+	}
 	ev_timer_init(&s->connect, connect_fire);
-	if (sc->nevents > 0)
-		eng_schedule(&s->eng, &s->script, sc->events[0].at);
 	eng_schedule(&s->eng, &s->connect, 0);
 }
 
@@ -57,7 +95,17 @@ void sim_emit(struct sim *s, struct ks_record *r)
 
 void sim_run(struct sim *s)
 {
-	eng_run(&s->eng, s->sc->duration);
+	sim_run_until(s, s->sc->duration);
+	sim_finish(s);
+}
+
+void sim_run_until(struct sim *s, ks_time_t t)
+{
+	eng_run(&s->eng, t < s->sc->duration ? t : s->sc->duration);
+}
+
+void sim_finish(struct sim *s)
+{
 	for (size_t i = 0; i < s->nsinks; i++)
 		if (s->sinks[i]->finish)
 			s->sinks[i]->finish(s->sinks[i], s);
@@ -69,6 +117,8 @@ void sim_destroy(struct sim *s)
 		nat_destroy(&s->nat);
 	link_destroy(&s->link);
 	eng_destroy(&s->eng);
+	free(s->script);
+	s->script = NULL;
 }
 
 uint32_t sim_random_isn(struct sim *s)
@@ -234,6 +284,7 @@ static const char *errno_result(int err, const char *call)
 	case KS_ECONNRESET: return "fails with ECONNRESET";
 	case KS_ETIMEDOUT: return "fails with ETIMEDOUT";
 	case KS_ECONNREFUSED: return "fails with ECONNREFUSED";
+	case KS_ECONNABORTED: return "fails with ECONNABORTED";
 	}
 	return "fails";
 }
@@ -299,16 +350,12 @@ static const char *apply(struct sim *s, const struct sc_event *ev)
 
 static void script_fire(struct engine *eng, struct ev_timer *t)
 {
-	struct sim *s = container_of(t, struct sim, script);
-	const struct scenario *sc = s->sc;
-	while (s->next_event < sc->nevents && sc->events[s->next_event].at <= eng->now) {
-		const struct sc_event *ev = &sc->events[s->next_event++];
-		struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = ev}};
-		sim_emit(s, &r); /* the event first, then what it causes */
-		r.u.act.result = apply(s, ev);
-		if (r.u.act.result)
-			sim_emit(s, &r); /* and what became of it, when worth saying */
-	}
-	if (s->next_event < sc->nevents)
-		eng_schedule(eng, &s->script, sc->events[s->next_event].at);
+	(void)eng;
+	struct script_ev *se = container_of(t, struct script_ev, t);
+	struct sim *s = se->sim;
+	struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = se->ev}};
+	sim_emit(s, &r); /* the event first, then what it causes */
+	r.u.act.result = apply(s, se->ev);
+	if (r.u.act.result)
+		sim_emit(s, &r); /* and what became of it, when worth saying */
 }

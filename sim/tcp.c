@@ -23,12 +23,12 @@ static struct sim *sk_sim(const struct tcp_sock *sk) { return sk->host->sim; }
 
 tcp_stamp_t tcp_now(const struct tcp_sock *sk)
 {
-	return tm_stamp(&sk_sim(sk)->tm, sk_sim(sk)->eng.now);
+	return tm_stamp(&sk->host->tm, sk_sim(sk)->eng.now);
 }
 
 const struct timer_model *tcp_tm(const struct tcp_sock *sk)
 {
-	return &sk_sim(sk)->tm;
+	return &sk->host->tm;
 }
 
 const char *tcp_state_name(enum tcp_state s)
@@ -51,6 +51,7 @@ const char *tcp_errno_name(int err)
 	case KS_ECONNREFUSED: return "ECONNREFUSED";
 	case KS_ECONNRESET: return "ECONNRESET";
 	case KS_ETIMEDOUT: return "ETIMEDOUT";
+	case KS_ECONNABORTED: return "ECONNABORTED";
 	}
 	return NULL;
 }
@@ -77,6 +78,14 @@ void tcp_host_init(struct host *h, struct sim *sim, int id, const struct ep_conf
 	h->id = id;
 	h->name = id == HOST_A ? 'A' : 'B';
 	h->cfg = *cfg;
+	h->prof = profile_get(cfg->os);
+	h->tm = sim->tm;
+	if (h->prof->algo == KA_ALGO_LWIP)
+		tm_init_lwip(&h->tm, sim->tm.kind == TM_LWIP ? sim->tm.phase : 0);
+	else if (!h->prof->linux_timers)
+		tm_init(&h->tm, TM_EXACT); /* other stacks' timers are not modelled */
+	else if (sim->tm.kind == TM_LWIP)
+		tm_init(&h->tm, TM_EXACT);
 	h->powered = h->plugged = true;
 
 	struct tcp_sock *sk = &h->sk;
@@ -88,7 +97,7 @@ void tcp_host_init(struct host *h, struct sim *sim, int id, const struct ep_conf
 	sk->keepalive_intvl = cfg->tcp_keepintvl;
 	sk->keepalive_probes = cfg->tcp_keepcnt;
 	sk->user_timeout = cfg->tcp_user_timeout;
-	sk->rto = TCP_TIMEOUT_INIT;
+	sk->rto = tcp_timeout_init(sk);
 	sk->retrans_stamp = KS_TIME_NEVER;
 	sk->rtt_probe_sent = KS_TIME_NEVER;
 	ev_timer_init(&sk->keepalive_timer, tcp_keepalive_timer);
@@ -172,11 +181,15 @@ void tcp_push(struct tcp_sock *sk)
 		uint32_t len = left < TCP_MSS ? left : TCP_MSS;
 		if (seq_after(sk->snd_nxt + len, sk->snd_una + TCP_WINDOW))
 			break; /* wait for the (fixed) window to open */
+		if (sk->snd_nxt == sk->snd_una)
+			sk->head_sent = sk_sim(sk)->eng.now;
 		tcp_transmit(sk, TH_ACK | TH_PSH, sk->snd_nxt, len, SEG_NORMAL, 0);
 		sk->snd_nxt += len;
 		sent = true;
 	}
 	if (sk->fin_queued && unsent_data(sk) == 0 && sk->snd_nxt != sk->write_seq) {
+		if (sk->snd_nxt == sk->snd_una)
+			sk->head_sent = sk_sim(sk)->eng.now;
 		tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_nxt, 0, SEG_NORMAL, 0);
 		sk->snd_nxt += 1;
 		sent = true;
@@ -185,6 +198,9 @@ void tcp_push(struct tcp_sock *sk)
 	/* tcp_event_new_data_sent(): arm the RTO if nothing was in flight. */
 	if (sent && !ev_timer_pending(&sk->retransmit_timer))
 		tcp_rearm_rto(sk);
+	/* tcp_write_xmit(): then, maybe, a tail loss probe instead */
+	if (sent)
+		tcp_schedule_loss_probe(sk);
 }
 
 /* ---- connection ends ------------------------------------------------------- */
@@ -195,7 +211,14 @@ void tcp_done(struct tcp_sock *sk, int err, struct rec_end *why)
 	why->host = sk->host->id;
 	why->error = err;
 	why->from = sk->state;
-	why->last_rx = tm_to_ns(&s->tm, sk->rcv_tstamp > sk->lrcvtime ? sk->rcv_tstamp : sk->lrcvtime);
+	{
+		/* the later of the two stamps (u32 jiffies: compare elapsed times) */
+		const struct timer_model *tm = tcp_tm(sk);
+		tcp_stamp_t now = tcp_now(sk);
+		tcp_stamp_t last = tm_elapsed(tm, now, sk->rcv_tstamp) < tm_elapsed(tm, now, sk->lrcvtime)
+					   ? sk->rcv_tstamp : sk->lrcvtime;
+		why->last_rx = tm_stamp_time(tm, s->eng.now, last);
+	}
 	tcp_set_state(sk, TCP_CLOSE);
 	/* tcp_clear_xmit_timers() + the keepalive timer */
 	eng_cancel(&s->eng, &sk->retransmit_timer);
@@ -203,7 +226,7 @@ void tcp_done(struct tcp_sock *sk, int err, struct rec_end *why)
 	eng_cancel(&s->eng, &sk->tw_timer);
 	sk->write_seq = sk->snd_nxt; /* tcp_write_queue_purge() */
 	sk->packets_out = 0;
-	sk->error = err;
+	sk->error = sk->sk_err = err;
 	sk->error_time = err ? s->eng.now : 0;
 	sk->end = why->why;
 	sk->end_time = s->eng.now;
@@ -276,8 +299,9 @@ static void reset_connection_fields(struct tcp_sock *sk)
 	sk->packets_out = sk->probes_out = 0;
 	sk->retransmits = sk->backoff = 0;
 	sk->retrans_stamp = KS_TIME_NEVER;
-	sk->rto = TCP_TIMEOUT_INIT;
-	sk->error = 0;
+	sk->rto = tcp_timeout_init(sk);
+	sk->tlp_pending = false;
+	sk->error = sk->sk_err = 0;
 	sk->end = END_NONE;
 }
 
@@ -339,8 +363,7 @@ static void tcp_established(struct tcp_sock *sk)
 	eng_cancel(&s->eng, &sk->retransmit_timer);
 	tcp_set_state(sk, TCP_ESTABLISHED);
 	sk->lrcvtime = tcp_now(sk);
-	if (sk->keepopen)
-		tcp_reset_keepalive_timer(sk, keepalive_time_when(sk));
+	tcp_keepalive_established(sk);
 }
 
 /* tcp_rcv_synsent_state_process() */
@@ -421,7 +444,7 @@ static int tcp_ack(struct tcp_sock *sk, const struct segment *seg)
 			tcp_ack_clears_retrans(sk);
 			eng_cancel(&s->eng, &sk->retransmit_timer);
 		} else {
-			tcp_rearm_rto(sk);
+			tcp_set_xmit_timer(sk); /* a loss probe, or the RTO */
 		}
 	}
 	/* Any acceptable ACK, duplicates included, proves the peer alive. */
@@ -582,8 +605,11 @@ void tcp_v4_rcv(struct host *h, const struct segment *seg)
 
 int tcp_sendmsg(struct tcp_sock *sk, uint64_t bytes)
 {
-	if (sk->error)
-		return sk->error; /* sock_error(): the pending error, once */
+	if (sk->sk_err) {
+		int err = sk->sk_err; /* sock_error(): the pending error, once */
+		sk->sk_err = 0;
+		return err;
+	}
 	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_SYN_SENT))) ||
 	    sk->fin_queued)
 		return KS_EPIPE;

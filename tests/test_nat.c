@@ -10,6 +10,7 @@
  * too (lrcvtime). B becomes ESTABLISHED when that ACK arrives, at 30 ms.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <jansson.h>
 #include <stdio.h>
 
@@ -153,7 +154,13 @@ Test(nat, bad_values_rejected_with_file_and_line)
 	cap_expect_error("[nat]\nbg_rate = -1\n",
 			 "t.ini:2: bg_rate = -1 is not a number (new flows per second, 0..1000000, 0 = no background load)");
 	cap_expect_error("[nat]\nbg_interval = 0\n",
-			 "t.ini:2: bg_interval = 0 is out of range (more than 0, at most 1d)");
+			 "t.ini:2: bg_interval = 0 is out of range (more than 0, at most 1d; a list of up to 4, e.g. 10s, 5m)");
+	cap_expect_error("[nat]\nbg_interval = 10s, 2d\n",
+			 "t.ini:2: bg_interval = 10s, 2d: 2d is out of range (more than 0, at most 1d; a list of up to 4, e.g. 10s, 5m)");
+	cap_expect_error("[nat]\nbg_interval = 1s, 2s, 3s, 4s, 5s\n",
+			 "t.ini:2: bg_interval = 1s, 2s, 3s, 4s, 5s has too many items (more than 0, at most 1d; a list of up to 4, e.g. 10s, 5m)");
+	cap_expect_error("[nat]\nbg_interval = 10s,, 5m\n",
+			 "t.ini:2: bg_interval = 10s,, 5m:  is not a duration (more than 0, at most 1d; a list of up to 4, e.g. 10s, 5m)");
 	cap_expect_error("[nat]\npreset = azure-lb\npreset = azure-lb\n",
 			 "t.ini:3: duplicate key 'preset' (first set at line 2)");
 	cap_expect_error("[events]\n10s = nat flush\n",
@@ -652,6 +659,36 @@ Test(nat, background_flows_that_end_silent_linger_until_the_timeout)
 	cr_expect_eq(s->expired, 1);
 	cr_expect_eq(nat_count(&c->sim->nat), s->bg_flows - s->bg_expired);
 	cap_free(c);
+}
+
+Test(nat, background_traffic_patterns_are_drawn_per_flow)
+{
+	/* Two patterns: a segment every 1 s, or every 1000 s. Lifetimes are
+	 * exponential with mean L = 100 s, so a flow sends 1 segment when it opens
+	 * plus ceil(life / interval) more. E[ceil(X / d)] for X ~ Exp(L) is
+	 * 1 / (1 - exp(-d / L)): 1/(1 - e^-0.01) = 100.50 for d = 1 s, and
+	 * 1/(1 - e^-10) = 1.0000454 for d = 1000 s. With each pattern drawn with
+	 * probability 1/2, segments per flow = 1 + (100.50 + 1.00) / 2 = 51.75;
+	 * with the 1 s pattern alone, 1 + 100.50 = 101.50. Over ~10800 flows the
+	 * standard deviation of the mean is about 0.9 (mixed) and 0.1 (single), so
+	 * +-5 is more than five of them; flows cut short by the end of the run
+	 * (the last ~100 s of 3 h) lower both by under 1 %. */
+	const char *mixed = "[scenario]\nduration = 3h\n[nat]\ncapacity = 100000\nbg_rate = 1\n"
+			    "bg_lifetime = 100s\nbg_end = silent\nestablished_timeout = 1d\n"
+			    "bg_interval = 1s, 1000s\n";
+	const char *single = "[scenario]\nduration = 3h\n[nat]\ncapacity = 100000\nbg_rate = 1\n"
+			     "bg_lifetime = 100s\nbg_end = silent\nestablished_timeout = 1d\n"
+			     "bg_interval = 1s\n";
+	struct capture *a = cap_run(mixed, NULL, 0), *b = cap_run(single, NULL, 0);
+	const struct nat_stats *s = &a->sim->nat.st, *t = &b->sim->nat.st;
+	double per_mixed = (double)s->bg_segments / (double)s->bg_flows;
+	double per_single = (double)t->bg_segments / (double)t->bg_flows;
+	double e_short = 1.0 / (1.0 - exp(-1.0 / 100.0)), e_long = 1.0 / (1.0 - exp(-10.0));
+	cr_expect(fabs(per_mixed - (1 + (e_short + e_long) / 2)) < 5, "mixed: %.2f per flow", per_mixed);
+	cr_expect(fabs(per_single - (1 + e_short)) < 5, "single: %.2f per flow", per_single);
+	cr_expect_eq(s->bg_evicted, 0);
+	cap_free(a);
+	cap_free(b);
 }
 
 /* ---- outputs ---------------------------------------------------------------------------- */

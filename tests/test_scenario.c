@@ -568,7 +568,7 @@ Test(scenario, did_you_mean)
 			"t.ini:2: unknown key 'foo' in [A] (valid keys: so_keepalive, tcp_keepidle, "
 			"tcp_keepintvl, tcp_keepcnt, tcp_user_timeout, net.ipv4.tcp_keepalive_time, "
 			"net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, "
-			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, addr)");
+			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, addr, os)");
 	sc_expect_error("[foo]\n", "t.ini:1: unknown section [foo] (valid sections: [scenario], "
 				   "[A], [B], [link], [nat], [events])");
 	sc_expect_error("seed = 5\n",

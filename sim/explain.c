@@ -1,0 +1,175 @@
+/*
+ * explain.c - the kernel's reasoning in words, one sentence per decision.
+ *
+ * Each branch below is one branch of tcp_keepalive_timer() or
+ * tcp_retransmit_timer() (net/ipv4/tcp_timer.c); keepalive.c and
+ * retransmit.c name the same branches in their comments.
+ */
+#include "explain.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static char hn(int h) { return h == HOST_A ? 'A' : 'B'; }
+
+void format_tms(char *buf, size_t n, ks_time_t t)
+{
+	unsigned long long sec = t / KS_SEC, frac = t % KS_SEC;
+	if (frac % KS_MS == 0) {
+		snprintf(buf, n, "%llu.%03llu", sec, frac / KS_MS);
+		return;
+	}
+	int digits = 9;
+	while (frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	snprintf(buf, n, "%llu.%0*llu", sec, digits, frac);
+}
+
+/* "75 s", "0.2 s" */
+static const char *s_(char *buf, size_t n, ks_time_t t)
+{
+	format_seconds(buf, n, t);
+	size_t l = strlen(buf);
+	snprintf(buf + l, n - l, " s");
+	return buf;
+}
+
+/* Appends to buf (bounded). */
+static void add(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	if (l + 1 >= n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + l, n - l, fmt, ap);
+	va_end(ap);
+}
+
+static void head(char *buf, size_t n, int host, ks_time_t now)
+{
+	char t[32];
+	format_tms(t, sizeof t, now);
+	snprintf(buf, n, "%c, t=%s: ", hn(host), t);
+}
+
+static const char *plural(uint32_t v) { return v == 1 ? "" : "s"; }
+
+void explain_keepalive(char *buf, size_t n, ks_time_t now, const struct rec_keepalive *k)
+{
+	char a[32], b[32], c[32], d[32];
+	ks_time_t ut = (ks_time_t)k->user_timeout * KS_MS;
+	head(buf, n, k->host, now);
+	switch (k->decision) {
+	case KA_PROBE:
+		add(buf, n, "idle %s ≥ tcp_keepidle %s", s_(a, sizeof a, k->elapsed), s_(b, sizeof b, k->time));
+		if (!k->user_timeout)
+			add(buf, n, " and probes_out %u < tcp_keepcnt %u", k->probes_out, k->probes);
+		else if (k->elapsed >= ut)
+			add(buf, n, "; TCP_USER_TIMEOUT %u ms replaces tcp_keepcnt, and idle ≥ %s but no probe "
+				"is out yet (the kernel only gives up after at least one unanswered probe)",
+				k->user_timeout, s_(c, sizeof c, ut));
+		else
+			add(buf, n, "; TCP_USER_TIMEOUT %u ms replaces tcp_keepcnt, and idle %s < %s",
+			    k->user_timeout, s_(c, sizeof c, k->elapsed), s_(d, sizeof d, ut));
+		add(buf, n, ", so probe #%u goes out; next check in tcp_keepintvl %s.", k->probe_no,
+		    s_(a, sizeof a, k->next));
+		break;
+	case KA_RESOURCE:
+		add(buf, n, "the probe was refused by %c's own queue (qdisc), so it does not count "
+			"(probes_out stays %u); try again in %s.", hn(k->host), k->probes_out,
+		    s_(a, sizeof a, k->next));
+		break;
+	case KA_ABORT:
+		add(buf, n, "idle %s ≥ tcp_keepidle %s and probes_out %u ≥ tcp_keepcnt %u: %u probe%s went "
+			"unanswered, so %c gives up: it sends a RST and the application gets ETIMEDOUT "
+			"(the count is checked when the timer fires again, one tcp_keepintvl after the last probe).",
+		    s_(a, sizeof a, k->elapsed), s_(b, sizeof b, k->time), k->probes_out, k->probes,
+		    k->probes_out, plural(k->probes_out), hn(k->host));
+		break;
+	case KA_ABORT_UT:
+		add(buf, n, "idle %s ≥ TCP_USER_TIMEOUT %u ms and probes_out %u > 0, so %c gives up: it sends "
+			"a RST and the application gets ETIMEDOUT (with TCP_USER_TIMEOUT set, tcp_keepcnt %u "
+			"is not consulted).",
+		    s_(a, sizeof a, k->elapsed), k->user_timeout, k->probes_out, hn(k->host), k->probes);
+		break;
+	case KA_ABORT_IDLE:
+		add(buf, n, "idle %s ≥ keepidle %s + keepcnt %u × keepintvl %s, so %c gives up and sends a "
+			"RST (this stack decides on idle time, not on a probe counter).",
+		    s_(a, sizeof a, k->elapsed), s_(b, sizeof b, k->time), k->probes,
+		    s_(c, sizeof c, k->intvl), hn(k->host));
+		break;
+	case KA_IDLE:
+		add(buf, n, "idle only %s < tcp_keepidle %s (%c last heard from %c at t=", s_(a, sizeof a, k->elapsed),
+		    s_(b, sizeof b, k->time), hn(k->host), hn(!k->host));
+		format_tms(c, sizeof c, now - k->elapsed);
+		add(buf, n, "%s), so nothing is sent; the timer sleeps for the rest of the idle time, %s.", c,
+		    s_(d, sizeof d, k->next));
+		break;
+	case KA_BUSY:
+		if (k->packets_out)
+			add(buf, n, "data in flight (%u unacknowledged segment%s): keepalive stays out of the way, "
+				"because the retransmission timer is in charge; next check in tcp_keepidle %s.",
+			    k->packets_out, plural(k->packets_out), s_(a, sizeof a, k->next));
+		else
+			add(buf, n, "unsent data is queued: keepalive stays out of the way, because the "
+				"retransmission timer is in charge; next check in tcp_keepidle %s.",
+			    s_(a, sizeof a, k->next));
+		break;
+	case KA_OFF:
+		add(buf, n, "keepalive is off (SO_KEEPALIVE not set) or the connection is not open, so the "
+			"timer stops.");
+		break;
+	}
+}
+
+void explain_rto(char *buf, size_t n, ks_time_t now, const struct rec_rto *r)
+{
+	char a[32], b[32], c[32];
+	char rule[96];
+	if (r->user_timeout)
+		snprintf(rule, sizeof rule, "TCP_USER_TIMEOUT %u ms", r->user_timeout);
+	else if (r->syn)
+		snprintf(rule, sizeof rule, "tcp_syn_retries %u", r->boundary);
+	else
+		snprintf(rule, sizeof rule, "tcp_retries2 %u", r->boundary);
+	head(buf, n, r->host, now);
+	if (r->decision == RTO_ABORT) {
+		add(buf, n, "the retransmission timer fired again with nothing acknowledged: %u retransmission%s, "
+			"%s since the first one ≥ the limit %s (%s), so %c gives up: the application gets "
+			"ETIMEDOUT and no RST is sent.",
+		    r->retransmits, plural(r->retransmits), s_(a, sizeof a, r->since), s_(b, sizeof b, r->limit),
+		    rule, hn(r->host));
+		return;
+	}
+	if (r->decision == RTO_PROBE) {
+		add(buf, n, "the loss-probe timer fired with the tail unacknowledged: the last segment goes out "
+			"again as a tail loss probe (not counted as a retransmission); the RTO follows in %s.",
+		    s_(c, sizeof c, r->next));
+		return;
+	}
+	add(buf, n, "the retransmission timer fired: nothing acknowledged, so retransmission #%u goes out; "
+		"%s since the first retransmission < the limit %s (%s); next try in %s (the RTO backs off).",
+	    r->retransmits, s_(a, sizeof a, r->since), s_(b, sizeof b, r->limit), rule,
+	    s_(c, sizeof c, r->next));
+}
+
+void explain_state(char *buf, size_t n, ks_time_t now, const struct rec_state *st)
+{
+	head(buf, n, st->host, now);
+	add(buf, n, "state %s → %s.", tcp_state_name(st->from), tcp_state_name(st->to));
+}
+
+void explain_end(char *buf, size_t n, ks_time_t now, const struct rec_end *e)
+{
+	head(buf, n, e->host, now);
+	if (e->error)
+		add(buf, n, "the connection is over (%s): the application's next call fails with %s.",
+		    end_name(e->why), tcp_errno_name(e->error));
+	else
+		add(buf, n, "the connection is over (%s); the application sees no error.", end_name(e->why));
+}

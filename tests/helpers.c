@@ -1,0 +1,476 @@
+/*
+ * helpers.c - see helpers.h.
+ */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- the collecting sink --------------------------------------------------- */
+
+static void col_push(struct collector *c, const struct rec *x)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		struct rec *p = realloc(c->recs, cap * sizeof(*p));
+		cr_assert_not_null(p, "out of memory in the collector");
+		c->recs = p;
+		c->cap = cap;
+	}
+	c->recs[c->n++] = *x;
+}
+
+static void col_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
+{
+	(void)sim;
+	struct collector *c = (struct collector *)s;
+	struct rec x;
+	memset(&x, 0, sizeof(x));
+	x.type = r->type;
+	x.t = r->t;
+	switch (r->type) {
+	case REC_PACKET:
+		x.u.pkt.seg = *r->u.pkt.seg;
+		if (r->u.pkt.seg_out) {
+			x.u.pkt.has_out = true;
+			x.u.pkt.seg_out = *r->u.pkt.seg_out;
+		}
+		x.u.pkt.sent = r->u.pkt.sent;
+		x.u.pkt.fate_time = r->u.pkt.fate_time;
+		x.u.pkt.reason = r->u.pkt.reason;
+		x.u.pkt.reason_host = r->u.pkt.reason_host;
+		break;
+	case REC_KEEPALIVE: x.u.ka = r->u.ka; break;
+	case REC_RTO: x.u.rto = r->u.rto; break;
+	case REC_ACTION: x.u.act = r->u.act; break;
+	case REC_END: x.u.end = r->u.end; break;
+	case REC_STATE: x.u.st = r->u.st; break;
+	case REC_NAT: x.u.nat = r->u.nat; break;
+	}
+	col_push(c, &x);
+}
+
+static void col_finish(struct sink *s, const struct sim *sim)
+{
+	(void)sim;
+	((struct collector *)s)->finished = true;
+}
+
+static void col_destroy(struct sink *s)
+{
+	(void)s; /* embedded in struct run: collector_free() frees the records */
+}
+
+void collector_init(struct collector *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->base = (struct sink){.record = col_record, .finish = col_finish, .destroy = col_destroy};
+}
+
+void collector_free(struct collector *c)
+{
+	free(c->recs);
+	c->recs = NULL;
+	c->n = c->cap = 0;
+}
+
+/* ---- running a scenario text ---------------------------------------------- */
+
+void run_ini(const char *ini_text, const char *const *sets, size_t nsets, struct run *out)
+{
+	struct diag d = {0};
+	memset(out, 0, sizeof(*out));
+	out->sc = scenario_parse_string("test.ini", ini_text, sets, nsets, &d);
+	if (!out->sc) {
+		size_t len = 1;
+		for (size_t i = 0; i < d.n; i++)
+			len += strlen(d.msg[i]) + 1;
+		char *all = calloc(1, len);
+		cr_assert_not_null(all);
+		for (size_t i = 0; i < d.n; i++) {
+			strcat(all, d.msg[i]);
+			strcat(all, "\n");
+		}
+		cr_log_error("scenario rejected:\n%s\n%s", ini_text, all);
+		free(all);
+		diag_free(&d);
+		cr_assert_fail("the test scenario was rejected");
+	}
+	diag_free(&d);
+	collector_init(&out->col);
+	out->sim = malloc(sizeof(*out->sim));
+	cr_assert_not_null(out->sim);
+	sim_init(out->sim, out->sc);
+	sim_add_sink(out->sim, &out->col.base);
+	sim_run(out->sim);
+	sim_destroy(out->sim);
+	cr_assert(out->col.finished, "the sink's finish() was not called");
+}
+
+void run_free(struct run *r)
+{
+	free(r->sim);
+	collector_free(&r->col);
+	scenario_free(r->sc);
+	memset(r, 0, sizeof(*r));
+}
+
+const struct tcp_sock *run_sk(const struct run *r, int host)
+{
+	return &r->sim->host[host].sk;
+}
+
+/* ---- queries --------------------------------------------------------------- */
+
+static bool pkt_match(const struct rec *x, int src, int kind)
+{
+	return x->type == REC_PACKET && (src == ANY || x->u.pkt.seg.src == src) &&
+	       (kind == ANY || x->u.pkt.seg.kind == kind);
+}
+
+size_t run_count_pkts(const struct run *r, int src, int kind)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->col.n; i++)
+		k += pkt_match(&r->col.recs[i], src, kind);
+	return k;
+}
+
+const struct pkt *run_nth_pkt(const struct run *r, int src, int kind, size_t n)
+{
+	for (size_t i = 0; i < r->col.n; i++)
+		if (pkt_match(&r->col.recs[i], src, kind) && --n == 0)
+			return &r->col.recs[i].u.pkt;
+	return NULL;
+}
+
+static bool flags_match(const struct rec *x, int src, uint8_t mask, uint8_t want)
+{
+	return pkt_match(x, src, ANY) && (x->u.pkt.seg.flags & mask) == want;
+}
+
+size_t run_count_flags(const struct run *r, int src, uint8_t mask, uint8_t want)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->col.n; i++)
+		k += flags_match(&r->col.recs[i], src, mask, want);
+	return k;
+}
+
+const struct pkt *run_nth_flags(const struct run *r, int src, uint8_t mask, uint8_t want, size_t n)
+{
+	for (size_t i = 0; i < r->col.n; i++)
+		if (flags_match(&r->col.recs[i], src, mask, want) && --n == 0)
+			return &r->col.recs[i].u.pkt;
+	return NULL;
+}
+
+size_t run_count_pkts_from(const struct run *r, int src, ks_time_t t)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->col.n; i++)
+		k += pkt_match(&r->col.recs[i], src, ANY) && r->col.recs[i].u.pkt.sent >= t;
+	return k;
+}
+
+const struct pkt *run_probe(const struct run *r, int host, size_t n)
+{
+	return run_nth_pkt(r, host, SEG_KA_PROBE, n);
+}
+
+static bool probe_left(const struct rec *x, int host)
+{
+	return pkt_match(x, host, SEG_KA_PROBE) &&
+	       !(x->u.pkt.reason == DROP_QDISC && x->u.pkt.reason_host == x->u.pkt.seg.src);
+}
+
+const struct pkt *run_probe_sent(const struct run *r, int host, size_t n)
+{
+	for (size_t i = 0; i < r->col.n; i++)
+		if (probe_left(&r->col.recs[i], host) && --n == 0)
+			return &r->col.recs[i].u.pkt;
+	return NULL;
+}
+
+size_t run_count_probes_sent(const struct run *r, int host)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->col.n; i++)
+		k += probe_left(&r->col.recs[i], host);
+	return k;
+}
+
+static bool ka_match(const struct rec *x, int host, int decision)
+{
+	return x->type == REC_KEEPALIVE && (host == ANY || x->u.ka.host == host) &&
+	       (decision == ANY || (int)x->u.ka.decision == decision);
+}
+
+size_t run_count_ka(const struct run *r, int host, int decision)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->col.n; i++)
+		k += ka_match(&r->col.recs[i], host, decision);
+	return k;
+}
+
+const struct rec *run_nth_ka(const struct run *r, int host, int decision, size_t n)
+{
+	for (size_t i = 0; i < r->col.n; i++)
+		if (ka_match(&r->col.recs[i], host, decision) && --n == 0)
+			return &r->col.recs[i];
+	return NULL;
+}
+
+static bool rto_match(const struct rec *x, int host, int decision)
+{
+	return x->type == REC_RTO && (host == ANY || x->u.rto.host == host) &&
+	       (decision == ANY || (int)x->u.rto.decision == decision);
+}
+
+size_t run_count_rto(const struct run *r, int host, int decision)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->col.n; i++)
+		k += rto_match(&r->col.recs[i], host, decision);
+	return k;
+}
+
+const struct rec *run_nth_rto(const struct run *r, int host, int decision, size_t n)
+{
+	for (size_t i = 0; i < r->col.n; i++)
+		if (rto_match(&r->col.recs[i], host, decision) && --n == 0)
+			return &r->col.recs[i];
+	return NULL;
+}
+
+const struct rec *run_end(const struct rec *recs, size_t n, int host)
+{
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].type == REC_END && recs[i].u.end.host == host)
+			return &recs[i];
+	return NULL;
+}
+
+const struct rec *run_end_of(const struct run *r, int host)
+{
+	return run_end(r->col.recs, r->col.n, host);
+}
+
+size_t run_count_states(const struct run *r, int host)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->col.n; i++)
+		k += r->col.recs[i].type == REC_STATE && r->col.recs[i].u.st.host == host;
+	return k;
+}
+
+const struct rec *run_nth_state(const struct run *r, int host, size_t n)
+{
+	for (size_t i = 0; i < r->col.n; i++)
+		if (r->col.recs[i].type == REC_STATE && r->col.recs[i].u.st.host == host && --n == 0)
+			return &r->col.recs[i];
+	return NULL;
+}
+
+void rec_format(char *buf, size_t n, const struct rec *x)
+{
+	unsigned long long t = x->t;
+	switch (x->type) {
+	case REC_PACKET: {
+		const struct pkt *p = &x->u.pkt;
+		const struct segment *s = &p->seg;
+		snprintf(buf, n,
+			 "%llu PKT id=%llu %u:%u>%u:%u src=%u dst=%u flags=%#x seq=%u ack=%u len=%u win=%u "
+			 "kind=%u nth=%u sent=%llu fate=%llu reason=%d where=%d out=%d:%u:%u>%u:%u",
+			 t, (unsigned long long)s->id, s->saddr, s->sport, s->daddr, s->dport, s->src, s->dst,
+			 s->flags, s->seq, s->ack, s->len, s->win, s->kind, s->nth,
+			 (unsigned long long)p->sent, (unsigned long long)p->fate_time, (int)p->reason,
+			 p->reason_host, (int)p->has_out, p->seg_out.saddr, p->seg_out.sport,
+			 p->seg_out.daddr, p->seg_out.dport);
+		break;
+	}
+	case REC_KEEPALIVE: {
+		const struct rec_keepalive *k = &x->u.ka;
+		snprintf(buf, n,
+			 "%llu KA host=%d d=%d elapsed=%llu po=%u T=%llu I=%llu P=%u ut=%u next=%llu no=%u "
+			 "pout=%u unsent=%d",
+			 t, k->host, (int)k->decision, (unsigned long long)k->elapsed, k->probes_out,
+			 (unsigned long long)k->time, (unsigned long long)k->intvl, k->probes, k->user_timeout,
+			 (unsigned long long)k->next, k->probe_no, k->packets_out, (int)k->unsent);
+		break;
+	}
+	case REC_RTO: {
+		const struct rec_rto *o = &x->u.rto;
+		snprintf(buf, n, "%llu RTO host=%d d=%d syn=%d n=%u since=%llu limit=%llu next=%llu b=%u ut=%u",
+			 t, o->host, (int)o->decision, (int)o->syn, o->retransmits,
+			 (unsigned long long)o->since, (unsigned long long)o->limit,
+			 (unsigned long long)o->next, o->boundary, o->user_timeout);
+		break;
+	}
+	case REC_ACTION:
+		snprintf(buf, n, "%llu ACT line=%d action=%d host=%d opt=%d arg=%llu result=%s", t,
+			 x->u.act.ev->line, (int)x->u.act.ev->action, x->u.act.ev->host,
+			 (int)x->u.act.ev->opt, (unsigned long long)x->u.act.ev->arg,
+			 x->u.act.result ? x->u.act.result : "-");
+		break;
+	case REC_END: {
+		const struct rec_end *e = &x->u.end;
+		snprintf(buf, n,
+			 "%llu END host=%d why=%d err=%d from=%d last_rx=%llu elapsed=%llu po=%u T=%llu "
+			 "I=%llu P=%u ut=%u rtx=%u stamp=%llu limit=%llu b=%u rst=%#x",
+			 t, e->host, (int)e->why, e->error, (int)e->from, (unsigned long long)e->last_rx,
+			 (unsigned long long)e->elapsed, e->probes_out, (unsigned long long)e->time,
+			 (unsigned long long)e->intvl, e->probes, e->user_timeout, e->retransmits,
+			 (unsigned long long)e->retrans_stamp, (unsigned long long)e->limit, e->boundary,
+			 e->rst_flags);
+		break;
+	}
+	case REC_STATE:
+		snprintf(buf, n, "%llu STATE host=%d %d>%d", t, x->u.st.host, (int)x->u.st.from,
+			 (int)x->u.st.to);
+		break;
+	case REC_NAT: {
+		const struct rec_nat *a = &x->u.nat;
+		snprintf(buf, n,
+			 "%llu NAT d=%d dir=%d %u:%u<->%u:%u rem=%u:%u cls=%d refreshed=%d idle=%llu "
+			 "timeout=%llu drop=%d rst_to=%d why=%s",
+			 t, (int)a->decision, a->dir, a->in_addr, a->in_port, a->ext_addr, a->ext_port,
+			 a->rem_addr, a->rem_port, (int)a->cls, (int)a->refreshed,
+			 (unsigned long long)a->idle, (unsigned long long)a->timeout, (int)a->drop,
+			 a->rst_to, a->why ? a->why : "-");
+		break;
+	}
+	}
+}
+
+char *strf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	int k = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	cr_assert_geq(k, 0, "vasprintf failed");
+	return s;
+}
+
+/* ---- the kasim binary ------------------------------------------------------ */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot open %s", path);
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	cr_assert_not_null(buf);
+	size_t k;
+	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += k;
+		if (cap - n - 1 == 0) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+void kasim_run(const char *const *args, size_t nargs, struct cmd *c)
+{
+	const char *bin = getenv("KASIM_BIN");
+	if (!bin || !*bin)
+		cr_skip_test("KASIM_BIN is not set (run the tests with make test)");
+	memset(c, 0, sizeof(*c));
+
+	char dir[] = "/tmp/kasim-test-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	char outp[64], errp[64];
+	snprintf(outp, sizeof outp, "%s/out", dir);
+	snprintf(errp, sizeof errp, "%s/err", dir);
+
+	char **argv = calloc(nargs + 2, sizeof(*argv));
+	cr_assert_not_null(argv);
+	argv[0] = (char *)bin;
+	for (size_t i = 0; i < nargs; i++)
+		argv[i + 1] = (char *)args[i];
+
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		execv(bin, argv);
+		_exit(127);
+	}
+	free(argv);
+
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
+	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	c->out = slurp(outp, &c->outlen);
+	c->err = slurp(errp, &c->errlen);
+	unlink(outp);
+	unlink(errp);
+	rmdir(dir);
+}
+
+void cmd_free(struct cmd *c)
+{
+	free(c->out);
+	free(c->err);
+	memset(c, 0, sizeof(*c));
+}
+
+char *scenario_file(const char *name)
+{
+	const char *root = getenv("KASIM_ROOT");
+	if (!root || !*root)
+		cr_skip_test("KASIM_ROOT is not set (run the tests with make test)");
+	char *p = NULL;
+	cr_assert_geq(asprintf(&p, "%s/scenarios/%s", root, name), 0);
+	return p;
+}
+
+char *tmp_write(const char *name, const char *text)
+{
+	char dir[] = "/tmp/kasim-test-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	char *p = NULL;
+	cr_assert_geq(asprintf(&p, "%s/%s", dir, name), 0);
+	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f, "cannot create %s", p);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+	return p;
+}
+
+void tmp_remove(char *path)
+{
+	if (!path)
+		return;
+	unlink(path);
+	char *slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		rmdir(path);
+	}
+	free(path);
+}

@@ -1,0 +1,140 @@
+/*
+ * helpers.h - shared test helpers: a sink that records every record of a run,
+ * a "run this INI text" helper, queries over the recorded stream, and a
+ * runner for the sanitised kasim binary (CLI tests).
+ *
+ * Records are copied (a REC_PACKET's segment included), so they stay valid
+ * after the callback; REC_ACTION keeps its pointer into the scenario, which
+ * struct run keeps alive until run_free().
+ */
+#ifndef KASIM_TEST_HELPERS_H
+#define KASIM_TEST_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "output.h"
+#include "scenario.h"
+#include "sim.h"
+#include "tcp.h"
+
+#define SEC KS_SEC
+#define MS KS_MS
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Any host / any kind / any decision, for the queries below. */
+#define ANY (-1)
+
+/* A REC_PACKET, copied (seg_out too, when the NAT translated it). */
+struct pkt {
+	struct segment seg;
+	bool has_out;
+	struct segment seg_out;
+	ks_time_t sent, fate_time;
+	enum drop_reason reason;
+	int reason_host;
+};
+
+/* One recorded record; t is the engine time at emission. */
+struct rec {
+	enum ks_rec_type type;
+	ks_time_t t;
+	union {
+		struct pkt pkt;
+		struct rec_keepalive ka;
+		struct rec_rto rto;
+		struct rec_action act;
+		struct rec_end end;
+		struct rec_state st;
+		struct rec_nat nat;
+	} u;
+};
+
+/* The collecting sink. */
+struct collector {
+	struct sink base;
+	struct rec *recs;
+	size_t n, cap;
+	bool finished;
+};
+
+void collector_init(struct collector *c);
+void collector_free(struct collector *c);
+
+/* A finished run: the scenario, the simulation (engine and link destroyed,
+ * hosts kept for inspection) and everything it emitted. */
+struct run {
+	struct scenario *sc;
+	struct sim *sim;
+	struct collector col;
+};
+
+/* Parse ini_text (with --set style overrides), run it to its duration with the
+ * collector attached. Fails the test (with the parser's messages) when the
+ * text is rejected. */
+void run_ini(const char *ini_text, const char *const *sets, size_t nsets, struct run *out);
+void run_free(struct run *r);
+
+/* Convenience: the endpoint's socket after the run. */
+const struct tcp_sock *run_sk(const struct run *r, int host);
+
+/* ---- queries (n is 1-based; NULL / 0 when not found) ---------------------- */
+
+/* Packets sent by src (ANY) of kind (ANY). */
+size_t run_count_pkts(const struct run *r, int src, int kind);
+const struct pkt *run_nth_pkt(const struct run *r, int src, int kind, size_t n);
+/* Packets sent by src (ANY) whose flags & mask == want. */
+size_t run_count_flags(const struct run *r, int src, uint8_t mask, uint8_t want);
+const struct pkt *run_nth_flags(const struct run *r, int src, uint8_t mask, uint8_t want, size_t n);
+/* Packets sent by src (ANY) at or after time t. */
+size_t run_count_pkts_from(const struct run *r, int src, ks_time_t t);
+/* The n-th keepalive probe sent by host (including those refused by the qdisc). */
+const struct pkt *run_probe(const struct run *r, int host, size_t n);
+/* The n-th keepalive probe of host that left the host (not refused by its qdisc). */
+const struct pkt *run_probe_sent(const struct run *r, int host, size_t n);
+size_t run_count_probes_sent(const struct run *r, int host);
+
+/* Keepalive-timer firings of host (ANY) with decision (ANY). */
+size_t run_count_ka(const struct run *r, int host, int decision);
+const struct rec *run_nth_ka(const struct run *r, int host, int decision, size_t n);
+/* Retransmission-timer firings. */
+size_t run_count_rto(const struct run *r, int host, int decision);
+const struct rec *run_nth_rto(const struct run *r, int host, int decision, size_t n);
+/* The REC_END of host, or NULL. */
+const struct rec *run_end(const struct rec *recs, size_t n, int host);
+const struct rec *run_end_of(const struct run *r, int host);
+/* State changes of host, in order. */
+size_t run_count_states(const struct run *r, int host);
+const struct rec *run_nth_state(const struct run *r, int host, size_t n);
+
+/* One line describing a record (every field that matters), for comparisons
+ * and failure messages. */
+void rec_format(char *buf, size_t n, const struct rec *x);
+
+/* printf into a malloc'd string (fails the test on error). */
+char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For "%lluns" in scenario texts: an exact duration in nanoseconds. */
+#define NS(t) ((unsigned long long)(t))
+
+/* ---- the kasim binary ------------------------------------------------------ */
+
+struct cmd {
+	int status;       /* exit status, or 128 + signal */
+	char *out, *err;  /* NUL-terminated, malloc'd */
+	size_t outlen, errlen;
+};
+
+/* Run $KASIM_BIN with args (not including argv[0]); skips the test when
+ * KASIM_BIN is unset. */
+void kasim_run(const char *const *args, size_t nargs, struct cmd *c);
+void cmd_free(struct cmd *c);
+/* $KASIM_ROOT/scenarios/name (malloc'd); skips the test when KASIM_ROOT is unset. */
+char *scenario_file(const char *name);
+/* Write text into a fresh temporary directory as file name; returns the path
+ * (malloc'd). tmp_remove() deletes the file and its directory. */
+char *tmp_write(const char *name, const char *text);
+void tmp_remove(char *path);
+
+#endif

@@ -1,0 +1,393 @@
+"""netlab.py - run one kasim-like scenario on the live Linux kernel.
+
+Two network namespaces joined by a veth pair (A = 10.77.0.1 in ns "kcA",
+B = 10.77.0.2 in ns "kcB"), or, for NAT cases, A - R - B with R masquerading.
+A's socket is driven by a small client (this file, "client" sub-command, run
+inside kcA); B runs a listener ("server" sub-command, inside kcB). tcpdump
+captures on A's interface with nanosecond time stamps.
+
+Everything the scenario does to the kernel is one of:
+  unplug B / replug B   nft: drop everything B's namespace sends or receives
+  reboot B              drop B's output, SIGKILL the server (SO_LINGER 0, so its
+                        socket vanishes; the RST it sends is dropped), undrop
+  set A OPT VALUE       setsockopt in the client, at the time asked
+  send A BYTES          send() in the client
+  congest A DURATION    tc qdisc add dev <A's veth> root pfifo limit 0 (the
+                        qdisc drops all A sends: NET_XMIT_DROP), removed after
+                        DURATION
+
+The measured times of every action are returned, so that kasim is given the
+inputs the kernel really saw.
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+NS_A, NS_B, NS_R = "kcA", "kcB", "kcR"
+IP_A, IP_B = "10.77.0.1", "10.77.0.2"
+# NAT topology: A 10.77.1.1 - R 10.77.1.254 | R 10.77.2.254 - B 10.77.2.2
+NAT_IP_A, NAT_IP_RA, NAT_IP_RB, NAT_IP_B = "10.77.1.1", "10.77.1.254", "10.77.2.254", "10.77.2.2"
+PORT = 5001
+DEV_A, DEV_B = "kcva", "kcvb"
+
+TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT = 4, 5, 6, 18
+
+
+def sh(*args, check=True, ns=None, quiet=False):
+    cmd = list(args)
+    if ns:
+        cmd = ["ip", "netns", "exec", ns] + cmd
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: %s" % (" ".join(cmd), r.stderr.strip()))
+    return r.stdout
+
+
+def can_run():
+    """None when root and network namespaces work, else why not."""
+    if os.geteuid() != 0:
+        return "needs root"
+    for tool in ("ip", "nft", "tc", "tcpdump"):
+        if subprocess.run(["which", tool], stdout=subprocess.DEVNULL).returncode != 0:
+            return "needs %s" % tool
+    try:
+        sh("ip", "netns", "add", "kcprobe")
+        sh("ip", "netns", "del", "kcprobe")
+    except Exception as e:  # noqa: BLE001
+        return "network namespaces do not work (%s)" % e
+    return None
+
+
+def teardown():
+    for ns in (NS_A, NS_B, NS_R):
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def setup(nat=None):
+    """nat: None, or {"loose": 0/1, "timeout": seconds} for A - R(masquerade) - B."""
+    teardown()
+    if not nat:
+        for ns in (NS_A, NS_B):
+            sh("ip", "netns", "add", ns)
+        sh("ip", "link", "add", DEV_A, "netns", NS_A, "type", "veth", "peer", "name", DEV_B,
+           "netns", NS_B)
+        sh("ip", "addr", "add", IP_A + "/24", "dev", DEV_A, ns=NS_A)
+        sh("ip", "addr", "add", IP_B + "/24", "dev", DEV_B, ns=NS_B)
+        for ns, dev in ((NS_A, DEV_A), (NS_B, DEV_B)):
+            sh("ip", "link", "set", "lo", "up", ns=ns)
+            sh("ip", "link", "set", dev, "up", ns=ns)
+        # static neighbours: no ARP traffic while B is "unplugged"
+        mac_a = sh("cat", "/sys/class/net/%s/address" % DEV_A, ns=NS_A).strip()
+        mac_b = sh("cat", "/sys/class/net/%s/address" % DEV_B, ns=NS_B).strip()
+        sh("ip", "neigh", "replace", IP_B, "lladdr", mac_b, "dev", DEV_A, "nud", "permanent", ns=NS_A)
+        sh("ip", "neigh", "replace", IP_A, "lladdr", mac_a, "dev", DEV_B, "nud", "permanent", ns=NS_B)
+        sh("nft", "add", "table", "inet", "kc", ns=NS_B)
+        for hook in ("input", "output"):
+            sh("nft", "add", "chain", "inet", "kc", hook,
+               "{ type filter hook %s priority 0; policy accept; }" % hook, ns=NS_B)
+        return {"a_ip": IP_A, "b_ip": IP_B, "dev": DEV_A}
+    for ns in (NS_A, NS_B, NS_R):
+        sh("ip", "netns", "add", ns)
+    sh("ip", "link", "add", DEV_A, "netns", NS_A, "type", "veth", "peer", "name", "kcra", "netns", NS_R)
+    sh("ip", "link", "add", DEV_B, "netns", NS_B, "type", "veth", "peer", "name", "kcrb", "netns", NS_R)
+    sh("ip", "addr", "add", NAT_IP_A + "/24", "dev", DEV_A, ns=NS_A)
+    sh("ip", "addr", "add", NAT_IP_RA + "/24", "dev", "kcra", ns=NS_R)
+    sh("ip", "addr", "add", NAT_IP_RB + "/24", "dev", "kcrb", ns=NS_R)
+    sh("ip", "addr", "add", NAT_IP_B + "/24", "dev", DEV_B, ns=NS_B)
+    for ns, devs in ((NS_A, [DEV_A]), (NS_B, [DEV_B]), (NS_R, ["kcra", "kcrb"])):
+        sh("ip", "link", "set", "lo", "up", ns=ns)
+        for d in devs:
+            sh("ip", "link", "set", d, "up", ns=ns)
+    sh("ip", "route", "add", "default", "via", NAT_IP_RA, ns=NS_A)
+    # B has no route back to A's private network: only the NAT's address works
+    sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=NS_R)
+    rules = """
+table ip kcnat {
+  chain kcpost {
+    type nat hook postrouting priority 100; policy accept;
+    oifname "kcrb" masquerade
+  }
+  chain kcforward {
+    type filter hook forward priority 0; policy accept;
+    ct state invalid drop
+  }
+}
+"""
+    r = subprocess.run(["ip", "netns", "exec", NS_R, "nft", "-f", "-"], input=rules, text=True,
+                       stderr=subprocess.PIPE)
+    if r.returncode:
+        raise RuntimeError("nft: " + r.stderr)
+    # conntrack sysctls exist once the module is in use in this netns
+    sh("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_timeout_established=%d" % nat["timeout"],
+       ns=NS_R)
+    sh("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=%d" % nat["loose"], ns=NS_R)
+    sh("nft", "add", "table", "inet", "kc", ns=NS_B)
+    for hook in ("input", "output"):
+        sh("nft", "add", "chain", "inet", "kc", hook,
+           "{ type filter hook %s priority 0; policy accept; }" % hook, ns=NS_B)
+    return {"a_ip": NAT_IP_A, "b_ip": NAT_IP_B, "dev": DEV_A}
+
+
+def jiffies_clock():
+    """(jiffies - floor(CLOCK_MONOTONIC / tick)), tick ns, and CLOCK_REALTIME -
+    CLOCK_MONOTONIC, from /proc/timer_list. Ticks happen at multiples of the tick
+    period on CLOCK_MONOTONIC, so jiffies(t) = floor(t / tick) + offset."""
+    hz = None
+    with open("/proc/config.gz", "rb") as f:
+        import gzip
+        for line in gzip.decompress(f.read()).decode().splitlines():
+            if line.startswith("CONFIG_HZ="):
+                hz = int(line.split("=")[1])
+    tick = 1000000000 // hz
+    off = real_off = None
+    # jiffies = floor(CLOCK_MONOTONIC / tick) + offset: the offset is exact when
+    # the whole read of /proc/timer_list falls within one tick
+    for _ in range(200):
+        ta = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        with open("/proc/timer_list") as f:
+            text = f.read()
+        tb = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        if ta // tick != tb // tick:
+            continue
+        jif = None
+        for line in text.splitlines():
+            if line.startswith("jiffies:") and jif is None:
+                jif = int(line.split()[1])
+            elif ".offset:" in line and real_off is None and int(line.split()[1]) != 0:
+                real_off = int(line.split()[1])
+        off = jif - ta // tick
+        break
+    if off is None:
+        raise RuntimeError("could not read jiffies within one tick")
+    return {"hz": hz, "tick_ns": tick, "jiffies_offset": off, "real_minus_mono": real_off}
+
+
+# ---------------------------------------------------------------------------
+# pcap
+
+def read_pcap(path, a_ip):
+    pkts = []
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return pkts
+    magic = struct.unpack("<I", data[:4])[0]
+    nano = magic == 0xa1b23c4d
+    linktype = struct.unpack("<I", data[20:24])[0]
+    off = 24
+    while off + 16 <= len(data):
+        sec, frac, caplen, _ = struct.unpack("<IIII", data[off:off + 16])
+        off += 16
+        frame = data[off:off + caplen]
+        off += caplen
+        ts = sec * 1000000000 + (frac if nano else frac * 1000)
+        l2 = 14 if linktype == 1 else 16  # ethernet or Linux cooked
+        ip = frame[l2:]
+        if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 6:
+            continue
+        ihl = (ip[0] & 15) * 4
+        tot = struct.unpack(">H", ip[2:4])[0]
+        src = socket.inet_ntoa(ip[12:16])
+        tcp = ip[ihl:]
+        sport, dport, seq, ack = struct.unpack(">HHII", tcp[:12])
+        doff = (tcp[12] >> 4) * 4
+        flags = tcp[13]
+        pkts.append({"t": ts, "from_a": src == a_ip, "seq": seq, "ack": ack, "flags": flags,
+                     "len": tot - ihl - doff, "sport": sport, "dport": dport})
+    return pkts
+
+
+# ---------------------------------------------------------------------------
+# the kernel side of one case
+
+def run_kernel(case, workdir):
+    """Run case on the kernel. Returns a dict with the packets, the client's
+    report and the measured clocks."""
+    nat = case.get("nat")
+    net = setup(nat)
+    procs = []
+    try:
+        clk = jiffies_clock()
+        for k, v in case.get("A_sysctl", {}).items():
+            sh("sysctl", "-qw", "%s=%s" % (k, v), ns=NS_A)
+        pcap = os.path.join(workdir, case["name"] + ".pcap")
+        td = subprocess.Popen(["ip", "netns", "exec", NS_A, "tcpdump", "-i", net["dev"], "-n", "-U", "--immediate-mode",
+                               "-s", "128", "--time-stamp-precision=nano", "-w", pcap, "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        procs.append(td)
+        # wait for "listening on"
+        line = td.stderr.readline()
+        if "listening" not in line:
+            raise RuntimeError("tcpdump: " + line)
+        srv_spec = {"ip": net["b_ip"], "linger0": True}
+        srv = subprocess.Popen(["ip", "netns", "exec", NS_B, sys.executable, __file__, "server",
+                                json.dumps(srv_spec)], stdout=subprocess.PIPE, text=True)
+        procs.append(srv)
+        ready = srv.stdout.readline()
+        if "ready" not in ready:
+            raise RuntimeError("server did not start")
+        cli_spec = {"ip": net["b_ip"], "opts": case.get("A_opts", {}), "events": case["events"],
+                    "deadline": case["deadline"], "server_pid": srv.pid, "dev": net["dev"],
+                    "nat": bool(nat)}
+        out = subprocess.run(["ip", "netns", "exec", NS_A, sys.executable, __file__, "client",
+                              json.dumps(cli_spec)], stdout=subprocess.PIPE, text=True,
+                             timeout=case["deadline"] + 60)
+        rep = json.loads(out.stdout)
+        time.sleep(1.2)
+        td.send_signal(signal.SIGINT)
+        td.wait(timeout=10)
+        if srv.poll() is None:
+            srv.kill()
+        srv.wait()
+        pkts = read_pcap(pcap, net["a_ip"])
+        return {"clock": clk, "client": rep, "packets": pkts}
+    finally:
+        for p in procs:  # only the processes this run started
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        teardown()
+
+
+# ---------------------------------------------------------------------------
+# sub-commands run inside the namespaces
+
+def server(spec):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((spec["ip"], PORT))
+    ls.listen(1)
+    print("ready", flush=True)
+    c, _ = ls.accept()
+    if spec.get("linger0"):
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    while True:
+        try:
+            d = c.recv(65536)
+        except OSError:
+            break
+        if not d:
+            break
+    time.sleep(3600)
+
+
+def b_drop(on):
+    if on:
+        for hook in ("input", "output"):
+            sh("nft", "add", "rule", "inet", "kc", hook, "counter", "drop", ns=NS_B)
+    else:
+        for hook in ("input", "output"):
+            sh("nft", "flush", "chain", "inet", "kc", hook, ns=NS_B)
+
+
+def client(spec):
+    opts = spec["opts"]
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if opts.get("so_keepalive"):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for key, o in (("tcp_keepidle", TCP_KEEPIDLE), ("tcp_keepintvl", TCP_KEEPINTVL),
+                   ("tcp_keepcnt", TCP_KEEPCNT), ("tcp_user_timeout", TCP_USER_TIMEOUT)):
+        if key in opts:
+            s.setsockopt(socket.IPPROTO_TCP, o, int(opts[key]))
+    t0 = time.time_ns()
+    s.connect((spec["ip"], PORT))
+    t_conn = time.time_ns()
+    s.setblocking(False)
+    done = []  # measured [start, end] of every event
+    events = sorted(enumerate(spec["events"]), key=lambda e: e[1][0])
+    pend_undo = []  # (t, fn) for congest
+    err = None
+    t_err = None
+    deadline = t0 + int(spec["deadline"] * 1e9)
+    i = 0
+    results = {}
+    poller = select.poll()
+    poller.register(s, select.POLLIN | select.POLLERR | select.POLLHUP)
+    while True:
+        now = time.time_ns()
+        todo = []
+        if i < len(events):
+            todo.append(t0 + int(events[i][1][0] * 1e9))
+        for t, _, _ in pend_undo:
+            todo.append(t)
+        nxt = min(todo + [deadline])
+        wait_ms = max(0, (nxt - now) / 1e6)
+        r = poller.poll(wait_ms)
+        if r:
+            ts = time.time_ns()
+            try:
+                d = s.recv(65536)
+                if d == b"":
+                    err, t_err = 0, ts
+                    break
+            except BlockingIOError:
+                pass
+            except OSError as e:
+                err, t_err = e.errno, ts
+                break
+        now = time.time_ns()
+        if now >= deadline:
+            break
+        while i < len(events) and now >= t0 + int(events[i][1][0] * 1e9):
+            idx, (at, what) = events[i]
+            w = what.split()
+            a = time.time_ns()
+            res = None
+            if w[0] == "set" and w[1] == "A":
+                o = {"tcp_keepidle": TCP_KEEPIDLE, "tcp_keepintvl": TCP_KEEPINTVL,
+                     "tcp_keepcnt": TCP_KEEPCNT, "tcp_user_timeout": TCP_USER_TIMEOUT}
+                if w[2] == "so_keepalive":
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, int(w[3]))
+                else:
+                    s.setsockopt(socket.IPPROTO_TCP, o[w[2]], int(w[3]))
+            elif w[0] == "send" and w[1] == "A":
+                try:
+                    res = s.send(b"x" * int(w[2]))
+                except OSError as e:
+                    res = -e.errno
+            elif w[0] in ("unplug", "replug") and w[1] == "B":
+                b_drop(w[0] == "unplug")
+            elif w[0] == "reboot" and w[1] == "B":
+                b_drop(True)
+                os.kill(spec["server_pid"], signal.SIGKILL)
+                time.sleep(0.2)
+                b_drop(False)
+            elif w[0] == "congest" and w[1] == "A":
+                sh("tc", "qdisc", "add", "dev", spec["dev"], "root", "pfifo", "limit", "0")
+                dur = parse_secs(w[2])
+                pend_undo.append((a + int(dur * 1e9), idx, "uncongest"))
+            else:
+                raise SystemExit("unknown event " + what)
+            b = time.time_ns()
+            done.append({"i": idx, "start": a, "end": b, "result": res})
+            i += 1
+        for item in list(pend_undo):
+            if now >= item[0]:
+                a = time.time_ns()
+                sh("tc", "qdisc", "del", "dev", spec["dev"], "root")
+                b = time.time_ns()
+                done.append({"i": item[1], "undo": True, "start": a, "end": b})
+                pend_undo.remove(item)
+    print(json.dumps({"t0": t0, "t_conn": t_conn, "errno": err, "t_err": t_err, "events": done}))
+
+
+def parse_secs(s):
+    if s.endswith("ms"):
+        return float(s[:-2]) / 1000
+    if s.endswith("s"):
+        return float(s[:-1])
+    return float(s)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "server":
+        server(json.loads(sys.argv[2]))
+    elif sys.argv[1] == "client":
+        client(json.loads(sys.argv[2]))

@@ -1,0 +1,394 @@
+/*
+ * test_engine.c - the event heap: (when, seq) order, re-arm, cancel, callbacks
+ * that re-arm or cancel, eng_run(until), and a large random schedule.
+ */
+#include <criterion/criterion.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "helpers.h"
+#include "rng.h"
+
+enum { MAXLOG = 8192 };
+
+struct log {
+	int id[MAXLOG];
+	ks_time_t at[MAXLOG];
+	size_t n;
+};
+
+struct tev {
+	struct ev_timer t;
+	int id;
+	struct log *log;
+	/* behaviours */
+	int rearm_times;          /* re-arm itself this many more times */
+	ks_time_t rearm_step;
+	struct tev *cancel_other; /* cancel this one when firing */
+};
+
+static void tev_fire(struct engine *e, struct ev_timer *t)
+{
+	struct tev *v = container_of(t, struct tev, t);
+	cr_assert_lt(v->log->n, (size_t)MAXLOG);
+	v->log->id[v->log->n] = v->id;
+	v->log->at[v->log->n] = e->now;
+	v->log->n++;
+	cr_expect_eq(e->now, t->when, "a timer must fire at its own expiry");
+	cr_expect_not(ev_timer_pending(t), "a firing timer is no longer pending");
+	if (v->cancel_other)
+		eng_cancel(e, &v->cancel_other->t);
+	if (v->rearm_times > 0) {
+		v->rearm_times--;
+		eng_schedule_in(e, t, v->rearm_step);
+	}
+}
+
+static void tev_init(struct tev *v, int id, struct log *log)
+{
+	memset(v, 0, sizeof(*v));
+	ev_timer_init(&v->t, tev_fire);
+	v->id = id;
+	v->log = log;
+}
+
+static void expect_order(const struct log *log, const int *ids, size_t n)
+{
+	cr_assert_eq(log->n, n, "%zu events ran, want %zu", log->n, n);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_eq(log->id[i], ids[i], "event %zu: id %d, want %d", i, log->id[i], ids[i]);
+}
+
+Test(engine, fifo_at_equal_times)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev v[5];
+	eng_init(&e);
+	for (int i = 0; i < 5; i++)
+		tev_init(&v[i], i, &log);
+	/* armed in the order 3, 1, 4, 0, 2, all due at 5 s */
+	const int arm[] = {3, 1, 4, 0, 2};
+	for (size_t i = 0; i < NELEMS(arm); i++)
+		eng_schedule(&e, &v[arm[i]].t, 5 * SEC);
+	cr_expect_eq(eng_run(&e, 10 * SEC), 5);
+	expect_order(&log, arm, NELEMS(arm));
+	for (size_t i = 0; i < log.n; i++)
+		cr_expect_eq(log.at[i], 5 * SEC);
+	eng_destroy(&e);
+}
+
+Test(engine, time_order_before_seq)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev a, b, c;
+	eng_init(&e);
+	tev_init(&a, 1, &log);
+	tev_init(&b, 2, &log);
+	tev_init(&c, 3, &log);
+	eng_schedule(&e, &a.t, 3 * SEC);
+	eng_schedule(&e, &b.t, 1 * SEC);
+	eng_schedule(&e, &c.t, 2 * SEC);
+	eng_run(&e, KS_TIME_NEVER - 1);
+	const int want[] = {2, 3, 1};
+	expect_order(&log, want, 3);
+	cr_expect_eq(log.at[0], 1 * SEC);
+	cr_expect_eq(log.at[1], 2 * SEC);
+	cr_expect_eq(log.at[2], 3 * SEC);
+	eng_destroy(&e);
+}
+
+Test(engine, rearm_later_moves_and_takes_new_seq)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev a, b, c;
+	eng_init(&e);
+	tev_init(&a, 1, &log);
+	tev_init(&b, 2, &log);
+	tev_init(&c, 3, &log);
+	eng_schedule(&e, &a.t, 1 * SEC);
+	eng_schedule(&e, &b.t, 2 * SEC);
+	eng_schedule(&e, &c.t, 2 * SEC);
+	uint64_t seq_before = a.t.seq;
+	/* a moves later, to the same instant as b and c: it was re-armed last,
+	 * so it now runs after both */
+	eng_schedule(&e, &a.t, 2 * SEC);
+	cr_expect_gt(a.t.seq, c.t.seq);
+	cr_expect_gt(a.t.seq, seq_before);
+	cr_expect_eq(e.len, 3, "re-arming must not duplicate the timer");
+	eng_run(&e, 10 * SEC);
+	const int want[] = {2, 3, 1};
+	expect_order(&log, want, 3);
+	eng_destroy(&e);
+}
+
+Test(engine, rearm_earlier_moves)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev a, b, c;
+	eng_init(&e);
+	tev_init(&a, 1, &log);
+	tev_init(&b, 2, &log);
+	tev_init(&c, 3, &log);
+	eng_schedule(&e, &a.t, 1 * SEC);
+	eng_schedule(&e, &b.t, 2 * SEC);
+	eng_schedule(&e, &c.t, 9 * SEC);
+	eng_schedule(&e, &c.t, 1 * SEC); /* earlier: ties with a, armed after it */
+	cr_expect_eq(e.len, 3);
+	eng_run(&e, 10 * SEC);
+	const int want[] = {1, 3, 2};
+	expect_order(&log, want, 3);
+	cr_expect_eq(log.at[1], 1 * SEC);
+	eng_destroy(&e);
+}
+
+Test(engine, rearm_same_time_goes_behind_equal_peers)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev a, b;
+	eng_init(&e);
+	tev_init(&a, 1, &log);
+	tev_init(&b, 2, &log);
+	eng_schedule(&e, &a.t, 4 * SEC);
+	eng_schedule(&e, &b.t, 4 * SEC);
+	eng_schedule(&e, &a.t, 4 * SEC); /* same time, fresh seq */
+	eng_run(&e, 4 * SEC);
+	const int want[] = {2, 1};
+	expect_order(&log, want, 2);
+	eng_destroy(&e);
+}
+
+/* Cancel the timer at position `which` (0 = head, 1 = middle, 2 = last) of three. */
+static void cancel_one(int which)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev v[3];
+	eng_init(&e);
+	for (int i = 0; i < 3; i++) {
+		tev_init(&v[i], i, &log);
+		eng_schedule(&e, &v[i].t, (ks_time_t)(i + 1) * SEC);
+	}
+	eng_cancel(&e, &v[which].t);
+	cr_expect_not(ev_timer_pending(&v[which].t));
+	cr_expect_eq(e.len, 2);
+	cr_expect_eq(eng_run(&e, 10 * SEC), 2);
+	int want[2], k = 0;
+	for (int i = 0; i < 3; i++)
+		if (i != which)
+			want[k++] = i;
+	expect_order(&log, want, 2);
+	eng_destroy(&e);
+}
+
+Test(engine, cancel_head) { cancel_one(0); }
+Test(engine, cancel_middle) { cancel_one(1); }
+Test(engine, cancel_last) { cancel_one(2); }
+
+Test(engine, cancel_in_a_bigger_heap_keeps_order)
+{
+	/* Cancel an interior node of a 64-element heap; everything else still
+	 * comes out in time order. */
+	struct engine e;
+	struct log log = {0};
+	static struct tev v[64];
+	eng_init(&e);
+	for (int i = 0; i < 64; i++) {
+		tev_init(&v[i], i, &log);
+		eng_schedule(&e, &v[i].t, (ks_time_t)((i * 37) % 64 + 1) * MS);
+	}
+	for (int i = 0; i < 64; i += 5)
+		eng_cancel(&e, &v[i].t);
+	eng_run(&e, SEC);
+	cr_assert_eq(log.n, 64 - 13);
+	for (size_t i = 1; i < log.n; i++)
+		cr_expect_lt(log.at[i - 1], log.at[i]);
+	for (size_t i = 0; i < log.n; i++)
+		cr_expect_neq(log.id[i] % 5, 0, "cancelled timer %d ran", log.id[i]);
+	eng_destroy(&e);
+}
+
+Test(engine, cancel_not_pending_is_harmless)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev a, b;
+	eng_init(&e);
+	tev_init(&a, 1, &log);
+	tev_init(&b, 2, &log);
+	eng_cancel(&e, &a.t); /* never armed */
+	eng_schedule(&e, &b.t, 1 * SEC);
+	eng_schedule(&e, &a.t, 2 * SEC);
+	eng_cancel(&e, &a.t);
+	eng_cancel(&e, &a.t); /* twice */
+	cr_expect_eq(e.len, 1);
+	eng_run(&e, 5 * SEC);
+	eng_cancel(&e, &b.t); /* already fired */
+	const int want[] = {2};
+	expect_order(&log, want, 1);
+	cr_expect_eq(e.len, 0);
+	eng_destroy(&e);
+}
+
+Test(engine, callback_rearms_itself)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev a;
+	eng_init(&e);
+	tev_init(&a, 7, &log);
+	a.rearm_times = 4;
+	a.rearm_step = 250 * MS;
+	const ks_time_t start = 1 * SEC;
+	eng_schedule(&e, &a.t, start);
+	cr_expect_eq(eng_run(&e, 10 * SEC), 5);
+	cr_assert_eq(log.n, 5);
+	for (size_t k = 0; k < 5; k++)
+		cr_expect_eq(log.at[k], start + k * a.rearm_step);
+	eng_destroy(&e);
+}
+
+Test(engine, callback_cancels_another_pending_timer)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev a, b, c;
+	eng_init(&e);
+	tev_init(&a, 1, &log);
+	tev_init(&b, 2, &log);
+	tev_init(&c, 3, &log);
+	a.cancel_other = &b;
+	eng_schedule(&e, &a.t, 1 * SEC);
+	eng_schedule(&e, &b.t, 1 * SEC); /* same instant, after a: cancelled before it runs */
+	eng_schedule(&e, &c.t, 2 * SEC);
+	eng_run(&e, 10 * SEC);
+	const int want[] = {1, 3};
+	expect_order(&log, want, 2);
+	cr_expect_not(ev_timer_pending(&b.t));
+	eng_destroy(&e);
+}
+
+Test(engine, run_until_stops_and_sets_clock)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev a, b, c;
+	eng_init(&e);
+	tev_init(&a, 1, &log);
+	tev_init(&b, 2, &log);
+	tev_init(&c, 3, &log);
+	eng_schedule(&e, &a.t, 1 * SEC);
+	eng_schedule(&e, &b.t, 5 * SEC); /* exactly at until: runs */
+	eng_schedule(&e, &c.t, 5 * SEC + 1);
+	const ks_time_t until = 5 * SEC;
+	cr_expect_eq(eng_run(&e, until), 2);
+	cr_expect_eq(e.now, until);
+	cr_expect(ev_timer_pending(&c.t));
+	const int want[] = {1, 2};
+	expect_order(&log, want, 2);
+	/* nothing due before until: the clock still moves to until */
+	cr_expect_eq(eng_run(&e, until + 1), 1);
+	cr_expect_eq(e.now, until + 1);
+	cr_expect_eq(eng_run(&e, 7 * SEC), 0);
+	cr_expect_eq(e.now, 7 * SEC);
+	cr_expect_eq(e.fired, 3);
+	eng_destroy(&e);
+}
+
+Test(engine, schedule_in_the_past_clamps_to_now)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev a, b;
+	eng_init(&e);
+	tev_init(&a, 1, &log);
+	tev_init(&b, 2, &log);
+	eng_run(&e, 10 * SEC);
+	cr_assert_eq(e.now, 10 * SEC);
+	eng_schedule(&e, &b.t, 10 * SEC);
+	eng_schedule(&e, &a.t, 3 * SEC); /* in the past */
+	cr_expect_eq(a.t.when, 10 * SEC);
+	eng_run(&e, 10 * SEC);
+	const int want[] = {2, 1}; /* clamped to now, and after b (later seq) */
+	expect_order(&log, want, 2);
+	cr_expect_eq(log.at[1], 10 * SEC);
+	eng_destroy(&e);
+}
+
+Test(engine, schedule_in_saturates)
+{
+	struct engine e;
+	struct tev a;
+	struct log log = {0};
+	eng_init(&e);
+	tev_init(&a, 1, &log);
+	eng_run(&e, 5 * SEC);
+	eng_schedule_in(&e, &a.t, KS_TIME_NEVER - 1); /* now + delay overflows */
+	cr_expect_eq(a.t.when, KS_TIME_NEVER);
+	eng_cancel(&e, &a.t);
+	eng_destroy(&e);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+Test(engine, large_random_schedule_is_sorted_and_stable)
+{
+	enum { N = 4000 };
+	struct engine e;
+	static struct log log;
+	static struct tev v[N];
+	static uint64_t key[N]; /* (when << 32) | arm order: the expected order */
+	struct rng r;
+	rng_seed(&r, 2024, 7);
+	eng_init(&e);
+	memset(&log, 0, sizeof(log));
+	/* Arm with few distinct times (many ties), re-arm a quarter of them and
+	 * cancel some; what is left must come out in (when, last arm order). */
+	uint32_t order = 0;
+	uint32_t last_arm[N];
+	bool cancelled[N] = {false};
+	for (int i = 0; i < N; i++) {
+		tev_init(&v[i], i, &log);
+		eng_schedule(&e, &v[i].t, (ks_time_t)(rng_u32(&r) % 50) * MS);
+		last_arm[i] = order++;
+	}
+	for (int k = 0; k < N / 4; k++) {
+		int i = (int)(rng_u32(&r) % N);
+		eng_schedule(&e, &v[i].t, (ks_time_t)(rng_u32(&r) % 50) * MS);
+		last_arm[i] = order++;
+	}
+	for (int k = 0; k < N / 10; k++) {
+		int i = (int)(rng_u32(&r) % N);
+		eng_cancel(&e, &v[i].t);
+		cancelled[i] = true;
+	}
+	size_t live = 0;
+	for (int i = 0; i < N; i++)
+		if (!cancelled[i])
+			key[live++] = (v[i].t.when / MS) << 32 | last_arm[i];
+	qsort(key, live, sizeof(key[0]), cmp_u64);
+	cr_assert_eq(eng_run(&e, SEC), live);
+	cr_assert_eq(log.n, live);
+	/* map arm order back to ids */
+	static int id_of_arm[N + N / 4];
+	for (int i = 0; i < N; i++)
+		id_of_arm[last_arm[i]] = i;
+	for (size_t k = 0; k < live; k++) {
+		int want = id_of_arm[key[k] & 0xffffffffu];
+		cr_expect_eq(log.id[k], want, "position %zu: id %d, want %d", k, log.id[k], want);
+		cr_expect_eq(log.at[k], (key[k] >> 32) * MS);
+		if (k)
+			cr_expect_leq(log.at[k - 1], log.at[k]);
+	}
+	eng_destroy(&e);
+}

@@ -1,0 +1,189 @@
+/*
+ * test_plot.c - gnuplot scripts: quoting that cannot be escaped, scripts
+ * gnuplot accepts (exit 0) and renders to non-empty PNG and SVG, hostile
+ * scenario text, and what happens without gnuplot.
+ */
+#include <criterion/criterion.h>
+
+#include "plot_out.h"
+#include "binrun.h"
+
+Test(plot, quote)
+{
+	char b[256];
+	plot_quote(b, sizeof b, "B's cable");
+	cr_assert_str_eq(b, "'B''s cable'");
+	plot_quote(b, sizeof b, "\"; system(\"touch /tmp/x\") ; \"");
+	cr_assert_str_eq(b, "'_; system(_touch /tmp/x_) ; _'");
+	plot_quote(b, sizeof b, "`rm -rf ~` @macro $x \\n");
+	cr_assert_str_eq(b, "'_rm -rf ~_ _macro _x _n'");
+	plot_quote(b, sizeof b, "a\nb\tc\x7f");
+	cr_assert_str_eq(b, "'a b c '");
+	plot_quote(b, sizeof b, "caf\xc3\xa9 \xff");
+	cr_assert_str_eq(b, "'caf\xc3\xa9 ?'", "valid UTF-8 kept, invalid bytes replaced");
+	/* cut, but always closed */
+	plot_quote(b, 8, "''''''''");
+	cr_assert_str_eq(b, "''''''");
+	plot_quote(b, 6, "abcdef");
+	cr_assert_str_eq(b, "'abc'");
+}
+
+/* gnuplot -d SCRIPT in dir; its exit status. */
+static int gnuplot_status(const char *dir, const char *script)
+{
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		if (chdir(dir) != 0)
+			_exit(126);
+		execlp("gnuplot", "gnuplot", "-d", script, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void check_rendered(const char *dir)
+{
+	const char *names[] = {"timeline", "detection"};
+	for (int i = 0; i < 2; i++) {
+		char p[700];
+		SNP(p, "%s/plots/%s.png", dir, names[i]);
+		size_t n;
+		char *png = slurp(p, &n);
+		cr_assert_not_null(png, "%s missing", p);
+		cr_assert_gt(n, 10000, "%s is too small to show anything", p);
+		cr_assert(memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is not a PNG", p);
+		free(png);
+		SNP(p, "%s/plots/%s.svg", dir, names[i]);
+		char *svg = slurp(p, &n);
+		cr_assert_not_null(svg, "%s missing", p);
+		cr_assert_gt(n, 10000);
+		cr_assert(strstr(svg, "<svg"), "%s is not an SVG", p);
+		cr_assert(strstr(svg, "</svg>"), "%s is cut short", p);
+		free(svg);
+	}
+	cr_assert_eq(count_entries(dir, ".kasim-tmp-"), 0);
+}
+
+Test(plot, scripts_render, .timeout = 120)
+{
+	if (!have_program("gnuplot"))
+		cr_skip_test("gnuplot is not installed");
+	const char *scen[] = {"scenarios/unplug.ini", "scenarios/reboot.ini", "scenarios/alive.ini",
+			      "scenarios/data-in-flight.ini", "scenarios/user-timeout.ini",
+			      "scenarios/setsockopt.ini"};
+	for (size_t i = 0; i < sizeof scen / sizeof scen[0]; i++) {
+		char *d = make_tmpdir();
+		char *sc = root_path(scen[i]);
+		struct run r = KASIM("-q", "--plot", "-o", d, sc);
+		cr_assert_eq(r.status, 0, "%s: %s", scen[i], r.err);
+		cr_assert_str_eq(r.err, "", "%s: gnuplot said something: %s", scen[i], r.err);
+		check_rendered(d);
+		/* the scripts run as they are, from plots/ (what the docs tell users) */
+		char pd[600];
+		SNP(pd, "%s/plots", d);
+		cr_assert_eq(gnuplot_status(pd, "timeline.gp"), 0, "%s", scen[i]);
+		cr_assert_eq(gnuplot_status(pd, "detection.gp"), 0, "%s", scen[i]);
+		run_free(&r);
+		free(sc);
+		free(d);
+	}
+}
+
+Test(plot, hostile_text_cannot_run_commands, .timeout = 60)
+{
+	if (!have_program("gnuplot"))
+		cr_skip_test("gnuplot is not installed");
+	char *d = make_tmpdir();
+	char sc[600], pwned[600], pwned2[600], out[600], desc[2048], set[2100];
+	SNP(pwned, "%s/pwned", d);
+	SNP(pwned2, "%s/pwned2", d);
+	SNP(sc, "%s/h.ini", d);
+	SNP(out, "%s/o", d);
+	SNP(desc,
+		 "x'; system(\"touch %s\") ; print ' \"; system(\"touch %s\") ; \" `touch %s` @x $(touch %s)",
+		 pwned, pwned, pwned2, pwned2);
+	char text[4096];
+	SNP(text, "[scenario]\nname = evil.name-1\ndescription = %s\nduration = 1m\n"
+				    "[A]\nso_keepalive = on\ntcp_keepidle = 10\n[events]\n5s = unplug B\n", desc);
+	write_file(sc, text);
+	struct run r = KASIM("-q", "--plot", "-o", out, sc);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	check_rendered(out);
+	run_free(&r);
+	/* --set can carry a newline, which a scenario file cannot */
+	SNP(set, "scenario.description=ok\nsystem('touch %s')\n`touch %s`", pwned, pwned2);
+	r = KASIM("-q", "--plot", "-o", out, "--set", set, sc);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	check_rendered(out);
+	cr_assert_not(file_exists(pwned), "gnuplot ran a command from the description");
+	cr_assert_not(file_exists(pwned2), "gnuplot ran a backquoted command from the description");
+	cr_assert_not(file_exists("/tmp/pwned"));
+	/* the description is in the script, inert */
+	char p[700];
+	SNP(p, "%s/plots/timeline.gp", out);
+	char *gp = slurp(p, NULL);
+	cr_assert(strstr(gp, "description = 'ok system(''touch "), "%s", gp);
+	free(gp);
+	run_free(&r);
+	free(d);
+}
+
+Test(plot, explicit_plot_without_gnuplot_fails)
+{
+	char *d = make_tmpdir();
+	char out[600];
+	SNP(out, "%s/o", d);
+	char *sc = root_path("scenarios/unplug.ini");
+	struct run r = kasim_run_in((char *const[]){"kasim", "--plot", "-o", out, sc, NULL}, NULL, "/nonexistent");
+	cr_assert_eq(r.status, 69);
+	cr_assert_str_eq(r.err, "kasim: --plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox); "
+				"without --plot kasim still writes the scripts and data\n");
+	cr_assert_str_eq(r.out, "");
+	cr_assert_not(file_exists(out), "nothing written");
+	run_free(&r);
+	free(sc);
+	free(d);
+}
+
+Test(plot, without_gnuplot_a_note_once)
+{
+	char *d = make_tmpdir();
+	char out[600], p[700];
+	SNP(out, "%s/o", d);
+	char *sc = root_path("scenarios/unplug.ini");
+	struct run r = kasim_run_in((char *const[]){"kasim", "-o", out, sc, NULL}, NULL, "/nonexistent");
+	cr_assert_eq(r.status, 0);
+	char want[2048];
+	SNP(want,
+		 "kasim: note: gnuplot is not installed, so no PNG/SVG; wrote %s/plots/timeline.gp and "
+		 "%s/plots/detection.gp with their data; render them with: cd %s/plots && gnuplot timeline.gp "
+		 "detection.gp\n", out, out, out);
+	cr_assert_str_eq(r.err, want);
+	SNP(p, "%s/plots/timeline.gp", out);
+	cr_assert(file_exists(p));
+	SNP(p, "%s/plots/timeline.png", out);
+	cr_assert_not(file_exists(p));
+	run_free(&r);
+	/* --quiet: not even the note */
+	r = kasim_run_in((char *const[]){"kasim", "-q", "-o", out, sc, NULL}, NULL, "/nonexistent");
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.err, "");
+	run_free(&r);
+	free(sc);
+	free(d);
+}
+
+Test(plot, plot_and_no_plot_contradict)
+{
+	char *sc = root_path("scenarios/unplug.ini");
+	struct run r = KASIM("--plot", "--no-plot", sc);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "kasim: --plot and --no-plot contradict each other"));
+	run_free(&r);
+	free(sc);
+}
