@@ -984,3 +984,26 @@ Test(sweep_closed_form, lossy_keepalive_abort_within_a_binomial_interval)
 		  4 * sd);
 	sweep_free(sw);
 }
+
+Test(sweep_parse, nat_safe_example_is_the_48000_run_benchmark)
+{
+	char *path = NULL;
+	cr_assert(asprintf(&path, "%s/scenarios/sweeps/nat-safe.ini", root()) > 0);
+	struct diag d = { 0 };
+	struct sweep *sw = sweep_load(path, NULL, 0, &d);
+	char *all = dump(&d);
+	cr_assert_not_null(sw, "%s", all);
+	cr_expect_eq(sw->npoints, 40 * 4 * 3);
+	cr_expect_eq(sw->nruns, 48000);
+	cr_expect_eq(sw->horizon, 86400 * SEC);
+	/* the home router: 1,024 mappings, 30,000 new flows a day, 1,000 at once */
+	const struct scenario *home = sw->points[3 * 3]; /* keepidle 30, 4th preset, loss 0 */
+	cr_expect_str_eq(home->nat.preset, "example-home-router");
+	cr_expect_eq(home->nat.capacity, 1024);
+	cr_expect(fabs(home->nat.bg_rate * 86400 - 30000) < 0.1);
+	cr_expect(fabs(home->nat.bg_rate * (double)home->nat.bg_lifetime / SEC - 1000) < 0.1);
+	free(all);
+	diag_free(&d);
+	sweep_free(sw);
+	free(path);
+}
