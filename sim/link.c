@@ -2,8 +2,8 @@
  * link.c - a point-to-point wire: per-direction delay, jitter, Bernoulli and
  * Gilbert-Elliott loss, cuts and one-way partitions.
  *
- * Invariant: every slot is either on the free list or pending in the engine,
- * never both. Slots are allocated in chunks and never freed before
+ * Invariant: every slot is on the free list, pending in the engine, or being
+ * delivered (inside link_arrive), exactly one of the three. Slots are allocated in chunks and never freed before
  * link_destroy(), so steady state allocates nothing.
  *
  * Gilbert-Elliott, per segment and direction: the segment is lost with the
@@ -59,14 +59,15 @@ static void link_arrive(struct engine *eng, struct ev_timer *t)
 	(void)eng;
 	struct link_pkt *p = container_of(t, struct link_pkt, arrive);
 	struct link *l = p->link;
-	struct segment seg = p->seg, out = p->out;  /* copy: the slot is recycled first */
-	struct link_arrival a = {.seg = &seg, .out = p->has_out ? &out : NULL, .sent = p->sent,
+	struct link_arrival a = {.seg = &p->seg, .out = p->has_out ? &p->out : NULL, .sent = p->sent,
 				 .local = p->local};
 	if (!p->local)
-		a.why = cut(l, seg.src);
+		a.why = cut(l, p->seg.src);
+	/* The slot goes back to the free list only after the callback, so the
+	 * segments the callback sends never reuse it while it is being read. */
+	l->arrive(l->ctx, &a);
 	p->next_free = l->free_list;
 	l->free_list = p;
-	l->arrive(l->ctx, &a);
 }
 
 static struct link_pkt *link_alloc(struct link *l)
