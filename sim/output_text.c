@@ -101,7 +101,8 @@ static const char *lateness(char *buf, size_t n, ks_time_t nominal, ks_time_t ac
 	return buf;
 }
 
-static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec_keepalive *k)
+static void text_keepalive(struct text_sink *ts, const struct sim *sim, ks_time_t now,
+			   const struct rec_keepalive *k)
 {
 	char late[96];
 	char t[32], a[32], b[32], c[32];
@@ -121,7 +122,10 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 	case KA_PROBE:
 		fprintf(o, "%14s %c keepalive timer: idle %s >= tcp_keepidle %s", t, me,
 			secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time));
-		if (k->user_timeout)
+		if (sim->host[k->host].prof->algo == KA_ALGO_BSD) /* an idle-time rule */
+			fprintf(o, " and < tcp_keepidle + tcp_keepcnt %u x tcp_keepintvl %s", k->probes,
+				secs(c, sizeof c, k->intvl));
+		else if (k->user_timeout)
 			fprintf(o, ", %u probe%s out (TCP_USER_TIMEOUT %u ms not reached or no probe yet)",
 				k->probes_out, k->probes_out == 1 ? "" : "s", k->user_timeout);
 		else
@@ -240,7 +244,7 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 		header(ts, sim);
 	switch (r->type) {
 	case REC_PACKET: text_packet(ts, &r->u.pkt); break;
-	case REC_KEEPALIVE: text_keepalive(ts, r->t, &r->u.ka); break;
+	case REC_KEEPALIVE: text_keepalive(ts, sim, r->t, &r->u.ka); break;
 	case REC_RTO: text_rto(ts, r->t, &r->u.rto); break;
 	case REC_ACTION: text_action(ts, r->t, &r->u.act); break;
 	case REC_END:

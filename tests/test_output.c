@@ -269,10 +269,24 @@ static void check_unplug(json_t *doc)
 	expect_seconds(member(a, "error_time"), 7875 * SEC, "unplug: A.error_time");
 }
 
+/* freebsd.ini: A is FreeBSD (keepidle 7200, keepintvl 75, keepcnt 8), no
+ * SO_KEEPALIVE (always_keepalive probes anyway), B unplugged at 10 s: the idle
+ * rule gives up at keepidle + keepcnt x keepintvl = 7800 s, after 8 probes. */
+static void check_freebsd(json_t *doc)
+{
+	const ks_time_t T = 7200 * SEC, I = 75 * SEC;
+	const unsigned P = 8;
+	json_t *a = endpoint(doc, "A");
+	expect_str(member(a, "error"), "ETIMEDOUT", "freebsd: A.error");
+	expect_seconds(member(a, "error_time"), T + P * I, "freebsd: A.error_time");
+	cr_expect_eq(json_integer_value(member(a, "probes_sent")), P);
+}
+
 static const struct {
 	const char *file;
 	void (*check)(json_t *doc);
 } documented[] = {
+	{"freebsd.ini", check_freebsd},
 	{"alive.ini", check_alive},
 	{"reboot.ini", check_reboot},
 	{"user-timeout.ini", check_user_timeout},
