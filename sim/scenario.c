@@ -767,13 +767,38 @@ static bool has_alpha(const char *s)
  * ms, 0/1), checked by sockopt_check(). Used for file entries, --set and "set"
  * events. Reports and returns false when invalid.
  */
+/* A duration that must be a whole number of `unit` (KS_SEC or KS_MS), in
+ * those units; an overflow becomes UINT64_MAX for the range check to reject. */
+static bool whole_units(struct ctx *c, const char *name, const char *val, const char *range,
+			ks_time_t unit, const char *unit_name, const char *noun, const char *example,
+			uint64_t *out)
+{
+	ks_time_t ns;
+	switch (dur_parse(val, &ns)) {
+	case NUM_OK:
+		if (ns % unit)
+			break;
+		*out = ns / unit;
+		return true;
+	case NUM_OVERFLOW:
+		*out = UINT64_MAX;
+		return true;
+	case NUM_FRACTION:
+		break;
+	default:
+		report(c, "%s = %s is not %s (%s; e.g. %s)", name, val, noun, range, example);
+		return false;
+	}
+	report(c, "%s = %s must be whole %s (%s)", name, val, unit_name, range);
+	return false;
+}
+
 static bool opt_parse(struct ctx *c, enum sockopt opt, const char *name, const char *val,
 		      uint64_t *out)
 {
 	const struct opt_def *o = &opt_defs[opt];
 	const char *bad;
 	uint64_t v = 0;
-	ks_time_t ns;
 	bool b;
 
 	switch (o->unit) {
@@ -785,25 +810,9 @@ static bool opt_parse(struct ctx *c, enum sockopt opt, const char *name, const c
 		v = b;
 		break;
 	case U_SEC:
-		switch (dur_parse(val, &ns)) {
-		case NUM_OK:
-			if (ns % KS_SEC) {
-				report(c, "%s = %s must be whole seconds (%s)", name, val, o->range);
-				return false;
-			}
-			v = ns / KS_SEC;
-			break;
-		case NUM_OVERFLOW:
-			v = UINT64_MAX;
-			break;
-		case NUM_FRACTION:
-			report(c, "%s = %s must be whole seconds (%s)", name, val, o->range);
+		if (!whole_units(c, name, val, o->range, KS_SEC, "seconds", "a number of seconds",
+				 "75 or 2h", &v))
 			return false;
-		default:
-			report(c, "%s = %s is not a number of seconds (%s; e.g. 75 or 2h)", name, val,
-			       o->range);
-			return false;
-		}
 		break;
 	case U_COUNT:
 		switch (parse_u64(val, false, &v)) {
@@ -828,26 +837,9 @@ static bool opt_parse(struct ctx *c, enum sockopt opt, const char *name, const c
 				  "or give a unit, e.g. 30000 or 30s)", name, val, o->range);
 			return false;
 		}
-		switch (dur_parse(val, &ns)) {
-		case NUM_OK:
-			if (ns % KS_MS) {
-				report(c, "%s = %s must be whole milliseconds (%s)", name, val,
-				       o->range);
-				return false;
-			}
-			v = ns / KS_MS;
-			break;
-		case NUM_OVERFLOW:
-			v = UINT64_MAX;
-			break;
-		case NUM_FRACTION:
-			report(c, "%s = %s must be whole milliseconds (%s)", name, val, o->range);
+		if (!whole_units(c, name, val, o->range, KS_MS, "milliseconds", "a duration",
+				 "30000 or 30s", &v))
 			return false;
-		default:
-			report(c, "%s = %s is not a duration (%s; e.g. 30000 or 30s)", name, val,
-			       o->range);
-			return false;
-		}
 		break;
 	}
 	bad = sockopt_check(opt, v);
