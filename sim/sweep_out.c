@@ -418,80 +418,51 @@ static void write_summary(FILE *f, const struct sweep *sw, const struct pstat *p
 	}
 }
 
-/* ---- groups: the environment axes (not [A]/[B]) --------------------------------------- */
+/* ---- projections: groups and plot series ------------------------------------------ */
 
-static size_t ngroups(const struct sweep *sw)
-{
-	size_t g = 1;
-	for (size_t d = 0; d < sw->ndims; d++)
-		if (!sw->dim_setting[d])
-			g *= sw->dim_size[d];
-	return g;
-}
-
-static size_t group_of(const struct sweep *sw, size_t p)
-{
-	size_t g = 0;
-	for (size_t d = 0; d < sw->ndims; d++)
-		if (!sw->dim_setting[d])
-			g = g * sw->dim_size[d] + sweep_dim_index(sw, p, d);
-	return g;
-}
-
-/* "nat.preset=aws-nat-gateway, link.loss=0" or "all points" */
-static void group_label(char *buf, size_t n, const struct sweep *sw, size_t p)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	for (size_t a = 0; a < sw->naxes && len < n; a++) {
-		if (sw->dim_setting[sw->axes[a].dim])
-			continue;
-		int w = snprintf(buf + len, n - len, "%s%s=%s", len ? ", " : "", sw->axes[a].key,
-				 sw->axes[a].values[sweep_value_index(sw, p, a)]);
-		if (w < 0)
-			break;
-		len += (size_t)w;
-	}
-	if (!len)
-		snprintf(buf, n, "all points");
-}
-
-/* Detection plot series: every axis but A.tcp_keepidle (which is the x axis). */
-static bool is_x_axis(const struct sweep_axis *ax) { return !strcmp(ax->key, "A.tcp_keepidle"); }
+/* A point projected onto some of the sweep's dimensions: the groups of the
+ * recommendation (the environment axes, not [A]/[B]) and the plot series
+ * (every axis but A.tcp_keepidle, the x axis). */
+typedef bool (*dim_keep)(const struct sweep *sw, size_t d);
 
 /* The dimension of A.tcp_keepidle, or SIZE_MAX. */
 static size_t x_dim(const struct sweep *sw)
 {
 	for (size_t a = 0; a < sw->naxes; a++)
-		if (is_x_axis(&sw->axes[a]))
+		if (!strcmp(sw->axes[a].key, "A.tcp_keepidle"))
 			return sw->axes[a].dim;
 	return SIZE_MAX;
 }
 
-static size_t nseries(const struct sweep *sw)
+static bool env_dim(const struct sweep *sw, size_t d) { return !sw->dim_setting[d]; }
+static bool series_dim(const struct sweep *sw, size_t d) { return d != x_dim(sw); }
+
+static size_t proj_count(const struct sweep *sw, dim_keep keep)
 {
-	size_t n = 1, x = x_dim(sw);
+	size_t n = 1;
 	for (size_t d = 0; d < sw->ndims; d++)
-		if (d != x)
+		if (keep(sw, d))
 			n *= sw->dim_size[d];
 	return n;
 }
 
-static size_t series_of(const struct sweep *sw, size_t p)
+/* Row-major index of p over the kept dimensions. */
+static size_t proj_of(const struct sweep *sw, size_t p, dim_keep keep)
 {
-	size_t g = 0, x = x_dim(sw);
+	size_t g = 0;
 	for (size_t d = 0; d < sw->ndims; d++)
-		if (d != x)
+		if (keep(sw, d))
 			g = g * sw->dim_size[d] + sweep_dim_index(sw, p, d);
 	return g;
 }
 
-static void series_label(char *buf, size_t n, const struct sweep *sw, size_t p)
+/* "nat.preset=aws-nat-gateway, link.loss=0", or "all points" */
+static void proj_label(char *buf, size_t n, const struct sweep *sw, size_t p, dim_keep keep)
 {
 	size_t len = 0;
 	buf[0] = '\0';
 	for (size_t a = 0; a < sw->naxes && len < n; a++) {
-		if (sw->axes[a].dim == x_dim(sw))
+		if (!keep(sw, sw->axes[a].dim))
 			continue;
 		int w = snprintf(buf + len, n - len, "%s%s=%s", len ? ", " : "", sw->axes[a].key,
 				 sw->axes[a].values[sweep_value_index(sw, p, a)]);
@@ -502,6 +473,11 @@ static void series_label(char *buf, size_t n, const struct sweep *sw, size_t p)
 	if (!len)
 		snprintf(buf, n, "all points");
 }
+
+static size_t ngroups(const struct sweep *sw) { return proj_count(sw, env_dim); }
+static size_t group_of(const struct sweep *sw, size_t p) { return proj_of(sw, p, env_dim); }
+static size_t nseries(const struct sweep *sw) { return proj_count(sw, series_dim); }
+static size_t series_of(const struct sweep *sw, size_t p) { return proj_of(sw, p, series_dim); }
 
 /* Is point x better than y under the objective? (prefer order, then index) */
 static bool better(const struct sweep *sw, const struct pstat *ps, size_t x, size_t y, bool by_loss)
@@ -808,7 +784,7 @@ static int plot_survival(FILE *dat, FILE *gp, const struct sweep *sw, const stru
 		size_t p0 = 0;
 		while (group_of(sw, p0) != g)
 			p0++;
-		group_label(lab, sizeof lab, sw, p0);
+		proj_label(lab, sizeof lab, sw, p0, env_dim);
 		if (g)
 			fputs(", ", gp);
 		gp_quote(gp, lab);
@@ -833,9 +809,9 @@ static void plot_blocks(FILE *dat, FILE *gp, const struct sweep *sw, const struc
 		while (key(sw, p0) != g)
 			p0++;
 		if (tradeoff)
-			group_label(lab, sizeof lab, sw, p0);
+			proj_label(lab, sizeof lab, sw, p0, env_dim);
 		else
-			series_label(lab, sizeof lab, sw, p0);
+			proj_label(lab, sizeof lab, sw, p0, series_dim);
 		if (g)
 			fputs("\n\n", dat);
 		gp_quote(dat, lab);
