@@ -46,6 +46,22 @@ struct segment {
 static inline int seq_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline int seq_after(uint32_t a, uint32_t b) { return seq_before(b, a); }
 
+/* RFC 793 reset generation, as tcp_v4_send_reset() does it: the RST answering
+ * `in` has seq = in's ACK number when in carries an ACK, else it is a RST|ACK
+ * acknowledging everything in occupies. Sets flags, seq and ack of *r only. */
+static inline void rst_reply_numbers(const struct segment *in, struct segment *r)
+{
+	if (in->flags & TH_ACK) {
+		r->flags = TH_RST;
+		r->seq = in->ack;
+		r->ack = 0;
+	} else {
+		r->flags = TH_RST | TH_ACK;
+		r->seq = 0;
+		r->ack = in->seq + in->len + !!(in->flags & TH_SYN) + !!(in->flags & TH_FIN);
+	}
+}
+
 /* tcpdump's notation for the flags: "S", "S.", ".", "P.", "F.", "R", "R."... */
 const char *tcp_flags_str(uint8_t flags, char buf[8]);
 

@@ -412,6 +412,22 @@ static uint16_t alloc_port(struct nat *n, uint16_t in_port, uint32_t rem_addr, u
 	return 0; /* every port in use toward rem */
 }
 
+/* The tuple of a segment that has no mapping, as a report shows it: an
+ * outbound one from its inside side, an inbound one from its outside side. */
+static void rec_tuple_of(const struct segment *seg, struct rec_nat *r)
+{
+	if (seg->src == HOST_A) {
+		r->in_addr = seg->saddr;
+		r->in_port = seg->sport;
+		r->rem_addr = seg->daddr;
+		r->rem_port = seg->dport;
+	} else {
+		r->ext_port = seg->dport;
+		r->rem_addr = seg->saddr;
+		r->rem_port = seg->sport;
+	}
+}
+
 /* ---- RSTs ------------------------------------------------------------------------- */
 
 /* A RST answering seg, sent back toward seg's sender (tcp_v4_send_reset's
@@ -426,26 +442,11 @@ static void rst_answer(struct nat *n, const struct segment *seg, const struct se
 		.dport = tuple->sport, .src = seg->dst, .dst = seg->src, .kind = SEG_RST_NAT,
 		.win = 0,
 	};
-	if (seg->flags & TH_ACK) {
-		r.flags = TH_RST;
-		r.seq = seg->ack;
-	} else {
-		r.flags = TH_RST | TH_ACK;
-		r.ack = seg->seq + seg->len + !!(seg->flags & TH_SYN) + !!(seg->flags & TH_FIN);
-	}
+	rst_reply_numbers(seg, &r);
 	n->st.rsts++;
 	struct rec_nat rec = {.decision = NATD_RST, .dir = seg->src, .rst_to = seg->src,
 			      .ext_addr = n->cfg.ext_addr, .why = "no mapping"};
-	if (seg->src == HOST_A) {
-		rec.in_addr = seg->saddr;
-		rec.in_port = seg->sport;
-		rec.rem_addr = seg->daddr;
-		rec.rem_port = seg->dport;
-	} else {
-		rec.ext_port = seg->dport;
-		rec.rem_addr = seg->saddr;
-		rec.rem_port = seg->sport;
-	}
+	rec_tuple_of(seg, &rec);
 	if (n->hooks.report)
 		n->hooks.report(n->hooks.ctx, &rec);
 	n->hooks.send(n->hooks.ctx, &r);
@@ -504,16 +505,7 @@ static void drop_report(struct nat *n, const struct segment *seg, enum drop_reas
 		return;
 	struct rec_nat r = {.decision = NATD_DROPPED, .dir = seg->src, .drop = why, .why = text,
 			    .ext_addr = n->cfg.ext_addr};
-	if (seg->src == HOST_A) {
-		r.in_addr = seg->saddr;
-		r.in_port = seg->sport;
-		r.rem_addr = seg->daddr;
-		r.rem_port = seg->dport;
-	} else {
-		r.ext_port = seg->dport;
-		r.rem_addr = seg->saddr;
-		r.rem_port = seg->sport;
-	}
+	rec_tuple_of(seg, &r);
 	n->hooks.report(n->hooks.ctx, &r);
 }
 

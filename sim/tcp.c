@@ -142,13 +142,7 @@ static void tcp_v4_send_reset(struct host *h, const struct segment *in)
 		.saddr = in->daddr, .daddr = in->saddr, .sport = in->dport, .dport = in->sport,
 		.src = (uint8_t)h->id, .dst = (uint8_t)!h->id, .kind = SEG_RST_NOSOCK,
 	};
-	if (in->flags & TH_ACK) {
-		seg.flags = TH_RST;
-		seg.seq = in->ack;
-	} else {
-		seg.flags = TH_RST | TH_ACK;
-		seg.ack = in->seq + in->len + !!(in->flags & TH_SYN) + !!(in->flags & TH_FIN);
-	}
+	rst_reply_numbers(in, &seg);
 	sim_xmit(h->sim, &seg);
 }
 
