@@ -11,7 +11,9 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <locale.h>
+#include <pcap/pcap.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,7 +281,14 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 			fputs(usage_text, out);
 			goto done;
 		case 'V':
-			fprintf(out, "kasim %s (git %s)\n", KASIM_VERSION, KASIM_GIT);
+			fprintf(out, "kasim %s (git %s)\nbuilt with gcc %s; %s; jansson %s; inih (Debian); %s\n",
+				KASIM_VERSION, KASIM_GIT, __VERSION__, pcap_lib_version(), JANSSON_VERSION,
+#ifdef _OPENMP
+				"OpenMP sweeps"
+#else
+				"no OpenMP: sweeps run on one thread"
+#endif
+			);
 			goto done;
 		case ':':
 			rc = usage_error(err, "option needs a value", argv[optind - 1]);

@@ -60,7 +60,10 @@ Test(cli, version)
 	kasim_run(args, 1, &c);
 	cr_expect_eq(c.status, 0);
 	cr_expect(starts_with(c.out, "kasim " KASIM_VERSION), "stdout: %s", c.out);
-	cr_expect_eq(nlines(c.out), 1);
+	/* the version line, then what it was built with */
+	cr_expect_eq(nlines(c.out), 2);
+	cr_expect(strstr(c.out, "\nbuilt with gcc ") && strstr(c.out, "libpcap") && strstr(c.out, "jansson"),
+		  "stdout: %s", c.out);
 	cr_expect_eq(c.errlen, 0);
 	cmd_free(&c);
 
