@@ -114,6 +114,7 @@ struct rec_end {
 	ks_time_t limit;
 	uint32_t boundary;
 	uint8_t rst_flags;       /* END_RESET: flags of the RST */
+	uint8_t rst_kind;        /* END_RESET: enum seg_kind of the RST (who sent it, why) */
 };
 
 struct rec_state {

@@ -250,19 +250,33 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 			 secs(a, sizeof a, now), e->error ? tcp_errno_name(e->error) : "no error",
 			 e->retransmits);
 		break;
-	case END_RESET:
+	case END_RESET: {
+		/* who sent the RST, from the segment's annotation */
+		char from[64] = "";
+		switch ((enum seg_kind)e->rst_kind) {
+		case SEG_RST_NOSOCK: snprintf(from, sizeof from, " (%c had no such connection)", peer); break;
+		case SEG_RST_KA: snprintf(from, sizeof from, " (%c's keepalive gave up)", peer); break;
+		case SEG_RST_NAT: snprintf(from, sizeof from, " (sent by the NAT, not by %c)", peer); break;
+		default: break;
+		}
 		if (e->error)
-			snprintf(buf, n, "%c received a RST at %s and reported %s", me, secs(a, sizeof a, now),
-				 tcp_errno_name(e->error));
+			snprintf(buf, n, "%c received a RST at %s%s and reported %s", me, secs(a, sizeof a, now),
+				 from, tcp_errno_name(e->error));
 		else
-			snprintf(buf, n, "%c received a RST at %s", me, secs(a, sizeof a, now));
+			snprintf(buf, n, "%c received a RST at %s%s", me, secs(a, sizeof a, now), from);
 		break;
+	}
 	case END_CLOSED:
 		snprintf(buf, n, "%c closed the connection normally at %s", me, secs(a, sizeof a, now));
 		break;
 	case END_CRASH:
-		snprintf(buf, n, "%c lost power at %s: its connection vanished without a packet", me,
-			 secs(a, sizeof a, now));
+		if (host->powered)
+			snprintf(buf, n, "%c lost power at %s and came back up without the connection: "
+				 "it vanished without a packet, and %c now answers its segments with RST",
+				 me, secs(a, sizeof a, now), me);
+		else
+			snprintf(buf, n, "%c lost power at %s: its connection vanished without a packet",
+				 me, secs(a, sizeof a, now));
 		break;
 	case END_NONE:
 		snprintf(buf, n, "%c ended at %s", me, secs(a, sizeof a, now));

@@ -246,7 +246,7 @@ static void tcp_reset(struct tcp_sock *sk, const struct segment *seg)
 	}
 	if (sk->state == TCP_TIME_WAIT)
 		err = 0; /* the timewait socket just goes away */
-	struct rec_end why = {.why = END_RESET, .rst_flags = seg->flags};
+	struct rec_end why = {.why = END_RESET, .rst_flags = seg->flags, .rst_kind = seg->kind};
 	tcp_done(sk, err, &why);
 }
 

@@ -404,3 +404,20 @@ Test(output, summary_sentence_from_a_run)
 	cr_expect_not_null(strstr(line, "B is still ESTABLISHED"), "%s", line);
 	run_free(&r);
 }
+
+/* The summary says who sent the RST that ended a connection, and that a
+ * rebooted host came back without it. */
+Test(output, summary_says_who_sent_the_rst)
+{
+	struct cmd c;
+	run_scenario("reboot.ini", false, &c);
+	cr_expect_not_null(strstr(c.out, "A received a RST at 600.04 s (B had no such connection) and "
+					 "reported ECONNRESET.\n"), "%s", c.out);
+	cr_expect_not_null(strstr(c.out, "B lost power at 300 s and came back up without the connection"),
+			   "%s", c.out);
+	cmd_free(&c);
+	run_scenario("nat-idle-timeout.ini", false, &c);
+	cr_expect_not_null(strstr(c.out, "A received a RST at 7200.02 s (sent by the NAT, not by B) and "
+					 "reported ECONNRESET.\n"), "%s", c.out);
+	cmd_free(&c);
+}
