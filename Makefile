@@ -102,6 +102,7 @@ bench-nat: build/bench
 # Runs every case of tests/kernel/kcheck.py in network namespaces and writes the
 # comparison table to docs/kernel-conformance.md. Skips cleanly without root.
 kernel-check: kasim
+	@if [ "$$(id -u)" = 0 ]; then ./.ci/install-deps iproute2 nftables tcpdump; fi
 	python3 tests/kernel/kcheck.py --kasim ./kasim --doc docs/kernel-conformance.md
 
 clean:
