@@ -662,8 +662,7 @@ static void gc_fire(struct engine *eng, struct ev_timer *t)
 /* Exponential with the given mean (ns), at least 1 ns. */
 static ks_time_t exp_ns(struct rng *r, double mean_ns)
 {
-	double u = rng_unit(r); /* [0, 1) */
-	double x = -log1p(-u) * mean_ns;
+	double x = rng_exp1(r) * mean_ns;
 	if (x < 1)
 		return 1;
 	if (x > 1e18)

@@ -2,6 +2,7 @@
  * test_rng.c - PCG32 and SplitMix64 pinned by their published test vectors.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 
 #include "helpers.h"
 #include "rng.h"
@@ -70,4 +71,39 @@ Test(rng, unit_uses_53_bits_of_two_outputs)
 	double want = (double)(((hi << 32) | lo) >> 11) * 0x1.0p-53;
 	cr_expect_eq(rng_unit(&a), want);
 	cr_expect_eq(rng_u32(&a), rng_u32(&b), "rng_unit consumes exactly two outputs");
+}
+
+/* kasim's own logarithm: within 2e-15 (relative) of libm's log over (0, 1],
+ * exact at powers of two, and ln(1) = 0. */
+Test(rng, own_logarithm_matches_libm)
+{
+	double worst = 0;
+	for (double x = 1e-300; x < 1; x *= 1.0007) {
+		double rel = fabs(rng_ln(x) - log(x)) / fabs(log(x));
+		if (rel > worst)
+			worst = rel;
+	}
+	cr_expect_lt(worst, 2e-15, "worst relative error %g", worst);
+	cr_expect_eq(rng_ln(1.0), 0.0);
+	cr_expect_eq(rng_ln(0.5), -0.69314718055994530942);
+	cr_expect_eq(rng_ln(0x1p-20), -20 * 0.69314718055994530942);
+}
+
+/* Exp(1) draws: mean 1 and P(X > 1) = e^-1, within 5 standard errors of
+ * 10^6 draws (sd of the mean 1e-3; of the proportion sqrt(p(1-p)/n) = 4.8e-4). */
+Test(rng, exponential_draws_have_mean_one)
+{
+	struct rng r;
+	rng_seed(&r, 7, 11);
+	const int n = 1000000;
+	double sum = 0;
+	int above = 0;
+	for (int i = 0; i < n; i++) {
+		double x = rng_exp1(&r);
+		cr_assert_geq(x, 0.0);
+		sum += x;
+		above += x > 1;
+	}
+	cr_expect(fabs(sum / n - 1) < 5e-3, "mean %f", sum / n);
+	cr_expect(fabs((double)above / n - exp(-1)) < 2.4e-3, "P(X > 1) = %f", (double)above / n);
 }
