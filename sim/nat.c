@@ -8,7 +8,8 @@
  *   - a background flow that still sends is in its pattern's activity queue,
  *     sorted by next_tick (the pattern's flows share one interval, so appending
  *     keeps it sorted);
- *   - in exact mode expire[c] is pending iff head[c] exists, at its deadline.
+ *   - in exact mode expire[c] is pending iff head[c] exists, at or before its
+ *     deadline (class lists are sorted, so deadlines only move later).
  * Mappings are allocated in chunks and recycled through a free list; nothing
  * is freed before nat_destroy().
  */
@@ -183,7 +184,12 @@ static ks_time_t deadline(const struct nat *n, const struct nat_map *m)
 	return m->last > KS_TIME_NEVER - 1 - t ? KS_TIME_NEVER - 1 : m->last + t;
 }
 
-/* Exact mode: expire[c] fires at head[c]'s deadline. */
+/* Exact mode: expire[c] fires no later than head[c]'s deadline. It is lazy,
+ * like the kernel's keepalive timer: a refresh of the head (the common case,
+ * since the least recently refreshed flow is usually the next to send) only
+ * moves the deadline later, so a pending timer is left where it is; when it
+ * fires early, expire_due() finds nothing due and it is re-armed for the new
+ * head's deadline. Expiries still happen exactly at their deadlines. */
 static void arm_expiry(struct nat *n, int c)
 {
 	if (!exact(n))
@@ -193,7 +199,7 @@ static void arm_expiry(struct nat *n, int c)
 		return;
 	}
 	ks_time_t when = deadline(n, n->head[c]);
-	if (!ev_timer_pending(&n->expire[c]) || n->expire[c].when != when)
+	if (!ev_timer_pending(&n->expire[c]) || n->expire[c].when > when)
 		eng_schedule(n->eng, &n->expire[c], when);
 }
 
