@@ -1833,20 +1833,24 @@ static struct scenario *load_fp(const char *file, FILE *fp, const char *skip,
 	return s;
 }
 
+/* Parse an opened stream (fp NULL: report why it could not be opened), then close it. */
+static struct scenario *load_stream(const char *name, FILE *fp, const char *skip_section,
+				    const char *const *sets, size_t nsets, struct diag *d)
+{
+	if (!fp) {
+		char buf[128];
+		diag_add(d, "%s: cannot open: %s", name, strerror_r(errno, buf, sizeof(buf)));
+		return NULL;
+	}
+	struct scenario *s = load_fp(name, fp, skip_section, sets, nsets, d);
+	fclose(fp);
+	return s;
+}
+
 struct scenario *scenario_load(const char *path, const char *const *sets, size_t nsets,
 			       struct diag *d)
 {
-	struct scenario *s;
-	FILE *fp = fopen(path, "r");
-
-	if (!fp) {
-		char buf[128];
-		diag_add(d, "%s: cannot open: %s", path, strerror_r(errno, buf, sizeof(buf)));
-		return NULL;
-	}
-	s = load_fp(path, fp, NULL, sets, nsets, d);
-	fclose(fp);
-	return s;
+	return load_stream(path, fopen(path, "r"), NULL, sets, nsets, d);
 }
 
 struct scenario *scenario_parse_string(const char *name, const char *text,
@@ -1858,20 +1862,10 @@ struct scenario *scenario_parse_string(const char *name, const char *text,
 struct scenario *scenario_parse_text(const char *name, const char *text, const char *skip_section,
 				     const char *const *sets, size_t nsets, struct diag *d)
 {
-	struct scenario *s;
 	size_t len = strlen(text);
-	FILE *fp;
-
 	/* fmemopen() may refuse a zero size; an empty text is an empty line */
-	fp = len ? fmemopen((void *)(uintptr_t)text, len, "r") : fmemopen((char[]){ "\n" }, 1, "r");
-	if (!fp) {
-		char buf[128];
-		diag_add(d, "%s: cannot open: %s", name, strerror_r(errno, buf, sizeof(buf)));
-		return NULL;
-	}
-	s = load_fp(name, fp, skip_section, sets, nsets, d);
-	fclose(fp);
-	return s;
+	FILE *fp = len ? fmemopen((void *)(uintptr_t)text, len, "r") : fmemopen((char[]){ "\n" }, 1, "r");
+	return load_stream(name, fp, skip_section, sets, nsets, d);
 }
 
 void scenario_free(struct scenario *s)
