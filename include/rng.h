@@ -19,9 +19,9 @@ void rng_seed(struct rng *r, uint64_t initstate, uint64_t initseq);
 uint32_t rng_u32(struct rng *r);
 /* Uniform double in [0, 1) with 53 random bits. */
 double rng_unit(struct rng *r);
-/* Exponential with mean 1: -ln(1 - U). The logarithm is kasim's own (exact
- * to about 1e-15), so draws do not depend on the C library's last bits, and
- * it costs a third of libm's log1p. */
+/* Exponential with mean 1, by the ziggurat: most draws cost one 64-bit draw,
+ * a compare and a multiply; the rare slow path uses kasim's own logarithm, so
+ * draws do not depend on the C library's last bits. */
 double rng_exp1(struct rng *r);
 /* ln(x) for 0 < x <= 1 (the part of the domain rng_exp1 needs). */
 double rng_ln(double x);

@@ -6,6 +6,8 @@
 
 #include <math.h>
 
+#include "rng_zig.h"
+
 uint64_t splitmix64(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -62,7 +64,27 @@ double rng_ln(double x)
 	return 2 * s * p + e * 0.69314718055994530942;
 }
 
+/* Exp(1) by the ziggurat (Marsaglia & Tsang 2000; tables in rng_zig.h):
+ * one 64-bit draw picks a strip (its low 8 bits) and a point in it (its top 53
+ * bits). 97.8 % of draws are under the curve at once: a compare and a multiply,
+ * no logarithm. The rest are the base strip's tail (r plus a fresh Exp(1):
+ * the distribution is memoryless) or a wedge, accepted when a uniform height
+ * lies under exp(-x), tested as ln(y) < -x with kasim's own logarithm, so no
+ * draw depends on the C library's last bits. */
 double rng_exp1(struct rng *r)
 {
-	return -rng_ln(1.0 - rng_unit(r)); /* 1 - U is in (0, 1] */
+	for (;;) {
+		uint64_t hi = rng_u32(r), lo = rng_u32(r);
+		uint64_t u = (hi << 32) | lo;
+		unsigned i = (unsigned)(u & (ZIG_N - 1));
+		uint64_t j = u >> 11;
+		double x = (double)j * zig_w[i];
+		if (j < zig_k[i])
+			return x; /* inside the strip's part under the curve */
+		if (i == 0)
+			return ZIG_R - rng_ln(1.0 - rng_unit(r)); /* the tail beyond r */
+		double y = zig_f[i] + rng_unit(r) * (zig_f[i + 1] - zig_f[i]);
+		if (rng_ln(y) < -x)
+			return x; /* a wedge point under exp(-x) */
+	}
 }

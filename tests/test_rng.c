@@ -107,3 +107,74 @@ Test(rng, exponential_draws_have_mean_one)
 	cr_expect(fabs(sum / n - 1) < 5e-3, "mean %f", sum / n);
 	cr_expect(fabs((double)above / n - exp(-1)) < 2.4e-3, "P(X > 1) = %f", (double)above / n);
 }
+
+/* The ziggurat's tables (scripts/gen-ziggurat.py): every strip has the same
+ * area v, the edges fall from X[1] = r to X[N] = 0 on f(x) = exp(-x), and the
+ * base strip's rectangle plus the tail, r f(r) + exp(-r), is v too. */
+#include "../sim/rng_zig.h"
+
+Test(rng, ziggurat_tables_cover_exp_in_equal_strips)
+{
+	double X[ZIG_N + 1];
+	for (int i = 0; i < ZIG_N; i++)
+		X[i] = zig_w[i] * 0x1p53;
+	X[ZIG_N] = 0;
+	cr_expect_eq(X[1], ZIG_R);
+	cr_expect(fabs((ZIG_R + 1) * exp(-ZIG_R) - ZIG_V) < 1e-15 * ZIG_V);
+	cr_expect(fabs(X[0] * zig_f[1] - ZIG_V) < 1e-13 * ZIG_V, "base strip");
+	for (int i = 1; i < ZIG_N; i++) {
+		cr_expect_gt(X[i], X[i + 1], "edges fall: %d", i);
+		/* X[i] is rounded to a double (2^-53 relative), so exp(-X[i]) moves
+		 * by up to X[i] 2^-53 relative, plus libm's own rounding */
+		cr_expect(fabs(zig_f[i] - exp(-X[i])) <= (X[i] + 2) * 0x1p-52 * zig_f[i], "f(X[%d])",
+			  i);
+		double area = X[i] * (zig_f[i + 1] - zig_f[i]);
+		cr_expect(fabs(area - ZIG_V) < 1e-12 * ZIG_V, "strip %d: area %.17g", i, area);
+		/* below zig_k[i] a point's x is under X[i+1]: inside the curve (the
+		 * ratio of two rounded edges is good to a few units of 2^-53) */
+		double k = X[i + 1] / X[i] * 0x1p53;
+		cr_expect(fabs(k - (double)zig_k[i]) < 4, "zig_k[%d]", i);
+	}
+	cr_expect_eq(zig_f[ZIG_N], 1.0);
+	cr_expect_eq(zig_k[ZIG_N - 1], 0, "the top strip always takes the wedge test");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* 10^6 draws follow 1 - exp(-x): the Kolmogorov-Smirnov distance is below
+ * 1.95 / sqrt(n), the 0.1 % critical value; the tail beyond r (the ziggurat's
+ * separate path) holds exp(-r) = 4.54e-4 of the draws (within 5 sd = 107 of
+ * 454) and beyond it the excess over r is again Exp(1) (mean within 5 sd). */
+Test(rng, exponential_draws_follow_the_distribution)
+{
+	const int n = 1000000;
+	double *x = malloc(n * sizeof(*x));
+	cr_assert_not_null(x);
+	struct rng r;
+	rng_seed(&r, 2026, 11);
+	int tail = 0;
+	double excess = 0;
+	for (int i = 0; i < n; i++) {
+		x[i] = rng_exp1(&r);
+		if (x[i] > ZIG_R) {
+			tail++;
+			excess += x[i] - ZIG_R;
+		}
+	}
+	qsort(x, n, sizeof(*x), cmp_double);
+	double d = 0;
+	for (int i = 0; i < n; i++) {
+		double F = -expm1(-x[i]);
+		d = fmax(d, fmax(fabs(F - (double)i / n), fabs((double)(i + 1) / n - F)));
+	}
+	free(x);
+	cr_expect_lt(d, 1.95e-3, "KS distance %g", d);
+	double want = n * exp(-ZIG_R), sd = sqrt(want);
+	cr_expect(fabs(tail - want) < 5 * sd, "%d draws beyond r, want %.0f", tail, want);
+	cr_assert_gt(tail, 0);
+	cr_expect(fabs(excess / tail - 1) < 5 / sqrt(tail), "mean excess %f", excess / tail);
+}
