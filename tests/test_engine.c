@@ -392,3 +392,92 @@ Test(engine, large_random_schedule_is_sorted_and_stable)
 	}
 	eng_destroy(&e);
 }
+
+/* Model-based: callbacks re-arm themselves, arm, re-arm and cancel others
+ * (also for the current instant), cancel themselves, or re-arm and then
+ * cancel themselves; a plain array replays the same operations and predicts
+ * every firing as the pending timer with the least (when, arm order). This
+ * covers the engine's fire-in-place path (a timer keeps the root while its
+ * callback runs). */
+enum { MN = 64 };
+
+struct model {
+	struct engine e;
+	struct ev_timer t[MN];
+	bool pending[MN];
+	ks_time_t when[MN];
+	uint64_t seq[MN], next_seq;
+	struct rng r;
+	uint64_t fired;
+};
+
+static void model_arm(struct model *m, int i, ks_time_t when)
+{
+	eng_schedule(&m->e, &m->t[i], when);
+	m->pending[i] = true;
+	m->when[i] = when < m->e.now ? m->e.now : when;
+	m->seq[i] = m->next_seq++;
+}
+
+static void model_cancel(struct model *m, int i)
+{
+	eng_cancel(&m->e, &m->t[i]);
+	m->pending[i] = false;
+}
+
+static int model_next(const struct model *m)
+{
+	int best = -1;
+	for (int i = 0; i < MN; i++)
+		if (m->pending[i] && (best < 0 || m->when[i] < m->when[best] ||
+				      (m->when[i] == m->when[best] && m->seq[i] < m->seq[best])))
+			best = i;
+	return best;
+}
+
+static void model_fire(struct engine *e, struct ev_timer *t)
+{
+	struct model *m = container_of(e, struct model, e);
+	int me = (int)(t - m->t);
+	int want = model_next(m);
+	cr_assert_eq(me, want, "event %llu: timer %d fired, the model expects %d",
+		     (unsigned long long)m->fired, me, want);
+	cr_assert_eq(e->now, m->when[me]);
+	m->pending[me] = false;
+	m->fired++;
+	int ops = (int)(rng_u32(&m->r) % 4);
+	for (int k = 0; k < ops; k++) {
+		int i = (int)(rng_u32(&m->r) % MN);
+		uint32_t what = rng_u32(&m->r) % 8;
+		ks_time_t dt = (ks_time_t)(rng_u32(&m->r) % 4) * MS; /* many ties, some at now */
+		if (what < 4)
+			model_arm(m, i, e->now + dt);
+		else if (what < 6)
+			model_cancel(m, i);
+		else if (what == 6)
+			model_arm(m, me, e->now + dt);
+		else
+			model_cancel(m, me);
+	}
+	if (rng_u32(&m->r) % 2)
+		model_arm(m, me, e->now + (ks_time_t)(rng_u32(&m->r) % 5) * MS);
+	cr_assert_eq(ev_timer_pending(t), m->pending[me]);
+}
+
+Test(engine, callbacks_that_rearm_and_cancel_follow_a_model)
+{
+	static struct model m;
+	memset(&m, 0, sizeof(m));
+	rng_seed(&m.r, 77, 5);
+	eng_init(&m.e);
+	for (int i = 0; i < MN; i++)
+		ev_timer_init(&m.t[i], model_fire);
+	for (int i = 0; i < MN; i++)
+		model_arm(&m, i, (ks_time_t)(rng_u32(&m.r) % 10) * MS);
+	uint64_t ran = eng_run(&m.e, 2 * SEC);
+	cr_expect_eq(ran, m.fired);
+	cr_expect_gt(m.fired, 10000, "the model ran %llu events", (unsigned long long)m.fired);
+	for (int i = 0; i < MN; i++)
+		cr_expect_eq(ev_timer_pending(&m.t[i]), m.pending[i] && m.when[i] > 2 * SEC, "timer %d", i);
+	eng_destroy(&m.e);
+}
