@@ -50,6 +50,9 @@ struct engine {
 	struct ev_timer **heap;  /* heap[0] is the earliest */
 	uint32_t len, cap;
 	bool stopped;
+	bool running;            /* inside eng_run() */
+	ks_time_t until;         /* its horizon */
+	uint64_t ran;            /* events run by this eng_run() call so far */
 };
 
 void eng_init(struct engine *e);
@@ -70,6 +73,18 @@ void eng_cancel(struct engine *e, struct ev_timer *t);
  * clock at until (unless eng_stop() was called, which leaves it at the last
  * event). Returns the number of events run. */
 uint64_t eng_run(struct engine *e, ks_time_t until);
+/*
+ * Inside a callback: run the caller's next event, due at when, right here
+ * instead of arming a timer and returning. Allowed (true: the clock moves to
+ * when and the event is counted) only when arming the running timer for when
+ * would make it the very next event anyway: nothing pending is due at or
+ * before when (a re-armed timer takes a fresh seq, so it would come after
+ * anything due at the same instant), when is within eng_run()'s horizon, and
+ * eng_stop() was not called. The order of events is therefore exactly the
+ * one arming would give; only the heap round trip is saved. False: arm the
+ * timer as usual.
+ */
+bool eng_fire_inline(struct engine *e, ks_time_t when);
 /* Make eng_run() return after the current callback. */
 void eng_stop(struct engine *e);
 

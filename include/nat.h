@@ -125,11 +125,12 @@ struct nat {
 	size_t nchunks;
 	/* background flows of each traffic pattern, in order of their next segment */
 	struct nat_bg_queue {
-		struct nat *nat;
 		struct nat_map *head, *tail;
-		struct ev_timer tick;
 	} bgq[DUR_LIST_MAX];
-	struct ev_timer expire[NAT_NCLASSES], gc, bg_arrival;
+	ks_time_t bg_arrival;             /* the next new background flow */
+	bool bg_busy;                     /* inside bg_fire: it arms bg itself */
+	/* bg: the next background event (a new flow or a flow's segment) */
+	struct ev_timer expire[NAT_NCLASSES], gc, bg;
 	struct nat_stats st;
 };
 

@@ -9,7 +9,9 @@
  *     sorted by next_tick (the pattern's flows share one interval, so appending
  *     keeps it sorted);
  *   - in exact mode expire[c] is pending iff head[c] exists, at or before its
- *     deadline (class lists are sorted, so deadlines only move later).
+ *     deadline (class lists are sorted, so deadlines only move later);
+ *   - outside bg_fire, the bg timer is pending at bg_next() (the next new flow
+ *     or queued segment), or not at all when there is none.
  * Mappings are allocated in chunks and recycled through a free list; nothing
  * is freed before nat_destroy().
  */
@@ -203,15 +205,27 @@ static void arm_expiry(struct nat *n, int c)
 		eng_schedule(n->eng, &n->expire[c], when);
 }
 
-static void arm_tick(struct nat *n, int k)
+/* The next background event: a new flow, or the first segment due in any
+ * pattern's queue (KS_TIME_NEVER: none). */
+static ks_time_t bg_next(const struct nat *n)
 {
-	struct nat_bg_queue *q = &n->bgq[k];
-	if (q->head) {
-		if (!ev_timer_pending(&q->tick) || q->tick.when != q->head->next_tick)
-			eng_schedule(n->eng, &q->tick, q->head->next_tick);
-	} else {
-		eng_cancel(n->eng, &q->tick);
-	}
+	ks_time_t t = n->cfg.bg_rate > 0 ? n->bg_arrival : KS_TIME_NEVER;
+	for (uint32_t k = 0; k < n->cfg.bg_interval.n; k++)
+		if (n->bgq[k].head && n->bgq[k].head->next_tick < t)
+			t = n->bgq[k].head->next_tick;
+	return t;
+}
+
+/* Keep the bg timer on the next background event (bg_fire does it itself). */
+static void arm_bg(struct nat *n)
+{
+	if (n->bg_busy)
+		return;
+	ks_time_t t = bg_next(n);
+	if (t == KS_TIME_NEVER)
+		eng_cancel(n->eng, &n->bg);
+	else if (!ev_timer_pending(&n->bg) || n->bg.when != t)
+		eng_schedule(n->eng, &n->bg, t);
 }
 
 /* ---- reports -------------------------------------------------------------------- */
@@ -274,7 +288,7 @@ static void map_delete(struct nat *n, struct nat_map *m)
 		bool qhead = n->bgq[m->pattern].head == m;
 		queue_remove(n, m);
 		if (qhead)
-			arm_tick(n, m->pattern);
+			arm_bg(n);
 	}
 	n->count--;
 	m->next = n->free_list;
@@ -676,9 +690,11 @@ static ks_time_t exp_ns(struct rng *r, double mean_ns)
 	return (ks_time_t)x;
 }
 
-static void bg_arrival_fire(struct engine *eng, struct ev_timer *t)
+/* A new background flow: a mapping (evicting the LRU one when the table is
+ * full), its first segment, its pattern and how many more it sends. */
+static void bg_arrive(struct nat *n)
 {
-	struct nat *n = container_of(t, struct nat, bg_arrival);
+	ks_time_t now = n->eng->now;
 	uint64_t id = n->bg_next_id++;
 	n->st.bg_flows++;
 	ks_time_t life = exp_ns(&n->rng, (double)n->cfg.bg_lifetime);
@@ -694,41 +710,60 @@ static void bg_arrival_fire(struct engine *eng, struct ev_timer *t)
 		ks_time_t iv = n->cfg.bg_interval.v[m->pattern];
 		uint64_t ticks = (life + iv - 1) / iv;
 		m->ticks_left = ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks;
-		m->next_tick = eng->now + iv;
+		m->next_tick = now + iv;
 		queue_append(n, m);
-		if (n->bgq[m->pattern].head == m)
-			arm_tick(n, m->pattern);
 	} else {
 		n->st.bg_refused++;
 	}
-	eng_schedule(eng, &n->bg_arrival, eng->now + exp_ns(&n->rng, 1e9 / n->cfg.bg_rate));
+	n->bg_arrival = now + exp_ns(&n->rng, 1e9 / n->cfg.bg_rate);
 }
 
-/* Background flows whose next segment is due: send it (refresh), or end. */
-static void bg_tick_fire(struct engine *eng, struct ev_timer *t)
+/* The flow at the head of queue k sends its segment (refresh), or ends. */
+static void bg_segment(struct nat *n, int k)
 {
-	struct nat_bg_queue *q = container_of(t, struct nat_bg_queue, tick);
-	struct nat *n = q->nat;
-	int k = (int)(q - n->bgq);
-	while (q->head && q->head->next_tick <= eng->now) {
-		struct nat_map *m = q->head;
-		if (live(n, m) == NULL)
-			continue; /* expired exactly now: broken, removed */
-		queue_remove(n, m);
-		n->st.bg_segments++;
-		if (--m->ticks_left == 0) {
-			if (n->cfg.bg_end == NAT_BG_FIN) {
-				refresh(n, m);
-				m->tcp |= TCP_CLOSING;
-				set_class(n, m, NAT_TRANSITORY, HOST_A);
-			}
-			continue; /* the flow is over; its mapping stays until it expires */
+	struct nat_map *m = n->bgq[k].head;
+	if (live(n, m) == NULL)
+		return; /* expired exactly now: broken, removed */
+	queue_remove(n, m);
+	n->st.bg_segments++;
+	if (--m->ticks_left == 0) {
+		if (n->cfg.bg_end == NAT_BG_FIN) {
+			refresh(n, m);
+			m->tcp |= TCP_CLOSING;
+			set_class(n, m, NAT_TRANSITORY, HOST_A);
 		}
-		refresh(n, m);
-		m->next_tick = eng->now + n->cfg.bg_interval.v[k];
-		queue_append(n, m);
+		return; /* the flow is over; its mapping stays until it expires */
 	}
-	arm_tick(n, k);
+	refresh(n, m);
+	m->next_tick = n->eng->now + n->cfg.bg_interval.v[k];
+	queue_append(n, m);
+}
+
+/* Background events, one at a time: at one instant, the patterns' segments
+ * first (in pattern order), then a new flow. While the next one is due before
+ * anything else in the simulation, it runs here without a round trip through
+ * the event heap (eng_fire_inline: the same order, each counted as an event);
+ * these flows are most of a busy NAT's events. */
+static void bg_fire(struct engine *eng, struct ev_timer *t)
+{
+	struct nat *n = container_of(t, struct nat, bg);
+	n->bg_busy = true;
+	ks_time_t next;
+	do {
+		int due = -1;
+		for (uint32_t k = 0; k < n->cfg.bg_interval.n && due < 0; k++)
+			if (n->bgq[k].head && n->bgq[k].head->next_tick <= eng->now)
+				due = (int)k;
+		if (due >= 0)
+			bg_segment(n, due);
+		else if (n->cfg.bg_rate > 0 && n->bg_arrival <= eng->now)
+			bg_arrive(n);
+		else
+			break; /* nothing due (cannot happen: arm_bg follows every change) */
+		next = bg_next(n);
+	} while (next != KS_TIME_NEVER && eng_fire_inline(eng, next));
+	n->bg_busy = false;
+	arm_bg(n);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */
@@ -758,15 +793,13 @@ void nat_init(struct nat *n, struct engine *eng, const struct nat_config *cfg, u
 	ev_timer_init(&n->expire[NAT_TRANSITORY], expire_trans_fire);
 	ev_timer_init(&n->expire[NAT_ESTABLISHED], expire_est_fire);
 	ev_timer_init(&n->gc, gc_fire);
-	ev_timer_init(&n->bg_arrival, bg_arrival_fire);
-	for (int k = 0; k < DUR_LIST_MAX; k++) {
-		n->bgq[k].nat = n;
-		ev_timer_init(&n->bgq[k].tick, bg_tick_fire);
-	}
+	ev_timer_init(&n->bg, bg_fire);
 	if (cfg->gc_period)
 		eng_schedule(eng, &n->gc, cfg->gc_period);
-	if (cfg->bg_rate > 0)
-		eng_schedule(eng, &n->bg_arrival, exp_ns(&n->rng, 1e9 / cfg->bg_rate));
+	if (cfg->bg_rate > 0) {
+		n->bg_arrival = exp_ns(&n->rng, 1e9 / cfg->bg_rate);
+		arm_bg(n);
+	}
 }
 
 void nat_destroy(struct nat *n)
@@ -774,9 +807,7 @@ void nat_destroy(struct nat *n)
 	for (int c = 0; c < NAT_NCLASSES; c++)
 		eng_cancel(n->eng, &n->expire[c]);
 	eng_cancel(n->eng, &n->gc);
-	eng_cancel(n->eng, &n->bg_arrival);
-	for (int k = 0; k < DUR_LIST_MAX; k++)
-		eng_cancel(n->eng, &n->bgq[k].tick);
+	eng_cancel(n->eng, &n->bg);
 	for (size_t i = 0; i < n->nchunks; i++)
 		free(n->chunks[i]);
 	free(n->chunks);

@@ -481,3 +481,115 @@ Test(engine, callbacks_that_rearm_and_cancel_follow_a_model)
 		cr_expect_eq(ev_timer_pending(&m.t[i]), m.pending[i] && m.when[i] > 2 * SEC, "timer %d", i);
 	eng_destroy(&m.e);
 }
+
+/* eng_fire_inline: a source of back-to-back events runs its next one inside
+ * its own callback only when arming it would make it the next event anyway. */
+struct chain {
+	struct ev_timer t;
+	struct log *log;
+	ks_time_t step;
+	int left;
+	bool inline_ok;   /* use eng_fire_inline when it allows */
+	uint64_t inlined;
+};
+
+static void chain_fire(struct engine *e, struct ev_timer *t)
+{
+	struct chain *c = container_of(t, struct chain, t);
+	for (;;) {
+		c->log->id[c->log->n] = 100;
+		c->log->at[c->log->n++] = e->now;
+		if (--c->left == 0)
+			return;
+		ks_time_t next = e->now + c->step;
+		if (!c->inline_ok || !eng_fire_inline(e, next)) {
+			eng_schedule(e, t, next);
+			return;
+		}
+		c->inlined++;
+	}
+}
+
+/* The same events in the same order, with the same count, whether the chain
+ * re-arms its timer or runs inline; others due at the same instant go first. */
+static void run_chain(bool inline_ok, struct log *log, uint64_t *ran, uint64_t *inlined,
+		      uint64_t *seq)
+{
+	struct engine e;
+	struct chain c = {.log = log, .step = 10 * MS, .left = 50, .inline_ok = inline_ok};
+	struct tev others[5];
+	eng_init(&e);
+	ev_timer_init(&c.t, chain_fire);
+	eng_schedule(&e, &c.t, 0);
+	const ks_time_t at[5] = {35 * MS, 100 * MS, 100 * MS, 250 * MS, 250 * MS + 1};
+	for (int i = 0; i < 5; i++) {
+		tev_init(&others[i], i, log);
+		eng_schedule(&e, &others[i].t, at[i]);
+	}
+	*ran = eng_run(&e, 400 * MS);
+	*inlined = c.inlined;
+	*seq = e.next_seq;
+	eng_destroy(&e);
+}
+
+Test(engine, fire_inline_gives_the_order_of_rearming)
+{
+	static struct log a, b;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	uint64_t ran_a, ran_b, inl_a, inl_b, seq_a, seq_b;
+	run_chain(false, &a, &ran_a, &inl_a, &seq_a);
+	run_chain(true, &b, &ran_b, &inl_b, &seq_b);
+	cr_expect_eq(inl_a, 0);
+	/* 41 chain events by 400 ms (0, 10, ..., 400) + 5 others. Each chain
+	 * event tries its next one inline: refused for 40 (35 comes first), 100
+	 * and 250 (others due at that instant go first), 260 (250 ms + 1 ns comes
+	 * first) and 410 (beyond the horizon): 41 tries - 5 = 36 inline */
+	cr_expect_eq(ran_a, 46);
+	cr_expect_eq(ran_b, 46);
+	cr_expect_eq(inl_b, 36);
+	cr_expect_eq(seq_a, seq_b, "an inline event takes the seq a re-arm would");
+	cr_assert_eq(a.n, b.n);
+	for (size_t i = 0; i < a.n; i++) {
+		cr_expect_eq(a.id[i], b.id[i], "event %zu", i);
+		cr_expect_eq(a.at[i], b.at[i], "event %zu", i);
+	}
+	/* at 100 ms the two others (armed before) run before the chain */
+	size_t k = 0;
+	while (b.at[k] < 100 * MS)
+		k++;
+	cr_expect_eq(b.id[k], 1);
+	cr_expect_eq(b.id[k + 1], 2);
+	cr_expect_eq(b.id[k + 2], 100);
+}
+
+struct tries {
+	struct ev_timer t;
+	bool ok[3];
+};
+
+static void try_inline(struct engine *e, struct ev_timer *t)
+{
+	bool *ok = container_of(t, struct tries, t)->ok;
+	ok[0] = eng_fire_inline(e, e->now + 5 * MS);  /* beyond the horizon */
+	ok[1] = eng_fire_inline(e, e->now - 1);       /* in the past */
+	eng_stop(e);
+	ok[2] = eng_fire_inline(e, e->now + 1 * MS);  /* after eng_stop */
+}
+
+Test(engine, fire_inline_refused_beyond_horizon_past_stop_or_outside_run)
+{
+	struct tries x;
+	struct engine e;
+	eng_init(&e);
+	ev_timer_init(&x.t, try_inline);
+	x.ok[0] = x.ok[1] = x.ok[2] = true;
+	cr_expect_not(eng_fire_inline(&e, 0), "outside eng_run");
+	eng_schedule(&e, &x.t, 10 * MS);
+	cr_expect_eq(eng_run(&e, 12 * MS), 1);
+	cr_expect_not(x.ok[0]);
+	cr_expect_not(x.ok[1]);
+	cr_expect_not(x.ok[2]);
+	cr_expect_eq(e.now, 10 * MS, "stopped at the last event");
+	eng_destroy(&e);
+}
