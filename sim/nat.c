@@ -9,7 +9,8 @@
  *     sorted by next_tick (the pattern's flows share one interval, so appending
  *     keeps it sorted);
  *   - in exact mode expire[c] is pending iff head[c] exists, at or before its
- *     deadline (class lists are sorted, so deadlines only move later);
+ *     deadline (class lists are sorted, so the head's deadline only moves
+ *     later: a pending timer never needs to move earlier);
  *   - outside bg_fire, the bg timer is pending at bg_next() (the next new flow
  *     or queued segment), or not at all when there is none.
  * Mappings are allocated in chunks and recycled through a free list; nothing
@@ -29,6 +30,8 @@
 
 enum { TCP_SYN_OUT = 1, TCP_SYNACK_IN = 2, TCP_CLOSING = 4 };
 
+/* map_insert() sets every field by hand (no memset): a new field must be
+ * initialised there. */
 struct nat_map {
 	uint32_t in_addr, rem_addr;
 	uint16_t in_port, ext_port, rem_port;
@@ -187,22 +190,22 @@ static ks_time_t deadline(const struct nat *n, const struct nat_map *m)
 }
 
 /* Exact mode: expire[c] fires no later than head[c]'s deadline. It is lazy,
- * like the kernel's keepalive timer: a refresh of the head (the common case,
- * since the least recently refreshed flow is usually the next to send) only
- * moves the deadline later, so a pending timer is left where it is; when it
- * fires early, expire_due() finds nothing due and it is re-armed for the new
- * head's deadline. Expiries still happen exactly at their deadlines. */
+ * like the kernel's keepalive timer. A class list is sorted, and a mapping
+ * joins it at the tail with the latest deadline, so the head's deadline only
+ * ever moves later (timeouts are fixed): a pending timer is therefore already
+ * at or before it and is left where it is, without even reading the new
+ * head (the common case: the least recently refreshed flow is usually the
+ * next to send). When it fires early, expire_due() finds nothing due and it
+ * is re-armed for the head's deadline. Expiries still happen exactly at their
+ * deadlines. */
 static void arm_expiry(struct nat *n, int c)
 {
 	if (!exact(n))
 		return;
-	if (!n->head[c]) {
+	if (!n->head[c])
 		eng_cancel(n->eng, &n->expire[c]);
-		return;
-	}
-	ks_time_t when = deadline(n, n->head[c]);
-	if (!ev_timer_pending(&n->expire[c]) || n->expire[c].when > when)
-		eng_schedule(n->eng, &n->expire[c], when);
+	else if (!ev_timer_pending(&n->expire[c]))
+		eng_schedule(n->eng, &n->expire[c], deadline(n, n->head[c]));
 }
 
 /* The next background event: a new flow, or the first segment due in any
@@ -273,8 +276,7 @@ static struct nat_map *map_alloc(struct nat *n)
 	}
 	struct nat_map *m = n->free_list;
 	n->free_list = m->next;
-	memset(m, 0, sizeof(*m));
-	return m;
+	return m; /* the caller initialises every field */
 }
 
 /* Remove m from the table (the caller has reported and counted). */
@@ -387,15 +389,26 @@ static struct nat_map *map_insert(struct nat *n, uint32_t in_addr, uint16_t in_p
 				  enum nat_class cls, bool bg)
 {
 	struct nat_map *m = map_alloc(n);
+	/* every field, one by one: a zeroing memset of the whole struct (rep
+	 * stos) cost more than the rest of a background flow's arrival */
 	m->in_addr = in_addr;
+	m->rem_addr = rem_addr;
 	m->in_port = in_port;
 	m->ext_port = ext_port;
-	m->rem_addr = rem_addr;
 	m->rem_port = rem_port;
 	m->cls = (uint8_t)cls;
+	m->tcp = 0;
 	m->bg = bg;
+	m->a_ack = m->b_ack = false;
+	m->a_rcv_nxt = m->b_rcv_nxt = 0;
 	m->last = n->eng->now;
 	m->touch = ++n->touch;
+	m->prev = m->next = NULL;
+	m->qprev = m->qnext = NULL;
+	m->queued = false;
+	m->pattern = 0;
+	m->ticks_left = 0;
+	m->next_tick = 0;
 	uint32_t hi = hash_in(n, in_addr, in_port, rem_addr, rem_port);
 	uint32_t he = hash_ex(n, ext_port, rem_addr, rem_port);
 	m->hin = n->hin[hi];
