@@ -128,9 +128,13 @@ struct nat {
 		struct nat_map *head, *tail;
 	} bgq[DUR_LIST_MAX];
 	ks_time_t bg_arrival;             /* the next new background flow */
-	bool bg_busy;                     /* inside bg_fire: it arms bg itself */
-	/* bg: the next background event (a new flow or a flow's segment) */
-	struct ev_timer expire[NAT_NCLASSES], gc, bg;
+	/* exact mode: when to look for expiries of each class (lazy: at or
+	 * before its head's deadline; KS_TIME_NEVER: not armed) */
+	ks_time_t exp_when[NAT_NCLASSES];
+	bool busy;                        /* inside nat_fire: it arms tm itself */
+	/* tm: the NAT's next event (an expiry check, a new background flow or a
+	 * flow's segment); gc: the garbage collector's period (gc mode) */
+	struct ev_timer tm, gc;
 	struct nat_stats st;
 };
 

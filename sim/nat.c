@@ -8,11 +8,12 @@
  *   - a background flow that still sends is in its pattern's activity queue,
  *     sorted by next_tick (the pattern's flows share one interval, so appending
  *     keeps it sorted);
- *   - in exact mode expire[c] is pending iff head[c] exists, at or before its
+ *   - in exact mode, when head[c] exists, exp_when[c] is at or before its
  *     deadline (class lists are sorted, so the head's deadline only moves
- *     later: a pending timer never needs to move earlier);
- *   - outside bg_fire, the bg timer is pending at bg_next() (the next new flow
- *     or queued segment), or not at all when there is none.
+ *     later: an armed check never needs to move earlier);
+ *   - outside nat_fire, tm is pending at or before nat_next() (the next
+ *     expiry check, new flow or queued segment), or not at all when there
+ *     is none.
  * Mappings are allocated in chunks and recycled through a free list; nothing
  * is freed before nat_destroy().
  */
@@ -189,23 +190,40 @@ static ks_time_t deadline(const struct nat *n, const struct nat_map *m)
 	return m->last > KS_TIME_NEVER - 1 - t ? KS_TIME_NEVER - 1 : m->last + t;
 }
 
-/* Exact mode: expire[c] fires no later than head[c]'s deadline. It is lazy,
- * like the kernel's keepalive timer. A class list is sorted, and a mapping
- * joins it at the tail with the latest deadline, so the head's deadline only
- * ever moves later (timeouts are fixed): a pending timer is therefore already
- * at or before it and is left where it is, without even reading the new
- * head (the common case: the least recently refreshed flow is usually the
- * next to send). When it fires early, expire_due() finds nothing due and it
- * is re-armed for the head's deadline. Expiries still happen exactly at their
- * deadlines. */
+/* The NAT's next event: an expiry check or a background event. */
+static ks_time_t nat_next(const struct nat *n);
+
+/* Keep tm on the NAT's next event (nat_fire does it itself). */
+static void arm_nat(struct nat *n)
+{
+	if (n->busy)
+		return;
+	ks_time_t t = nat_next(n);
+	if (t == KS_TIME_NEVER)
+		eng_cancel(n->eng, &n->tm);
+	else if (!ev_timer_pending(&n->tm) || n->tm.when != t)
+		eng_schedule(n->eng, &n->tm, t);
+}
+
+/* Exact mode: the expiry check of class c (exp_when[c]) comes no later than
+ * head[c]'s deadline. It is lazy, like the kernel's keepalive timer. A class
+ * list is sorted, and a mapping joins it at the tail with the latest
+ * deadline, so the head's deadline only ever moves later (timeouts are
+ * fixed): an armed check is therefore already at or before it and is left
+ * where it is, without even reading the new head (the common case: the least
+ * recently refreshed flow is usually the next to send). When it comes early,
+ * expire_due() finds nothing due and it is armed again for the head's
+ * deadline. Expiries still happen exactly at their deadlines. */
 static void arm_expiry(struct nat *n, int c)
 {
-	if (!exact(n))
-		return;
+	if (!exact(n) || n->exp_when[c] != KS_TIME_NEVER)
+		return; /* gc mode, or armed already (at or before the deadline) */
 	if (!n->head[c])
-		eng_cancel(n->eng, &n->expire[c]);
-	else if (!ev_timer_pending(&n->expire[c]))
-		eng_schedule(n->eng, &n->expire[c], deadline(n, n->head[c]));
+		return;
+	ks_time_t t = deadline(n, n->head[c]);
+	n->exp_when[c] = t;
+	if (!n->busy && (!ev_timer_pending(&n->tm) || t < n->tm.when))
+		eng_schedule(n->eng, &n->tm, t);
 }
 
 /* The next background event: a new flow, or the first segment due in any
@@ -219,16 +237,13 @@ static ks_time_t bg_next(const struct nat *n)
 	return t;
 }
 
-/* Keep the bg timer on the next background event (bg_fire does it itself). */
-static void arm_bg(struct nat *n)
+static ks_time_t nat_next(const struct nat *n)
 {
-	if (n->bg_busy)
-		return;
 	ks_time_t t = bg_next(n);
-	if (t == KS_TIME_NEVER)
-		eng_cancel(n->eng, &n->bg);
-	else if (!ev_timer_pending(&n->bg) || n->bg.when != t)
-		eng_schedule(n->eng, &n->bg, t);
+	for (int c = 0; c < NAT_NCLASSES; c++)
+		if (n->exp_when[c] < t)
+			t = n->exp_when[c];
+	return t;
 }
 
 /* ---- reports -------------------------------------------------------------------- */
@@ -290,7 +305,7 @@ static void map_delete(struct nat *n, struct nat_map *m)
 		bool qhead = n->bgq[m->pattern].head == m;
 		queue_remove(n, m);
 		if (qhead)
-			arm_bg(n);
+			arm_nat(n);
 	}
 	n->count--;
 	m->next = n->free_list;
@@ -668,22 +683,6 @@ static void expire_due(struct nat *n, int c)
 		expire(n, n->head[c]);
 }
 
-static void expire_trans_fire(struct engine *eng, struct ev_timer *t)
-{
-	(void)eng;
-	struct nat *n = container_of(t, struct nat, expire[NAT_TRANSITORY]);
-	expire_due(n, NAT_TRANSITORY);
-	arm_expiry(n, NAT_TRANSITORY);
-}
-
-static void expire_est_fire(struct engine *eng, struct ev_timer *t)
-{
-	(void)eng;
-	struct nat *n = container_of(t, struct nat, expire[NAT_ESTABLISHED]);
-	expire_due(n, NAT_ESTABLISHED);
-	arm_expiry(n, NAT_ESTABLISHED);
-}
-
 static void gc_fire(struct engine *eng, struct ev_timer *t)
 {
 	struct nat *n = container_of(t, struct nat, gc);
@@ -752,31 +751,43 @@ static void bg_segment(struct nat *n, int k)
 	queue_append(n, m);
 }
 
-/* Background events, one at a time: at one instant, the patterns' segments
- * first (in pattern order), then a new flow. While the next one is due before
- * anything else in the simulation, it runs here without a round trip through
- * the event heap (eng_fire_inline: the same order, each counted as an event);
- * these flows are most of a busy NAT's events. */
-static void bg_fire(struct engine *eng, struct ev_timer *t)
+/* The NAT's events, one at a time. At one instant: the expiry checks
+ * (transitory, then established), the patterns' segments (in pattern order),
+ * then a new flow. While the next one is due before anything else in the
+ * simulation, it runs here without a round trip through the event heap
+ * (eng_fire_inline: the same order, each counted as an event): background
+ * flows make most of a busy NAT's events. */
+static void nat_fire(struct engine *eng, struct ev_timer *t)
 {
-	struct nat *n = container_of(t, struct nat, bg);
-	n->bg_busy = true;
+	struct nat *n = container_of(t, struct nat, tm);
+	n->busy = true;
 	ks_time_t next;
 	do {
+		ks_time_t now = eng->now;
 		int due = -1;
-		for (uint32_t k = 0; k < n->cfg.bg_interval.n && due < 0; k++)
-			if (n->bgq[k].head && n->bgq[k].head->next_tick <= eng->now)
-				due = (int)k;
-		if (due >= 0)
-			bg_segment(n, due);
-		else if (n->cfg.bg_rate > 0 && n->bg_arrival <= eng->now)
-			bg_arrive(n);
-		else
-			break; /* nothing due (cannot happen: arm_bg follows every change) */
-		next = bg_next(n);
+		if (n->exp_when[NAT_TRANSITORY] <= now)
+			due = NAT_TRANSITORY;
+		else if (n->exp_when[NAT_ESTABLISHED] <= now)
+			due = NAT_ESTABLISHED;
+		if (due >= 0) {
+			n->exp_when[due] = KS_TIME_NEVER;
+			expire_due(n, due);
+			arm_expiry(n, due);
+		} else {
+			for (uint32_t k = 0; k < n->cfg.bg_interval.n && due < 0; k++)
+				if (n->bgq[k].head && n->bgq[k].head->next_tick <= now)
+					due = (int)k;
+			if (due >= 0)
+				bg_segment(n, due);
+			else if (n->cfg.bg_rate > 0 && n->bg_arrival <= now)
+				bg_arrive(n);
+			else
+				break; /* nothing due (a check whose list emptied) */
+		}
+		next = nat_next(n);
 	} while (next != KS_TIME_NEVER && eng_fire_inline(eng, next));
-	n->bg_busy = false;
-	arm_bg(n);
+	n->busy = false;
+	arm_nat(n);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */
@@ -803,24 +814,22 @@ void nat_init(struct nat *n, struct engine *eng, const struct nat_config *cfg, u
 		fputs("kasim: out of memory (nat)\n", stderr);
 		abort();
 	}
-	ev_timer_init(&n->expire[NAT_TRANSITORY], expire_trans_fire);
-	ev_timer_init(&n->expire[NAT_ESTABLISHED], expire_est_fire);
+	for (int c = 0; c < NAT_NCLASSES; c++)
+		n->exp_when[c] = KS_TIME_NEVER;
+	ev_timer_init(&n->tm, nat_fire);
 	ev_timer_init(&n->gc, gc_fire);
-	ev_timer_init(&n->bg, bg_fire);
 	if (cfg->gc_period)
 		eng_schedule(eng, &n->gc, cfg->gc_period);
 	if (cfg->bg_rate > 0) {
 		n->bg_arrival = exp_ns(&n->rng, 1e9 / cfg->bg_rate);
-		arm_bg(n);
+		arm_nat(n);
 	}
 }
 
 void nat_destroy(struct nat *n)
 {
-	for (int c = 0; c < NAT_NCLASSES; c++)
-		eng_cancel(n->eng, &n->expire[c]);
+	eng_cancel(n->eng, &n->tm);
 	eng_cancel(n->eng, &n->gc);
-	eng_cancel(n->eng, &n->bg);
 	for (size_t i = 0; i < n->nchunks; i++)
 		free(n->chunks[i]);
 	free(n->chunks);
