@@ -27,31 +27,35 @@
 #define BG_IN_NET 0x0A000000u   /* 10.0.0.0/8 */
 #define BG_REM_NET 0x64400000u  /* 100.64.0.0/10 */
 #define PORT_FIRST 1024u
-#define CHUNK 1024
+#define CHUNK_MIN 16
 
 enum { TCP_SYN_OUT = 1, TCP_SYNACK_IN = 2, TCP_CLOSING = 4 };
 
 /* map_insert() sets every field by hand (no memset): a new field must be
- * initialised there. */
+ * initialised there. The fields a background segment touches come first and
+ * fill the first 64-byte line; mappings are 64-byte aligned, so a segment
+ * touches one line of its flow's mapping. */
 struct nat_map {
-	uint32_t in_addr, rem_addr;
-	uint16_t in_port, ext_port, rem_port;
-	uint8_t cls;            /* enum nat_class */
-	uint8_t tcp;            /* TCP_* bits seen */
-	bool bg;                /* a background flow's mapping */
-	bool a_ack, b_ack;      /* an ACK was seen from A / from B */
-	uint32_t a_rcv_nxt, b_rcv_nxt; /* their last ACK numbers: what each expects next */
+	/* hot: LRU and activity queue */
 	ks_time_t last;         /* last refresh */
 	uint64_t touch;
 	struct nat_map *prev, *next;   /* class list */
-	struct nat_map *hin, *hex;     /* hash chains */
-	struct nat_map **hin_pp, **hex_pp; /* the pointers to this one: O(1) removal */
 	struct nat_map *qprev, *qnext; /* background activity queue */
+	ks_time_t next_tick;    /* background: its next segment */
+	uint32_t ticks_left;    /* background: segments still to send */
+	uint8_t cls;            /* enum nat_class */
+	bool bg;                /* a background flow's mapping */
 	bool queued;
 	uint8_t pattern;        /* background: index in bg_interval */
-	uint32_t ticks_left;    /* background: segments still to send */
-	ks_time_t next_tick;
-};
+	/* cold: tuple, hash chains, TCP tracking */
+	uint32_t in_addr, rem_addr;
+	uint16_t in_port, ext_port, rem_port;
+	uint8_t tcp;            /* TCP_* bits seen */
+	bool a_ack, b_ack;      /* an ACK was seen from A / from B */
+	uint32_t a_rcv_nxt, b_rcv_nxt; /* their last ACK numbers: what each expects next */
+	struct nat_map *hin, *hex;     /* hash chains */
+	struct nat_map **hin_pp, **hex_pp; /* the pointers to this one: O(1) removal */
+} __attribute__((aligned(64)));
 
 const char *nat_decision_name(enum nat_decision d)
 {
@@ -276,7 +280,10 @@ static void report_map(struct nat *n, const struct nat_map *m, enum nat_decision
 static struct nat_map *map_alloc(struct nat *n)
 {
 	if (!n->free_list) {
-		struct nat_map *c = calloc(CHUNK, sizeof(*c));
+		/* chunks of 16, 32, ... 4096 mappings: a table that stays small (a
+		 * sweep run with one connection) costs one small allocation */
+		size_t len = (size_t)CHUNK_MIN << (n->nchunks < 8 ? n->nchunks : 8);
+		struct nat_map *c = aligned_alloc(_Alignof(struct nat_map), len * sizeof(*c));
 		struct nat_map **cs = realloc(n->chunks, (n->nchunks + 1) * sizeof(*cs));
 		if (!c || !cs) {
 			fputs("kasim: out of memory (nat)\n", stderr);
@@ -284,7 +291,7 @@ static struct nat_map *map_alloc(struct nat *n)
 		}
 		n->chunks = cs;
 		n->chunks[n->nchunks++] = c;
-		for (int i = CHUNK - 1; i >= 0; i--) {
+		for (size_t i = len; i-- > 0;) {
 			c[i].next = n->free_list;
 			n->free_list = &c[i];
 		}
