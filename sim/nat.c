@@ -112,9 +112,27 @@ static struct nat_map *find_ex(const struct nat *n, uint16_t ext_port, uint32_t 
 	return m;
 }
 
+static void hash_insert(struct nat *n, struct nat_map *m)
+{
+	uint32_t hi = hash_in(n, m->in_addr, m->in_port, m->rem_addr, m->rem_port);
+	uint32_t he = hash_ex(n, m->ext_port, m->rem_addr, m->rem_port);
+	m->hin = n->hin[hi];
+	if (m->hin)
+		m->hin->hin_pp = &m->hin;
+	m->hin_pp = &n->hin[hi];
+	n->hin[hi] = m;
+	m->hex = n->hex[he];
+	if (m->hex)
+		m->hex->hex_pp = &m->hex;
+	m->hex_pp = &n->hex[he];
+	n->hex[he] = m;
+}
+
 static void hash_remove(struct nat *n, struct nat_map *m)
 {
 	(void)n;
+	if (!m->hin_pp)
+		return; /* a background mapping kept out of the tables */
 	*m->hin_pp = m->hin;
 	if (m->hin)
 		m->hin->hin_pp = m->hin_pp;
@@ -431,18 +449,10 @@ static struct nat_map *map_insert(struct nat *n, uint32_t in_addr, uint16_t in_p
 	m->pattern = 0;
 	m->ticks_left = 0;
 	m->next_tick = 0;
-	uint32_t hi = hash_in(n, in_addr, in_port, rem_addr, rem_port);
-	uint32_t he = hash_ex(n, ext_port, rem_addr, rem_port);
-	m->hin = n->hin[hi];
-	if (m->hin)
-		m->hin->hin_pp = &m->hin;
-	m->hin_pp = &n->hin[hi];
-	n->hin[hi] = m;
-	m->hex = n->hex[he];
-	if (m->hex)
-		m->hex->hex_pp = &m->hex;
-	m->hex_pp = &n->hex[he];
-	n->hex[he] = m;
+	m->hin = m->hex = NULL;
+	m->hin_pp = m->hex_pp = NULL;
+	if (!bg || n->bg_hashed) /* else no lookup can match it (nat_set_peer) */
+		hash_insert(n, m);
 	list_append(n, m);
 	n->count++;
 	if (n->count > n->st.peak)
@@ -811,6 +821,7 @@ void nat_init(struct nat *n, struct engine *eng, const struct nat_config *cfg, u
 	n->timeout[NAT_TRANSITORY] = cfg->transitory_timeout;
 	n->timeout[NAT_ESTABLISHED] = cfg->established_timeout;
 	n->next_port = PORT_FIRST;
+	n->bg_hashed = true; /* until nat_set_peer() says otherwise */
 	uint64_t nb = 16;
 	while (nb < cfg->capacity && nb < (1u << 20))
 		nb <<= 1;
@@ -831,6 +842,11 @@ void nat_init(struct nat *n, struct engine *eng, const struct nat_config *cfg, u
 		n->bg_arrival = exp_ns(&n->rng, 1e9 / cfg->bg_rate);
 		arm_nat(n);
 	}
+}
+
+void nat_set_peer(struct nat *n, uint32_t addr, uint16_t port)
+{
+	n->bg_hashed = (addr & 0xFFC00000u) == BG_REM_NET && port == 443;
 }
 
 void nat_destroy(struct nat *n)

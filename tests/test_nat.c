@@ -842,3 +842,51 @@ Test(nat, scenario_nat_recreate)
 	cr_expect_not(c->ended[HOST_B]);
 	cap_free(c);
 }
+
+/* Lookups are keyed by the remote end, and a background flow's remote is
+ * 100.64.0.0/10 port 443: only a B at such an address and port could ever
+ * match one, so only then are background mappings hashed (nat_set_peer).
+ * Either way the simulation is the same: with B at 100.64.200.200:443 no
+ * flow of a 2 h run reaches that remote (it would be flow 0xC8C8 = 51400 of
+ * ~14400), and every count matches the run with B elsewhere. */
+Test(nat, background_mappings_are_hashed_only_when_a_lookup_could_match)
+{
+	const char *load = "[scenario]\nduration = 2h\n[nat]\ncapacity = 500\nbg_rate = 2\n"
+			   "bg_lifetime = 5m\nbg_interval = 20s\n";
+	static const struct {
+		const char *b;
+		bool hashed;
+	} cases[] = {
+		{"", false},                              /* the default B */
+		{"[B]\naddr = 100.64.200.200:443\n", true},
+		{"[B]\naddr = 100.127.255.255:443\n", true},
+		{"[B]\naddr = 100.64.200.200:80\n", false},
+		{"[B]\naddr = 100.128.0.1:443\n", false}, /* outside 100.64.0.0/10 */
+		{"[B]\naddr = 100.63.255.255:443\n", false},
+	};
+	struct capture *ref = NULL;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "%s%s", load, cases[i].b);
+		struct capture *c = cap_run(text, NULL, 0);
+		cr_expect_eq(c->sim->nat.bg_hashed, cases[i].hashed, "case %zu", i);
+		if (i == 0) {
+			ref = c;
+			continue;
+		}
+		if (i == 1) {
+			const struct nat_stats *s = &c->sim->nat.st, *r = &ref->sim->nat.st;
+			cr_expect_gt(s->bg_evicted, 0);
+			cr_expect_eq(s->bg_flows, r->bg_flows);
+			cr_expect_eq(s->bg_segments, r->bg_segments);
+			cr_expect_eq(s->bg_evicted, r->bg_evicted);
+			cr_expect_eq(s->bg_expired, r->bg_expired);
+			cr_expect_eq(s->bg_broken, r->bg_broken);
+			cr_expect_eq(s->evicted, r->evicted);
+			cr_expect_eq(s->expired, r->expired);
+			cr_expect_eq(nat_count(&c->sim->nat), nat_count(&ref->sim->nat));
+		}
+		cap_free(c);
+	}
+	cap_free(ref);
+}
