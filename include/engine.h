@@ -52,7 +52,7 @@ struct engine {
 	bool stopped;
 	bool running;            /* inside eng_run() */
 	ks_time_t until;         /* its horizon */
-	uint64_t ran;            /* events run by this eng_run() call so far */
+	uint64_t inlined;        /* events this eng_run() ran by eng_fire_inline */
 };
 
 void eng_init(struct engine *e);

@@ -153,16 +153,17 @@ bool eng_fire_inline(struct engine *e, ks_time_t when)
 		return false; /* something pending comes first */
 	e->now = when;
 	e->next_seq++; /* the seq the re-arm would have taken */
-	e->ran++;
+	e->inlined++;
 	return true;
 }
 
 uint64_t eng_run(struct engine *e, ks_time_t until)
 {
+	uint64_t n = 0;
 	e->stopped = false;
 	e->running = true;
 	e->until = until;
-	e->ran = 0;
+	e->inlined = 0;
 	while (e->len > 0 && !e->stopped) {
 		struct ev_timer *t = e->heap[0];
 		if (t->when > until)
@@ -170,11 +171,12 @@ uint64_t eng_run(struct engine *e, ks_time_t until)
 		heap_remove_at(e, 0);
 		e->now = t->when;
 		t->cb(e, t);
-		e->ran++;
+		n++;
 	}
 	if (!e->stopped && e->now < until)
 		e->now = until;
 	e->running = false;
-	e->fired += e->ran;
-	return e->ran;
+	n += e->inlined;
+	e->fired += n;
+	return n;
 }
