@@ -123,16 +123,17 @@ struct nat {
 	struct nat_map *free_list;
 	struct nat_map **chunks;
 	size_t nchunks;
-	/* background flows of each traffic pattern, in order of their next segment */
+	/* background flows of each traffic pattern: those still sending, in
+	 * order of their next segment (bgq), and those that went silent, in
+	 * order of their last one (bgidle); both are also in LRU order */
 	struct nat_bg_queue {
 		struct nat_map *head, *tail;
-	} bgq[DUR_LIST_MAX];
+	} bgq[DUR_LIST_MAX], bgidle[DUR_LIST_MAX];
 	ks_time_t bg_arrival;             /* the next new background flow */
 	/* exact mode: when to look for expiries of each class (lazy: at or
 	 * before its head's deadline; KS_TIME_NEVER: not armed) */
 	ks_time_t exp_when[NAT_NCLASSES];
 	bool busy;                        /* inside nat_fire: it arms tm itself */
-	bool bg_hashed;                   /* background mappings in the hash tables */
 	/* tm: the NAT's next event (an expiry check, a new background flow or a
 	 * flow's segment); gc: the garbage collector's period (gc mode) */
 	struct ev_timer tm, gc;
@@ -142,13 +143,6 @@ struct nat {
 void nat_init(struct nat *n, struct engine *eng, const struct nat_config *cfg, uint64_t seed,
 	      const struct nat_hooks *hooks);
 void nat_destroy(struct nat *n);
-/* The remote end of the simulated connection (B's address and port), before
- * the simulation runs. Lookups are keyed by the remote, so a background flow
- * (remote 100.64.0.0/10 port 443) can only ever match a lookup when B is
- * such an address and port: otherwise background mappings stay out of the
- * hash tables (nothing observable changes; their arrivals get cheaper).
- * Without this call every mapping is hashed. */
-void nat_set_peer(struct nat *n, uint32_t addr, uint16_t port);
 
 /*
  * A's segment meets the NAT (now). Returns DROP_NONE and fills *out with the

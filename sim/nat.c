@@ -3,11 +3,15 @@
  * (the model is described in include/nat.h and docs/nat.md).
  *
  * Invariants:
- *   - every mapping in the table is in exactly one class list and in both
- *     hash chains; the class lists are sorted by (last, touch);
- *   - a background flow that still sends is in its pattern's activity queue,
- *     sorted by next_tick (the pattern's flows share one interval, so appending
- *     keeps it sorted);
+ *   - every mapping in the table is in exactly one list (where): its class's
+ *     list, or - a background flow, class established - its pattern's
+ *     activity queue while it sends, or its pattern's idle list once it went
+ *     silent; and, unless it is a background flow's, in both hash chains
+ *     (background tuples are synthetic: no segment ever carries one);
+ *   - every one of these lists is sorted by touch (LRU order) and by last:
+ *     a refresh appends at the tail. The activity queue is also sorted by
+ *     next_tick (a pattern's flows share one interval). So the least recently
+ *     refreshed mapping of a class is the oldest of a few heads (class_head);
  *   - in exact mode, when head[c] exists, exp_when[c] is at or before its
  *     deadline (class lists are sorted, so the head's deadline only moves
  *     later: an armed check never needs to move earlier);
@@ -30,6 +34,10 @@
 #define CHUNK_MIN 16
 
 enum { TCP_SYN_OUT = 1, TCP_SYNACK_IN = 2, TCP_CLOSING = 4 };
+/* A mapping is in exactly one list: its class's, or (a background flow of
+ * class established) its pattern's activity queue while it sends, or its
+ * pattern's idle list once it went silent. */
+enum { IN_CLASS, IN_QUEUE, IN_IDLE };
 
 /* map_insert() sets every field by hand (no memset): a new field must be
  * initialised there. The fields a background segment touches come first and
@@ -45,7 +53,7 @@ struct nat_map {
 	uint32_t ticks_left;    /* background: segments still to send */
 	uint8_t cls;            /* enum nat_class */
 	bool bg;                /* a background flow's mapping */
-	bool queued;
+	uint8_t where;          /* which list holds it: IN_CLASS, IN_QUEUE, IN_IDLE */
 	uint8_t pattern;        /* background: index in bg_interval */
 	/* cold: tuple, hash chains, TCP tracking */
 	uint32_t in_addr, rem_addr;
@@ -174,11 +182,8 @@ static void list_append(struct nat *n, struct nat_map *m)
 	n->tail[m->cls] = m;
 }
 
-static void queue_remove(struct nat *n, struct nat_map *m)
+static void bgl_remove(struct nat_bg_queue *q, struct nat_map *m)
 {
-	struct nat_bg_queue *q = &n->bgq[m->pattern];
-	if (!m->queued)
-		return;
 	if (m->qprev)
 		m->qprev->qnext = m->qnext;
 	else
@@ -188,12 +193,10 @@ static void queue_remove(struct nat *n, struct nat_map *m)
 	else
 		q->tail = m->qprev;
 	m->qprev = m->qnext = NULL;
-	m->queued = false;
 }
 
-static void queue_append(struct nat *n, struct nat_map *m)
+static void bgl_append(struct nat_bg_queue *q, struct nat_map *m)
 {
-	struct nat_bg_queue *q = &n->bgq[m->pattern];
 	m->qnext = NULL;
 	m->qprev = q->tail;
 	if (m->qprev)
@@ -201,7 +204,43 @@ static void queue_append(struct nat *n, struct nat_map *m)
 	else
 		q->head = m;
 	q->tail = m;
-	m->queued = true;
+}
+
+static void arm_nat(struct nat *n);
+
+/* Take m out of whichever list holds it. */
+static void detach(struct nat *n, struct nat_map *m)
+{
+	if (m->where == IN_QUEUE) {
+		struct nat_bg_queue *q = &n->bgq[m->pattern];
+		bool qhead = q->head == m;
+		bgl_remove(q, m);
+		if (qhead)
+			arm_nat(n); /* the next segment changed */
+	} else if (m->where == IN_IDLE) {
+		bgl_remove(&n->bgidle[m->pattern], m);
+	} else {
+		list_remove(n, m);
+	}
+	m->where = IN_CLASS;
+}
+
+/* The least recently refreshed mapping of class c. For established, that is
+ * the oldest of its list's head and the heads of the background queues and
+ * idle lists, which are each in LRU order too (touch order). */
+static struct nat_map *class_head(const struct nat *n, int c)
+{
+	struct nat_map *h = n->head[c];
+	if (c != NAT_ESTABLISHED)
+		return h;
+	for (uint32_t k = 0; k < n->cfg.bg_interval.n; k++) {
+		struct nat_map *q = n->bgq[k].head, *i = n->bgidle[k].head;
+		if (q && (!h || q->touch < h->touch))
+			h = q;
+		if (i && (!h || i->touch < h->touch))
+			h = i;
+	}
+	return h;
 }
 
 static bool exact(const struct nat *n) { return n->cfg.gc_period == 0; }
@@ -240,9 +279,10 @@ static void arm_expiry(struct nat *n, int c)
 {
 	if (!exact(n) || n->exp_when[c] != KS_TIME_NEVER)
 		return; /* gc mode, or armed already (at or before the deadline) */
-	if (!n->head[c])
+	struct nat_map *h = class_head(n, c);
+	if (!h)
 		return;
-	ks_time_t t = deadline(n, n->head[c]);
+	ks_time_t t = deadline(n, h);
 	n->exp_when[c] = t;
 	if (!n->busy && (!ev_timer_pending(&n->tm) || t < n->tm.when))
 		eng_schedule(n->eng, &n->tm, t);
@@ -322,34 +362,21 @@ static struct nat_map *map_alloc(struct nat *n)
 /* Remove m from the table (the caller has reported and counted). */
 static void map_delete(struct nat *n, struct nat_map *m)
 {
-	int c = m->cls;
-	bool was_head = n->head[c] == m;
-	list_remove(n, m);
+	detach(n, m); /* the expiry check stays armed: it is lazy */
 	hash_remove(n, m);
-	if (m->queued) {
-		bool qhead = n->bgq[m->pattern].head == m;
-		queue_remove(n, m);
-		if (qhead)
-			arm_nat(n);
-	}
 	n->count--;
 	m->next = n->free_list;
 	n->free_list = m;
-	if (was_head)
-		arm_expiry(n, c);
 }
 
 /* Restart m's idle timer now (and make it the most recently used). */
 static void refresh(struct nat *n, struct nat_map *m)
 {
-	int c = m->cls;
-	bool was_head = n->head[c] == m;
+	detach(n, m);
 	m->last = n->eng->now;
 	m->touch = ++n->touch;
-	list_remove(n, m);
 	list_append(n, m);
-	if (was_head)
-		arm_expiry(n, c);
+	arm_expiry(n, m->cls); /* lazy: only if the class had none */
 	if (!m->bg)
 		n->st.refreshes++;
 }
@@ -359,16 +386,12 @@ static void set_class(struct nat *n, struct nat_map *m, enum nat_class to, int d
 {
 	if (m->cls == to)
 		return;
-	int from = m->cls;
-	bool was_head = n->head[from] == m;
-	list_remove(n, m);
+	detach(n, m);
 	m->cls = (uint8_t)to;
 	m->last = n->eng->now;
 	m->touch = ++n->touch;
 	list_append(n, m);
-	if (was_head)
-		arm_expiry(n, from);
-	arm_expiry(n, to);
+	arm_expiry(n, to); /* the old class's check is lazy: it stays */
 	report_map(n, m, NATD_CLASS, dir, to == NAT_ESTABLISHED ? "handshake seen" : "FIN or RST seen");
 }
 
@@ -379,7 +402,7 @@ static void expire(struct nat *n, struct nat_map *m)
 {
 	if (m->bg) {
 		n->st.bg_expired++;
-		if (m->queued)
+		if (m->where == IN_QUEUE)
 			n->st.bg_broken++;
 	} else {
 		n->st.expired++;
@@ -396,13 +419,13 @@ static void expire(struct nat *n, struct nat_map *m)
 /* The least recently used mapping goes to make room. */
 static void evict_lru(struct nat *n)
 {
-	struct nat_map *a = n->head[NAT_TRANSITORY], *b = n->head[NAT_ESTABLISHED];
+	struct nat_map *a = n->head[NAT_TRANSITORY], *b = class_head(n, NAT_ESTABLISHED);
 	struct nat_map *v = !a ? b : !b ? a : (a->touch < b->touch ? a : b);
 	if (!v)
 		return;
 	if (v->bg) {
 		n->st.bg_evicted++;
-		if (v->queued)
+		if (v->where == IN_QUEUE)
 			n->st.bg_broken++;
 	} else {
 		n->st.evicted++;
@@ -445,20 +468,20 @@ static struct nat_map *map_insert(struct nat *n, uint32_t in_addr, uint16_t in_p
 	m->touch = ++n->touch;
 	m->prev = m->next = NULL;
 	m->qprev = m->qnext = NULL;
-	m->queued = false;
+	m->where = IN_CLASS;
 	m->pattern = 0;
 	m->ticks_left = 0;
 	m->next_tick = 0;
 	m->hin = m->hex = NULL;
 	m->hin_pp = m->hex_pp = NULL;
-	if (!bg || n->bg_hashed) /* else no lookup can match it (nat_set_peer) */
+	if (!bg) /* a background flow's tuple is never looked up */
 		hash_insert(n, m);
-	list_append(n, m);
+	if (!bg)
+		list_append(n, m); /* a background flow joins its queue (bg_arrive) */
 	n->count++;
 	if (n->count > n->st.peak)
 		n->st.peak = n->count;
-	if (n->head[cls] == m)
-		arm_expiry(n, cls);
+	arm_expiry(n, cls);
 	return m;
 }
 
@@ -676,10 +699,10 @@ enum drop_reason nat_inbound(struct nat *n, const struct segment *seg, struct se
 void nat_flush(struct nat *n, bool reboot)
 {
 	for (int c = 0; c < NAT_NCLASSES; c++) {
-		while (n->head[c]) {
-			struct nat_map *m = n->head[c];
+		struct nat_map *m;
+		while ((m = class_head(n, c))) {
 			if (m->bg) {
-				if (m->queued)
+				if (m->where == IN_QUEUE)
 					n->st.bg_broken++;
 			} else {
 				n->st.flushed++;
@@ -696,8 +719,9 @@ void nat_flush(struct nat *n, bool reboot)
 
 static void expire_due(struct nat *n, int c)
 {
-	while (n->head[c] && deadline(n, n->head[c]) <= n->eng->now)
-		expire(n, n->head[c]);
+	struct nat_map *h;
+	while ((h = class_head(n, c)) && deadline(n, h) <= n->eng->now)
+		expire(n, h);
 }
 
 static void gc_fire(struct engine *eng, struct ev_timer *t)
@@ -740,7 +764,9 @@ static void bg_arrive(struct nat *n)
 		uint64_t ticks = (life + iv - 1) / iv;
 		m->ticks_left = ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks;
 		m->next_tick = now + iv;
-		queue_append(n, m);
+		bgl_append(&n->bgq[m->pattern], m);
+		m->where = IN_QUEUE;
+		arm_expiry(n, NAT_ESTABLISHED); /* if it is the class's only mapping */
 	} else {
 		n->st.bg_refused++;
 	}
@@ -757,19 +783,30 @@ static void bg_segment(struct nat *n, int k)
 		__builtin_prefetch(m->qnext->qnext, 1);
 	if (live(n, m) == NULL)
 		return; /* expired exactly now: broken, removed */
-	queue_remove(n, m);
 	n->st.bg_segments++;
 	if (--m->ticks_left == 0) {
+		/* the flow is over; its mapping stays until it expires */
 		if (n->cfg.bg_end == NAT_BG_FIN) {
-			refresh(n, m);
+			refresh(n, m); /* out of the queue, into the class list */
 			m->tcp |= TCP_CLOSING;
 			set_class(n, m, NAT_TRANSITORY, HOST_A);
+		} else {
+			/* silent: not refreshed; the idle list stays in LRU order,
+			 * as the pattern's flows fall silent in queue order */
+			detach(n, m);
+			bgl_append(&n->bgidle[k], m);
+			m->where = IN_IDLE;
 		}
-		return; /* the flow is over; its mapping stays until it expires */
+		return;
 	}
-	refresh(n, m);
+	/* a refresh: the flow moves to the queue's tail, which keeps the queue
+	 * in both next-segment and LRU order (no class list to update) */
+	struct nat_bg_queue *q = &n->bgq[k];
+	bgl_remove(q, m);
+	m->last = n->eng->now;
+	m->touch = ++n->touch;
 	m->next_tick = n->eng->now + n->cfg.bg_interval.v[k];
-	queue_append(n, m);
+	bgl_append(q, m);
 }
 
 /* The NAT's events, one at a time. At one instant: the expiry checks
@@ -825,7 +862,6 @@ void nat_init(struct nat *n, struct engine *eng, const struct nat_config *cfg, u
 	n->timeout[NAT_TRANSITORY] = cfg->transitory_timeout;
 	n->timeout[NAT_ESTABLISHED] = cfg->established_timeout;
 	n->next_port = PORT_FIRST;
-	n->bg_hashed = true; /* until nat_set_peer() says otherwise */
 	uint64_t nb = 16;
 	while (nb < cfg->capacity && nb < (1u << 20))
 		nb <<= 1;
@@ -846,11 +882,6 @@ void nat_init(struct nat *n, struct engine *eng, const struct nat_config *cfg, u
 		n->bg_arrival = exp_ns(&n->rng, 1e9 / cfg->bg_rate);
 		arm_nat(n);
 	}
-}
-
-void nat_set_peer(struct nat *n, uint32_t addr, uint16_t port)
-{
-	n->bg_hashed = (addr & 0xFFC00000u) == BG_REM_NET && port == 443;
 }
 
 void nat_destroy(struct nat *n)

@@ -60,7 +60,6 @@ void sim_init(struct sim *s, const struct scenario *sc)
 		struct nat_hooks hooks = {.ctx = s, .report = nat_report, .send = nat_send};
 		s->has_nat = true;
 		nat_init(&s->nat, &s->eng, &sc->nat, sc->seed, &hooks);
-		nat_set_peer(&s->nat, sc->ep[HOST_B].addr, sc->ep[HOST_B].port);
 	}
 	tcp_listen(&s->host[HOST_B]);
 
