@@ -12,8 +12,9 @@
  *     a refresh appends at the tail. The activity queue is also sorted by
  *     next_tick (a pattern's flows share one interval). So the least recently
  *     refreshed mapping of a class is the oldest of a few heads (class_head);
- *   - in exact mode, when head[c] exists, exp_when[c] is at or before its
- *     deadline (class lists are sorted, so the head's deadline only moves
+ *   - in exact mode, while class c has mappings, exp_when[c] is at or before
+ *     the deadline of its least recently refreshed one (a mapping joins a
+ *     list at its tail, with the latest deadline, so that deadline only moves
  *     later: an armed check never needs to move earlier);
  *   - outside nat_fire, tm is pending at or before nat_next() (the next
  *     expiry check, new flow or queued segment), or not at all when there
@@ -267,14 +268,15 @@ static void arm_nat(struct nat *n)
 }
 
 /* Exact mode: the expiry check of class c (exp_when[c]) comes no later than
- * head[c]'s deadline. It is lazy, like the kernel's keepalive timer. A class
- * list is sorted, and a mapping joins it at the tail with the latest
- * deadline, so the head's deadline only ever moves later (timeouts are
- * fixed): an armed check is therefore already at or before it and is left
- * where it is, without even reading the new head (the common case: the least
- * recently refreshed flow is usually the next to send). When it comes early,
- * expire_due() finds nothing due and it is armed again for the head's
- * deadline. Expiries still happen exactly at their deadlines. */
+ * the deadline of the class's least recently refreshed mapping. It is lazy,
+ * like the kernel's keepalive timer. Every list is sorted, and a mapping
+ * joins one at its tail with the latest deadline, so that deadline only ever
+ * moves later (timeouts are fixed): an armed check is therefore already at or
+ * before it and is left where it is, without even looking at the new oldest
+ * mapping (the common case: the least recently refreshed flow is usually the
+ * next to send). When it comes early, expire_due() finds nothing due and it
+ * is armed again for the then oldest mapping's deadline. Expiries still
+ * happen exactly at their deadlines. */
 static void arm_expiry(struct nat *n, int c)
 {
 	if (!exact(n) || n->exp_when[c] != KS_TIME_NEVER)
