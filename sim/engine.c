@@ -20,13 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* (when, seq) order. Written without short-circuits so that it compiles to
- * flag arithmetic, not branches: in a busy simulation (a NAT with random
- * background flows) which key is smaller is a coin toss that a branch
- * predictor would miss half the time. */
 static inline bool ev_before(const struct ev_timer *a, const struct ev_timer *b)
 {
-	return (a->when < b->when) | ((a->when == b->when) & (a->seq < b->seq));
+	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
 }
 
 static inline void heap_put(struct engine *e, uint32_t i, struct ev_timer *t)
@@ -55,8 +51,8 @@ static void sift_down(struct engine *e, uint32_t i)
 		uint32_t c = 2 * i + 1;
 		if (c >= e->len)
 			break;
-		if (c + 1 < e->len)
-			c += ev_before(e->heap[c + 1], e->heap[c]); /* the smaller child */
+		if (c + 1 < e->len && ev_before(e->heap[c + 1], e->heap[c]))
+			c++;
 		if (!ev_before(e->heap[c], t))
 			break;
 		heap_put(e, i, e->heap[c]);
