@@ -33,6 +33,7 @@
 #define BG_REM_NET 0x64400000u  /* 100.64.0.0/10 */
 #define PORT_FIRST 1024u
 #define CHUNK_MIN 16
+#define HASH_BUCKETS 16 /* a power of two */
 
 enum { TCP_SYN_OUT = 1, TCP_SYNACK_IN = 2, TCP_CLOSING = 4 };
 /* A mapping is in exactly one list: its class's, or (a background flow of
@@ -864,9 +865,9 @@ void nat_init(struct nat *n, struct engine *eng, const struct nat_config *cfg, u
 	n->timeout[NAT_TRANSITORY] = cfg->transitory_timeout;
 	n->timeout[NAT_ESTABLISHED] = cfg->established_timeout;
 	n->next_port = PORT_FIRST;
-	uint64_t nb = 16;
-	while (nb < cfg->capacity && nb < (1u << 20))
-		nb <<= 1;
+	/* only the simulated connection's mappings are hashed (background tuples
+	 * are never looked up): a few at a time, whatever the capacity */
+	uint64_t nb = HASH_BUCKETS;
 	n->hmask = (uint32_t)(nb - 1);
 	n->hin = calloc(nb, sizeof(*n->hin));
 	n->hex = calloc(nb, sizeof(*n->hex));

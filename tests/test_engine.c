@@ -396,9 +396,7 @@ Test(engine, large_random_schedule_is_sorted_and_stable)
 /* Model-based: callbacks re-arm themselves, arm, re-arm and cancel others
  * (also for the current instant), cancel themselves, or re-arm and then
  * cancel themselves; a plain array replays the same operations and predicts
- * every firing as the pending timer with the least (when, arm order). This
- * covers the engine's fire-in-place path (a timer keeps the root while its
- * callback runs). */
+ * every firing as the pending timer with the least (when, arm order). */
 enum { MN = 64 };
 
 struct model {
