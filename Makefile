@@ -40,7 +40,7 @@ TEST_SRCS := $(sort $(wildcard tests/*.c))
 REL_OBJS  := $(SRCS:sim/%.c=build/rel/%.o)
 ASAN_OBJS := $(LIB_SRCS:sim/%.c=build/asan/%.o)
 
-.PHONY: all run test bench bench-nat deps deps-test clean kernel-check
+.PHONY: all run test bench bench-nat deps deps-test clean kernel-check golden-update
 all: kasim
 
 # ---- dependencies --------------------------------------------------------
@@ -83,6 +83,12 @@ test: build/tests/run build/asan/kasim
 	KASIM_BIN=$(CURDIR)/build/asan/kasim KASIM_ROOT=$(CURDIR) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		./build/tests/run --color=never -j2
+
+# The golden-output test (tests/test_golden.c) compares with tests/golden/expected.
+# Regenerate it only for a change whose commit names why the outputs changed.
+golden-update: kasim
+	rm -rf tests/golden/expected
+	tests/golden/run.sh ./kasim tests/golden/expected
 
 # ---- benchmarks (optimised build, not part of the tests) -------------------
 # The core benchmark: a simulated year of 1 s keepalives, outputs off.
