@@ -20,9 +20,10 @@ VERSION := 0.1.0
 # Build-time and run-time dependencies (Debian 12 package names). gnuplot-nox and
 # tshark are only needed by the tests that render plots and read captures back
 # (those tests skip themselves when the tools are missing); at run time gnuplot
-# is optional.
+# is optional. mandoc and man-db check the man pages (tests/test_man.c,
+# tests/install-check.sh).
 DEPS_RUN  := pkg-config libinih-dev libjansson-dev libpcap-dev
-DEPS_TEST := libcriterion-dev gnuplot-nox tshark mandoc
+DEPS_TEST := libcriterion-dev gnuplot-nox tshark mandoc man-db
 PKGS      := inih jansson libpcap
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -145,6 +146,7 @@ golden-update: kasim
 
 # ---- install -----------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]; make uninstall, the same.
+# The man pages name the installed paths: /usr/local/ becomes $(PREFIX)/.
 PREFIX  ?= /usr/local
 BINDIR  := $(PREFIX)/bin
 MANDIR  := $(PREFIX)/share/man
@@ -158,8 +160,11 @@ install: kasim
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(DATADIR)/scenarios/sweeps $(DESTDIR)$(DATADIR)/plots $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 755 kasim $(DESTDIR)$(BINDIR)/kasim
-	$(INSTALL) -m 644 docs/kasim.1 $(DESTDIR)$(MANDIR)/man1/kasim.1
-	$(INSTALL) -m 644 docs/kasim-scenario.5 $(DESTDIR)$(MANDIR)/man5/kasim-scenario.5
+	@mkdir -p build/man
+	sed 's|/usr/local/|$(PREFIX)/|g' docs/kasim.1 >build/man/kasim.1
+	sed 's|/usr/local/|$(PREFIX)/|g' docs/kasim-scenario.5 >build/man/kasim-scenario.5
+	$(INSTALL) -m 644 build/man/kasim.1 $(DESTDIR)$(MANDIR)/man1/kasim.1
+	$(INSTALL) -m 644 build/man/kasim-scenario.5 $(DESTDIR)$(MANDIR)/man5/kasim-scenario.5
 	$(INSTALL) -m 644 scenarios/*.ini $(DESTDIR)$(DATADIR)/scenarios
 	$(INSTALL) -m 644 scenarios/sweeps/*.ini $(DESTDIR)$(DATADIR)/scenarios/sweeps
 	$(if $(PLOT_TEMPLATES),$(INSTALL) -m 644 $(PLOT_TEMPLATES) $(DESTDIR)$(DATADIR)/plots)
