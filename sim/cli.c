@@ -28,6 +28,7 @@
 #include "scenario.h"
 #include "sim.h"
 #include "sweep_cli.h"
+#include "version.h"
 
 static const char usage_text[] =
 	"Usage: kasim [OPTIONS] SCENARIO.ini\n"
@@ -282,7 +283,7 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 			goto done;
 		case 'V':
 			fprintf(out, "kasim %s (git %s)\nbuilt with gcc %s; %s; jansson %s; inih (Debian); %s\n",
-				KASIM_VERSION, KASIM_GIT, __VERSION__, pcap_lib_version(), JANSSON_VERSION,
+				KASIM_VERSION, kasim_git(), __VERSION__, pcap_lib_version(), JANSSON_VERSION,
 #ifdef _OPENMP
 				"OpenMP sweeps"
 #else

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -71,6 +72,37 @@ Test(cli, version)
 	kasim_run(shortv, 1, &c);
 	cr_expect_eq(c.status, 0);
 	cr_expect(starts_with(c.out, "kasim " KASIM_VERSION));
+	cmd_free(&c);
+}
+
+/* kasim -V names the commit of the tree it was built from, as it is now: the
+ * Makefile regenerates it on every build (build/gen/version_git.h), so it
+ * cannot go stale. Needs a git checkout of kasim (KASIM_ROOT/.git). */
+Test(cli, version_names_current_commit)
+{
+	char *dotgit = strf("%s/.git", getenv("KASIM_ROOT") ? getenv("KASIM_ROOT") : ".");
+	bool checkout = access(dotgit, F_OK) == 0;
+	free(dotgit);
+	if (!checkout)
+		cr_skip_test("KASIM_ROOT is not a git checkout");
+	char *cmd = strf("git -C '%s' describe --always --dirty 2>/dev/null", getenv("KASIM_ROOT"));
+	FILE *p = popen(cmd, "r");
+	free(cmd);
+	cr_assert_not_null(p);
+	char desc[256] = "";
+	bool got = fgets(desc, sizeof desc, p) != NULL;
+	int st = pclose(p);
+	if (!got || st != 0)
+		cr_skip_test("git describe failed (git missing?)");
+	desc[strcspn(desc, "\n")] = '\0';
+	cr_assert(desc[0]);
+
+	const char *const args[] = {"-V"};
+	struct cmd c;
+	kasim_run(args, 1, &c);
+	char *want = strf("kasim %s (git %s)\n", KASIM_VERSION, desc);
+	cr_expect(starts_with(c.out, want), "want %s got %s", want, c.out);
+	free(want);
 	cmd_free(&c);
 }
 

@@ -1,0 +1,46 @@
+#!/bin/sh
+# install-check.sh - make install into a temporary DESTDIR (run by make test):
+# the installed kasim runs an installed scenario exactly like ./kasim, every
+# file lands where the man page and the README say, man -l renders the
+# installed pages, and make uninstall leaves nothing of kasim behind.
+# Run from the repository's top, after `make kasim`.
+set -eu
+MAKE=${MAKE:-make}
+tmp=$(mktemp -d /tmp/kasim-install-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "install-check: $*" >&2; exit 1; }
+
+$MAKE --no-print-directory -s install PREFIX=/usr/local DESTDIR="$tmp" >/dev/null
+p=$tmp/usr/local
+for f in bin/kasim share/man/man1/kasim.1 share/man/man5/kasim-scenario.5 \
+	share/kasim/scenarios/unplug.ini share/kasim/scenarios/sweeps/quick.ini \
+	share/doc/kasim/README.md share/doc/kasim/scenario-format.md; do
+	[ -f "$p/$f" ] || fail "make install did not install $f"
+done
+[ -d "$p/share/kasim/plots" ] || fail "make install did not create share/kasim/plots"
+for g in plots/*.gp; do
+	[ -e "$g" ] || continue
+	cmp -s "$g" "$p/share/kasim/$g" || fail "$g not installed"
+done
+[ "$(stat -c %a "$p/bin/kasim")" = 755 ] || fail "bin/kasim is not mode 755"
+[ "$(stat -c %a "$p/share/man/man1/kasim.1")" = 644 ] || fail "kasim.1 is not mode 644"
+
+# The installed binary on the installed scenario prints what ./kasim prints.
+"$p/bin/kasim" "$p/share/kasim/scenarios/unplug.ini" >"$tmp/installed.txt"
+./kasim scenarios/unplug.ini >"$tmp/here.txt"
+cmp "$tmp/installed.txt" "$tmp/here.txt" || fail "installed kasim prints something else"
+grep -q 'A aborted with ETIMEDOUT at 7875 s' "$tmp/installed.txt" || fail "installed kasim: no abort at 7875 s"
+
+# The installed man pages render, without warnings.
+for m in man1/kasim.1 man5/kasim-scenario.5; do
+	MANWIDTH=80 man --warnings -l "$p/share/man/$m" >"$tmp/page.txt" 2>"$tmp/warn.txt" ||
+		fail "man -l $m failed: $(cat "$tmp/warn.txt")"
+	[ ! -s "$tmp/warn.txt" ] || fail "man --warnings -l $m: $(cat "$tmp/warn.txt")"
+	grep -q '^NAME' "$tmp/page.txt" || fail "man -l $m: no NAME section"
+done
+
+# make uninstall removes every file and directory of kasim's.
+$MAKE --no-print-directory -s uninstall PREFIX=/usr/local DESTDIR="$tmp" >/dev/null
+left=$(cd "$tmp" && find usr -type f -o -type d -path '*kasim*' | head -5)
+[ -z "$left" ] || fail "make uninstall left: $left"
+echo "install-check: make install DESTDIR=$tmp: kasim, man pages, scenarios, docs; make uninstall: clean"
