@@ -31,31 +31,38 @@ static inline void heap_put(struct engine *e, uint32_t i, struct ev_timer *t)
 	t->slot = i + 1;
 }
 
-static void sift_up(struct engine *e, uint32_t i)
+/*
+ * The two sifts place t into the hole at index i, moving it towards the root
+ * (up) or the leaves (down) until the order holds. They are small and inlined
+ * into their three callers: on a heap of a handful of timers, the calls and
+ * register saves around them cost more than the comparisons.
+ */
+static inline void sift_up(struct engine *e, uint32_t i, struct ev_timer *t)
 {
-	struct ev_timer *t = e->heap[i];
 	while (i > 0) {
 		uint32_t parent = (i - 1) / 2;
-		if (!ev_before(t, e->heap[parent]))
+		struct ev_timer *p = e->heap[parent];
+		if (!ev_before(t, p))
 			break;
-		heap_put(e, i, e->heap[parent]);
+		heap_put(e, i, p);
 		i = parent;
 	}
 	heap_put(e, i, t);
 }
 
-static void sift_down(struct engine *e, uint32_t i)
+static inline void sift_down(struct engine *e, uint32_t i, struct ev_timer *t)
 {
-	struct ev_timer *t = e->heap[i];
+	struct ev_timer **h = e->heap;
+	uint32_t len = e->len;
 	for (;;) {
 		uint32_t c = 2 * i + 1;
-		if (c >= e->len)
+		if (c >= len)
 			break;
-		if (c + 1 < e->len && ev_before(e->heap[c + 1], e->heap[c]))
+		if (c + 1 < len && ev_before(h[c + 1], h[c]))
 			c++;
-		if (!ev_before(e->heap[c], t))
+		if (!ev_before(h[c], t))
 			break;
-		heap_put(e, i, e->heap[c]);
+		heap_put(e, i, h[c]);
 		i = c;
 	}
 	heap_put(e, i, t);
@@ -79,19 +86,44 @@ void ev_timer_init(struct ev_timer *t, ev_cb cb)
 	*t = (struct ev_timer){.cb = cb};
 }
 
-/* Remove the timer at heap index i, restoring the heap property. */
-static void heap_remove_at(struct engine *e, uint32_t i)
+/* Put t into the hole at index i, restoring the order: t's key may be earlier
+ * or later than that of the timer that was there. */
+static void heap_fix(struct engine *e, uint32_t i, struct ev_timer *t)
 {
-	struct ev_timer *gone = e->heap[i];
-	struct ev_timer *last = e->heap[--e->len];
-	gone->slot = 0;
-	if (i == e->len)
-		return;
-	heap_put(e, i, last);
-	if (i > 0 && ev_before(last, e->heap[(i - 1) / 2]))
-		sift_up(e, i);
+	if (i > 0 && ev_before(t, e->heap[(i - 1) / 2]))
+		sift_up(e, i, t);
 	else
-		sift_down(e, i);
+		sift_down(e, i, t);
+}
+
+/* Remove the timer at heap index i: the last timer fills its hole. */
+static inline void heap_remove_at(struct engine *e, uint32_t i)
+{
+	struct ev_timer *last = e->heap[--e->len];
+	e->heap[i]->slot = 0;
+	if (i != e->len)
+		heap_fix(e, i, last);
+}
+
+/* The same for the earliest timer, whose hole can only move down. */
+static inline void heap_pop(struct engine *e)
+{
+	struct ev_timer *last = e->heap[--e->len];
+	e->heap[0]->slot = 0;
+	if (e->len > 0)
+		sift_down(e, 0, last);
+}
+
+__attribute__((noinline)) static void heap_grow(struct engine *e)
+{
+	uint32_t cap = e->cap ? e->cap * 2 : 16;
+	struct ev_timer **h = realloc(e->heap, cap * sizeof(*h));
+	if (!h) {
+		fputs("kasim: out of memory (event heap)\n", stderr);
+		abort();
+	}
+	e->heap = h;
+	e->cap = cap;
 }
 
 void eng_schedule(struct engine *e, struct ev_timer *t, ks_time_t when)
@@ -101,27 +133,12 @@ void eng_schedule(struct engine *e, struct ev_timer *t, ks_time_t when)
 	t->when = when;
 	t->seq = e->next_seq++;
 	if (t->slot) {
-		/* Re-arm in place: the key changed in either direction. */
-		uint32_t i = t->slot - 1;
-		if (i > 0 && ev_before(t, e->heap[(i - 1) / 2]))
-			sift_up(e, i);
-		else
-			sift_down(e, i);
+		heap_fix(e, t->slot - 1, t); /* re-arm in place */
 		return;
 	}
-	if (e->len == e->cap) {
-		uint32_t cap = e->cap ? e->cap * 2 : 16;
-		struct ev_timer **h = realloc(e->heap, cap * sizeof(*h));
-		if (!h) {
-			fputs("kasim: out of memory (event heap)\n", stderr);
-			abort();
-		}
-		e->heap = h;
-		e->cap = cap;
-	}
-	e->heap[e->len] = t;
-	t->slot = ++e->len;
-	sift_up(e, e->len - 1);
+	if (e->len == e->cap)
+		heap_grow(e);
+	sift_up(e, e->len++, t);
 }
 
 void eng_schedule_in(struct engine *e, struct ev_timer *t, ks_time_t delay)
@@ -164,7 +181,7 @@ uint64_t eng_run(struct engine *e, ks_time_t until)
 		struct ev_timer *t = e->heap[0];
 		if (t->when > until)
 			break;
-		heap_remove_at(e, 0);
+		heap_pop(e);
 		e->now = t->when;
 		t->cb(e, t);
 		n++;

@@ -20,9 +20,8 @@
 struct link_pkt {
 	struct ev_timer arrive;  /* fires when the last bit reaches the far end */
 	struct link *link;
+	struct link_arrival a;   /* what arrive() hands over; a.seg is &seg for good */
 	struct segment seg, out;
-	bool has_out, local;
-	ks_time_t sent;
 	struct link_pkt *next_free;
 };
 
@@ -59,36 +58,42 @@ static void link_arrive(struct engine *eng, struct ev_timer *t)
 	(void)eng;
 	struct link_pkt *p = container_of(t, struct link_pkt, arrive);
 	struct link *l = p->link;
-	struct link_arrival a = {.seg = &p->seg, .out = p->has_out ? &p->out : NULL, .sent = p->sent,
-				 .local = p->local};
-	if (!p->local)
-		a.why = cut(l, p->seg.src);
+	p->a.why = p->a.local ? DROP_NONE : cut(l, p->seg.src);
 	/* The slot goes back to the free list only after the callback, so the
 	 * segments the callback sends never reuse it while it is being read. */
-	l->arrive(l->ctx, &a);
+	l->arrive(l->ctx, &p->a);
 	p->next_free = l->free_list;
 	l->free_list = p;
 }
 
-static struct link_pkt *link_alloc(struct link *l)
+/* Another chunk of slots on the free list (steady state never gets here). */
+__attribute__((noinline)) static void link_grow(struct link *l)
 {
-	if (!l->free_list) {
-		struct link_pkt *c = calloc(CHUNK, sizeof(*c));
-		struct link_pkt **cs = realloc(l->chunks, (l->nchunks + 1) * sizeof(*cs));
-		if (!c || !cs) {
-			fputs("kasim: out of memory (link)\n", stderr);
-			abort();
-		}
-		l->chunks = cs;
-		l->chunks[l->nchunks++] = c;
-		for (int i = 0; i < CHUNK; i++) {
-			ev_timer_init(&c[i].arrive, link_arrive);
-			c[i].link = l;
-			c[i].next_free = l->free_list;
-			l->free_list = &c[i];
-		}
+	struct link_pkt *c = calloc(CHUNK, sizeof(*c));
+	struct link_pkt **cs = realloc(l->chunks, (l->nchunks + 1) * sizeof(*cs));
+	if (!c || !cs) {
+		fputs("kasim: out of memory (link)\n", stderr);
+		abort();
 	}
+	l->chunks = cs;
+	l->chunks[l->nchunks++] = c;
+	for (int i = 0; i < CHUNK; i++) {
+		ev_timer_init(&c[i].arrive, link_arrive);
+		c[i].link = l;
+		c[i].a.seg = &c[i].seg;
+		c[i].next_free = l->free_list;
+		l->free_list = &c[i];
+	}
+}
+
+/* A free slot for a segment sent now. */
+static inline struct link_pkt *link_alloc(struct link *l, bool local)
+{
+	if (!l->free_list)
+		link_grow(l);
 	struct link_pkt *p = l->free_list;
+	p->a.sent = l->eng->now;
+	p->a.local = local;
 	l->free_list = p->next_free;
 	return p;
 }
@@ -122,7 +127,7 @@ static bool chance(struct rng *r, double p)
 	return rng_unit(r) < p;
 }
 
-bool link_lose(struct link *l, int h)
+__attribute__((noinline)) bool link_lose(struct link *l, int h)
 {
 	const struct link_dir *d = &l->dir[h];
 	if (d->ge_p <= 0 && !l->ge_bad[h])
@@ -135,6 +140,19 @@ bool link_lose(struct link *l, int h)
 	return lost;
 }
 
+/* Nothing can be lost in direction h: link_lose() would draw nothing and say no. */
+static inline bool lossless(const struct link *l, int h)
+{
+	return l->dir[h].ge_p <= 0 && !l->ge_bad[h] && l->dir[h].loss <= 0;
+}
+
+/* The jitter added to a segment sent by h: uniform in [0, jitter]. */
+__attribute__((noinline)) static ks_time_t jitter(struct link *l, int h)
+{
+	ks_time_t j = (ks_time_t)(rng_unit(&l->rng) * ((double)l->dir[h].jitter + 1.0));
+	return j > l->dir[h].jitter ? l->dir[h].jitter : j;
+}
+
 enum drop_reason link_send(struct link *l, const struct segment *seg, const struct segment *out)
 {
 	int h = seg->src;
@@ -142,37 +160,32 @@ enum drop_reason link_send(struct link *l, const struct segment *seg, const stru
 	if (why != DROP_NONE)
 		return why;
 	l->sent[h]++;
-	if (link_lose(l, h)) {
+	if (!lossless(l, h) && link_lose(l, h)) {
 		l->lost[h]++;
 		return DROP_LINK_LOSS;
 	}
-	ks_time_t delay = l->dir[h].delay;
-	if (l->dir[h].jitter) {
-		ks_time_t j = (ks_time_t)(rng_unit(&l->rng) * ((double)l->dir[h].jitter + 1.0));
-		delay += j > l->dir[h].jitter ? l->dir[h].jitter : j;
-	}
-	ks_time_t when = l->eng->now + delay;
+	ks_time_t when = l->eng->now + l->dir[h].delay;
+	if (l->dir[h].jitter)
+		when += jitter(l, h);
 	if (!l->reorder && when < l->last_arrival[h])
 		when = l->last_arrival[h]; /* no overtaking: wait behind the previous segment */
 	l->last_arrival[h] = when;
 
-	struct link_pkt *p = link_alloc(l);
+	struct link_pkt *p = link_alloc(l, false);
 	p->seg = *seg;
-	p->has_out = out != NULL;
-	if (out)
+	p->a.out = NULL;
+	if (out) {
 		p->out = *out;
-	p->local = false;
-	p->sent = l->eng->now;
+		p->a.out = &p->out;
+	}
 	eng_schedule(l->eng, &p->arrive, when);
 	return DROP_NONE;
 }
 
 void link_send_local(struct link *l, const struct segment *seg)
 {
-	struct link_pkt *p = link_alloc(l);
+	struct link_pkt *p = link_alloc(l, true);
 	p->seg = *seg;
-	p->has_out = false;
-	p->local = true;
-	p->sent = l->eng->now;
+	p->a.out = NULL;
 	eng_schedule(l->eng, &p->arrive, l->eng->now);
 }

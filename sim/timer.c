@@ -180,19 +180,12 @@ uint64_t tm_wheel_expiry(uint64_t expires, uint64_t clk, uint32_t hz, unsigned *
 	return calc_index(expires, lvl);
 }
 
-ks_time_t tm_expiry(const struct timer_model *tm, struct tm_base *base, ks_time_t now,
-		    tcp_stamp_t delay)
+/* tm_expiry() for TM_LINUX: mod_timer() on the wheel of base. Out of line, so
+ * that its 128-bit divisions do not weigh on the exact model's path. */
+__attribute__((noinline)) static ks_time_t wheel_expiry(const struct timer_model *tm,
+							 struct tm_base *base, ks_time_t now,
+							 tcp_stamp_t delay)
 {
-	switch (tm->kind) {
-	case TM_EXACT: {
-		ks_time_t when = now + delay;
-		return when < now ? KS_TIME_NEVER : when;
-	}
-	case TM_LWIP:
-		/* the slow timer: at the delay-th tick from the current one */
-		return tm_tick_time(tm, tm_jiffies64(tm, now) + (delay ? delay : 1));
-	case TM_LINUX: break;
-	}
 	uint64_t j = tm_jiffies64(tm, now);
 	uint64_t clk = j;
 	if (base) {
@@ -203,6 +196,18 @@ ks_time_t tm_expiry(const struct timer_model *tm, struct tm_base *base, ks_time_
 	unsigned level;
 	uint64_t fire = tm_wheel_expiry(j + delay, clk, tm->hz, &level);
 	return tm_tick_time(tm, fire);
+}
+
+ks_time_t tm_expiry(const struct timer_model *tm, struct tm_base *base, ks_time_t now,
+		    tcp_stamp_t delay)
+{
+	if (tm->kind == TM_EXACT) {
+		ks_time_t when = now + delay;
+		return when < now ? KS_TIME_NEVER : when;
+	}
+	if (tm->kind == TM_LWIP) /* the slow timer: at the delay-th tick from the current one */
+		return tm_tick_time(tm, tm_jiffies64(tm, now) + (delay ? delay : 1));
+	return wheel_expiry(tm, base, now, delay);
 }
 
 void tm_fire(const struct timer_model *tm, struct tm_base *base, ks_time_t now)
