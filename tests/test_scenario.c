@@ -1079,25 +1079,30 @@ Test(scenario, decimal_bounds_exact)
 
 Test(scenario, decimal_cmp_exact)
 {
-	cr_expect_eq(decimal_cmp("1", 1), 0);
-	cr_expect_eq(decimal_cmp("1.000", 1), 0);
-	cr_expect_eq(decimal_cmp("001.0", 1), 0);
-	cr_expect_eq(decimal_cmp("1.0000000000000000001", 1), 1);
-	cr_expect_eq(decimal_cmp("0.99999999999999999999", 1), -1);
-	cr_expect_eq(decimal_cmp("0", 0), 0);
-	cr_expect_eq(decimal_cmp("0.000", 1), -1);
-	cr_expect_eq(decimal_cmp("0.0001", 0), 1);
-	cr_expect_eq(decimal_cmp("10", 1), 1);
-	cr_expect_eq(decimal_cmp("10e-1", 1), 0);
-	cr_expect_eq(decimal_cmp("1e-3", 1), -1);
-	cr_expect_eq(decimal_cmp("0.01e2", 1), 0);
-	cr_expect_eq(decimal_cmp("0.0100001e2", 1), 1);
-	cr_expect_eq(decimal_cmp("1e+0", 1), 0);
-	cr_expect_eq(decimal_cmp("999999.9999999999999", 1000000), -1);
-	cr_expect_eq(decimal_cmp("1000000.0000000000001", 1000000), 1);
-	cr_expect_eq(decimal_cmp("1000000", 1000000), 0);
-	cr_expect_eq(decimal_cmp("1e999999999999", 1), 1);
-	cr_expect_eq(decimal_cmp("1e-999999999999", 1), -1);
+	static const struct { const char *text; uint64_t bound; int want; } cases[] = {
+		{ "1", 1, 0 },
+		{ "1.000", 1, 0 },
+		{ "001.0", 1, 0 },
+		{ "1.0000000000000000001", 1, 1 },
+		{ "0.99999999999999999999", 1, -1 },
+		{ "0", 0, 0 },
+		{ "0.000", 1, -1 },
+		{ "0.0001", 0, 1 },
+		{ "10", 1, 1 },
+		{ "10e-1", 1, 0 },
+		{ "1e-3", 1, -1 },
+		{ "0.01e2", 1, 0 },
+		{ "0.0100001e2", 1, 1 },
+		{ "1e+0", 1, 0 },
+		{ "999999.9999999999999", 1000000, -1 },
+		{ "1000000.0000000000001", 1000000, 1 },
+		{ "1000000", 1000000, 0 },
+		{ "1e999999999999", 1, 1 },
+		{ "1e-999999999999", 1, -1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(decimal_cmp(cases[i].text, cases[i].bound), cases[i].want, "%s vs %llu",
+			     cases[i].text, (unsigned long long)cases[i].bound);
 }
 
 /* The error list keeps 20 messages and counts the rest; diag_print escapes
