@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "engine.h"
 #include "profile.h"
@@ -158,13 +159,27 @@ struct scenario {
 	size_t nevents;
 };
 
-/* Collected error messages. */
+/* Collected error messages: the first DIAG_MAX are stored, the others only
+ * counted (a garbage file of a million lines costs no memory per line). */
+#define DIAG_MAX 20
 struct diag {
 	char **msg;
 	size_t n, cap;
+	size_t dropped;   /* messages beyond DIAG_MAX, counted only */
 };
 void diag_add(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_free(struct diag *d);
+/* Add src's messages (and its count of dropped ones) to dst. */
+void diag_append(struct diag *dst, const struct diag *src);
+/* Stored and dropped messages. */
+size_t diag_count(const struct diag *d);
+/* Print every stored message as "kasim: MESSAGE" on f, escaped for a terminal
+ * (termesc.h), then "kasim: FILE: ... and N more errors" if any were dropped. */
+void diag_print(const struct diag *d, const char *file, FILE *f);
+
+/* Compare a decimal text DIGITS[.DIGITS][e[+-]DIGITS] (already validated)
+ * with b, exactly, whatever a double would round it to: <0, 0 or >0. */
+int decimal_cmp(const char *s, uint64_t b);
 
 /*
  * Load a scenario file and apply --set overrides ("SECTION.KEY=VALUE", in order,

@@ -36,6 +36,9 @@
 #define SWEEP_MAX_VALUES 100000u   /* per axis */
 #define SWEEP_MAX_POINTS 1000000u
 #define SWEEP_MAX_REPLICAS 1000000u
+/* points x replicas: every run keeps about 105 bytes of state until the sweep
+ * ends, so 10^7 runs is about 1 GB (docs/sweeps.md, "Limits") */
+#define SWEEP_MAX_RUNS 10000000u
 
 struct sweep_axis {
 	char *key;          /* "A.tcp_keepidle", as written */

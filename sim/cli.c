@@ -28,6 +28,7 @@
 #include "scenario.h"
 #include "sim.h"
 #include "sweep_cli.h"
+#include "termesc.h"
 #include "version.h"
 
 static const char usage_text[] =
@@ -74,8 +75,9 @@ static const char usage_text[] =
 
 static int usage_error(FILE *err, const char *msg, const char *arg)
 {
-	fprintf(err, "kasim: %s%s%s\nTry 'kasim --help' for more information.\n", msg, arg ? ": " : "",
-		arg ? arg : "");
+	fprintf(err, "kasim: %s%s", msg, arg ? ": " : "");
+	termesc_fputs(arg ? arg : "", err); /* a command-line argument: input text */
+	fputs("\nTry 'kasim --help' for more information.\n", err);
 	return KASIM_EXIT_USAGE;
 }
 
@@ -314,8 +316,7 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 	struct diag d = {0};
 	sc = scenario_load(argv[optind], sets, nsets, &d);
 	if (!sc) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(err, "kasim: %s\n", d.msg[i]);
+		diag_print(&d, argv[optind], err);
 		diag_free(&d);
 		rc = KASIM_EXIT_USAGE;
 		goto done;

@@ -11,6 +11,7 @@
 #include "explain.h"
 #include "output.h"
 #include "sim.h"
+#include "termesc.h"
 
 /* ANSI SGR, used only when opts.color (a terminal, or --color=always). */
 #define C_RED "\033[31m"
@@ -52,8 +53,13 @@ static void header(struct text_sink *ts, const struct sim *sim)
 	char d[32];
 	const struct scenario *sc = sim->sc;
 	ts->header_done = true;
-	fprintf(ts->out, "# %s%s%s (seed %llu, duration %s)\n", sc->name, sc->description[0] ? ": " : "",
-		sc->description, (unsigned long long)sc->seed, secs(d, sizeof d, sc->duration));
+	/* name and description are input text: escaped for the terminal */
+	fputs("# ", ts->out);
+	termesc_fputs(sc->name, ts->out);
+	fputs(sc->description[0] ? ": " : "", ts->out);
+	termesc_fputs(sc->description, ts->out);
+	fprintf(ts->out, " (seed %llu, duration %s)\n", (unsigned long long)sc->seed,
+		secs(d, sizeof d, sc->duration));
 }
 
 static void text_packet(struct text_sink *ts, const struct rec_packet *p)

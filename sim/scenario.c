@@ -21,6 +21,8 @@
  * threads); only inih's own configuration globals are written, see load_fp().
  */
 #include "scenario.h"
+#include "termesc.h"
+#include "textfile.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -33,7 +35,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_LINE 1024        /* ini_max_line: longest line + "\r\n\0" */
 #define MAX_KEYS 32          /* keys per section (first_line[] below, nat_set bits) */
 #define DAY (86400 * KS_SEC)
 
@@ -46,6 +47,10 @@ void diag_add(struct diag *d, const char *fmt, ...)
 	va_list ap;
 	char *m;
 
+	if (d->n >= DIAG_MAX) {
+		d->dropped++; /* counted, neither formatted nor stored */
+		return;
+	}
 	va_start(ap, fmt);
 	if (vasprintf(&m, fmt, ap) < 0)
 		m = NULL;
@@ -71,7 +76,112 @@ void diag_free(struct diag *d)
 		free(d->msg[i]);
 	free(d->msg);
 	d->msg = NULL;
-	d->n = d->cap = 0;
+	d->n = d->cap = d->dropped = 0;
+}
+
+void diag_append(struct diag *dst, const struct diag *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		diag_add(dst, "%s", src->msg[i]);
+	dst->dropped += src->dropped;
+}
+
+size_t diag_count(const struct diag *d)
+{
+	return d->n + d->dropped;
+}
+
+void diag_print(const struct diag *d, const char *file, FILE *f)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		fputs("kasim: ", f);
+		termesc_fputs(d->msg[i], f);
+		fputc('\n', f);
+	}
+	if (d->dropped) {
+		fputs("kasim: ", f);
+		termesc_fputs(file, f);
+		fprintf(f, ": ... and %zu more error%s\n", d->dropped, d->dropped == 1 ? "" : "s");
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Exact decimal comparison                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* The significant digits of a decimal text, one at a time (see decimal_cmp). */
+struct sig_digits {
+	const char *p;  /* next mantissa character */
+};
+
+static int next_digit(struct sig_digits *it)
+{
+	while (*it->p == '.')
+		it->p++;
+	if (*it->p >= '0' && *it->p <= '9')
+		return *it->p++ - '0';
+	return -1; /* the end of the mantissa */
+}
+
+int decimal_cmp(const char *s, uint64_t b)
+{
+	char bd[24];
+	long intdig = 0, lead = 0, exp = 0, e_s, e_b;
+	const char *p = s, *sig = s;
+	bool nonzero = false, dot = false;
+
+	/* mantissa: count integer digits, find the first non-zero digit */
+	for (; (*p >= '0' && *p <= '9') || *p == '.'; p++) {
+		if (*p == '.') {
+			dot = true;
+			continue;
+		}
+		if (!dot)
+			intdig++;
+		if (*p != '0' && !nonzero) {
+			nonzero = true;
+			sig = p;
+		}
+		if (!nonzero)
+			lead++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		const char *q = p + 1;
+		bool neg = *q == '-';
+		if (*q == '-' || *q == '+')
+			q++;
+		for (; *q >= '0' && *q <= '9'; q++)
+			if (exp < 1000000)
+				exp = exp * 10 + (*q - '0');
+		if (neg)
+			exp = -exp;
+	}
+	snprintf(bd, sizeof(bd), "%llu", (unsigned long long)b);
+	if (!nonzero)
+		return b ? -1 : 0;
+	if (!b)
+		return 1;
+	/* value = 0.SIG x 10^e_s, bound = 0.BD x 10^e_b */
+	e_s = intdig - lead + exp;
+	e_b = (long)strlen(bd);
+	if (e_s != e_b)
+		return e_s > e_b ? 1 : -1;
+	struct sig_digits it = { sig };
+	for (const char *q = bd;; q++) {
+		int ds = next_digit(&it);
+		if (!*q) {
+			while (ds == 0)
+				ds = next_digit(&it);
+			return ds > 0 ? 1 : 0;
+		}
+		if (ds < 0) {
+			while (*q == '0')
+				q++;
+			return *q ? -1 : 0;
+		}
+		if (ds != *q - '0')
+			return ds > *q - '0' ? 1 : -1;
+	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -621,11 +731,9 @@ struct ctx {
 	uint32_t nat_set;          /* nat_keys[] set explicitly (bit = index) */
 };
 
-/* Line reader for inih: one whole line per call, counting newlines. */
+/* The shared line reader (textfile.h), and where its lines' messages go. */
 struct reader {
-	FILE *fp;
-	int newlines;  /* newlines consumed so far */
-	int err;       /* errno of a read error, 0 = none */
+	struct line_reader lr;
 	struct ctx *c;
 };
 
@@ -964,7 +1072,7 @@ static void key_apply(struct ctx *c, int sec, const struct key_def *k, const cha
 				report(c, "%s = %s is not a number (%s)", k->name, val, k->valid);
 				return;
 			}
-			if (dv < 0 || dv > 1) {
+			if (decimal_cmp(val, 1) > 0) {
 				report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
 				return;
 			}
@@ -1111,7 +1219,7 @@ static void key_apply(struct ctx *c, int sec, const struct key_def *k, const cha
 			report(c, "%s = %s is not a number (%s)", k->name, val, k->valid);
 			return;
 		}
-		if (dv < 0 || dv > (k->kind == V_PROB ? 1.0 : (double)k->max)) {
+		if (decimal_cmp(val, k->kind == V_PROB ? 1 : k->max) > 0) {
 			report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
 			return;
 		}
@@ -1246,7 +1354,7 @@ static bool path_event(struct ctx *c, struct sc_event *ev, char **tok, size_t nt
 				report(c, "link loss: '%s' is not a number (a probability, 0..1)", tok[2]);
 				return false;
 			}
-			if (ev->p > 1) {
+			if (decimal_cmp(tok[2], 1) > 0) {
 				report(c, "link loss: %s is out of range (a probability, 0..1)", tok[2]);
 				return false;
 			}
@@ -1430,8 +1538,6 @@ static void check_line(struct ctx *c, const char *line)
 {
 	const char *s = line, *e;
 
-	if (c->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
-		s += 3;
 	while (isspace((unsigned char)*s))
 		s++;
 	if (!*s || *s == ';' || *s == '#')
@@ -1469,42 +1575,20 @@ static void check_line(struct ctx *c, const char *line)
 	report(c, "syntax error (expected [section], KEY = VALUE or a ; comment)");
 }
 
+/* inih's reader: the shared line reader, then this parser's checks. */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct reader *r = stream;
-	struct ctx *c = r->c;
-	bool too_long = false;
-	int ch, len = 0;
+	char *line = line_reader_next(str, num, &r->lr);
 
-	if (num < 2)
+	if (!line)
 		return NULL;
-	ch = getc(r->fp);
-	if (ch == EOF) {
-		if (ferror(r->fp))
-			r->err = errno;
-		return NULL;
-	}
-	c->line = r->newlines + 1;
-	for (; ch != EOF; ch = getc(r->fp)) {
-		if (len < num - 1)
-			str[len++] = (char)ch;
-		else
-			too_long = true;
-		if (ch == '\n') {
-			r->newlines++;
-			break;
-		}
-	}
-	if (ch == EOF && ferror(r->fp))
-		r->err = errno;
-	str[len] = '\0';
-	if (too_long) {
-		report(c, "line too long (at most %d characters)", num - 3);
-		strcpy(str, "\n"); /* inih sees a blank line */
-	} else {
-		check_line(c, str);
-	}
-	return str;
+	r->c->line = r->lr.line;
+	if (r->lr.fault != LINE_OK)
+		report(r->c, "%s", line_fault_text(r->lr.fault));
+	else
+		check_line(r->c, line);
+	return line;
 }
 
 static int on_entry(void *user, const char *section, const char *name, const char *value)
@@ -1754,11 +1838,11 @@ static void check_all(struct ctx *c)
 	}
 }
 
-static struct scenario *load_fp(const char *file, FILE *fp, const char *skip,
-				const char *const *sets, size_t nsets, struct diag *d)
+static struct scenario *load_text(const char *file, const char *text, const char *skip,
+				  const char *const *sets, size_t nsets, struct diag *d)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
-	struct reader rd = { .fp = fp, .c = c };
+	struct reader rd = { .c = c };
 	struct scenario *s;
 	int r;
 
@@ -1794,15 +1878,16 @@ static struct scenario *load_fp(const char *file, FILE *fp, const char *skip,
 	 * main thread only (simulations, which may run in threads, never parse), so
 	 * this is no shared mutable state in practice.
 	 */
-	ini_max_line = MAX_LINE;
+	ini_max_line = TEXTFILE_INI_BUF;
 	ini_allow_inline_comments = true;
 	ini_inline_comment_prefixes = ";#";
 	ini_start_comment_prefixes = ";#";
 	ini_stop_on_first_error = false;
 	ini_allow_multiline = false; /* an indented line is a line of its own */
 	ini_allow_no_value = false;
-	ini_allow_bom = true;
+	ini_allow_bom = false; /* the line reader strips it */
 
+	line_reader_init(&rd.lr, text);
 	r = ini_parse_stream(read_line, &rd, on_entry, c);
 	c->set = NULL;
 	if (r > 0 && r != c->first_syntax) {
@@ -1812,11 +1897,6 @@ static struct scenario *load_fp(const char *file, FILE *fp, const char *skip,
 	} else if (r < 0) {
 		c->line = 0;
 		out_of_memory(c);
-	}
-	if (rd.err || ferror(fp)) {
-		char buf[128];
-		c->line = 0;
-		report(c, "cannot read: %s", strerror_r(rd.err ? rd.err : EIO, buf, sizeof(buf)));
 	}
 	for (size_t i = 0; i < nsets; i++)
 		apply_set(c, sets[i]);
@@ -1833,24 +1913,17 @@ static struct scenario *load_fp(const char *file, FILE *fp, const char *skip,
 	return s;
 }
 
-/* Parse an opened stream (fp NULL: report why it could not be opened), then close it. */
-static struct scenario *load_stream(const char *name, FILE *fp, const char *skip_section,
-				    const char *const *sets, size_t nsets, struct diag *d)
-{
-	if (!fp) {
-		char buf[128];
-		diag_add(d, "%s: cannot open: %s", name, strerror_r(errno, buf, sizeof(buf)));
-		return NULL;
-	}
-	struct scenario *s = load_fp(name, fp, skip_section, sets, nsets, d);
-	fclose(fp);
-	return s;
-}
-
 struct scenario *scenario_load(const char *path, const char *const *sets, size_t nsets,
 			       struct diag *d)
 {
-	return load_stream(path, fopen(path, "r"), NULL, sets, nsets, d);
+	char *text = textfile_read(path, NULL, d);
+	struct scenario *s;
+
+	if (!text)
+		return NULL;
+	s = load_text(path, text, NULL, sets, nsets, d);
+	free(text);
+	return s;
 }
 
 struct scenario *scenario_parse_string(const char *name, const char *text,
@@ -1862,10 +1935,7 @@ struct scenario *scenario_parse_string(const char *name, const char *text,
 struct scenario *scenario_parse_text(const char *name, const char *text, const char *skip_section,
 				     const char *const *sets, size_t nsets, struct diag *d)
 {
-	size_t len = strlen(text);
-	/* fmemopen() may refuse a zero size; an empty text is an empty line */
-	FILE *fp = len ? fmemopen((void *)(uintptr_t)text, len, "r") : fmemopen((char[]){ "\n" }, 1, "r");
-	return load_stream(name, fp, skip_section, sets, nsets, d);
+	return load_text(name, text, skip_section, sets, nsets, d);
 }
 
 void scenario_free(struct scenario *s)

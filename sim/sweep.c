@@ -21,8 +21,7 @@
 #include <strings.h>
 
 #include "rng.h"
-
-#define MAX_LINE 1024
+#include "textfile.h"
 
 /* ------------------------------------------------------------------------ */
 /* Parse context                                                            */
@@ -36,8 +35,7 @@ struct sctx {
 	struct sweep *sw;
 	const char *text;
 	int first[8];           /* line of each reserved key, 0 = not yet */
-	/* reader */
-	const char *pos;
+	struct line_reader lr;  /* the scenario parser's line reader (textfile.h) */
 };
 
 static void report(struct sctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -58,24 +56,16 @@ static void report(struct sctx *c, const char *fmt, ...)
 	c->nerr++;
 }
 
-/* inih reader over the text: one line per call, counting lines. */
+/* inih's reader: the line reader scenario.c uses, so both parsers see the
+ * same lines. A refused line (too long, bare CR) comes back blank, and the
+ * scenario parser, which reads the whole file too, reports it. */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct sctx *c = stream;
-	int len = 0;
+	char *line = line_reader_next(str, num, &c->lr);
 
-	if (!*c->pos)
-		return NULL;
-	c->line++;
-	while (*c->pos) {
-		char ch = *c->pos++;
-		if (len < num - 1)
-			str[len++] = ch;
-		if (ch == '\n')
-			break;
-	}
-	str[len] = '\0';
-	return str;
+	c->line = c->lr.line;
+	return line;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -177,16 +167,22 @@ static bool add_value(struct sctx *c, struct sweep_axis *ax, const char *v)
 		       SWEEP_MAX_VALUES, SWEEP_MAX_VALUES);
 		return false;
 	}
-	char **p = realloc(ax->values, (ax->nvalues + 1) * sizeof(*p));
+	/* the capacity doubles: it is 8 or a power of two above, and full when
+	 * nvalues is 0 or that power of two */
+	size_t n = ax->nvalues;
+	if (n == 0 || (n >= 8 && !(n & (n - 1)))) {
+		char **p = realloc(ax->values, (n ? 2 * n : 8) * sizeof(*p));
+		if (!p) {
+			report(c, "out of memory");
+			return false;
+		}
+		ax->values = p;
+	}
 	char *dup = strdup(v);
-	if (!p || !dup) {
-		free(dup);
-		if (p)
-			ax->values = p;
+	if (!dup) {
 		report(c, "out of memory");
 		return false;
 	}
-	ax->values = p;
 	ax->values[ax->nvalues++] = dup;
 	return true;
 }
@@ -391,7 +387,8 @@ static void reserved_key(struct sctx *c, int k, const char *val)
 		double v;
 		errno = 0;
 		v = strtod(val, &end);
-		if (!*val || *end || errno || !isfinite(v) || v < 0 || v > 1 || isspace((unsigned char)val[0])) {
+		if (!*val || *end || errno || !isfinite(v) || v < 0 || decimal_cmp(val, 1) > 0 ||
+		    strspn(val, "0123456789.eE+-") != strlen(val) || !isdigit((unsigned char)val[0])) {
 			report(c, "max_loss = %s is not valid (a probability, 0..1, e.g. 0.001 or 1e-3)", val);
 			return;
 		}
@@ -679,6 +676,51 @@ static struct scenario *try_value(struct sctx *c, const struct sweep_axis *ax, c
 	return s;
 }
 
+/* The points, or 0 when the sweep is too large: the message names the line
+ * of the axis (or replicas) that takes the count over the limit, the factors
+ * taken in file order. */
+static size_t count_points(struct sctx *c)
+{
+	const struct sweep *sw = c->sw;
+	int rline = c->first[K_REPLICAS];
+	uint64_t np = 1, nr = 1;
+	bool reps = false;
+
+	for (size_t k = 0; k <= sw->ndims; k++) {
+		size_t a = 0;
+		while (k < sw->ndims && sw->axes[a].dim != k)
+			a++;
+		int line = k < sw->ndims ? sw->axes[a].line : INT32_MAX;
+		if (!reps && rline && rline < line) {
+			reps = true;
+			nr *= sw->replicas;
+			c->line = rline;
+			if (nr > SWEEP_MAX_RUNS) {
+				report(c, "replicas = %u makes more than %u runs (at most %u points x replicas)",
+				       sw->replicas, SWEEP_MAX_RUNS, SWEEP_MAX_RUNS);
+				return 0;
+			}
+		}
+		if (k == sw->ndims)
+			break;
+		c->line = line;
+		np *= sw->dim_size[k];
+		nr *= sw->dim_size[k];
+		if (np > SWEEP_MAX_POINTS) {
+			report(c, "%s makes more than %u points (at most %u: the product of the axes' "
+				  "value counts)", sw->axes[a].key, SWEEP_MAX_POINTS, SWEEP_MAX_POINTS);
+			return 0;
+		}
+		if (nr > SWEEP_MAX_RUNS) {
+			report(c, "%s makes more than %u runs (at most %u points x replicas)",
+			       sw->axes[a].key, SWEEP_MAX_RUNS, SWEEP_MAX_RUNS);
+			return 0;
+		}
+	}
+	c->line = 0;
+	return (size_t)np;
+}
+
 static void build(struct sctx *c)
 {
 	struct sweep *sw = c->sw;
@@ -687,10 +729,8 @@ static void build(struct sctx *c)
 
 	/* the scenario part with the --set overrides, as is */
 	base = scenario_parse_text(c->file, c->text, "sweep", (const char *const *)sw->sets, sw->nsets, &d);
-	for (size_t i = 0; i < d.n; i++) {
-		diag_add(c->d, "%s", d.msg[i]);
-		c->nerr++;
-	}
+	diag_append(c->d, &d);
+	c->nerr += diag_count(&d);
 	diag_free(&d);
 	if (!base)
 		return;
@@ -699,6 +739,14 @@ static void build(struct sctx *c)
 	sw->horizon = base->duration;
 	scenario_free(base);
 
+	for (size_t a = 0; a < sw->naxes; a++)
+		if (!sw->axes[a].nvalues)
+			return; /* reported when parsed */
+	/* the size first: nothing is built for a sweep too large to run */
+	size_t np;
+	if (!make_dims(c) || !(np = count_points(c)))
+		return;
+
 	/* every value of every axis on its own */
 	for (size_t a = 0; a < sw->naxes; a++) {
 		struct sweep_axis *ax = &sw->axes[a];
@@ -706,25 +754,9 @@ static void build(struct sctx *c)
 		for (size_t v = 0; v < ax->nvalues; v++)
 			scenario_free(try_value(c, ax, ax->values[v], &seen));
 		diag_free(&seen);
-		if (!ax->nvalues)
-			return; /* reported when parsed */
 	}
-	if (c->nerr || !make_dims(c))
+	if (c->nerr)
 		return;
-
-	size_t np = 1;
-	for (size_t k = 0; k < sw->ndims; k++) {
-		if (np > SWEEP_MAX_POINTS / sw->dim_size[k]) {
-			c->line = 0;
-			report(c, "the axes of [sweep] make more than %u points", SWEEP_MAX_POINTS);
-			return;
-		}
-		np *= sw->dim_size[k];
-	}
-	if ((uint64_t)np * sw->replicas / sw->replicas != np) {
-		report(c, "too many runs");
-		return;
-	}
 	sw->points = calloc(np, sizeof(*sw->points));
 	if (!sw->points) {
 		report(c, "out of memory");
@@ -779,7 +811,7 @@ struct sweep *sweep_parse(const char *name, const char *text, const char *const 
 			  struct diag *d)
 {
 	struct sweep *sw = calloc(1, sizeof(*sw));
-	struct sctx c = { .file = name, .d = d, .sw = sw, .text = text, .pos = text };
+	struct sctx c = { .file = name, .d = d, .sw = sw, .text = text };
 	int r;
 
 	if (!sw || !(sw->path = strdup(name)) || !(sw->text = strdup(text)) ||
@@ -807,14 +839,15 @@ struct sweep *sweep_parse(const char *name, const char *text, const char *const 
 	sw->obj.prefer = PREFER_DETECTION;
 
 	/* The same inih settings as scenario.c (main thread only). */
-	ini_max_line = MAX_LINE;
+	ini_max_line = TEXTFILE_INI_BUF;
 	ini_allow_inline_comments = true;
 	ini_inline_comment_prefixes = ";#";
 	ini_start_comment_prefixes = ";#";
 	ini_stop_on_first_error = false;
 	ini_allow_multiline = false;
 	ini_allow_no_value = false;
-	ini_allow_bom = true;
+	ini_allow_bom = false; /* the line reader strips it */
+	line_reader_init(&c.lr, text);
 	r = ini_parse_stream(read_line, &c, on_entry, &c);
 	(void)r; /* syntax errors are the scenario parser's to report */
 	sw->seed_set = c.first[K_SEED] != 0;
@@ -825,12 +858,11 @@ struct sweep *sweep_parse(const char *name, const char *text, const char *const 
 		/* still report the scenario part's own errors */
 		struct diag d2 = { 0 };
 		struct scenario *s = scenario_parse_text(name, text, "sweep", sets, nsets, &d2);
-		for (size_t i = 0; i < d2.n; i++)
-			diag_add(d, "%s", d2.msg[i]);
+		diag_append(d, &d2);
 		diag_free(&d2);
 		scenario_free(s);
 	}
-	if (c.nerr || d->n) {
+	if (c.nerr || diag_count(d)) {
 		sweep_free(sw);
 		return NULL;
 	}
@@ -839,40 +871,12 @@ struct sweep *sweep_parse(const char *name, const char *text, const char *const 
 
 struct sweep *sweep_load(const char *path, const char *const *sets, size_t nsets, struct diag *d)
 {
-	FILE *fp = fopen(path, "rb");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	char *text = textfile_read(path, NULL, d);
+	struct sweep *sw;
 
-	if (!fp) {
-		char buf[128];
-		diag_add(d, "%s: cannot open: %s", path, strerror_r(errno, buf, sizeof(buf)));
+	if (!text)
 		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			char *p = realloc(text, cap = cap ? 2 * cap : 8192);
-			if (!p) {
-				free(text);
-				fclose(fp);
-				diag_add(d, "%s: out of memory", path);
-				return NULL;
-			}
-			text = p;
-		}
-		size_t n = fread(text + len, 1, cap - len - 1, fp);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	bool bad = ferror(fp);
-	fclose(fp);
-	text[len] = '\0';
-	if (bad || strlen(text) != len) {
-		diag_add(d, "%s: cannot read%s", path, bad ? "" : " (it contains a NUL byte)");
-		free(text);
-		return NULL;
-	}
-	struct sweep *sw = sweep_parse(path, text, sets, nsets, d);
+	sw = sweep_parse(path, text, sets, nsets, d);
 	free(text);
 	return sw;
 }

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "sweep.h"
+#include "termesc.h"
 
 static const char sweep_usage[] =
 	"Usage: kasim sweep [OPTIONS] SWEEP.ini -o DIR\n"
@@ -50,8 +51,9 @@ static const char merge_usage[] =
 
 static int usage_error(FILE *err, const char *cmd, const char *msg, const char *arg)
 {
-	fprintf(err, "kasim %s: %s%s%s\nTry 'kasim %s --help' for more information.\n", cmd, msg,
-		arg ? ": " : "", arg ? arg : "", cmd);
+	fprintf(err, "kasim %s: %s%s", cmd, msg, arg ? ": " : "");
+	termesc_fputs(arg ? arg : "", err); /* a command-line argument: input text */
+	fprintf(err, "\nTry 'kasim %s --help' for more information.\n", cmd);
 	return KASIM_EXIT_USAGE;
 }
 
@@ -138,8 +140,7 @@ int sweep_main(int argc, char **argv, FILE *out, FILE *err)
 	}
 	struct diag d = { 0 };
 	struct sweep *sw = sweep_load(argv[optind], sets, nsets, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(err, "kasim: %s\n", d.msg[i]);
+	diag_print(&d, argv[optind], err);
 	diag_free(&d);
 	if (!sw) {
 		rc = KASIM_EXIT_USAGE;

@@ -1062,8 +1062,7 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_
 	free(cp);
 	struct diag d = { 0 };
 	sw = sweep_parse(sh[0].path, text, (const char *const *)sh[0].sets, sh[0].nsets, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(err, "kasim: %s\n", d.msg[i]);
+	diag_print(&d, sh[0].path, err); /* escaped: the sweep file is input text */
 	diag_free(&d);
 	if (!sw)
 		goto out;

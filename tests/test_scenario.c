@@ -1017,3 +1017,143 @@ Test(scenario, format_seconds_truncates_safely)
 	format_seconds(buf, sizeof(buf), 7875 * SEC);
 	cr_assert_str_eq(buf, "787");
 }
+
+/* ---- hostile bytes and limits (issue 10) --------------------------------------- */
+
+/* The line limit is exact: 1021 bytes without the line end, LF or CRLF. */
+Test(scenario, line_limit_is_exact)
+{
+	char text[2200];
+	const char *ends[] = { "\n", "\r\n" };
+	for (int e = 0; e < 2; e++) {
+		/* "description = " is 14 bytes */
+		snprintf(text, sizeof(text), "[scenario]%sdescription = %0*d%s", ends[e], 1021 - 14, 0, ends[e]);
+		struct scenario *s = sc_ok(text, NULL, 0);
+		cr_expect_eq(strlen(s->description), 1021 - 14);
+		scenario_free(s);
+		snprintf(text, sizeof(text), "[scenario]%sdescription = %0*d%s", ends[e], 1022 - 14, 0, ends[e]);
+		sc_expect_error(text, "t.ini:2: line too long (at most 1021 characters)");
+	}
+	/* a byte-order mark does not count */
+	snprintf(text, sizeof(text), "\xEF\xBB\xBF" "description=%0*d\n[scenario]\n", 1021 - 12, 0);
+	sc_expect_error(text, "t.ini:1: key 'description' is outside any section (valid sections: "
+			      "[scenario], [A], [B], [link], [nat], [events])");
+}
+
+/* A carriage return is only valid in CRLF. */
+Test(scenario, bare_cr_refused)
+{
+	sc_expect_error("[A]\rso_keepalive = on\rtcp_keepidle = 60\r",
+			"t.ini:1: carriage return not followed by a line feed (line ends are LF or CRLF)");
+	sc_expect_errors("[A]\r\nso_keepalive = on\r\ntcp_keepidle = 60\rtcp_keepcnt = 3\r\ntcp_keepcnt = 0\n",
+			 NULL, 0,
+			 (const char *const[]){
+				 "t.ini:3: carriage return not followed by a line feed (line ends are LF or CRLF)",
+				 "t.ini:4: tcp_keepcnt = 0 is out of range (1..127 probes; "
+				 "setsockopt(TCP_KEEPCNT) returns EINVAL outside)",
+			 },
+			 2);
+	sc_expect_error("[A]\nso_keepalive = on\r",
+			"t.ini:2: carriage return not followed by a line feed (line ends are LF or CRLF)");
+}
+
+/* Bounded decimals are compared exactly, not after rounding to a double. */
+Test(scenario, decimal_bounds_exact)
+{
+	sc_expect_error("[link]\nloss = 1.0000000000000000001\n",
+			"t.ini:2: loss = 1.0000000000000000001 is out of range (a probability, 0..1)");
+	sc_expect_error("[link]\nloss.b_to_a = 1.00000000000000000000000001\n",
+			"t.ini:2: loss.b_to_a = 1.00000000000000000000000001 is out of range (a probability, 0..1)");
+	sc_expect_error("[nat]\nbg_rate = 1000000.0000000000000001\n",
+			"t.ini:2: bg_rate = 1000000.0000000000000001 is out of range (new flows per second, "
+			"0..1000000, 0 = no background load)");
+	sc_expect_error("[events]\n1s = link loss 1.00000000000000000001\n",
+			"t.ini:2: link loss: 1.00000000000000000001 is out of range (a probability, 0..1)");
+	struct scenario *s = sc_ok("[link]\nloss = 1.000000000000000000000\nge_p = 0.99999999999999999999\n"
+				   "[nat]\nbg_rate = 0001000000.000\n", NULL, 0);
+	cr_expect_eq(s->link.dir[HOST_A].loss, 1.0);
+	cr_expect_eq(s->link.dir[HOST_A].ge_p, 1.0); /* rounds up, but is below 1 */
+	cr_expect_eq(s->nat.bg_rate, 1e6);
+	scenario_free(s);
+}
+
+Test(scenario, decimal_cmp_exact)
+{
+	static const struct { const char *text; uint64_t bound; int want; } cases[] = {
+		{ "1", 1, 0 },
+		{ "1.000", 1, 0 },
+		{ "001.0", 1, 0 },
+		{ "1.0000000000000000001", 1, 1 },
+		{ "0.99999999999999999999", 1, -1 },
+		{ "0", 0, 0 },
+		{ "0.000", 1, -1 },
+		{ "0.0001", 0, 1 },
+		{ "10", 1, 1 },
+		{ "10e-1", 1, 0 },
+		{ "1e-3", 1, -1 },
+		{ "0.01e2", 1, 0 },
+		{ "0.0100001e2", 1, 1 },
+		{ "1e+0", 1, 0 },
+		{ "999999.9999999999999", 1000000, -1 },
+		{ "1000000.0000000000001", 1000000, 1 },
+		{ "1000000", 1000000, 0 },
+		{ "1e999999999999", 1, 1 },
+		{ "1e-999999999999", 1, -1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(decimal_cmp(cases[i].text, cases[i].bound), cases[i].want, "%s vs %llu",
+			     cases[i].text, (unsigned long long)cases[i].bound);
+}
+
+/* The error list keeps 20 messages and counts the rest; diag_print escapes
+ * every message for the terminal and says how many more there were. */
+Test(scenario, diag_cap_and_print)
+{
+	struct diag d = { 0 };
+	for (int i = 0; i < 25; i++)
+		diag_add(&d, "f.ini:%d: bad \x1b[2J", i + 1);
+	cr_expect_eq(d.n, 20);
+	cr_expect_eq(d.dropped, 5);
+	cr_expect_eq(diag_count(&d), 25);
+	cr_expect_str_eq(d.msg[19], "f.ini:20: bad \x1b[2J");
+
+	struct diag e = { 0 };
+	diag_add(&e, "first");
+	diag_append(&e, &d);
+	cr_expect_eq(e.n, 20);
+	cr_expect_eq(e.dropped, 6 + 0); /* 19 of d fit after "first"; 1 + 5 are counted */
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct diag two = { 0 };
+	diag_add(&two, "f.ini:1: bad \x1b[2J\tx\x7f");
+	two.dropped = 3;
+	diag_print(&two, "f\x1b.ini", f);
+	fclose(f);
+	cr_expect_str_eq(buf, "kasim: f.ini:1: bad \\x1b[2J\\tx\\x7f\n"
+			      "kasim: f\\x1b.ini: ... and 3 more errors\n");
+	free(buf);
+	diag_free(&two);
+	diag_free(&e);
+	diag_free(&d);
+	cr_expect_eq(d.dropped, 0);
+}
+
+/* A garbage text of many lines: every line is checked, 20 messages kept. */
+Test(scenario, garbage_capped)
+{
+	size_t n = 100000;
+	char *text = malloc(2 * n + 1);
+	for (size_t i = 0; i < n; i++)
+		memcpy(text + 2 * i, "x\n", 2);
+	text[2 * n] = '\0';
+	struct diag d = { 0 };
+	struct scenario *s = scenario_parse_string("t.ini", text, NULL, 0, &d);
+	cr_expect_null(s);
+	cr_expect_eq(d.n, 20);
+	cr_expect_eq(d.dropped, n - 20);
+	cr_expect_str_eq(d.msg[19], "t.ini:20: syntax error (expected [section], KEY = VALUE or a ; comment)");
+	diag_free(&d);
+	free(text);
+}

@@ -1007,3 +1007,80 @@ Test(sweep_parse, nat_safe_example_is_the_48000_run_benchmark)
 	sweep_free(sw);
 	free(path);
 }
+
+/* ---- limits (issue 10) ---------------------------------------------------------- */
+
+/* The size of a sweep is checked before anything is built, at the line of the
+ * axis or replicas that takes it over the limit; factors count in file order. */
+Test(sweep_errors, size_limits_name_their_line)
+{
+	sw_err(HEAD "A.tcp_keepidle = 1..1000 step 1\nA.tcp_keepintvl = 1..1000 step 1\nA.tcp_keepcnt = 1, 2\n",
+	       "t.ini:9: A.tcp_keepcnt makes more than 1000000 points (at most 1000000: the product of the "
+	       "axes' value counts)");
+	/* 10^6 points x 10^6 replicas = 10^12 runs */
+	sw_err(HEAD "A.tcp_keepidle = 1..100 step 1\nA.tcp_keepintvl = 1..100 step 1\n"
+		    "A.tcp_keepcnt = 1..100 step 1\nreplicas = 1000000\n",
+	       "t.ini:10: replicas = 1000000 makes more than 10000000 runs (at most 10000000 points x replicas)");
+	/* replicas first: the axis that follows takes the count over */
+	sw_err(HEAD "replicas = 200000\nA.tcp_keepidle = 1..100 step 1\nA.tcp_keepintvl = 1..100 step 1\n",
+	       "t.ini:8: A.tcp_keepidle makes more than 10000000 runs (at most 10000000 points x replicas)");
+	/* zipped axes are one factor, at the first of them */
+	sw_err(HEAD "A.tcp_keepidle = 1..1000 step 1\nA.tcp_keepintvl = 1..1000 step 1\n"
+		    "A.tcp_keepcnt = 1..2 step 1\nB.tcp_keepcnt = 1, 2\nzip = A.tcp_keepcnt, B.tcp_keepcnt\n",
+	       "t.ini:9: A.tcp_keepcnt makes more than 1000000 points (at most 1000000: the product of the "
+	       "axes' value counts)");
+	/* exactly at the limit: 10 points x 10^6 replicas = 10^7 runs is accepted */
+	struct sweep *sw = sw_ok(HEAD "replicas = 1000000\nA.tcp_keepidle = 1..10 step 1\n");
+	cr_expect_eq(sw->npoints, 10);
+	cr_expect_eq(sw->nruns, 10000000);
+	sweep_free(sw);
+}
+
+/* Axis values are stored in a geometrically growing array: 2 x 100000 values
+ * are read (and refused for their size) at once, not in quadratic time. */
+Test(sweep_errors, many_values_parse_quickly)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sw_err(HEAD "A.tcp_keepidle = 1..100000 step 1\nA.tcp_keepintvl = 1..100000 step 1\n",
+	       "t.ini:8: A.tcp_keepintvl makes more than 1000000 points (at most 1000000: the product of the "
+	       "axes' value counts)");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cr_expect_lt(s, 5.0, "took %.2f s", s);
+}
+
+/* The [sweep] section is read by the scenario parser's line reader: a line
+ * over the limit or a bare CR there is the same error, at the same line, and
+ * the [sweep] parser does not act on the refused line. */
+Test(sweep_errors, same_line_rules_as_scenarios)
+{
+	char text[2200];
+	snprintf(text, sizeof(text), HEAD "A.tcp_keepidle = 30, 60%*s\n", 1021 - 23 + 1, "");
+	sw_err(text, "t.ini:7: line too long (at most 1021 characters)");
+	snprintf(text, sizeof(text), HEAD "A.tcp_keepidle = 30, 60%*s\nreplicas = 0\n", 1021 - 23, "");
+	sw_err(text, "t.ini:8: replicas = 0 is not valid (an integer, 1..1000000)");
+	sw_err(HEAD "A.tcp_keepidle = 30, 60\rreplicas = 0\n",
+	       "t.ini:7: carriage return not followed by a line feed (line ends are LF or CRLF)");
+	struct sweep *sw = sw_ok(HEAD "A.tcp_keepidle = 30, 60\r\nreplicas = 2\r\n");
+	cr_expect_eq(sw->replicas, 2);
+	cr_expect_eq(sw->npoints, 2);
+	sweep_free(sw);
+}
+
+/* max_loss is compared exactly: no decimal above 1, whatever a double makes of it. */
+Test(sweep_errors, max_loss_exact)
+{
+	sw_err(HEAD "max_loss = 1.0000000000000000001\n",
+	       "t.ini:7: max_loss = 1.0000000000000000001 is not valid (a probability, 0..1, e.g. 0.001 or 1e-3)");
+	sw_err(HEAD "max_loss = 0.000000000000000000011e20\n",
+	       "t.ini:7: max_loss = 0.000000000000000000011e20 is not valid (a probability, 0..1, e.g. 0.001 or 1e-3)");
+	sw_err(HEAD "max_loss = 0x1p-3\n",
+	       "t.ini:7: max_loss = 0x1p-3 is not valid (a probability, 0..1, e.g. 0.001 or 1e-3)");
+	struct sweep *sw = sw_ok(HEAD "max_loss = 1.000\n");
+	cr_expect_eq(sw->obj.max_loss, 1.0);
+	sweep_free(sw);
+	sw = sw_ok(HEAD "max_loss = 10e-1\n");
+	cr_expect_eq(sw->obj.max_loss, 1.0);
+	sweep_free(sw);
+}
