@@ -5,26 +5,27 @@
  */
 #include <criterion/criterion.h>
 
+#include "gnuplot.h"
 #include "plot_out.h"
 #include "binrun.h"
 
 Test(plot, quote)
 {
 	char b[256];
-	plot_quote(b, sizeof b, "B's cable");
+	gp_quote(b, sizeof b, "B's cable", GP_SCRIPT);
 	cr_assert_str_eq(b, "'B''s cable'");
-	plot_quote(b, sizeof b, "\"; system(\"touch /tmp/x\") ; \"");
+	gp_quote(b, sizeof b, "\"; system(\"touch /tmp/x\") ; \"", GP_SCRIPT);
 	cr_assert_str_eq(b, "'_; system(_touch /tmp/x_) ; _'");
-	plot_quote(b, sizeof b, "`rm -rf ~` @macro $x \\n");
+	gp_quote(b, sizeof b, "`rm -rf ~` @macro $x \\n", GP_SCRIPT);
 	cr_assert_str_eq(b, "'_rm -rf ~_ _macro _x _n'");
-	plot_quote(b, sizeof b, "a\nb\tc\x7f");
+	gp_quote(b, sizeof b, "a\nb\tc\x7f", GP_SCRIPT);
 	cr_assert_str_eq(b, "'a b c '");
-	plot_quote(b, sizeof b, "caf\xc3\xa9 \xff");
+	gp_quote(b, sizeof b, "caf\xc3\xa9 \xff", GP_SCRIPT);
 	cr_assert_str_eq(b, "'caf\xc3\xa9 ?'", "valid UTF-8 kept, invalid bytes replaced");
 	/* cut, but always closed */
-	plot_quote(b, 8, "''''''''");
+	gp_quote(b, 8, "''''''''", GP_SCRIPT);
 	cr_assert_str_eq(b, "''''''");
-	plot_quote(b, 6, "abcdef");
+	gp_quote(b, 6, "abcdef", GP_SCRIPT);
 	cr_assert_str_eq(b, "'abc'");
 }
 
