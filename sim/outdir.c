@@ -4,6 +4,7 @@
  */
 #include "outdir.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -408,12 +409,31 @@ static bool sync_staged(struct outdir *od, const struct od_entry *e)
 	return ok;
 }
 
-/* Remove the (empty) staging directories, children first. */
+/* Remove the files in a staging directory (what gnuplot may have left). */
+static void empty_dir(int fd)
+{
+	int d = dup(fd);
+	DIR *dp = d >= 0 ? fdopendir(d) : NULL;
+	if (!dp) {
+		if (d >= 0)
+			close(d);
+		return;
+	}
+	rewinddir(dp);
+	struct dirent *e;
+	while ((e = readdir(dp)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(fd, e->d_name, 0); /* subdirectories go in od_unstage's loop */
+	closedir(dp);
+}
+
+/* Remove the staging directories, children first. */
 static void od_unstage(struct outdir *od)
 {
 	for (size_t i = od->nd; i-- > 0;) {
 		if (od->d[i].stage < 0)
 			continue;
+		empty_dir(od->d[i].stage);
 		close(od->d[i].stage);
 		od->d[i].stage = -1;
 		if (i) {
