@@ -259,7 +259,7 @@ static void expect_inert(const char *marker_dir, const char *dir)
  * reaches every plot's labels and the .dat column headers) with backquotes,
  * system(), quotes and @ macros: through kasim sweep, kasim merge and gnuplot
  * run by hand on the written scripts, nothing runs. */
-Test(plot, sweep_values_cannot_run_commands, .timeout = 240)
+Test(plot, sweep_values_cannot_run_commands)
 {
 	if (!have_program("gnuplot"))
 		cr_skip_test("gnuplot is not installed");
