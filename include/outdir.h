@@ -1,16 +1,26 @@
 /*
- * outdir.h - the output directory (-o DIR): every file is written under a
- * temporary name in its final directory and renamed into place only when the
- * whole run succeeded, so an interrupted run never leaves a half-written file.
+ * outdir.h - the one writer of kasim's output files (-o DIR of a run, the
+ * directory of a sweep, the output of kasim merge).
+ *
+ * DIR is created (mkdir -p) and opened once with O_DIRECTORY|O_NOFOLLOW;
+ * every other file and directory is reached with openat/mkdirat/renameat
+ * relative to that descriptor, never by path: a symlink as DIR, as a
+ * subdirectory (DIR/plots) or at a final name is refused, so nothing outside
+ * DIR is ever created or modified.
+ *
+ * Files are written into a private staging directory DIR/.kasim-tmp-<random
+ * 64 bits> (mode 0700, created exclusively) under their final names, each
+ * opened O_CREAT|O_EXCL|O_NOFOLLOW. outdir_commit() checks that every file
+ * was written completely, fsyncs each one, renames them all into place,
+ * fsyncs the directories and removes the staging directory: all the files of
+ * one commit appear, or none does. outdir_discard() (on error, and on
+ * SIGINT/SIGTERM/SIGHUP, which cli.c blocks while it writes) removes the
+ * staging directory. Only SIGKILL or a power cut can leave a hidden
+ * .kasim-tmp-* directory behind, never a file under a final name that is
+ * incomplete.
  *
  * Names are relative to DIR and checked: each path component is one or more
- * of [A-Za-z0-9._-], never "." or "..", never absolute, so nothing derived
- * from a scenario can make kasim write outside DIR. Temporary names are
- * ".FINAL.kasim-tmp-PID-N" next to the final file; outdir_discard() (run on
- * error, and on SIGINT/SIGTERM/SIGHUP, which cli.c blocks while it writes and
- * polls between slices of the simulation) removes them. Only SIGKILL or a
- * power cut can leave such a hidden temporary behind, never a file under a
- * final name that is incomplete.
+ * of [A-Za-z0-9._-], never "." or "..", never absolute.
  *
  * One struct outdir per run; no global state.
  */
@@ -23,8 +33,8 @@
 
 struct outdir;
 
-/* Create DIR (mkdir -p, mode 0777 & ~umask) and return a handle, or NULL with
- * a message ("cannot create out/x: Permission denied") in err. */
+/* Create DIR (mkdir -p, mode 0777 & ~umask), open it (refused when DIR is a
+ * symlink) and return a handle, or NULL with a message in err. */
 struct outdir *outdir_open(const char *dir, char *err, size_t n);
 const char *outdir_dir(const struct outdir *od);
 /* The first error seen (empty if none). */
@@ -36,7 +46,7 @@ bool outdir_name_ok(const char *rel);
 /* true when name can be one directory component ([A-Za-z0-9._-]+, not "."/".."). */
 bool outdir_component_ok(const char *name);
 
-/* Open DIR/rel for writing under its temporary name (subdirectories are
+/* Open DIR/rel for writing, staged until the commit (subdirectories are
  * created). NULL on error (see outdir_error). The FILE stays the caller's. */
 FILE *outdir_fopen(struct outdir *od, const char *rel);
 /* fflush + fclose a FILE from outdir_fopen; a failure is remembered and makes
@@ -45,21 +55,34 @@ int outdir_fclose(struct outdir *od, FILE *f);
 /* The FILE was closed by someone else (e.g. pcap_dump_close); ok says whether
  * everything was written. */
 void outdir_closed(struct outdir *od, FILE *f, bool ok);
+/* A whole file from memory (outdir_fopen + fwrite + outdir_fclose): 0 or -1. */
+int outdir_write(struct outdir *od, const char *rel, const void *data, size_t len);
 
-/* For a file another program writes (gnuplot): the temporary path (relative
- * to the working directory, or to DIR/<dir of rel> when base_only) that the
- * program should create. Returns a handle >= 0, or -1. The path is copied to
- * tmp. */
-int outdir_reserve(struct outdir *od, const char *rel, char *tmp, size_t n, bool base_only);
-/* The program finished: keep the file if it exists and is not empty. */
-void outdir_reserved_done(struct outdir *od, int handle, bool ok);
+/* For files another program writes (gnuplot): the descriptor of the staging
+ * copy of directory dir ("plots"), where that program runs and writes the
+ * files under their final names; -1 on error. Not to be closed. */
+int outdir_workdir(struct outdir *od, const char *dir);
+/* Announce such a file DIR/rel: a handle >= 0, or -1. */
+int outdir_reserve(struct outdir *od, const char *rel);
+/* Checks a finished file (open read-only as fd); false with a reason. */
+typedef bool (*outdir_check)(int fd, const char *name, char *why, size_t n);
+/* The program finished: with ok, the file must exist and pass check (NULL:
+ * exist), else it is an error that makes outdir_commit() fail. Without ok
+ * the file is dropped quietly (the caller reports why). */
+void outdir_reserved_done(struct outdir *od, int handle, bool ok, outdir_check check);
 
-/* Rename every finished file to its final name. Fails (-1, nothing renamed)
- * if any file failed or is still open. */
+/* Commit every file written since the last commit (see above). Fails (-1,
+ * nothing renamed) if any file failed, is still open, or its final name is
+ * a symlink. The handle stays usable for later files. */
 int outdir_commit(struct outdir *od);
-/* Remove every temporary that was not committed. */
+/* Remove every file that was not committed. */
 void outdir_discard(struct outdir *od);
 /* outdir_discard() and free. NULL is fine. */
 void outdir_free(struct outdir *od);
+
+/* An append-only file written in place (a journal): opened O_APPEND|O_CREAT|
+ * O_NOFOLLOW relative to DIR (read-write, so it can be truncated). The fd is
+ * the caller's; -1 on error (see outdir_error). */
+int outdir_append(struct outdir *od, const char *rel);
 
 #endif

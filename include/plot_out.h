@@ -5,7 +5,7 @@
  * packet, per phase, per event); it keeps only O(1) state per host (the
  * current silence episode, at most PLOT_MAX_SEGS pieces) for the scripts,
  * which it writes at finish(). Rendering (running gnuplot) is cli.c's job:
- * plot_render() spawns `gnuplot -d` with no shell.
+ * plot_render() runs `gnuplot -d` through gnuplot.h's runner, with no shell.
  *
  *   timeline.gp   A and B as two lanes over time, every packet an arrow,
  *                 drops marked with their reason, phases shaded, with a zoom
@@ -13,8 +13,8 @@
  *   detection.gp  where the time to detection went, against the closed form
  *
  * Text from the scenario (name, description) only appears in the scripts
- * through plot_quote(), which cannot produce anything but one inert gnuplot
- * string literal.
+ * through gp_quote() (gnuplot.h), which cannot produce anything but one
+ * inert gnuplot string literal.
  */
 #ifndef KASIM_PLOT_OUT_H
 #define KASIM_PLOT_OUT_H
@@ -31,22 +31,16 @@
 extern const char *const plot_scripts[];
 extern const size_t plot_nscripts;
 
-/* Write s as a single-quoted gnuplot string: quotes doubled, control
- * characters, backquotes, '@', '$', '\\' and invalid UTF-8 replaced, so the
- * result can never end the string, substitute a command or expand a macro.
- * At most n bytes including the NUL (the text is cut, never the quoting). */
-void plot_quote(char *buf, size_t n, const char *s);
-
 /* A sink writing DIR/plots/ *.dat and, at finish, the scripts. NULL on error
  * (see outdir_error). Files are closed through the outdir by finish(). */
 struct sink *plot_sink_new(struct outdir *od);
 
-/* Is gnuplot on PATH? */
-bool plot_have_gnuplot(void);
-/* Run gnuplot -d on every script in DIR/plots (which must be committed),
- * writing PNG and SVG under temporary names, renamed when gnuplot succeeds.
- * Returns 0, 1 when gnuplot failed, 69 when gnuplot is not installed; err
- * says what went wrong. */
+/* Run gnuplot (gnuplot_run) on every script, in the staging copy of
+ * DIR/plots (the scripts and data are written and closed, not yet
+ * committed), so PNG and SVG are committed with the rest of the run, each
+ * checked whole (gnuplot_output_complete). Returns 0, 1 when gnuplot failed
+ * or a figure is incomplete (the run must not be committed), 69 when gnuplot
+ * is not installed; err says what went wrong. */
 int plot_render(struct outdir *od, char *err, size_t n);
 
 #endif

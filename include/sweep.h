@@ -153,14 +153,11 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool ren
 /* One journal line (no newline) for a result, and back. */
 int journal_format(char *buf, size_t n, const struct run_result *r);
 bool journal_parse(const char *line, struct run_result *r);
-/* results.csv, summary.csv, recommendation.txt and plots/ into dir, each
- * written to a temporary name and renamed. res[r] for every run r. */
+/* results.csv, summary.csv, recommendation.txt and plots/ (rendered when
+ * render and gnuplot is there) into dir through outdir.h: all of them are
+ * committed together, or none. res[r] for every run r. */
 int sweep_write_outputs(const struct sweep *sw, const struct run_result *res, const char *dir,
 			bool render, FILE *err);
-/* Write path atomically (temp + fsync + rename); 0 or -1 with errno. */
-int write_file_atomic(const char *path, const char *data, size_t len);
-/* mkdir -p; 0 or an errno. */
-int sweep_mkdir_p(const char *dir);
 /* A whole file, NUL-terminated; NULL with errno. */
 char *sweep_read_all(const char *path, size_t *len);
 /* "dir/name" (aborts when out of memory). */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "csv_out.h"
+#include "gnuplot.h"
 #include "outdir.h"
 #include "output.h"
 #include "pcap_out.h"
@@ -178,8 +179,8 @@ static int files_open(struct run_files *rf, const char *dir, const struct scenar
 	return 0;
 }
 
-/* After sim_finish(): close everything and rename it into place. */
-static int files_commit(struct run_files *rf, FILE *err)
+/* After sim_finish(): close every file (still staged, see outdir.h). */
+static int files_close(struct run_files *rf, FILE *err)
 {
 	outdir_fclose(rf->od, rf->json);
 	outdir_fclose(rf->od, rf->csv);
@@ -191,8 +192,18 @@ static int files_commit(struct run_files *rf, FILE *err)
 	}
 	rf->pcap_sink->destroy(rf->pcap_sink); /* closes the captures */
 	rf->pcap_sink = NULL;
-	if (outdir_commit(rf->od) != 0) {
+	if (outdir_error(rf->od)[0]) {
 		fprintf(err, "kasim: %s\n", outdir_error(rf->od));
+		return -1;
+	}
+	return 0;
+}
+
+/* Every file, figures included, checked and renamed into place together. */
+static int files_commit(struct run_files *rf, FILE *err)
+{
+	if (outdir_commit(rf->od) != 0) {
+		fprintf(err, "kasim: %s; nothing was written under a final name\n", outdir_error(rf->od));
 		return -1;
 	}
 	return 0;
@@ -335,7 +346,7 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 		snprintf(dirbuf, sizeof dirbuf, "out/%s", sc->name);
 		out_dir = dirbuf;
 	}
-	if (plot && !plot_have_gnuplot()) {
+	if (plot && !gnuplot_available()) {
 		fputs("kasim: --plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox); "
 		      "without --plot kasim still writes the scripts and data\n", err);
 		rc = KASIM_EXIT_UNAVAILABLE;
@@ -412,21 +423,26 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 		goto done;
 	}
 	if (want_out) {
-		if (files_commit(&rf, err) != 0) {
+		if (files_close(&rf, err) != 0) {
 			rc = KASIM_EXIT_FAIL;
 			goto done;
 		}
-		if (!no_plot && plot_have_gnuplot()) {
+		if (!no_plot && gnuplot_available()) {
 			char msg[600];
 			int prc = plot_render(rf.od, msg, sizeof msg);
 			if (blocked && interrupted(&watched))
 				goto interrupt;
 			if (prc) {
-				fprintf(err, "kasim: %s\n", msg);
+				fprintf(err, "kasim: %s; nothing was written under a final name\n", msg);
 				rc = prc == 69 ? KASIM_EXIT_UNAVAILABLE : KASIM_EXIT_FAIL;
 				goto done;
 			}
-		} else if (!no_plot && !quiet) {
+		}
+		if (files_commit(&rf, err) != 0) {
+			rc = KASIM_EXIT_FAIL;
+			goto done;
+		}
+		if (!no_plot && !quiet && !gnuplot_available()) {
 			/* Not asked for explicitly (that failed above): a note, once. */
 			fprintf(err, "kasim: %snote:%s gnuplot is not installed, so no PNG/SVG; wrote %s/plots/timeline.gp "
 				"and %s/plots/detection.gp with their data; render them with: cd %s/plots && "

@@ -16,17 +16,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "gnuplot.h"
 #include "sim.h"
-
-extern char **environ;
 
 const char *const plot_scripts[] = {"plots/timeline.gp", "plots/detection.gp"};
 const size_t plot_nscripts = sizeof(plot_scripts) / sizeof(plot_scripts[0]);
@@ -113,61 +108,6 @@ static const char *secs(char *buf, size_t n, ks_time_t t)
 	size_t l = strlen(buf);
 	snprintf(buf + l, n - l, " s");
 	return buf;
-}
-
-/* ---- quoting ------------------------------------------------------------- */
-
-/* Length of a valid UTF-8 sequence at s (1..4), or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t n = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-	if (!n || s[0] == 0xc0 || s[0] == 0xc1 || s[0] > 0xf4)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-void plot_quote(char *buf, size_t n, const char *s)
-{
-	size_t o = 0;
-	if (n < 3) {
-		if (n)
-			buf[0] = '\0';
-		return;
-	}
-	buf[o++] = '\'';
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		char rep[8];
-		size_t len = 1;
-		if (*p == '\'') {
-			strcpy(rep, "''"); /* the only escape inside single quotes */
-		} else if (*p == '`' || *p == '@' || *p == '$' || *p == '\\' || *p == '"') {
-			strcpy(rep, "_"); /* command substitution, macros, escapes: never */
-		} else if (*p < 0x20 || *p == 0x7f) {
-			strcpy(rep, " ");
-		} else if (*p < 0x80) {
-			rep[0] = (char)*p;
-			rep[1] = '\0';
-		} else if ((len = utf8_len(p)) != 0) {
-			memcpy(rep, p, len);
-			rep[len] = '\0';
-		} else {
-			len = 1;
-			strcpy(rep, "?");
-		}
-		size_t rl = strlen(rep);
-		if (o + rl + 2 > n)
-			break;
-		memcpy(buf + o, rep, rl);
-		o += rl;
-		p += len;
-	}
-	buf[o++] = '\'';
-	buf[o] = '\0';
 }
 
 /* ---- streaming ------------------------------------------------------------ */
@@ -672,9 +612,9 @@ static void gp_head(FILE *f, const struct sim *sim, const char *what, const char
 	fprintf(f, "#   gnuplot %s.gp     (writes %s.png and %s.svg)\n", base, base, base);
 	fprintf(f, "if (!exists('png')) png = '%s.png'\n", base);
 	fprintf(f, "if (!exists('svg')) svg = '%s.svg'\n", base);
-	plot_quote(q, sizeof q, sim->sc->name);
+	gp_quote(q, sizeof q, sim->sc->name, GP_SCRIPT);
 	fprintf(f, "scenario = %s\n", q);
-	plot_quote(q, sizeof q, sim->sc->description);
+	gp_quote(q, sizeof q, sim->sc->description, GP_SCRIPT);
 	fprintf(f, "description = %s\n", q);
 	fputs("page_title = scenario . (strlen(description) > 0 ? ': ' . description : '')\n", f);
 	fputs("set datafile separator comma\n", f);
@@ -794,7 +734,7 @@ static int write_timeline(struct plot_sink *ps, const struct sim *sim)
 	      f);
 	snprintf(t, sizeof t, "Whole run: 0 to %.10g s (arrows: packets from sender at send time to receiver at "
 		 "arrival; x: dropped)", dur);
-	plot_quote(q, sizeof q, t);
+	gp_quote(q, sizeof q, t, GP_SCRIPT);
 	gp_panel(f, q, 0, dur, false);
 	/* legend entries over the first panel: replot only the samples */
 	fputs("  unset title; unset border; unset xtics; unset ytics; unset grid; unset xlabel\n"
@@ -822,12 +762,12 @@ static int write_timeline(struct plot_sink *ps, const struct sim *sim)
 		snprintf(t, sizeof t, "Zoom: connection set-up (all at t = 0: the link has no delay)");
 	else
 		snprintf(t, sizeof t, "Zoom: connection set-up (0 to %.6g s)", s1);
-	plot_quote(q, sizeof q, t);
+	gp_quote(q, sizeof q, t, GP_SCRIPT);
 	gp_panel(f, q, s0, s1, true);
 	/* Bottom right: the focus. */
 	fputs("  set lmargin at screen 0.33; set rmargin at screen 0.80\n", f);
 	snprintf(t, sizeof t, "%s (%.10g to %.10g s)", ftitle, f0, f1);
-	plot_quote(q, sizeof q, t);
+	gp_quote(q, sizeof q, t, GP_SCRIPT);
 	gp_panel(f, q, f0, f1, true);
 	fputs("  unset multiplot\n  unset output\n}\n", f);
 	return outdir_fclose(ps->od, f);
@@ -983,88 +923,30 @@ struct sink *plot_sink_new(struct outdir *od)
 
 /* ---- rendering ----------------------------------------------------------------- */
 
-bool plot_have_gnuplot(void)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		return false;
-	char *copy = strdup(path), *save = NULL;
-	bool found = false;
-	if (!copy)
-		return false;
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char p[4096];
-		snprintf(p, sizeof p, "%s/gnuplot", *d ? d : ".");
-		struct stat st;
-		found = stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
-	}
-	free(copy);
-	return found;
-}
-
-/* gnuplot -d -e "png='...'; svg='...'" NAME.gp, in DIR/plots, stdout -> stderr. */
-static int run_gnuplot(const char *plotdir, const char *script, const char *png, const char *svg, char *err,
-		       size_t n)
-{
-	char vars[800];
-	snprintf(vars, sizeof vars, "png='%s'; svg='%s'", png, svg);
-	char *argv[] = {"gnuplot", "-d", "-e", vars, (char *)script, NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none;
-	sigemptyset(&none);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addchdir_np(&fa, plotdir);
-	posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
-	pid_t pid;
-	int rc = posix_spawnp(&pid, "gnuplot", &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (rc != 0) {
-		snprintf(err, n, "cannot run gnuplot: %s", strerror(rc));
-		return rc == ENOENT ? 69 : 1;
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			snprintf(err, n, "waiting for gnuplot: %s", strerror(errno));
-			return 1;
-		}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-		snprintf(err, n, "gnuplot not found");
-		return 69;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(err, n, "gnuplot failed on %s/%s (status %d)", plotdir, script,
-			 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-		return 1;
-	}
-	return 0;
-}
-
 int plot_render(struct outdir *od, char *err, size_t n)
 {
-	char plotdir[4096];
-	snprintf(plotdir, sizeof plotdir, "%s/plots", outdir_dir(od));
+	char where[4096];
+	snprintf(where, sizeof where, "%s/plots", outdir_dir(od));
+	int wd = outdir_workdir(od, "plots");
+	if (wd < 0) {
+		snprintf(err, n, "%s", outdir_error(od));
+		return 1;
+	}
 	for (size_t i = 0; i < plot_nscripts; i++) {
-		char base[64], rel[96], png[320], svg[320];
+		char base[64], rel[96];
 		const char *name = strrchr(plot_scripts[i], '/') + 1;
 		snprintf(base, sizeof base, "%.*s", (int)(strlen(name) - 3), name);
 		snprintf(rel, sizeof rel, "plots/%s.png", base);
-		int hp = outdir_reserve(od, rel, png, sizeof png, true);
+		int hp = outdir_reserve(od, rel);
 		snprintf(rel, sizeof rel, "plots/%s.svg", base);
-		int hs = outdir_reserve(od, rel, svg, sizeof svg, true);
+		int hs = outdir_reserve(od, rel);
 		if (hp < 0 || hs < 0) {
 			snprintf(err, n, "%s", outdir_error(od));
 			return 1;
 		}
-		int rc = run_gnuplot(plotdir, name, png, svg, err, n);
-		outdir_reserved_done(od, hp, rc == 0);
-		outdir_reserved_done(od, hs, rc == 0);
+		int rc = gnuplot_run(wd, where, name, STDERR_FILENO, err, n);
+		outdir_reserved_done(od, hp, rc == 0, gnuplot_output_complete);
+		outdir_reserved_done(od, hs, rc == 0, gnuplot_output_complete);
 		if (rc)
 			return rc;
 		if (outdir_error(od)[0]) {

@@ -12,19 +12,15 @@
 #include "sweep.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "gnuplot.h"
+#include "outdir.h"
 #include "output.h"
 #include "tcp.h"
-
-extern char **environ;
 
 /* ---- small file helpers -------------------------------------------------------- */
 
@@ -36,27 +32,6 @@ char *sweep_path(const char *dir, const char *name)
 		abort();
 	}
 	return p;
-}
-
-int sweep_mkdir_p(const char *dir)
-{
-	char *p = strdup(dir);
-	if (!p)
-		return ENOMEM;
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) && errno != EEXIST) {
-			int e = errno;
-			free(p);
-			return e;
-		}
-		*s = '/';
-	}
-	int e = mkdir(p, 0777) && errno != EEXIST ? errno : 0;
-	free(p);
-	return e;
 }
 
 char *sweep_read_all(const char *path, size_t *len)
@@ -93,64 +68,6 @@ char *sweep_read_all(const char *path, size_t *len)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
-}
-
-/* A file being written under a temporary name. */
-struct afile {
-	FILE *fp;
-	char *path, *tmp;
-};
-
-static int afile_open(struct afile *f, const char *path)
-{
-	f->path = strdup(path);
-	f->tmp = NULL;
-	if (!f->path || asprintf(&f->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-		free(f->path);
-		errno = ENOMEM;
-		return -1;
-	}
-	f->fp = fopen(f->tmp, "w");
-	if (!f->fp) {
-		free(f->path);
-		free(f->tmp);
-		return -1;
-	}
-	return 0;
-}
-
-/* Flush, fsync and rename (or remove the temporary file when bad). */
-static int afile_close(struct afile *f, bool ok)
-{
-	int rc = 0, e = 0;
-	if (fflush(f->fp) || ferror(f->fp) || fsync(fileno(f->fp))) {
-		rc = -1;
-		e = errno ? errno : EIO;
-	}
-	if (fclose(f->fp) && !rc) {
-		rc = -1;
-		e = errno;
-	}
-	if (rc || !ok)
-		unlink(f->tmp);
-	else if (rename(f->tmp, f->path)) {
-		rc = -1;
-		e = errno;
-		unlink(f->tmp);
-	}
-	free(f->tmp);
-	free(f->path);
-	errno = e;
-	return rc;
-}
-
-int write_file_atomic(const char *path, const char *data, size_t len)
-{
-	struct afile f;
-	if (afile_open(&f, path))
-		return -1;
-	fwrite(data, 1, len, f.fp);
-	return afile_close(&f, true);
 }
 
 /* ---- journal lines --------------------------------------------------------------- */
@@ -718,23 +635,10 @@ static void write_recommendation(FILE *f, const struct sweep *sw, const struct p
 
 /* ---- plots ---------------------------------------------------------------------------------- */
 
-static void gp_quote(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-
 static const char gp_head[] =
 	"# Written by kasim sweep; run it in this directory: gnuplot %s.gp\n"
-	"# (kasim passes out='%s.png.tmp' and renames the result.)\n"
-	"if (!exists(\"out\")) out = '%s.png'\n"
-	"set terminal pngcairo size 1200,800 font \"Sans,10\"\n"
+	"if (!exists('out')) out = '%s.png'\n"
+	"set terminal pngcairo size 1200,800 font 'Sans,10'\n"
 	"set output out\n";
 
 /* Survival heatmap: keepidle (x) x environment (y, one row per group). */
@@ -773,7 +677,7 @@ static int plot_survival(FILE *dat, FILE *gp, const struct sweep *sw, const stru
 		}
 	}
 	free(idles);
-	fprintf(gp, gp_head, "survival", "survival", "survival");
+	fprintf(gp, gp_head, "survival", "survival");
 	fputs("set title \"P(connection survives the horizon) by keepidle and environment\"\n"
 	      "set xlabel \"A's keepidle (s)\"\nset palette defined (0 'red', 0.5 'yellow', 1 'green')\n"
 	      "set cbrange [0:1]\nset cblabel \"P(survive)\"\n", gp);
@@ -787,7 +691,7 @@ static int plot_survival(FILE *dat, FILE *gp, const struct sweep *sw, const stru
 		proj_label(lab, sizeof lab, sw, p0, env_dim);
 		if (g)
 			fputs(", ", gp);
-		gp_quote(gp, lab);
+		gp_fquote(gp, lab, GP_SCRIPT);
 		fprintf(gp, " %zu", g);
 	}
 	fprintf(gp, ")\nplot 'survival.dat' using 1:2:(%g):(0.5):3 with boxxyerror fc palette fs solid "
@@ -814,7 +718,7 @@ static void plot_blocks(FILE *dat, FILE *gp, const struct sweep *sw, const struc
 			proj_label(lab, sizeof lab, sw, p0, series_dim);
 		if (g)
 			fputs("\n\n", dat);
-		gp_quote(dat, lab);
+		gp_fquote(dat, lab, GP_DATA);
 		fputs(tradeoff ? " \"bytes_per_h\" \"detection_s\" \"meets\"\n"
 			       : " \"keepintvl_s\" \"keepcnt\" \"p50_s\" \"p90_s\" \"max_s\"\n", dat);
 		for (size_t p = 0; p < sw->npoints; p++) {
@@ -833,7 +737,7 @@ static void plot_blocks(FILE *dat, FILE *gp, const struct sweep *sw, const struc
 			}
 		}
 	}
-	fprintf(gp, gp_head, name, name, name);
+	fprintf(gp, gp_head, name, name);
 	fprintf(gp, "set key outside right\nset grid\n");
 	if (tradeoff)
 		fprintf(gp, "set title \"Detection time (%s) of a dead peer vs overhead; filled = meets the objective\"\n"
@@ -848,124 +752,118 @@ static void plot_blocks(FILE *dat, FILE *gp, const struct sweep *sw, const struc
 			    "title columnheader(1)\n", G - 1);
 }
 
-/* Run gnuplot on dir/plots/NAME.gp, rename NAME.png.tmp -> NAME.png. */
-static int render(const char *pdir, const char *name, FILE *err, bool *missing)
+/* Render plots/NAME.gp in the staging directory; the PNG is committed with
+ * the rest when gnuplot exits 0 and the PNG is whole. gnuplot failing (a
+ * sweep whose data leaves a figure empty) only costs that figure, with a
+ * message; an incomplete PNG from a gnuplot that exited 0 (a full disk)
+ * fails the whole commit. 69 = gnuplot is not installed. */
+static int render(struct outdir *od, int wd, const char *name, FILE *err)
 {
-	char script[64], outarg[96];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st = 0, rc;
-
+	char script[64], rel[64], where[4096], msg[600];
 	snprintf(script, sizeof script, "%s.gp", name);
-	snprintf(outarg, sizeof outarg, "out='%s.png.tmp'", name);
-	char *argv[] = { "gnuplot", "-d", "-e", outarg, script, NULL };
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addchdir_np(&fa, pdir);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc == 0 && waitpid(pid, &st, 0) < 0)
-		rc = errno;
-	char *tmp = NULL, *fin = NULL;
-	if (asprintf(&tmp, "%s/%s.png.tmp", pdir, name) < 0 || asprintf(&fin, "%s/%s.png", pdir, name) < 0)
-		abort();
-	if (rc == ENOENT || (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127)) {
-		*missing = true;
-		rc = 0;
-	} else if (rc || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(err, "kasim: gnuplot failed on %s/%s (the data and script are there)\n", pdir, script);
-		unlink(tmp);
-		rc = 0; /* plots are a by-product: not fatal */
-	} else if (rename(tmp, fin)) {
-		fprintf(err, "kasim: cannot rename %s: %s\n", tmp, strerror(errno));
-		rc = 1;
-	}
-	free(tmp);
-	free(fin);
-	return rc;
-}
-
-static int write_plots(const char *dir, const struct sweep *sw, const struct pstat *ps, bool do_render,
-		       FILE *err)
-{
-	char *pdir = sweep_path(dir, "plots");
-	static const char *const names[] = { "survival", "detection", "tradeoff" };
-	int rc = 0, e = sweep_mkdir_p(pdir);
-
-	if (e) {
-		fprintf(err, "kasim: cannot create %s: %s\n", pdir, strerror(e));
-		free(pdir);
+	snprintf(rel, sizeof rel, "plots/%s.png", name);
+	snprintf(where, sizeof where, "%s/plots", outdir_dir(od));
+	int h = outdir_reserve(od, rel);
+	if (h < 0)
 		return 1;
-	}
-	for (int i = 0; i < 3 && !rc; i++) {
-		char n1[64], n2[64];
-		snprintf(n1, sizeof n1, "%s.dat", names[i]);
-		snprintf(n2, sizeof n2, "%s.gp", names[i]);
-		char *pd = sweep_path(pdir, n1), *pg = sweep_path(pdir, n2);
-		struct afile fd, fg;
-		if (afile_open(&fd, pd)) {
-			fprintf(err, "kasim: cannot write %s: %s\n", pd, strerror(errno));
-			rc = 1;
-		} else if (afile_open(&fg, pg)) {
-			fprintf(err, "kasim: cannot write %s: %s\n", pg, strerror(errno));
-			afile_close(&fd, false);
-			rc = 1;
-		} else {
-			if (i == 0)
-				plot_survival(fd.fp, fg.fp, sw, ps);
-			else
-				plot_blocks(fd.fp, fg.fp, sw, ps, i == 2);
-			if (afile_close(&fd, true) | afile_close(&fg, true)) {
-				fprintf(err, "kasim: cannot write %s: %s\n", pd, strerror(errno));
-				rc = 1;
-			}
-		}
-		free(pd);
-		free(pg);
-	}
-	if (!rc && do_render) {
-		bool missing = false;
-		for (int i = 0; i < 3 && !rc && !missing; i++)
-			rc = render(pdir, names[i], err, &missing);
-		if (missing)
-			fprintf(err, "kasim: gnuplot not found; wrote %s/*.gp (run 'cd %s && gnuplot survival.gp')\n",
-				pdir, pdir);
-	}
-	free(pdir);
-	return rc;
+	int rc = gnuplot_run(wd, where, script, -1, msg, sizeof msg);
+	outdir_reserved_done(od, h, rc == 0, gnuplot_output_complete);
+	if (rc == 1)
+		fprintf(err, "kasim: %s (the data and script are there)\n", msg);
+	return rc == 69 ? 69 : outdir_error(od)[0] ? 1 : 0;
 }
 
-int sweep_write_outputs(const struct sweep *sw, const struct run_result *res, const char *dir, bool do_render,
-			FILE *err)
+static const char *const plot_names[] = { "survival", "detection", "tradeoff" };
+
+static int write_plots(struct outdir *od, const struct sweep *sw, const struct pstat *ps)
+{
+	for (int i = 0; i < 3; i++) {
+		char n1[64], n2[64];
+		snprintf(n1, sizeof n1, "plots/%s.dat", plot_names[i]);
+		snprintf(n2, sizeof n2, "plots/%s.gp", plot_names[i]);
+		FILE *fd = outdir_fopen(od, n1), *fg = fd ? outdir_fopen(od, n2) : NULL;
+		if (!fd || !fg)
+			return 1;
+		if (i == 0)
+			plot_survival(fd, fg, sw, ps);
+		else
+			plot_blocks(fd, fg, sw, ps, i == 2);
+		if (outdir_fclose(od, fd) | outdir_fclose(od, fg))
+			return 1;
+	}
+	return 0;
+}
+
+/* Stage results.csv, summary.csv, recommendation.txt and plots/ in od and
+ * render the plots; nothing is committed. 0, or 1 with a message on err.
+ * *no_gnuplot is set when rendering was asked for and gnuplot is missing. */
+static int stage_outputs(struct outdir *od, const struct sweep *sw, const struct run_result *res, bool do_render,
+			 bool *no_gnuplot, FILE *err)
 {
 	struct pstat *ps = point_stats(sw, res);
 	static const char *const names[] = { "results.csv", "summary.csv", "recommendation.txt" };
 	int rc = 0;
 
 	for (int i = 0; i < 3 && !rc; i++) {
-		char *path = sweep_path(dir, names[i]);
-		struct afile f;
-		if (afile_open(&f, path)) {
-			fprintf(err, "kasim: cannot write %s: %s\n", path, strerror(errno));
+		FILE *f = outdir_fopen(od, names[i]);
+		if (!f) {
 			rc = 1;
-		} else {
-			if (i == 0)
-				write_results(f.fp, sw, res);
-			else if (i == 1)
-				write_summary(f.fp, sw, ps);
-			else
-				write_recommendation(f.fp, sw, ps);
-			if (afile_close(&f, true)) {
-				fprintf(err, "kasim: cannot write %s: %s\n", path, strerror(errno));
-				rc = 1;
-			}
+			break;
 		}
-		free(path);
+		if (i == 0)
+			write_results(f, sw, res);
+		else if (i == 1)
+			write_summary(f, sw, ps);
+		else
+			write_recommendation(f, sw, ps);
+		rc = outdir_fclose(od, f) ? 1 : 0;
 	}
 	if (!rc)
-		rc = write_plots(dir, sw, ps, do_render, err);
+		rc = write_plots(od, sw, ps);
 	free(ps);
+	*no_gnuplot = do_render && !gnuplot_available();
+	if (!rc && do_render && !*no_gnuplot) {
+		int wd = outdir_workdir(od, "plots");
+		rc = wd < 0;
+		for (int i = 0; i < 3 && !rc; i++)
+			if ((rc = render(od, wd, plot_names[i], err)) == 69) {
+				*no_gnuplot = true;
+				rc = 0;
+				break;
+			}
+	}
+	if (rc && outdir_error(od)[0])
+		fprintf(err, "kasim: %s\n", outdir_error(od));
+	return rc;
+}
+
+/* Commit what stage_outputs() staged (with whatever else od holds). */
+static int commit_outputs(struct outdir *od, bool no_gnuplot, FILE *err)
+{
+	if (outdir_commit(od)) {
+		fprintf(err, "kasim: %s; none of the results was written under a final name\n", outdir_error(od));
+		return 1;
+	}
+	if (no_gnuplot)
+		fprintf(err, "kasim: gnuplot not found; wrote %s/plots/*.gp (run 'cd %s/plots && gnuplot survival.gp')\n",
+			outdir_dir(od), outdir_dir(od));
+	return 0;
+}
+
+int sweep_write_outputs(const struct sweep *sw, const struct run_result *res, const char *dir, bool do_render,
+			FILE *err)
+{
+	char msg[600];
+	bool no_gnuplot = false;
+	struct outdir *od = outdir_open(dir, msg, sizeof msg);
+	if (!od) {
+		fprintf(err, "kasim: %s\n", msg);
+		return 1;
+	}
+	int rc = stage_outputs(od, sw, res, do_render, &no_gnuplot, err);
+	if (!rc)
+		rc = commit_outputs(od, no_gnuplot, err);
+	outdir_free(od);
 	return rc;
 }
 
@@ -1013,6 +911,22 @@ static void free_shard(struct shard_info *s)
 	free(s->sets);
 }
 
+/* Is out one of the shard directories (the same device and inode, whatever
+ * the spelling or symlink)? Writing there would replace the shard's files. */
+static bool out_is_a_shard(const char *out, const char *const *dirs, size_t ndirs, FILE *err)
+{
+	struct stat so, sd;
+	if (stat(out, &so) != 0)
+		return false; /* does not exist yet: cannot be an input */
+	for (size_t i = 0; i < ndirs; i++)
+		if (stat(dirs[i], &sd) == 0 && sd.st_dev == so.st_dev && sd.st_ino == so.st_ino) {
+			fprintf(err, "kasim: merge: the output directory %s is the shard directory %s; merging into "
+				     "one of its inputs would destroy it (give another -o DIR)\n", out, dirs[i]);
+			return true;
+		}
+	return false;
+}
+
 int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_render, FILE *err)
 {
 	struct shard_info *sh = calloc(ndirs, sizeof(*sh));
@@ -1024,6 +938,8 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_
 
 	if (!sh)
 		return 1;
+	if (out_is_a_shard(out, dirs, ndirs, err))
+		goto out;
 	for (size_t i = 0; i < ndirs; i++) {
 		if (!read_manifest(dirs[i], &sh[i], err))
 			goto out;
@@ -1125,23 +1041,22 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_
 				(unsigned long long)(r % sh[0].sn), sh[0].sn);
 			goto out;
 		}
-	int e = sweep_mkdir_p(out);
-	if (e) {
-		fprintf(err, "kasim: cannot create %s: %s\n", out, strerror(e));
-		rc = 1;
+	/* the merged directory: manifest, sweep.ini and every output, one commit */
+	char msg[600];
+	bool no_gnuplot = false;
+	struct outdir *od = outdir_open(out, msg, sizeof msg);
+	rc = 1;
+	if (!od) {
+		fprintf(err, "kasim: %s\n", msg);
 		goto out;
 	}
-	char *man = sweep_manifest(sw, 0, 1), *mp = sweep_path(out, "manifest"), *sp = sweep_path(out, "sweep.ini");
-	rc = 0;
-	if (write_file_atomic(sp, sw->text, strlen(sw->text)) || write_file_atomic(mp, man, strlen(man))) {
-		fprintf(err, "kasim: cannot write %s: %s\n", mp, strerror(errno));
-		rc = 1;
-	}
+	char *man = sweep_manifest(sw, 0, 1);
+	if (outdir_write(od, "sweep.ini", sw->text, strlen(sw->text)) || outdir_write(od, "manifest", man, strlen(man)))
+		fprintf(err, "kasim: %s\n", outdir_error(od));
+	else if (!stage_outputs(od, sw, res, do_render, &no_gnuplot, err))
+		rc = commit_outputs(od, no_gnuplot, err);
 	free(man);
-	free(mp);
-	free(sp);
-	if (!rc)
-		rc = sweep_write_outputs(sw, res, out, do_render, err);
+	outdir_free(od);
 out:
 	for (size_t i = 0; i < ndirs; i++)
 		free_shard(&sh[i]);

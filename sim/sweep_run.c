@@ -42,6 +42,7 @@
 #include <omp.h>
 #endif
 
+#include "outdir.h"
 #include "rng.h"
 #include "sim.h"
 
@@ -321,12 +322,12 @@ int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err)
 	uint64_t si = e->shard_n ? e->shard_i : 0, sn = e->shard_n ? e->shard_n : 1;
 	uint64_t m = si < sw->nruns ? (sw->nruns - si + sn - 1) / sn : 0;
 	char *man_path = sweep_path(e->dir, "manifest"), *jpath = sweep_path(e->dir, "runs.journal");
-	char *copy_path = sweep_path(e->dir, "sweep.ini");
 	char *man = sweep_manifest(sw, si, sn);
 	struct run_result *res = calloc(m ? m : 1, sizeof(*res));
 	bool *done = calloc(m ? m : 1, sizeof(*done));
 	uint64_t *todo = calloc(m ? m : 1, sizeof(*todo));
 	int rc = 0, fd = -1;
+	struct outdir *od = NULL;
 	size_t mlen = 0;
 	char *old = NULL;
 
@@ -335,9 +336,10 @@ int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err)
 		rc = 1;
 		goto out;
 	}
-	int ec = sweep_mkdir_p(e->dir);
-	if (ec) {
-		fprintf(err, "kasim: cannot create %s: %s\n", e->dir, strerror(ec));
+	char msg[600];
+	od = outdir_open(e->dir, msg, sizeof msg);
+	if (!od) {
+		fprintf(err, "kasim: %s\n", msg);
 		rc = 1;
 		goto out;
 	}
@@ -354,9 +356,11 @@ int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err)
 		rc = 2;
 		goto out;
 	}
-	if (!old && (write_file_atomic(copy_path, sw->text, strlen(sw->text)) ||
-		     write_file_atomic(man_path, man, strlen(man)))) {
-		fprintf(err, "kasim: cannot write %s: %s\n", man_path, strerror(errno));
+	/* the journal first: a symlink there is refused before anything is written */
+	fd = outdir_append(od, "runs.journal");
+	if (fd < 0 || (!old && (outdir_write(od, "sweep.ini", sw->text, strlen(sw->text)) ||
+				outdir_write(od, "manifest", man, strlen(man)) || outdir_commit(od)))) {
+		fprintf(err, "kasim: %s\n", outdir_error(od));
 		rc = 1;
 		goto out;
 	}
@@ -374,12 +378,6 @@ int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err)
 		if (!done[k])
 			todo[ntodo++] = k;
 
-	fd = open(jpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		fprintf(err, "kasim: cannot open %s: %s\n", jpath, strerror(errno));
-		rc = 1;
-		goto out;
-	}
 #ifdef _OPENMP
 	if (e->threads > 0)
 		omp_set_num_threads(e->threads);
@@ -466,22 +464,20 @@ int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err)
 			len += (size_t)journal_format(all + len, cap - len - 1, &res[k]);
 			all[len++] = '\n';
 		}
-		char *pp = sweep_path(e->dir, "results-partial.csv");
-		if (write_file_atomic(pp, all, len)) {
-			fprintf(err, "kasim: cannot write %s: %s\n", pp, strerror(errno));
+		if (outdir_write(od, "results-partial.csv", all, len) || outdir_commit(od)) {
+			fprintf(err, "kasim: %s\n", outdir_error(od));
 			rc = 1;
 		}
-		free(pp);
 		free(all);
 	}
 out:
 	if (fd >= 0)
 		close(fd);
+	outdir_free(od);
 	free(old);
 	free(man);
 	free(man_path);
 	free(jpath);
-	free(copy_path);
 	free(res);
 	free(done);
 	free(todo);

@@ -236,3 +236,388 @@ Test(outdir, unwritable_dir_fails_cleanly)
 	free(sc);
 	free(d);
 }
+
+/* ---- issue 10: symlinks, staging, incomplete files ------------------------------ */
+
+Test(outdir, staging_dir_is_private_and_unpredictable)
+{
+	char *d = make_tmpdir();
+	char err[256];
+	struct outdir *a = outdir_open(d, err, sizeof err), *b = outdir_open(d, err, sizeof err);
+	cr_assert_not_null(a);
+	cr_assert_not_null(b);
+	FILE *fa = outdir_fopen(a, "x"), *fb = outdir_fopen(b, "x");
+	cr_assert_not_null(fa, "%s", outdir_error(a));
+	cr_assert_not_null(fb, "two writers of the same name do not collide: %s", outdir_error(b));
+	cr_assert_eq(count_entries(d, ".kasim-tmp-"), 2, "one staging directory each");
+	DIR *dp = opendir(d);
+	struct dirent *e;
+	while ((e = readdir(dp)))
+		if (strstr(e->d_name, ".kasim-tmp-")) {
+			char p[700];
+			SNP(p, "%s/%s", d, e->d_name);
+			struct stat st;
+			cr_assert_eq(lstat(p, &st), 0);
+			cr_assert(S_ISDIR(st.st_mode));
+			cr_assert_eq(st.st_mode & 0777, 0700, "%s is private", p);
+			cr_assert_eq(strlen(e->d_name), strlen(".kasim-tmp-") + 16, "64 random bits: %s", e->d_name);
+		}
+	closedir(dp);
+	outdir_fclose(a, fa);
+	outdir_fclose(b, fb);
+	outdir_free(a);
+	outdir_free(b);
+	cr_assert_eq(count_entries(d, NULL), 0, "both discarded, nothing left");
+	free(d);
+}
+
+/* A file outside every output directory, and whether it is untouched. */
+static void victim_make(const char *dir, char *path, size_t n)
+{
+	cr_assert_lt((size_t)snprintf(path, n, "%s/victim", dir), n);
+	write_file(path, "keep\n");
+}
+
+static void victim_check(const char *path, const char *what)
+{
+	char *s = slurp(path, NULL);
+	cr_assert_not_null(s, "%s: the victim file is gone", what);
+	cr_assert_str_eq(s, "keep\n", "%s: a write went through a symlink to %s", what, path);
+	free(s);
+}
+
+static void plant_link(const char *dir, const char *rel, const char *target)
+{
+	char p[700];
+	SNP(p, "%s/%s", dir, rel);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(p, 0777);
+			*s = '/';
+		}
+	cr_assert_eq(symlink(target, p), 0, "symlink %s", p);
+}
+
+static bool is_link(const char *dir, const char *rel)
+{
+	char p[700];
+	SNP(p, "%s/%s", dir, rel);
+	struct stat st;
+	return lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+Test(outdir, single_run_never_writes_through_a_symlink)
+{
+	bool gp = have_program("gnuplot");
+	const char *names[] = {"run.json", "timeline.csv", "capture.pcap", "plots/timeline.gp", "plots/detection.gp",
+			       "plots/timeline-packets.dat", "plots/timeline-phases.dat", "plots/timeline-events.dat",
+			       "plots/detection.dat", "plots/timeline.png", "plots/timeline.svg", "plots/detection.png",
+			       "plots/detection.svg"};
+	char *sc = root_path("scenarios/unplug.ini");
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!gp && (strstr(names[i], ".png") || strstr(names[i], ".svg")))
+			continue;
+		char *d = make_tmpdir();
+		char victim[600], out[600];
+		victim_make(d, victim, sizeof victim);
+		SNP(out, "%s/o", d);
+		plant_link(out, names[i], victim);
+		struct run r = KASIM("-q", gp ? "--plot" : "--no-plot", "-o", out, sc);
+		cr_assert_eq(r.status, 1, "%s: %s", names[i], r.err);
+		char want[800];
+		SNP(want, "refusing to write %s/%s: it is a symbolic link", out, names[i]);
+		cr_assert(strstr(r.err, want), "%s: %s", names[i], r.err);
+		victim_check(victim, names[i]);
+		cr_assert(is_link(out, names[i]), "%s: the symlink was replaced", names[i]);
+		char p[700];
+		SNP(p, "%s/run.json", out);
+		cr_assert(!strcmp(names[i], "run.json") || !file_exists(p), "%s: a partial result was committed",
+			  names[i]);
+		cr_assert_eq(count_entries(out, ".kasim-tmp-"), 0);
+		run_free(&r);
+		free(d);
+	}
+	free(sc);
+}
+
+Test(outdir, symlinked_directories_are_refused)
+{
+	char *sc = root_path("scenarios/unplug.ini");
+	char *d = make_tmpdir();
+	char elsewhere[600], out[600];
+	SNP(elsewhere, "%s/elsewhere", d);
+	mkdir(elsewhere, 0777);
+	/* DIR/plots -> a directory outside DIR */
+	SNP(out, "%s/o", d);
+	plant_link(out, "plots", elsewhere);
+	struct run r = KASIM("-q", "-o", out, sc);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	char want[800];
+	SNP(want, "kasim: cannot set up the output files: cannot use directory %s/plots: it is a symbolic link "
+		  "(refused)\n", out);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_eq(count_entries(elsewhere, NULL), 0, "nothing written through DIR/plots");
+	run_free(&r);
+	/* DIR itself a symlink */
+	SNP(out, "%s/link", d);
+	cr_assert_eq(symlink(elsewhere, out), 0);
+	r = KASIM("-q", "-o", out, sc);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	SNP(want, "kasim: refusing to write into %s: it is a symbolic link\n", out);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_eq(count_entries(elsewhere, NULL), 0);
+	run_free(&r);
+	free(d);
+	free(sc);
+}
+
+static const char tiny_sweep[] = "[scenario]\nduration = 10m\n[A]\nso_keepalive = on\n"
+				 "[sweep]\nA.tcp_keepidle = 60, 120\nreplicas = 2\n";
+
+/* kasim sweep/merge, every file: a symlink planted at its name is refused. */
+Test(outdir, sweep_and_merge_never_write_through_a_symlink)
+{
+	bool gp = have_program("gnuplot");
+	const char *names[] = {"runs.journal", "sweep.ini", "results.csv", "summary.csv", "recommendation.txt",
+			       "plots/survival.dat", "plots/survival.gp", "plots/tradeoff.dat", "plots/detection.gp",
+			       "plots/survival.png", "plots/tradeoff.png", "manifest", "plots"};
+	char *top = make_tmpdir();
+	char file[600], elsewhere[600];
+	SNP(file, "%s/s.ini", top);
+	write_file(file, tiny_sweep);
+	SNP(elsewhere, "%s/elsewhere", top);
+	mkdir(elsewhere, 0777);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!gp && strstr(names[i], ".png"))
+			continue;
+		for (int mode = 0; mode < 2; mode++) { /* 0: sweep, 1: merge */
+			if (mode == 1 && !strcmp(names[i], "runs.journal"))
+				continue; /* merge writes no journal */
+			char *d = make_tmpdir();
+			char victim[600], out[600], s0[600], s1[600];
+			victim_make(d, victim, sizeof victim);
+			SNP(out, "%s/o", d);
+			bool dir = !strcmp(names[i], "plots");
+			plant_link(out, names[i], dir ? elsewhere : victim);
+			struct run r;
+			if (mode == 0) {
+				r = KASIM("sweep", file, "-o", out, "--no-progress");
+			} else {
+				SNP(s0, "%s/s0", d);
+				SNP(s1, "%s/s1", d);
+				struct run a = KASIM("sweep", file, "--shard", "0/2", "-o", s0, "--no-render", "--no-progress");
+				struct run b = KASIM("sweep", file, "--shard", "1/2", "-o", s1, "--no-render", "--no-progress");
+				cr_assert_eq(a.status + b.status, 0, "%s%s", a.err, b.err);
+				run_free(&a);
+				run_free(&b);
+				r = KASIM("merge", s0, s1, "-o", out);
+			}
+			const char *what = mode ? "merge" : "sweep";
+			if (!strcmp(names[i], "manifest") && mode == 0) {
+				/* read, not written: the directory looks like a sweep already */
+				cr_assert_eq(r.status, 2, "%s", r.err);
+			} else {
+				cr_assert_eq(r.status, 1, "%s %s: %s", what, names[i], r.err);
+				cr_assert(strstr(r.err, "symbolic link"), "%s %s: %s", what, names[i], r.err);
+			}
+			victim_check(victim, names[i]);
+			cr_assert_eq(count_entries(elsewhere, NULL), 0, "%s %s", what, names[i]);
+			cr_assert(is_link(out, names[i]), "%s %s: the symlink was replaced", what, names[i]);
+			char p[700];
+			SNP(p, "%s/results.csv", out);
+			cr_assert(!strcmp(names[i], "results.csv") || !file_exists(p), "%s %s: results committed",
+				  what, names[i]);
+			cr_assert_eq(count_entries(out, ".kasim-tmp-"), 0, "%s %s", what, names[i]);
+			run_free(&r);
+			free(d);
+		}
+	}
+	/* a shard's results-partial.csv */
+	char *d = make_tmpdir();
+	char victim[600], out[600];
+	victim_make(d, victim, sizeof victim);
+	SNP(out, "%s/o", d);
+	plant_link(out, "results-partial.csv", victim);
+	struct run r = KASIM("sweep", file, "--shard", "0/2", "-o", out, "--no-progress");
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.err, "symbolic link"), "%s", r.err);
+	victim_check(victim, "results-partial.csv");
+	run_free(&r);
+	free(d);
+	free(top);
+}
+
+/* A fake gnuplot that writes a cut PNG and an unfinished SVG and exits 0,
+ * as gnuplot does on a full disk. Returns the PATH to use. */
+static char *fake_gnuplot(const char *dir)
+{
+	char bin[600], gp[700];
+	SNP(bin, "%s/bin", dir);
+	mkdir(bin, 0777);
+	SNP(gp, "%s/gnuplot", bin);
+	write_file(gp, "#!/bin/sh\n"
+		       "for a; do s=$a; done\n"
+		       "b=${s%.gp}\n"
+		       "printf '\\211PNG\\r\\n\\032\\nIHDR-cut-short' > \"$b.png\"\n"
+		       "printf '<svg xmlns=\"http://www.w3.org/2000/svg\"><g>' > \"$b.svg\"\n"
+		       "exit 0\n");
+	chmod(gp, 0755);
+	char *path = malloc(strlen(bin) + 32);
+	sprintf(path, "%s:/usr/bin:/bin", bin);
+	return path;
+}
+
+/* No file of the run under a final name, no temporary left. */
+static void expect_nothing_committed(const char *out, const char *const *finals, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char p[700];
+		SNP(p, "%s/%s", out, finals[i]);
+		cr_assert_not(file_exists(p), "%s was committed although the run failed", finals[i]);
+	}
+	cr_assert_eq(count_entries(out, ".kasim-tmp-"), 0, "no temporary left");
+}
+
+static const char *const run_finals[] = {"run.json", "timeline.csv", "capture.pcap", "plots/timeline.gp",
+					 "plots/timeline-packets.dat", "plots/detection.dat", "plots/timeline.png",
+					 "plots/timeline.svg", "plots/detection.png"};
+static const char *const sweep_finals[] = {"results.csv", "summary.csv", "recommendation.txt", "plots/survival.gp",
+					   "plots/survival.dat", "plots/survival.png", "plots/detection.png"};
+
+/* kasim with PATH = path fails with exit 1 and exactly this message: a cut
+ * figure (what the fake gnuplot writes) in out/plots/NAME, and out holds none
+ * of the finals. */
+static void expect_cut_figure(char *const argv[], const char *path, const char *out, const char *name,
+			      const char *tail, const char *const *finals, size_t n)
+{
+	struct run r = kasim_run_in(argv, NULL, path);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	char want[900];
+	SNP(want, "kasim: %s/plots/%s was not written completely (cut short (no IEND chunk at the end); "
+		  "is the disk full?)%s\n", out, name, tail);
+	cr_assert_str_eq(r.err, want);
+	expect_nothing_committed(out, finals, n);
+	run_free(&r);
+}
+
+Test(outdir, incomplete_figures_fail_the_whole_run)
+{
+	char *d = make_tmpdir();
+	char *path = fake_gnuplot(d);
+	char out[600], file[600], s0[600], s1[600];
+	char *sc = root_path("scenarios/unplug.ini");
+	SNP(out, "%s/run", d);
+	expect_cut_figure((char *const[]){"kasim", "-q", "-o", out, sc, NULL}, path, out, "timeline.png",
+			  "; nothing was written under a final name", run_finals,
+			  sizeof run_finals / sizeof run_finals[0]);
+	SNP(file, "%s/s.ini", d);
+	write_file(file, tiny_sweep);
+	SNP(out, "%s/sweep", d);
+	expect_cut_figure((char *const[]){"kasim", "sweep", file, "-o", out, "--no-progress", NULL}, path, out,
+			  "survival.png", "", sweep_finals, sizeof sweep_finals / sizeof sweep_finals[0]);
+	SNP(s0, "%s/s0", d);
+	SNP(s1, "%s/s1", d);
+	struct run a = KASIM("sweep", file, "--shard", "0/2", "-o", s0, "--no-render", "--no-progress");
+	struct run b = KASIM("sweep", file, "--shard", "1/2", "-o", s1, "--no-render", "--no-progress");
+	cr_assert_eq(a.status + b.status, 0);
+	SNP(out, "%s/merged", d);
+	expect_cut_figure((char *const[]){"kasim", "merge", s0, s1, "-o", out, NULL}, path, out, "survival.png", "",
+			  sweep_finals, sizeof sweep_finals / sizeof sweep_finals[0]);
+	const char *mf[] = {"manifest", "sweep.ini"};
+	expect_nothing_committed(out, mf, 2);
+	run_free(&a);
+	run_free(&b);
+	free(sc);
+	free(path);
+	free(d);
+}
+
+/* Every file under a final name in dir (recursively) is whole. */
+static void expect_all_complete(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dp))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char p[700];
+		SNP(p, "%s/%s", dir, e->d_name);
+		struct stat st;
+		cr_assert_eq(lstat(p, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			expect_all_complete(p);
+			continue;
+		}
+		size_t n;
+		char *s = slurp(p, &n);
+		cr_assert_gt(n, 0, "%s is empty", p);
+		if (strstr(e->d_name, ".png"))
+			cr_assert(n > 12 && !memcmp(s + n - 8, "IEND\xae\x42\x60\x82", 8), "%s has no IEND", p);
+		if (strstr(e->d_name, ".svg"))
+			cr_assert(strstr(s, "</svg>"), "%s is cut short", p);
+		free(s);
+	}
+	closedir(dp);
+}
+
+/* The issue's reproduction: a 64 KiB tmpfs (root only). */
+Test(outdir, full_disk_leaves_no_broken_file)
+{
+	if (geteuid() != 0)
+		cr_skip_test("mounting a tmpfs needs root");
+	if (!have_program("gnuplot"))
+		cr_skip_test("gnuplot is not installed");
+	char *d = make_tmpdir();
+	char mnt[600], out[700], file[600];
+	SNP(mnt, "%s/full", d);
+	mkdir(mnt, 0777);
+	char *argv[] = {"mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt, NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 2);
+		execvp("mount", argv);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		cr_skip_test("cannot mount a tmpfs here");
+	char *sc = root_path("scenarios/alive.ini");
+	SNP(out, "%s/x", mnt);
+	struct run r = KASIM("-q", "-o", out, sc);
+	int status1 = r.status;
+	char *err1 = strdup(r.err);
+	run_free(&r);
+	expect_all_complete(mnt);
+	SNP(file, "%s/s.ini", d);
+	write_file(file, tiny_sweep);
+	SNP(out, "%s/sw", mnt);
+	r = KASIM("sweep", file, "-o", out, "--no-progress");
+	int status2 = r.status;
+	char *err2 = strdup(r.err);
+	run_free(&r);
+	expect_all_complete(mnt);
+	SNP(out, "%s/x/run.json", mnt);
+	bool run_json = file_exists(out);
+	SNP(out, "%s/sw/results.csv", mnt);
+	bool results = file_exists(out);
+	pid = fork();
+	if (pid == 0) {
+		execlp("umount", "umount", mnt, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	cr_assert_eq(status1, 1, "the run does not fit in 64 KiB: %s", err1);
+	cr_assert(strstr(err1, "nothing was written under a final name"), "%s", err1);
+	cr_assert_not(run_json, "run.json committed by a failed run");
+	cr_assert_eq(status2, 1, "the sweep does not fit either: %s", err2);
+	cr_assert_not(results, "results.csv committed by a failed sweep");
+	free(err1);
+	free(err2);
+	free(sc);
+	free(d);
+}

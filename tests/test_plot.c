@@ -5,26 +5,27 @@
  */
 #include <criterion/criterion.h>
 
+#include "gnuplot.h"
 #include "plot_out.h"
 #include "binrun.h"
 
 Test(plot, quote)
 {
 	char b[256];
-	plot_quote(b, sizeof b, "B's cable");
+	gp_quote(b, sizeof b, "B's cable", GP_SCRIPT);
 	cr_assert_str_eq(b, "'B''s cable'");
-	plot_quote(b, sizeof b, "\"; system(\"touch /tmp/x\") ; \"");
+	gp_quote(b, sizeof b, "\"; system(\"touch /tmp/x\") ; \"", GP_SCRIPT);
 	cr_assert_str_eq(b, "'_; system(_touch /tmp/x_) ; _'");
-	plot_quote(b, sizeof b, "`rm -rf ~` @macro $x \\n");
+	gp_quote(b, sizeof b, "`rm -rf ~` @macro $x \\n", GP_SCRIPT);
 	cr_assert_str_eq(b, "'_rm -rf ~_ _macro _x _n'");
-	plot_quote(b, sizeof b, "a\nb\tc\x7f");
+	gp_quote(b, sizeof b, "a\nb\tc\x7f", GP_SCRIPT);
 	cr_assert_str_eq(b, "'a b c '");
-	plot_quote(b, sizeof b, "caf\xc3\xa9 \xff");
+	gp_quote(b, sizeof b, "caf\xc3\xa9 \xff", GP_SCRIPT);
 	cr_assert_str_eq(b, "'caf\xc3\xa9 ?'", "valid UTF-8 kept, invalid bytes replaced");
 	/* cut, but always closed */
-	plot_quote(b, 8, "''''''''");
+	gp_quote(b, 8, "''''''''", GP_SCRIPT);
 	cr_assert_str_eq(b, "''''''");
-	plot_quote(b, 6, "abcdef");
+	gp_quote(b, 6, "abcdef", GP_SCRIPT);
 	cr_assert_str_eq(b, "'abc'");
 }
 
@@ -186,4 +187,129 @@ Test(plot, plot_and_no_plot_contradict)
 	cr_assert(strstr(r.err, "kasim: --plot and --no-plot contradict each other"));
 	run_free(&r);
 	free(sc);
+}
+
+Test(plot, quote_data_files)
+{
+	char b[256];
+	gp_quote(b, sizeof b, "nat.preset=aws-nat-gateway, link.loss=0", GP_DATA);
+	cr_assert_str_eq(b, "\"nat.preset=aws-nat-gateway, link.loss=0\"", "plain labels unchanged");
+	gp_quote(b, sizeof b, "a\"b `touch x` @m $v \\ it's\nz", GP_DATA);
+	cr_assert_str_eq(b, "\"a_b _touch x_ _m _v _ it's z\"");
+}
+
+/* A complete PNG and SVG pass; cut or empty ones do not. */
+Test(plot, rendered_file_checks)
+{
+	static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 1, 'x', 'x',
+					    'x', 'x', 'x', 0, 0, 0, 0,
+					    'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+	char why[128];
+	FILE *f = tmpfile();
+	fwrite(png, 1, sizeof png, f);
+	fflush(f);
+	cr_assert(gnuplot_output_complete(fileno(f), "a.png", why, sizeof why));
+	cr_assert_eq(ftruncate(fileno(f), sizeof png - 1), 0);
+	cr_assert_not(gnuplot_output_complete(fileno(f), "a.png", why, sizeof why));
+	cr_assert_str_eq(why, "cut short (no IEND chunk at the end)");
+	cr_assert_eq(ftruncate(fileno(f), 0), 0);
+	cr_assert_not(gnuplot_output_complete(fileno(f), "a.png", why, sizeof why));
+	cr_assert_str_eq(why, "empty");
+	fclose(f);
+	f = tmpfile();
+	fputs("<svg>\n<g/>\n</svg>\n\n", f);
+	fflush(f);
+	cr_assert(gnuplot_output_complete(fileno(f), "a.svg", why, sizeof why));
+	cr_assert_eq(ftruncate(fileno(f), 12), 0);
+	cr_assert_not(gnuplot_output_complete(fileno(f), "a.svg", why, sizeof why));
+	cr_assert_str_eq(why, "cut short (does not end with </svg>)");
+	fclose(f);
+}
+
+/* gnuplot -d on every .gp of dir/plots, by hand (as the docs tell users). */
+static void render_by_hand(const char *dir)
+{
+	const char *names[] = {"survival.gp", "detection.gp", "tradeoff.gp"};
+	char pd[700];
+	SNP(pd, "%s/plots", dir);
+	for (int i = 0; i < 3; i++)
+		gnuplot_status(pd, names[i]);
+}
+
+static void expect_inert(const char *marker_dir, const char *dir)
+{
+	for (int i = 1; i <= 5; i++) {
+		char p[700];
+		SNP(p, "%s/pwned%d", marker_dir, i);
+		cr_assert_not(file_exists(p), "a command from the sweep file ran (%s)", p);
+	}
+	const char *gps[] = {"survival.gp", "detection.gp", "tradeoff.gp"};
+	for (int i = 0; i < 3; i++) {
+		char p[700];
+		SNP(p, "%s/plots/%s", dir, gps[i]);
+		char *s = slurp(p, NULL);
+		cr_assert_not_null(s, "%s", p);
+		cr_assert_null(strchr(s, '`'), "%s carries a backquote", p);
+		cr_assert_null(strchr(s, '@'), "%s carries a macro", p);
+		free(s);
+	}
+}
+
+/* Axis values of a sweep (here the description, an environment axis that
+ * reaches every plot's labels and the .dat column headers) with backquotes,
+ * system(), quotes and @ macros: through kasim sweep, kasim merge and gnuplot
+ * run by hand on the written scripts, nothing runs. */
+Test(plot, sweep_values_cannot_run_commands)
+{
+	if (!have_program("gnuplot"))
+		cr_skip_test("gnuplot is not installed");
+	char *d = make_tmpdir();
+	char file[600], out[600], s0[600], s1[600], merged[600], text[4096];
+	SNP(file, "%s/s.ini", d);
+	SNP(text,
+	    "[scenario]\nduration = 10m\n[A]\nso_keepalive = on\n[sweep]\nA.tcp_keepidle = 60, 120\n"
+	    "scenario.description = `touch %s/pwned1`, a\"b system(\"touch %s/pwned2\") \"c, "
+	    "x' . system('touch %s/pwned3') . 'y, @m $(touch %s/pwned4), \" . `touch %s/pwned5` . \"\n"
+	    "link.delay = 1ms, 2ms\nreplicas = 2\n",
+	    d, d, d, d, d);
+	write_file(file, text);
+	SNP(out, "%s/o", d);
+	struct run r = KASIM("sweep", file, "-o", out, "--no-progress");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.err, "");
+	char p[700];
+	SNP(p, "%s/plots/survival.png", out);
+	cr_assert_gt(file_size(p), 1000, "rendered");
+	expect_inert(d, out);
+	render_by_hand(out);
+	expect_inert(d, out);
+	run_free(&r);
+
+	SNP(s0, "%s/s0", d);
+	SNP(s1, "%s/s1", d);
+	SNP(merged, "%s/m", d);
+	struct run a = KASIM("sweep", file, "--shard", "0/2", "-o", s0, "--no-progress");
+	struct run b = KASIM("sweep", file, "--shard", "1/2", "-o", s1, "--no-progress");
+	cr_assert_eq(a.status + b.status, 0, "%s%s", a.err, b.err);
+	r = KASIM("merge", s0, s1, "-o", merged);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	SNP(p, "%s/plots/tradeoff.png", merged);
+	cr_assert_gt(file_size(p), 1000, "rendered");
+	expect_inert(d, merged);
+	render_by_hand(merged);
+	expect_inert(d, merged);
+	/* the label is in the script and the data, inert */
+	SNP(p, "%s/plots/survival.gp", merged);
+	char *gp = slurp(p, NULL);
+	cr_assert(strstr(gp, "'scenario.description=_touch "), "%s", gp);
+	cr_assert(strstr(gp, "'scenario.description=x'' . system(''touch "), "%s", gp);
+	free(gp);
+	SNP(p, "%s/plots/tradeoff.dat", merged);
+	char *dat = slurp(p, NULL);
+	cr_assert(strstr(dat, "\"scenario.description=a_b system(_touch "), "%s", dat);
+	free(dat);
+	run_free(&r);
+	run_free(&a);
+	run_free(&b);
+	free(d);
 }

@@ -1084,3 +1084,46 @@ Test(sweep_errors, max_loss_exact)
 	cr_expect_eq(sw->obj.max_loss, 1.0);
 	sweep_free(sw);
 }
+
+/* kasim merge -o into one of its input shards (under any spelling) would
+ * replace the shard's files: refused, exit 2, the shard untouched. */
+Test(sweep_bin, merge_refuses_an_input_shard_as_output)
+{
+	char *dir = tmpdir(), *file = sweep_path(dir, "s.ini"), *err = sweep_path(dir, "err");
+	char *s0 = sweep_path(dir, "s0"), *s1 = sweep_path(dir, "s1"), *link = sweep_path(dir, "link");
+	write_text(file, small_sweep);
+	const char *a0[] = { "sweep", file, "--shard", "0/2", "-o", s0, "--no-render", NULL };
+	const char *a1[] = { "sweep", file, "--shard", "1/2", "-o", s1, "--no-render", NULL };
+	cr_assert_eq(kasim(a0, 1, NULL), 0);
+	cr_assert_eq(kasim(a1, 1, NULL), 0);
+	cr_assert_eq(symlink(s1, link), 0);
+	char *before = slurp(s1, "results-partial.csv");
+	char dotted[1200];
+	snprintf(dotted, sizeof dotted, "%s/./s1/", dir);
+	const char *outs[] = { s1, dotted, link };
+	for (int i = 0; i < 3; i++) {
+		const char *m[] = { "merge", s0, s1, "-o", outs[i], NULL };
+		cr_assert_eq(kasim(m, 0, err), 2, "-o %s", outs[i]);
+		char *msg = slurp(dir, "err");
+		char want[3000];
+		snprintf(want, sizeof want, "kasim: merge: the output directory %s is the shard directory %s; merging "
+			 "into one of its inputs would destroy it (give another -o DIR)\n", outs[i], s1);
+		cr_expect_str_eq(msg, want);
+		free(msg);
+		char *after = slurp(s1, "results-partial.csv");
+		cr_expect_str_eq(after, before, "the shard was changed");
+		free(after);
+		struct stat st;
+		char *res = sweep_path(s1, "results.csv");
+		cr_expect(stat(res, &st) != 0, "merge wrote into the shard");
+		free(res);
+	}
+	free(before);
+	rm_rf(dir);
+	free(dir);
+	free(file);
+	free(err);
+	free(s0);
+	free(s1);
+	free(link);
+}
