@@ -289,86 +289,131 @@ static struct run merge2(char *a, char *b, char *out)
 	return KASIM("merge", a, b, "-o", out, "--no-render");
 }
 
-Test(integrity_bin, merge_refuses_shards_of_another_sweep_and_changed_results, .timeout = 120)
-{
-	char *d = make_tmpdir(), want[8192], a0[4096], a1[4096], b1[4096], m[4096];
-	two_shards(d, "a", SMALL("2"));
-	two_shards(d, "b", SMALL("3")); /* differs in a value outside [sweep]: same seed, same runs */
-	SNP(a0, "%s/a.0", d);
-	SNP(a1, "%s/a.1", d);
-	SNP(b1, "%s/b.1", d);
-	SNP(m, "%s/merged", d);
-	struct sweep *sa = small(SMALL("2"), NULL), *sb = small(SMALL("3"), NULL);
+/* Shards 0/2 and 1/2 of two sweep files that differ only in a value outside
+ * [sweep] (tcp_keepcnt 2 or 3): the same seed and number of runs. */
+struct two_sweeps {
+	char *d, a0[4096], a1[4096], b1[4096], m[4096], rp[4096];
+	struct sweep *sa, *sb;
+	char *mine, *theirs; /* a.1's and b.1's results-partial.csv */
+};
 
-	/* a shard of the other sweep */
-	struct run r = merge2(a0, b1, m);
+static void two_sweeps(struct two_sweeps *t)
+{
+	t->d = make_tmpdir();
+	two_shards(t->d, "a", SMALL("2"));
+	two_shards(t->d, "b", SMALL("3"));
+	SNP(t->a0, "%s/a.0", t->d);
+	SNP(t->a1, "%s/a.1", t->d);
+	SNP(t->b1, "%s/b.1", t->d);
+	SNP(t->m, "%s/merged", t->d);
+	SNP(t->rp, "%s/results-partial.csv", t->a1);
+	t->sa = small(SMALL("2"), NULL);
+	t->sb = small(SMALL("3"), NULL);
+	t->mine = read_in(t->a1, "results-partial.csv");
+	t->theirs = read_in(t->b1, "results-partial.csv");
+	cr_assert_str_neq(t->mine, t->theirs);
+}
+
+static void two_sweeps_free(struct two_sweeps *t)
+{
+	sweep_free(t->sa);
+	sweep_free(t->sb);
+	free(t->mine);
+	free(t->theirs);
+	rm_rf(t->d);
+	free(t->d);
+}
+
+Test(integrity_bin, merge_refuses_a_shard_of_another_sweep, .timeout = 120)
+{
+	struct two_sweeps t;
+	char want[8192];
+	two_sweeps(&t);
+	struct run r = merge2(t.a0, t.b1, t.m);
 	cr_assert_eq(r.status, 2);
 	SNP(want, "kasim: %s is from another sweep or sharding than %s: its sweep definition hash is %016llx, not "
-		  "%016llx (the sweep files or their --set options differ)\n", b1, a0, (unsigned long long)sb->hash,
-	    (unsigned long long)sa->hash);
+		  "%016llx (the sweep files or their --set options differ)\n", t.b1, t.a0,
+	    (unsigned long long)t.sb->hash, (unsigned long long)t.sa->hash);
 	cr_assert_str_eq(r.err, want);
+	cr_assert_eq(r.out_len, 0);
 	run_free(&r);
+	cr_assert_eq(count_entries(t.d, "merged"), 0, "a refused merge wrote something");
+	two_sweeps_free(&t);
+}
 
-	/* the other sweep's results copied into a shard: every line is well formed */
-	char *mine = read_in(a1, "results-partial.csv"), *theirs = read_in(b1, "results-partial.csv");
-	cr_assert_str_neq(mine, theirs);
-	write_in(a1, "results-partial.csv", theirs);
-	r = merge2(a0, a1, m);
+Test(integrity_bin, merge_refuses_results_copied_from_another_sweep, .timeout = 120)
+{
+	struct two_sweeps t;
+	char want[8192];
+	two_sweeps(&t);
+	/* every line is a well-formed run of shard 1/2 with the right seed */
+	write_in(t.a1, "results-partial.csv", t.theirs);
+	struct run r = merge2(t.a0, t.a1, t.m);
 	cr_assert_eq(r.status, 2);
-	char rp[4096];
-	SNP(rp, "%s/results-partial.csv", a1);
 	SNP(want, "kasim: %s does not match its manifest (%zu bytes, CRC-32C %08x; the manifest says %zu bytes, "
 		  "%08x): it was changed, damaged or copied from another sweep; rewrite it from the journal with "
-		  "kasim sweep FILE --shard 1/2 -o DIR --resume\n", rp, strlen(theirs),
-	    (unsigned)crc32c(0, theirs, strlen(theirs)), strlen(mine), (unsigned)crc32c(0, mine, strlen(mine)));
+		  "kasim sweep FILE --shard 1/2 -o DIR --resume\n", t.rp, strlen(t.theirs),
+	    (unsigned)crc32c(0, t.theirs, strlen(t.theirs)), strlen(t.mine),
+	    (unsigned)crc32c(0, t.mine, strlen(t.mine)));
 	cr_assert_str_eq(r.err, want);
 	run_free(&r);
-
-	/* one number of one row changed */
-	char *tampered = strdup(mine);
-	bump_field(line_at(tampered, 3), 10);
-	write_in(a1, "results-partial.csv", tampered);
-	r = merge2(a0, a1, m);
-	cr_assert_eq(r.status, 2);
-	cr_assert(strstr(r.err, "results-partial.csv does not match its manifest") != NULL, "%s", r.err);
-	run_free(&r);
-	cr_assert_eq(count_entries(d, "merged"), 0, "a refused merge wrote something");
+	cr_assert_eq(count_entries(t.d, "merged"), 0, "a refused merge wrote something");
 
 	/* as the message says: --resume rewrites it from the journal; then it merges */
-	char *file = cat(d, "a");
-	r = KASIM("sweep", file, "--shard", "1/2", "-o", a1, "--no-render", "--resume");
+	char *file = cat(t.d, "a");
+	r = KASIM("sweep", file, "--shard", "1/2", "-o", t.a1, "--no-render", "--resume");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	run_free(&r);
-	char *back = read_in(a1, "results-partial.csv");
-	cr_assert_str_eq(back, mine);
+	char *back = read_in(t.a1, "results-partial.csv");
+	cr_assert_str_eq(back, t.mine);
 	free(back);
-	r = merge2(a0, a1, m);
+	r = merge2(t.a0, t.a1, t.m);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	run_free(&r);
+	free(file);
+	two_sweeps_free(&t);
+}
 
-	/* an unfinished shard: its manifest has no results line yet */
-	char *man = read_in(a1, "manifest");
-	char *res = strstr(man, "results ");
-	cr_assert_not_null(res);
-	char *unfinished = strdup(man);
-	memmove(unfinished + (res - man), res + strcspn(res, "\n") + 1, strlen(res + strcspn(res, "\n") + 1) + 1);
-	write_in(a1, "manifest", unfinished);
-	r = merge2(a0, a1, m);
+Test(integrity_bin, merge_refuses_a_changed_results_row_and_an_unfinished_shard, .timeout = 120)
+{
+	struct two_sweeps t;
+	char want[8192];
+	two_sweeps(&t);
+	char *tampered = strdup(t.mine);
+	bump_field(line_at(tampered, 3), 10); /* the probes of the third run */
+	write_in(t.a1, "results-partial.csv", tampered);
+	struct run r = merge2(t.a0, t.a1, t.m);
 	cr_assert_eq(r.status, 2);
-	SNP(want, "kasim: %s: shard 1/2 is not finished (run it again with --resume)\n", a1);
+	SNP(want, "kasim: %s does not match its manifest (%zu bytes, CRC-32C %08x; the manifest says %zu bytes, "
+		  "%08x): it was changed, damaged or copied from another sweep; rewrite it from the journal with "
+		  "kasim sweep FILE --shard 1/2 -o DIR --resume\n", t.rp, strlen(tampered),
+	    (unsigned)crc32c(0, tampered, strlen(tampered)), strlen(t.mine),
+	    (unsigned)crc32c(0, t.mine, strlen(t.mine)));
 	cr_assert_str_eq(r.err, want);
 	run_free(&r);
-	write_in(a1, "manifest", man);
+	cr_assert_eq(count_entries(t.d, "merged"), 0, "a refused merge wrote something");
+	write_in(t.a1, "results-partial.csv", t.mine);
+
+	/* an unfinished shard: its manifest has no results line yet */
+	char *man = read_in(t.a1, "manifest");
+	char *res = strstr(man, "\nresults ");
+	cr_assert_not_null(res);
+	char *unfinished = strdup(man), *end = res + 1 + strcspn(res + 1, "\n");
+	memmove(unfinished + (res - man), end, strlen(end) + 1);
+	write_in(t.a1, "manifest", unfinished);
+	r = merge2(t.a0, t.a1, t.m);
+	cr_assert_eq(r.status, 2);
+	SNP(want, "kasim: %s: shard 1/2 is not finished (run it again with --resume)\n", t.a1);
+	cr_assert_str_eq(r.err, want);
+	run_free(&r);
+	write_in(t.a1, "manifest", man);
+	r = merge2(t.a0, t.a1, t.m);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
 	free(unfinished);
 	free(man);
-	free(file);
 	free(tampered);
-	free(mine);
-	free(theirs);
-	sweep_free(sa);
-	sweep_free(sb);
-	rm_rf(d);
-	free(d);
+	two_sweeps_free(&t);
 }
 
 Test(integrity_bin, merge_into_one_of_its_shards_is_refused, .timeout = 120)
