@@ -178,29 +178,46 @@ static void rm_rf(const char *d)
 	cr_assert_eq(system(cmd), 0);
 }
 
-Test(integrity_bin, resume_refuses_a_changed_journal_line, .timeout = 120)
+/* d/s.ini (text) swept into d/o, which must succeed. */
+static void swept(const char *d, const char *text, char **file, char **out)
 {
-	char *d = make_tmpdir(), *file = cat(d, "s.ini"), *out = cat(d, "o"), want[8192];
-	write_file(file, SMALL("2"));
-	struct run r = KASIM("sweep", file, "-o", out, "--no-render");
+	*file = cat(d, "s.ini");
+	*out = cat(d, "o");
+	write_file(*file, text);
+	struct run r = KASIM("sweep", *file, "-o", *out, "--no-render");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	run_free(&r);
+}
+
+/* With journal as out/runs.journal, --resume exits 2 naming line n, and
+ * leaves the journal as it was. */
+static void resume_refused(char *file, char *out, const char *journal, int n, const char *why)
+{
+	char want[8192];
+	write_in(out, "runs.journal", journal);
+	struct run r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
+	cr_assert_eq(r.status, 2);
+	SNP(want, "kasim: %s/runs.journal:%d: %s; delete the damaged lines (their runs are run again) or start "
+		  "again in a new directory\n", out, n, why);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_eq(r.out_len, 0);
+	run_free(&r);
+	char *after = read_in(out, "runs.journal");
+	cr_assert_str_eq(after, journal, "a refused resume changed the journal");
+	free(after);
+}
+
+Test(integrity_bin, resume_refuses_a_changed_journal_line, .timeout = 120)
+{
+	char *d = make_tmpdir(), *file, *out;
+	swept(d, SMALL("2"), &file, &out);
+	struct run r;
 	char *results = read_in(out, "results.csv"), *journal = read_in(out, "runs.journal");
 
 	/* one number (the segments of line 5) changed */
 	char *bad = strdup(journal);
 	bump_field(line_at(bad, 5), 11);
-	write_in(out, "runs.journal", bad);
-	r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
-	cr_assert_eq(r.status, 2);
-	SNP(want, "kasim: %s/runs.journal:5: its checksum does not match (the line was changed or damaged); "
-		  "delete the damaged lines (their runs are run again) or start again in a new directory\n", out);
-	cr_assert_str_eq(r.err, want);
-	cr_assert_eq(r.out_len, 0);
-	run_free(&r);
-	char *after = read_in(out, "runs.journal");
-	cr_assert_str_eq(after, bad, "a refused resume changed the journal");
-	free(after);
+	resume_refused(file, out, bad, 5, "its checksum does not match (the line was changed or damaged)");
 
 	/* a valid line of another shard (run 31 of 30) */
 	struct run_result x = { .run = 31, .seed = 7, .lost_at = KS_TIME_NEVER, .fail_at = 1, .detect = 1 };
@@ -208,13 +225,7 @@ Test(integrity_bin, resume_refuses_a_changed_journal_line, .timeout = 120)
 	journal_format(line, sizeof line, &x);
 	char *other = malloc(strlen(journal) + sizeof line + 2);
 	sprintf(other, "%s%s\n", journal, line);
-	write_in(out, "runs.journal", other);
-	r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
-	cr_assert_eq(r.status, 2);
-	SNP(want, "kasim: %s/runs.journal:31: not a run of this sweep and shard; delete the damaged lines (their "
-		  "runs are run again) or start again in a new directory\n", out);
-	cr_assert_str_eq(r.err, want);
-	run_free(&r);
+	resume_refused(file, out, other, 31, "not a run of this sweep and shard");
 
 	/* as the message says: line 5 deleted, its run is run again, the same results */
 	char *l5 = line_at(bad, 5), *l6 = line_at(bad, 6);
@@ -238,11 +249,9 @@ Test(integrity_bin, resume_refuses_a_changed_journal_line, .timeout = 120)
 
 Test(integrity_bin, resume_refuses_a_changed_sweep_file, .timeout = 120)
 {
-	char *d = make_tmpdir(), *file = cat(d, "s.ini"), *out = cat(d, "o"), want[8192];
-	write_file(file, SMALL("2"));
-	struct run r = KASIM("sweep", file, "-o", out, "--no-render");
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	char *d = make_tmpdir(), *file, *out, want[8192];
+	swept(d, SMALL("2"), &file, &out);
+	struct run r;
 	struct sweep *s2 = small(SMALL("2"), NULL), *s3 = small(SMALL("3"), NULL);
 	write_file(file, SMALL("3")); /* a value outside [sweep]: same seed, same runs */
 	r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
