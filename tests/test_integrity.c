@@ -207,7 +207,7 @@ static void resume_refused(char *file, char *out, const char *journal, int n, co
 	free(after);
 }
 
-Test(integrity_bin, resume_refuses_a_changed_journal_line, .timeout = 120)
+Test(integrity_bin, resume_refuses_a_changed_journal_line)
 {
 	char *d = make_tmpdir(), *file, *out;
 	swept(d, SMALL("2"), &file, &out);
@@ -247,7 +247,7 @@ Test(integrity_bin, resume_refuses_a_changed_journal_line, .timeout = 120)
 	free(out);
 }
 
-Test(integrity_bin, resume_refuses_a_changed_sweep_file, .timeout = 120)
+Test(integrity_bin, resume_refuses_a_changed_sweep_file)
 {
 	char *d = make_tmpdir(), *file, *out, want[8192];
 	swept(d, SMALL("2"), &file, &out);
@@ -333,7 +333,7 @@ static void two_sweeps_free(struct two_sweeps *t)
 	free(t->d);
 }
 
-Test(integrity_bin, merge_refuses_a_shard_of_another_sweep, .timeout = 120)
+Test(integrity_bin, merge_refuses_a_shard_of_another_sweep)
 {
 	struct two_sweeps t;
 	char want[8192];
@@ -350,7 +350,7 @@ Test(integrity_bin, merge_refuses_a_shard_of_another_sweep, .timeout = 120)
 	two_sweeps_free(&t);
 }
 
-Test(integrity_bin, merge_refuses_results_copied_from_another_sweep, .timeout = 120)
+Test(integrity_bin, merge_refuses_results_copied_from_another_sweep)
 {
 	struct two_sweeps t;
 	char want[8192];
@@ -383,7 +383,7 @@ Test(integrity_bin, merge_refuses_results_copied_from_another_sweep, .timeout = 
 	two_sweeps_free(&t);
 }
 
-Test(integrity_bin, merge_refuses_a_changed_results_row_and_an_unfinished_shard, .timeout = 120)
+Test(integrity_bin, merge_refuses_a_changed_results_row_and_an_unfinished_shard)
 {
 	struct two_sweeps t;
 	char want[8192];
@@ -425,7 +425,7 @@ Test(integrity_bin, merge_refuses_a_changed_results_row_and_an_unfinished_shard,
 	two_sweeps_free(&t);
 }
 
-Test(integrity_bin, merge_into_one_of_its_shards_is_refused, .timeout = 120)
+Test(integrity_bin, merge_into_one_of_its_shards_is_refused)
 {
 	char *d = make_tmpdir(), want[8192], a0[4096], a1[4096], m[4096], b[4096];
 	two_shards(d, "a", SMALL("2"));
