@@ -1058,32 +1058,6 @@ static bool shard_matches(const char *const *dirs, const struct manifest *sh, si
 	return true;
 }
 
-/* The output directory must not hold a shard (merging into one of the inputs
- * would destroy it) nor another sweep; the same sweep's merge is rewritten. */
-static bool merge_out_ok(const char *out, const struct manifest *sh0, FILE *err)
-{
-	char *mp = sweep_path(out, "manifest");
-	size_t len;
-	char *text = sweep_read_all(mp, &len);
-	struct manifest m;
-	bool ok = !text;
-	if (text && (!manifest_parse(text, &m) || m.version != MANIFEST_VERSION))
-		fprintf(err, "kasim: %s holds a damaged or older sweep (%s); merge into a new directory\n", out, mp);
-	else if (text && m.sn > 1)
-		fprintf(err, "kasim: %s holds shard %llu/%llu of a sweep: merging into it would destroy it; merge "
-			     "into a new directory\n", out, (unsigned long long)m.si, (unsigned long long)m.sn);
-	else if (text && m.hash != sh0->hash)
-		fprintf(err, "kasim: %s holds another sweep (hash %016llx, the shards' is %016llx); merge into a "
-			     "new directory\n", out, (unsigned long long)m.hash, (unsigned long long)sh0->hash);
-	else
-		ok = true;
-	if (text)
-		manifest_free(&m);
-	free(text);
-	free(mp);
-	return ok;
-}
-
 /* A shard's results-partial.csv must be the one its manifest describes. */
 static bool results_match(const char *path, size_t len, uint32_t crc, const struct manifest *m, FILE *err)
 {
@@ -1121,8 +1095,6 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_
 			goto out;
 		}
 	}
-	if (!merge_out_ok(out, &sh[0], err))
-		goto out;
 	/* the sweep, exactly as the shards ran it */
 	char *cp = sweep_path(dirs[0], "sweep.ini");
 	size_t len;
