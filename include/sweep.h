@@ -150,9 +150,19 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool ren
 
 /* ---- files (sweep_out.c) ---------------------------------------------------------- */
 
-/* One journal line (no newline) for a result, and back. */
+/* A result as one line of 16 fields (no newline), and back: the rows of a
+ * shard's results-partial.csv, and the body of a journal line. */
+int run_record_format(char *buf, size_t n, const struct run_result *r);
+bool run_record_parse(const char *line, struct run_result *r);
+/* One journal line (no newline): the record, a space and the CRC-32C of the
+ * record as 8 lower-case hex digits (checksum.h); and back. */
 int journal_format(char *buf, size_t n, const struct run_result *r);
-bool journal_parse(const char *line, struct run_result *r);
+enum journal_status {
+	JOURNAL_OK,
+	JOURNAL_MALFORMED,  /* not 16 fields and a checksum */
+	JOURNAL_CHECKSUM,   /* the checksum does not match the record */
+};
+enum journal_status journal_parse(const char *line, struct run_result *r);
 /* results.csv, summary.csv, recommendation.txt and plots/ (rendered when
  * render and gnuplot is there) into dir through outdir.h: all of them are
  * committed together, or none. res[r] for every run r. */
@@ -162,7 +172,30 @@ int sweep_write_outputs(const struct sweep *sw, const struct run_result *res, co
 char *sweep_read_all(const char *path, size_t *len);
 /* "dir/name" (aborts when out of memory). */
 char *sweep_path(const char *dir, const char *name);
-/* The manifest of shard si/sn of sw (kasim merge and --resume check it). */
-char *sweep_manifest(const struct sweep *sw, uint64_t si, uint64_t sn);
+/* ---- the manifest (sweep_run.c): what a directory holds ------------------------------ */
+
+#define MANIFEST_VERSION 2
+
+struct manifest {
+	unsigned version;         /* "kasim-sweep N"; the rest is parsed only when N = 2 */
+	uint64_t hash;            /* the sweep's definition hash (struct sweep's hash) */
+	uint64_t runs, si, sn;    /* runs of the whole sweep; shard si/sn */
+	bool finished;            /* a "results" line: results-partial.csv is complete */
+	uint64_t results_len;     /* ... its length in bytes */
+	uint32_t results_crc;     /* ... and its CRC-32C */
+	char *path;               /* the sweep file as named by the user */
+	char **sets;              /* the --set overrides */
+	size_t nsets;
+};
+
+/* The manifest of shard si/sn of sw (kasim merge and --resume check it).
+ * results (len bytes) is the shard's finished results-partial.csv, NULL while
+ * the shard runs or when it is not a shard. */
+char *sweep_manifest(const struct sweep *sw, uint64_t si, uint64_t sn, const char *results, size_t len);
+/* Parse a manifest; false when it is damaged. A version other than
+ * MANIFEST_VERSION is returned as is, with nothing else parsed. Free with
+ * manifest_free (also after false). */
+bool manifest_parse(const char *text, struct manifest *m);
+void manifest_free(struct manifest *m);
 
 #endif

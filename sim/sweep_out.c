@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "checksum.h"
 #include "gnuplot.h"
 #include "outdir.h"
 #include "output.h"
@@ -77,7 +78,7 @@ static int put_time(char *b, size_t n, ks_time_t t)
 	return t == KS_TIME_NEVER ? snprintf(b, n, "-") : snprintf(b, n, "%llu", (unsigned long long)t);
 }
 
-int journal_format(char *buf, size_t n, const struct run_result *r)
+int run_record_format(char *buf, size_t n, const struct run_result *r)
 {
 	char t1[24], t2[24], t3[24];
 	put_time(t1, sizeof t1, r->lost_at);
@@ -113,7 +114,7 @@ static bool get_u64(char **p, uint64_t *v, int base)
 	return true;
 }
 
-bool journal_parse(const char *line, struct run_result *r)
+bool run_record_parse(const char *line, struct run_result *r)
 {
 	uint64_t f[16];
 	char *p = (char *)line;
@@ -140,6 +141,40 @@ bool journal_parse(const char *line, struct run_result *r)
 	r->nat_expired = (uint32_t)f[14];
 	r->nat_evicted = (uint32_t)f[15];
 	return f[2] <= 1 && f[3] <= 255 && f[9] <= 255 && f[14] <= UINT32_MAX && f[15] <= UINT32_MAX;
+}
+
+enum { CRC_HEX = 8 }; /* " xxxxxxxx" after the record */
+
+int journal_format(char *buf, size_t n, const struct run_result *r)
+{
+	int k = run_record_format(buf, n, r);
+	if ((size_t)k + 1 + CRC_HEX >= n)
+		return k; /* no room: a line journal_parse refuses */
+	k += snprintf(buf + k, n - (size_t)k, " %08x", (unsigned)crc32c(0, buf, (size_t)k));
+	return k;
+}
+
+enum journal_status journal_parse(const char *line, struct run_result *r)
+{
+	size_t len = strlen(line);
+	if (len < 1 + CRC_HEX || line[len - CRC_HEX - 1] != ' ')
+		return JOURNAL_MALFORMED;
+	size_t body = len - CRC_HEX - 1;
+	uint32_t want = 0;
+	for (size_t i = body + 1; i < len; i++) {
+		char c = line[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return JOURNAL_MALFORMED;
+		want = want << 4 | (uint32_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	if (crc32c(0, line, body) != want)
+		return JOURNAL_CHECKSUM;
+	char rec[512];
+	if (body >= sizeof rec)
+		return JOURNAL_MALFORMED;
+	memcpy(rec, line, body);
+	rec[body] = '\0';
+	return run_record_parse(rec, r) ? JOURNAL_OK : JOURNAL_MALFORMED;
 }
 
 
@@ -869,46 +904,69 @@ int sweep_write_outputs(const struct sweep *sw, const struct run_result *res, co
 
 /* ---- kasim merge ------------------------------------------------------------------------------ */
 
-struct shard_info {
-	char *manifest, *path, **sets;
-	size_t nsets;
-	unsigned long long hash, runs, si, sn;
-};
-
-static bool read_manifest(const char *dir, struct shard_info *s, FILE *err)
+static bool read_manifest(const char *dir, struct manifest *m, FILE *err)
 {
 	char *mp = sweep_path(dir, "manifest");
 	size_t len;
-	memset(s, 0, sizeof(*s));
-	s->manifest = sweep_read_all(mp, &len);
-	free(mp);
-	if (!s->manifest) {
+	char *text = sweep_read_all(mp, &len);
+	bool ok = false;
+	memset(m, 0, sizeof(*m));
+	if (!text)
 		fprintf(err, "kasim: %s: not a sweep directory (no manifest)\n", dir);
+	else if (!manifest_parse(text, m))
+		fprintf(err, "kasim: %s: damaged\n", mp);
+	else if (m->version != MANIFEST_VERSION)
+		fprintf(err, "kasim: %s: written by another version of kasim (format %u, this one reads %d); "
+			     "run the shard again in a new directory\n", mp, m->version, MANIFEST_VERSION);
+	else
+		ok = true;
+	free(text);
+	free(mp);
+	return ok;
+}
+
+/* Shard i against shard 0: the same sweep definition and sharding, not given
+ * twice. */
+static bool shard_matches(const char *const *dirs, const struct manifest *sh, size_t i, FILE *err)
+{
+	const struct manifest *a = &sh[i], *z = &sh[0];
+	if (a->hash != z->hash) {
+		fprintf(err, "kasim: %s is from another sweep or sharding than %s: its sweep definition hash is "
+			     "%016llx, not %016llx (the sweep files or their --set options differ)\n", dirs[i], dirs[0],
+			(unsigned long long)a->hash, (unsigned long long)z->hash);
 		return false;
 	}
-	const char *m = s->manifest;
-	const char *h = strstr(m, "\nhash "), *r = strstr(m, "\nruns "), *sh = strstr(m, "\nshard "),
-		   *p = strstr(m, "\npath ");
-	if (strncmp(m, "kasim-sweep 1\n", 14) || !h || !r || !sh || !p || sscanf(h, "\nhash %llx", &s->hash) != 1 ||
-	    sscanf(r, "\nruns %llu", &s->runs) != 1 || sscanf(sh, "\nshard %llu/%llu", &s->si, &s->sn) != 2 ||
-	    s->sn == 0 || s->si >= s->sn) {
-		fprintf(err, "kasim: %s/manifest: damaged\n", dir);
+	if (a->runs != z->runs || a->sn != z->sn) {
+		fprintf(err, "kasim: %s is from another sweep or sharding than %s: shard %llu/%llu of %llu runs, "
+			     "not of %llu/%llu\n", dirs[i], dirs[0], (unsigned long long)a->si, (unsigned long long)a->sn,
+			(unsigned long long)a->runs, (unsigned long long)z->si, (unsigned long long)z->sn);
 		return false;
 	}
-	s->path = strndup(p + 6, strcspn(p + 6, "\n"));
-	s->sets = calloc(64, sizeof(char *));
-	for (const char *q = strstr(m, "\nset "); q && s->nsets < 64; q = strstr(q + 1, "\nset "))
-		s->sets[s->nsets++] = strndup(q + 5, strcspn(q + 5, "\n"));
+	for (size_t j = 0; j < i; j++)
+		if (sh[j].si == a->si) {
+			fprintf(err, "kasim: shard %llu/%llu is given twice (%s and %s)\n", (unsigned long long)a->si,
+				(unsigned long long)a->sn, dirs[j], dirs[i]);
+			return false;
+		}
+	if (!a->finished) {
+		fprintf(err, "kasim: %s: shard %llu/%llu is not finished (run it again with --resume)\n", dirs[i],
+			(unsigned long long)a->si, (unsigned long long)a->sn);
+		return false;
+	}
 	return true;
 }
 
-static void free_shard(struct shard_info *s)
+/* A shard's results-partial.csv must be the one its manifest describes. */
+static bool results_match(const char *path, size_t len, uint32_t crc, const struct manifest *m, FILE *err)
 {
-	free(s->manifest);
-	free(s->path);
-	for (size_t i = 0; i < s->nsets; i++)
-		free(s->sets[i]);
-	free(s->sets);
+	if (len == m->results_len && crc == m->results_crc)
+		return true;
+	fprintf(err, "kasim: %s does not match its manifest (%zu bytes, CRC-32C %08x; the manifest says %llu bytes, "
+		     "%08x): it was changed, damaged or copied from another sweep; rewrite it from the journal with "
+		     "kasim sweep FILE --shard %llu/%llu -o DIR --resume\n", path, len, (unsigned)crc,
+		(unsigned long long)m->results_len, (unsigned)m->results_crc, (unsigned long long)m->si,
+		(unsigned long long)m->sn);
+	return false;
 }
 
 /* Is out one of the shard directories (the same device and inode, whatever
@@ -929,7 +987,7 @@ static bool out_is_a_shard(const char *out, const char *const *dirs, size_t ndir
 
 int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_render, FILE *err)
 {
-	struct shard_info *sh = calloc(ndirs, sizeof(*sh));
+	struct manifest *sh = calloc(ndirs, sizeof(*sh));
 	struct sweep *sw = NULL;
 	struct run_result *res = NULL;
 	bool *seen = NULL;
@@ -940,29 +998,16 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_
 		return 1;
 	if (out_is_a_shard(out, dirs, ndirs, err))
 		goto out;
-	for (size_t i = 0; i < ndirs; i++) {
-		if (!read_manifest(dirs[i], &sh[i], err))
+	for (size_t i = 0; i < ndirs; i++)
+		if (!read_manifest(dirs[i], &sh[i], err) || !shard_matches(dirs, sh, i, err))
 			goto out;
-		if (sh[i].hash != sh[0].hash || sh[i].runs != sh[0].runs || sh[i].sn != sh[0].sn) {
-			fprintf(err, "kasim: %s is from another sweep or sharding than %s (hash %016llx, shard "
-				     "%llu/%llu vs hash %016llx, shard %llu/%llu)\n", dirs[i], dirs[0], sh[i].hash,
-				sh[i].si, sh[i].sn, sh[0].hash, sh[0].si, sh[0].sn);
-			goto out;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (sh[j].si == sh[i].si) {
-				fprintf(err, "kasim: shard %llu/%llu is given twice (%s and %s)\n", sh[i].si, sh[i].sn,
-					dirs[j], dirs[i]);
-				goto out;
-			}
-	}
 	for (unsigned long long k = 0; k < sh[0].sn; k++) {
 		bool have = false;
 		for (size_t i = 0; i < ndirs; i++)
 			have |= sh[i].si == k;
 		if (!have) {
 			fprintf(err, "kasim: shard %llu/%llu is missing (its runs r with r %% %llu = %llu are a gap)\n",
-				k, sh[0].sn, sh[0].sn, k);
+				k, (unsigned long long)sh[0].sn, (unsigned long long)sh[0].sn, k);
 			goto out;
 		}
 	}
@@ -998,10 +1043,12 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_
 		char *buf = sweep_read_all(pp, &len);
 		if (!buf) {
 			fprintf(err, "kasim: %s: shard %llu/%llu is not finished (no results-partial.csv; run it "
-				     "again with --resume)\n", dirs[i], sh[i].si, sh[i].sn);
+				     "again with --resume)\n", dirs[i], (unsigned long long)sh[i].si,
+				(unsigned long long)sh[i].sn);
 			free(pp);
 			goto out;
 		}
+		uint32_t crc = crc32c(0, buf, len);
 		size_t lineno = 0;
 		for (char *l = buf, *nl; *l; l = nl + 1) {
 			nl = strchr(l, '\n');
@@ -1014,10 +1061,10 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_
 			}
 			*nl = '\0';
 			struct run_result r;
-			if (!journal_parse(l, &r) || r.run >= sw->nruns || r.run % sh[i].sn != sh[i].si ||
+			if (!run_record_parse(l, &r) || r.run >= sw->nruns || r.run % sh[i].sn != sh[i].si ||
 			    r.seed != sweep_run_seed(sw->seed, r.run)) {
 				fprintf(err, "kasim: %s:%zu: not a run of shard %llu/%llu of this sweep\n", pp, lineno,
-					sh[i].si, sh[i].sn);
+					(unsigned long long)sh[i].si, (unsigned long long)sh[i].sn);
 				free(buf);
 				free(pp);
 				goto out;
@@ -1032,13 +1079,17 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_
 			seen[r.run] = true;
 			res[r.run] = r;
 		}
+		/* every line is a run of this shard; are they the ones it wrote? */
+		bool same = results_match(pp, len, crc, &sh[i], err);
 		free(buf);
 		free(pp);
+		if (!same)
+			goto out;
 	}
 	for (uint64_t r = 0; r < sw->nruns; r++)
 		if (!seen[r]) {
 			fprintf(err, "kasim: run %llu (shard %llu/%llu) is missing: a gap\n", (unsigned long long)r,
-				(unsigned long long)(r % sh[0].sn), sh[0].sn);
+				(unsigned long long)(r % sh[0].sn), (unsigned long long)sh[0].sn);
 			goto out;
 		}
 	/* the merged directory: manifest, sweep.ini and every output, one commit */
@@ -1050,7 +1101,7 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_
 		fprintf(err, "kasim: %s\n", msg);
 		goto out;
 	}
-	char *man = sweep_manifest(sw, 0, 1);
+	char *man = sweep_manifest(sw, 0, 1, NULL, 0);
 	if (outdir_write(od, "sweep.ini", sw->text, strlen(sw->text)) || outdir_write(od, "manifest", man, strlen(man)))
 		fprintf(err, "kasim: %s\n", outdir_error(od));
 	else if (!stage_outputs(od, sw, res, do_render, &no_gnuplot, err))
@@ -1059,7 +1110,7 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool do_
 	outdir_free(od);
 out:
 	for (size_t i = 0; i < ndirs; i++)
-		free_shard(&sh[i]);
+		manifest_free(&sh[i]);
 	free(sh);
 	free(text);
 	free(res);

@@ -42,6 +42,7 @@
 #include <omp.h>
 #endif
 
+#include "checksum.h"
 #include "outdir.h"
 #include "rng.h"
 #include "sim.h"
@@ -214,10 +215,18 @@ void sweep_run_one(const struct sweep *sw, uint64_t r, struct run_result *out)
 
 /* ---- directories and the manifest ------------------------------------------------- */
 
-/* The manifest identifies the sweep and the shard; merge and --resume check it. */
-char *sweep_manifest(const struct sweep *sw, uint64_t si, uint64_t sn)
+/* The manifest identifies the sweep and the shard; merge and --resume check it.
+ * Its lines, in this order (docs/sweeps.md):
+ *   kasim-sweep 2
+ *   hash HHHHHHHHHHHHHHHH      the sweep's definition hash (sweep.h)
+ *   runs N                     runs of the whole sweep
+ *   shard I/N
+ *   results LEN CCCCCCCC       a finished shard: results-partial.csv's length, CRC-32C
+ *   path FILE
+ *   set KEY=VALUE              one per --set, in order */
+char *sweep_manifest(const struct sweep *sw, uint64_t si, uint64_t sn, const char *results, size_t len)
 {
-	char *m = NULL, *sets = strdup("");
+	char *m = NULL, *sets = strdup(""), res[64] = "";
 	for (size_t i = 0; sets && i < sw->nsets; i++) {
 		char *t = NULL;
 		if (asprintf(&t, "%sset %s\n", sets, sw->sets[i]) < 0)
@@ -225,9 +234,11 @@ char *sweep_manifest(const struct sweep *sw, uint64_t si, uint64_t sn)
 		free(sets);
 		sets = t;
 	}
-	if (!sets || asprintf(&m, "kasim-sweep 1\nhash %016llx\nruns %llu\nshard %llu/%llu\npath %s\n%s",
-			      (unsigned long long)sw->hash, (unsigned long long)sw->nruns,
-			      (unsigned long long)si, (unsigned long long)sn, sw->path, sets) < 0) {
+	if (results)
+		snprintf(res, sizeof res, "results %zu %08x\n", len, (unsigned)crc32c(0, results, len));
+	if (!sets || asprintf(&m, "kasim-sweep %d\nhash %016llx\nruns %llu\nshard %llu/%llu\n%spath %s\n%s",
+			      MANIFEST_VERSION, (unsigned long long)sw->hash, (unsigned long long)sw->nruns,
+			      (unsigned long long)si, (unsigned long long)sn, res, sw->path, sets) < 0) {
 		fputs("kasim: out of memory\n", stderr);
 		abort();
 	}
@@ -235,19 +246,111 @@ char *sweep_manifest(const struct sweep *sw, uint64_t si, uint64_t sn)
 	return m;
 }
 
-/* The lines "hash ...", "runs ...", "shard ..." of a manifest must agree. */
-static bool manifest_same(const char *a, const char *b)
+/* The line at *s (up to '\n', which must be there) into buf; advances *s. */
+static bool next_line(const char **s, char *buf, size_t n)
 {
-	static const char *const keys[] = { "kasim-sweep ", "hash ", "runs ", "shard " };
-	for (size_t k = 0; k < 4; k++) {
-		const char *pa = strstr(a, keys[k]), *pb = strstr(b, keys[k]);
-		if (!pa || !pb)
-			return false;
-		size_t la = strcspn(pa, "\n"), lb = strcspn(pb, "\n");
-		if (la != lb || strncmp(pa, pb, la))
-			return false;
-	}
+	const char *nl = strchr(*s, '\n');
+	if (!nl || (size_t)(nl - *s) >= n)
+		return false;
+	memcpy(buf, *s, (size_t)(nl - *s));
+	buf[nl - *s] = '\0';
+	*s = nl + 1;
 	return true;
+}
+
+/* Header lines must read back exactly as sweep_manifest writes them. */
+static bool parse_header(const char **s, struct manifest *m)
+{
+	char l[4][128], w[128];
+	unsigned long long h, r, i, n, len;
+	unsigned crc;
+	for (int k = 1; k < 4; k++) /* hash, runs, shard */
+		if (!next_line(s, l[k], sizeof l[k]))
+			return false;
+	if (sscanf(l[1], "hash %llx", &h) != 1 || sscanf(l[2], "runs %llu", &r) != 1 ||
+	    sscanf(l[3], "shard %llu/%llu", &i, &n) != 2 || n == 0 || i >= n)
+		return false;
+	snprintf(w, sizeof w, "hash %016llx", h);
+	bool ok = !strcmp(w, l[1]);
+	snprintf(w, sizeof w, "runs %llu", r);
+	ok &= !strcmp(w, l[2]);
+	snprintf(w, sizeof w, "shard %llu/%llu", i, n);
+	ok &= !strcmp(w, l[3]);
+	m->hash = h, m->runs = r, m->si = i, m->sn = n;
+	if (ok && !strncmp(*s, "results ", 8)) {
+		if (!next_line(s, l[0], sizeof l[0]) || sscanf(l[0], "results %llu %x", &len, &crc) != 2)
+			return false;
+		snprintf(w, sizeof w, "results %llu %08x", len, crc);
+		ok = !strcmp(w, l[0]);
+		m->finished = true, m->results_len = len, m->results_crc = crc;
+	}
+	return ok;
+}
+
+bool manifest_parse(const char *text, struct manifest *m)
+{
+	const char *s = text;
+	char l[64], w[64];
+	memset(m, 0, sizeof(*m));
+	if (!next_line(&s, l, sizeof l) || sscanf(l, "kasim-sweep %u", &m->version) != 1)
+		return false;
+	snprintf(w, sizeof w, "kasim-sweep %u", m->version);
+	if (strcmp(w, l))
+		return false;
+	if (m->version != MANIFEST_VERSION)
+		return true;
+	if (!parse_header(&s, m) || strncmp(s, "path ", 5))
+		return false;
+	/* path and sets: free text up to the end of the line (the sweep's hash,
+	 * checked against sweep.ini by merge, covers the sets) */
+	size_t n = 0;
+	for (const char *q = s; (q = strstr(q, "\nset ")); q++)
+		n++;
+	m->path = strndup(s + 5, strcspn(s + 5, "\n"));
+	m->sets = calloc(n + 1, sizeof(char *));
+	if (!m->path || !m->sets) {
+		fputs("kasim: out of memory\n", stderr);
+		abort();
+	}
+	for (const char *q = strstr(s, "\nset "); q && m->nsets < n; q = strstr(q + 1, "\nset "))
+		if (!(m->sets[m->nsets++] = strndup(q + 5, strcspn(q + 5, "\n"))))
+			abort();
+	return true;
+}
+
+void manifest_free(struct manifest *m)
+{
+	for (size_t i = 0; i < m->nsets; i++)
+		free(m->sets[i]);
+	free(m->sets);
+	free(m->path);
+	memset(m, 0, sizeof(*m));
+}
+
+/* --resume: the manifest already in dir must be this sweep's and shard's
+ * (0), else a message and 2. */
+static int resume_check(const char *text, const struct sweep *sw, uint64_t si, uint64_t sn, const char *dir,
+			FILE *err)
+{
+	struct manifest m;
+	int rc = 2;
+	if (!manifest_parse(text, &m))
+		fprintf(err, "kasim: %s/manifest: damaged (start again in a new directory)\n", dir);
+	else if (m.version != MANIFEST_VERSION)
+		fprintf(err, "kasim: %s/manifest: written by another version of kasim (format %u, this one "
+			     "reads %d); start again in a new directory\n", dir, m.version, MANIFEST_VERSION);
+	else if (m.hash != sw->hash || m.runs != sw->nruns)
+		fprintf(err, "kasim: %s holds another sweep or shard: its sweep definition hash is %016llx, "
+			     "%s with these --set options is %016llx (another sweep file or --set); use another "
+			     "directory\n", dir, (unsigned long long)m.hash, sw->path, (unsigned long long)sw->hash);
+	else if (m.si != si || m.sn != sn)
+		fprintf(err, "kasim: %s holds another sweep or shard: it is shard %llu/%llu, not %llu/%llu; use "
+			     "another directory\n", dir, (unsigned long long)m.si, (unsigned long long)m.sn,
+			(unsigned long long)si, (unsigned long long)sn);
+	else
+		rc = 0;
+	manifest_free(&m);
+	return rc;
 }
 
 /* ---- the executor ------------------------------------------------------------------- */
@@ -279,12 +382,32 @@ static void progress_draw(FILE *err, uint64_t done, uint64_t total, uint64_t bas
 	fflush(err);
 }
 
+/* Why a complete journal line is refused, or NULL. */
+static const char *journal_check(const char *line, const struct sweep *sw, uint64_t si, uint64_t sn,
+				 struct run_result *r)
+{
+	switch (journal_parse(line, r)) {
+	case JOURNAL_CHECKSUM:
+		return "its checksum does not match (the line was changed or damaged)";
+	case JOURNAL_MALFORMED:
+		return "not a journal line (16 fields and a checksum)";
+	case JOURNAL_OK:
+		break;
+	}
+	if (r->run >= sw->nruns || r->run % sn != si || r->seed != sweep_run_seed(sw->seed, r->run))
+		return "not a run of this sweep and shard";
+	return NULL;
+}
+
 /* Load the journal of a shard into res/done; returns the number of runs
- * found, and truncates a torn last line. -1 on a read error. */
+ * found. A final line without its newline is the normal trace of a kill in
+ * the middle of a write: it is dropped (the file is truncated before it) and
+ * its run is run again. Any other bad line is refused, naming it (-2): resume
+ * trusts no line it cannot verify. -1 on a read error. */
 static long long journal_load(const char *path, const struct sweep *sw, uint64_t si, uint64_t sn,
 			      struct run_result *res, bool *done, FILE *err)
 {
-	size_t len = 0;
+	size_t len = 0, lineno = 0;
 	char *buf = sweep_read_all(path, &len);
 	long long n = 0;
 	size_t good = 0;
@@ -296,17 +419,23 @@ static long long journal_load(const char *path, const struct sweep *sw, uint64_t
 		if (!nl)
 			break; /* torn write: dropped below */
 		*nl = '\0';
+		lineno++;
 		struct run_result r;
-		if (journal_parse(buf + off, &r) && r.run < sw->nruns && r.run % sn == si &&
-		    r.seed == sweep_run_seed(sw->seed, r.run)) {
-			uint64_t k = r.run / sn;
-			if (!done[k]) {
-				done[k] = true;
-				res[k] = r;
-				n++;
-			}
-		} else {
-			fprintf(err, "kasim: %s: ignoring a damaged line\n", path);
+		const char *why = strlen(buf + off) != (size_t)(nl - buf) - off ? "it holds a NUL byte"
+						: journal_check(buf + off, sw, si, sn, &r);
+		uint64_t k = why ? 0 : r.run / sn;
+		if (!why && done[k] && memcmp(&res[k], &r, sizeof r))
+			why = "its run is already in an earlier line, with other results";
+		if (why) {
+			fprintf(err, "kasim: %s:%zu: %s; delete the damaged lines (their runs are run again) "
+				     "or start again in a new directory\n", path, lineno, why);
+			free(buf);
+			return -2;
+		}
+		if (!done[k]) {
+			done[k] = true;
+			res[k] = r;
+			n++;
 		}
 		off = (size_t)(nl - buf) + 1;
 		good = off;
@@ -322,7 +451,7 @@ int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err)
 	uint64_t si = e->shard_n ? e->shard_i : 0, sn = e->shard_n ? e->shard_n : 1;
 	uint64_t m = si < sw->nruns ? (sw->nruns - si + sn - 1) / sn : 0;
 	char *man_path = sweep_path(e->dir, "manifest"), *jpath = sweep_path(e->dir, "runs.journal");
-	char *man = sweep_manifest(sw, si, sn);
+	char *man = sweep_manifest(sw, si, sn, NULL, 0);
 	struct run_result *res = calloc(m ? m : 1, sizeof(*res));
 	bool *done = calloc(m ? m : 1, sizeof(*done));
 	uint64_t *todo = calloc(m ? m : 1, sizeof(*todo));
@@ -350,12 +479,8 @@ int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err)
 		rc = 2;
 		goto out;
 	}
-	if (old && !manifest_same(old, man)) {
-		fprintf(err, "kasim: %s holds another sweep or shard (its manifest differs: another "
-			     "sweep file, --set or --shard); use another directory\n", e->dir);
-		rc = 2;
+	if (old && (rc = resume_check(old, sw, si, sn, e->dir, err)))
 		goto out;
-	}
 	/* the journal first: a symlink there is refused before anything is written */
 	fd = outdir_append(od, "runs.journal");
 	if (fd < 0 || (!old && (outdir_write(od, "sweep.ini", sw->text, strlen(sw->text)) ||
@@ -367,6 +492,10 @@ int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err)
 	long long have = 0;
 	if (old) {
 		have = journal_load(jpath, sw, si, sn, res, done, err);
+		if (have == -2) {
+			rc = 2;
+			goto out;
+		}
 		if (have < 0) {
 			fprintf(err, "kasim: cannot read %s: %s\n", jpath, strerror(errno));
 			rc = 1;
@@ -461,13 +590,19 @@ int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err)
 			goto out;
 		}
 		for (uint64_t k = 0; k < m; k++) {
-			len += (size_t)journal_format(all + len, cap - len - 1, &res[k]);
+			len += (size_t)run_record_format(all + len, cap - len - 1, &res[k]);
 			all[len++] = '\n';
 		}
-		if (outdir_write(od, "results-partial.csv", all, len) || outdir_commit(od)) {
+		/* with the manifest that gives their length and checksum: the shard is
+		 * finished. One commit, renamed in this order: a crash between the two
+		 * leaves the old manifest, i.e. an unfinished shard that --resume ends. */
+		char *fin = sweep_manifest(sw, si, sn, all, len);
+		if (outdir_write(od, "results-partial.csv", all, len) || outdir_write(od, "manifest", fin, strlen(fin)) ||
+		    outdir_commit(od)) {
 			fprintf(err, "kasim: %s\n", outdir_error(od));
 			rc = 1;
 		}
+		free(fin);
 		free(all);
 	}
 out:

@@ -512,18 +512,24 @@ Test(sweep_out, journal_lines_round_trip)
 				.segments = 21, .bytes = 840, .events = 99, .nat_expired = 2, .nat_evicted = 1 },
 			  back;
 	char line[256];
-	journal_format(line, sizeof line, &r);
+	run_record_format(line, sizeof line, &r);
 	cr_assert_str_eq(line, "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1");
-	cr_assert(journal_parse(line, &back));
+	cr_assert(run_record_parse(line, &back));
+	cr_assert(same_result(&r, &back));
+	/* the journal line: the record and its CRC-32C (computed independently) */
+	journal_format(line, sizeof line, &r);
+	cr_assert_str_eq(line, "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1 0f5620e7");
+	cr_assert_eq(journal_parse(line, &back), JOURNAL_OK);
 	cr_assert(same_result(&r, &back));
 	r.end_host = -1;
 	journal_format(line, sizeof line, &r);
-	cr_assert(journal_parse(line, &back));
+	cr_assert_eq(journal_parse(line, &back), JOURNAL_OK);
 	cr_assert_eq(back.end_host, -1);
-	cr_assert_not(journal_parse("12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840", &back));
-	cr_assert_not(journal_parse("12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 1",
-				    &back));
-	cr_assert_not(journal_parse("12345 fedcba9876543210 1 5 1 104 70000x0001 61000000000 - 0 9 21 840 99", &back));
+	cr_assert_not(run_record_parse("12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840", &back));
+	cr_assert_not(run_record_parse("12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 1",
+				       &back));
+	cr_assert_not(run_record_parse("12345 fedcba9876543210 1 5 1 104 70000x0001 61000000000 - 0 9 21 840 99",
+				       &back));
 }
 
 /* ---- the binary: threads, shards, merge, resume ----------------------------------- */
