@@ -34,7 +34,7 @@ ASAN_CFLAGS := -O1 -g -fopenmp -fsanitize=address,undefined -fno-omit-frame-poin
 
 SRCS  := $(sort $(wildcard sim/*.c))
 LIB_SRCS := $(filter-out sim/main.c,$(SRCS))
-HDRS  := $(wildcard include/*.h sim/*.h)
+HDRS  := $(wildcard include/*.h include/priv/*.h sim/*.h)
 TEST_SRCS := $(sort $(wildcard tests/*.c))
 
 REL_OBJS  := $(SRCS:sim/%.c=build/rel/%.o)
