@@ -150,6 +150,7 @@ struct tcp_sock {
 
 struct host {
 	const struct tcp_env *env; /* the world, as the model sees it */
+	struct engine *eng;        /* env->eng, kept at hand: the clock of every path */
 	int id;                    /* HOST_A / HOST_B */
 	char name;                 /* 'A' / 'B' */
 	struct ep_config cfg;      /* sysctls of this host (mutable: "set X net.ipv4...") */

@@ -32,29 +32,35 @@ struct ka_settings keepalive_settings(const struct ep_config *cfg)
 }
 
 /* Read at every call, so a sysctl change applies at the next firing. */
-struct ka_settings keepalive_settings_sk(const struct tcp_sock *sk)
+static uint32_t time_secs(const struct tcp_sock *sk)
 {
-	const struct ep_config *cfg = &sk->host->cfg;
-	return (struct ka_settings){
-		.time = opt_or_default(sk->keepalive_time, cfg->tcp_keepalive_time),
-		.intvl = opt_or_default(sk->keepalive_intvl, cfg->tcp_keepalive_intvl),
-		.probes = opt_or_default(sk->keepalive_probes, cfg->tcp_keepalive_probes),
-	};
+	return opt_or_default(sk->keepalive_time, sk->host->cfg.tcp_keepalive_time);
 }
 
-tcp_stamp_t keepalive_time_when(const struct tcp_sock *sk)
+static uint32_t intvl_secs(const struct tcp_sock *sk)
 {
-	return tm_secs(tcp_tm(sk), keepalive_settings_sk(sk).time);
-}
-
-tcp_stamp_t keepalive_intvl_when(const struct tcp_sock *sk)
-{
-	return tm_secs(tcp_tm(sk), keepalive_settings_sk(sk).intvl);
+	return opt_or_default(sk->keepalive_intvl, sk->host->cfg.tcp_keepalive_intvl);
 }
 
 uint32_t keepalive_probes(const struct tcp_sock *sk)
 {
-	return keepalive_settings_sk(sk).probes;
+	return opt_or_default(sk->keepalive_probes, sk->host->cfg.tcp_keepalive_probes);
+}
+
+struct ka_settings keepalive_settings_sk(const struct tcp_sock *sk)
+{
+	return (struct ka_settings){.time = time_secs(sk), .intvl = intvl_secs(sk),
+				    .probes = keepalive_probes(sk)};
+}
+
+tcp_stamp_t keepalive_time_when(const struct tcp_sock *sk)
+{
+	return tm_secs(tcp_tm(sk), time_secs(sk));
+}
+
+tcp_stamp_t keepalive_intvl_when(const struct tcp_sock *sk)
+{
+	return tm_secs(tcp_tm(sk), intvl_secs(sk));
 }
 
 /* keepalive_time_elapsed(): time since the later of "last ACK processed" and

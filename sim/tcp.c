@@ -68,6 +68,7 @@ void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer
 {
 	memset(h, 0, sizeof(*h));
 	h->env = env;
+	h->eng = env->eng;
 	h->id = id;
 	h->name = id == HOST_A ? 'A' : 'B';
 	h->cfg = *cfg;
@@ -343,7 +344,7 @@ static void reset_connection_fields(struct tcp_sock *sk)
 void tcp_connect(struct host *h, const struct host *peer)
 {
 	struct tcp_sock *sk = &h->sk;
-	ks_time_t now = h->env->eng->now;
+	ks_time_t now = h->eng->now;
 	reset_connection_fields(sk);
 	set_tuple(sk, h->cfg.addr, h->cfg.port, peer->cfg.addr, peer->cfg.port);
 	sk->iss = h->env->isn(h->env->ctx);
@@ -368,7 +369,7 @@ void tcp_listen(struct host *h)
 static void tcp_conn_request(struct host *h, const struct segment *syn)
 {
 	struct tcp_sock *sk = &h->sk;
-	ks_time_t now = h->env->eng->now;
+	ks_time_t now = h->eng->now;
 	reset_connection_fields(sk);
 	set_tuple(sk, syn->daddr, syn->dport, syn->saddr, syn->sport);
 	sk->irs = syn->seq;

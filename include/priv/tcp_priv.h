@@ -20,8 +20,8 @@
 
 /* ---- the host's interface (struct tcp_env) --------------------------------- */
 
-static inline struct engine *sk_eng(const struct tcp_sock *sk) { return sk->host->env->eng; }
-static inline ks_time_t sk_now_ns(const struct tcp_sock *sk) { return sk->host->env->eng->now; }
+static inline struct engine *sk_eng(const struct tcp_sock *sk) { return sk->host->eng; }
+static inline ks_time_t sk_now_ns(const struct tcp_sock *sk) { return sk->host->eng->now; }
 static inline bool tcp_tracing(const struct tcp_sock *sk) { return sk->host->env->tracing; }
 /* Report a record (only when tcp_tracing()). */
 static inline void tcp_trace(const struct tcp_sock *sk, struct ks_record *r)
