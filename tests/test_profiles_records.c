@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "helpers.h"
+#include "keepalive.h"
 #include "profile.h"
 #include "timer.h"
 
@@ -198,4 +199,40 @@ ParameterizedTest(struct prof_case *c, profile_records, every_profile_every_time
 	cr_expect_eq(e->u.end.last_rx, 0);
 	run_free(&r);
 	free(ini);
+}
+
+/* keepalive_settings(): what the sweeps take their keepalive cycle from. The
+ * profile's defaults (docs/profiles.md) unless a socket option is set. */
+Test(profile_records, keepalive_settings_defaults_and_options)
+{
+	static const struct {
+		const char *os;
+		uint32_t time, intvl, probes;
+	} want[] = {
+		{ "linux", 7200, 75, 9 }, { "linux-2.6", 7200, 75, 9 }, { "freebsd", 7200, 75, 8 },
+		{ "macos", 7200, 75, 8 }, { "windows", 7200, 1, 10 }, { "lwip", 7200, 75, 9 },
+	};
+	for (size_t i = 0; i < NELEMS(want); i++) {
+		char *ini = strf("[A]\nos = %s\n", want[i].os);
+		char *opts = strf("[A]\nos = %s\ntcp_keepidle = 60\ntcp_keepintvl = 5\ntcp_keepcnt = 3\n",
+				  want[i].os);
+		struct diag d = {0};
+		struct scenario *sc = scenario_parse_string("t.ini", ini, NULL, 0, &d);
+		struct scenario *so = scenario_parse_string("t.ini", opts, NULL, 0, &d);
+		cr_assert_not_null(sc, "%s rejected", want[i].os);
+		cr_assert_not_null(so, "%s with options rejected", want[i].os);
+		struct ka_settings k = keepalive_settings(&sc->ep[HOST_A]);
+		cr_expect_eq(k.time, want[i].time, "%s: time %u", want[i].os, k.time);
+		cr_expect_eq(k.intvl, want[i].intvl, "%s: intvl %u", want[i].os, k.intvl);
+		cr_expect_eq(k.probes, want[i].probes, "%s: probes %u", want[i].os, k.probes);
+		k = keepalive_settings(&so->ep[HOST_A]);
+		cr_expect_eq(k.time, 60);
+		cr_expect_eq(k.intvl, 5);
+		cr_expect_eq(k.probes, 3);
+		scenario_free(sc);
+		scenario_free(so);
+		diag_free(&d);
+		free(ini);
+		free(opts);
+	}
 }
