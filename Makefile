@@ -102,7 +102,9 @@ build/rel/version.o build/asan/version.o: build/gen/version_git.h
 FORCE:
 
 # ---- the program ----------------------------------------------------------
-build/rel/%.o: sim/%.c | $(NEED_RUN)
+# Objects depend on the Makefile too: a change of flags rebuilds them, and so does
+# a build directory made before header dependencies (-MMD) were tracked.
+build/rel/%.o: sim/%.c Makefile | $(NEED_RUN)
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(REL_CFLAGS) $(DEFS) $(DEPFLAGS) $(INCS) $(PKG_CFLAGS) -c $< -o $@
 
@@ -113,14 +115,14 @@ run: kasim
 	./kasim scenarios/unplug.ini
 
 # ---- tests: everything under ASan + UBSan ----------------------------------
-build/asan/%.o: sim/%.c | $(NEED_RUN)
+build/asan/%.o: sim/%.c Makefile | $(NEED_RUN)
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(ASAN_CFLAGS) $(DEFS) $(DEPFLAGS) $(INCS) $(PKG_CFLAGS) -c $< -o $@
 
 build/asan/kasim: $(ASAN_OBJS) build/asan/main.o
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-build/tests/%.o: tests/%.c | $(NEED_TEST)
+build/tests/%.o: tests/%.c Makefile | $(NEED_TEST)
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(ASAN_CFLAGS) $(DEFS) $(DEPFLAGS) $(INCS) -Itests $(PKG_CFLAGS) -c $< -o $@
 

@@ -1,29 +1,40 @@
 /*
  * keepalive.h - Linux's tcp_keepalive_timer() and the socket options that
- * steer it (net/ipv4/tcp_timer.c, net/ipv4/tcp.c, include/net/tcp.h).
+ * steer it (net/ipv4/tcp_timer.c, net/ipv4/tcp.c, include/net/tcp.h), and
+ * the other stacks' keepalive rules (docs/profiles.md).
+ *
+ * Public: the effective settings and the setsockopt calls. The timer itself
+ * and its arming are model-internal (priv/tcp_priv.h).
  */
 #ifndef KASIM_KEEPALIVE_H
 #define KASIM_KEEPALIVE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "scenario.h"
 #include "tcp.h"
 
-/* include/net/tcp.h: the per-socket value, or the host's sysctl when unset. */
+/* The effective keepalive settings: the per-socket option when set, else the
+ * host's default (the sysctl, or the os profile's constant). */
+struct ka_settings {
+	uint32_t time;   /* keepalive_time, s (TCP_KEEPIDLE / tcp_keepalive_time) */
+	uint32_t intvl;  /* keepalive_intvl, s */
+	uint32_t probes; /* keepalive_probes */
+};
+/* ... of an endpoint configured by cfg, before any run-time setsockopt (what
+ * its socket starts with: the values its first keepalive firing reads). */
+struct ka_settings keepalive_settings(const struct ep_config *cfg);
+/* ... of a socket now (read at every firing, so a sysctl change applies at
+ * the next one). */
+struct ka_settings keepalive_settings_sk(const struct tcp_sock *sk);
+
+/* include/net/tcp.h: the same in the socket's stamp units (tcp_tm(sk)). */
 tcp_stamp_t keepalive_time_when(const struct tcp_sock *sk);
 tcp_stamp_t keepalive_intvl_when(const struct tcp_sock *sk);
 uint32_t keepalive_probes(const struct tcp_sock *sk);
-/* min(now - lrcvtime, now - rcv_tstamp) */
+/* min(now - lrcvtime, now - rcv_tstamp) (rcv_tstamp only for linux-2.6) */
 tcp_stamp_t keepalive_time_elapsed(const struct tcp_sock *sk);
-
-/* (Re)arm the keepalive timer len stamp units from now (tcp_reset_keepalive_timer). */
-void tcp_reset_keepalive_timer(struct tcp_sock *sk, tcp_stamp_t len);
-void tcp_delete_keepalive_timer(struct tcp_sock *sk);
-/* The connection reached ESTABLISHED: arm the timer as the profile does. */
-void tcp_keepalive_established(struct tcp_sock *sk);
-
-/* The timer callback. */
-void tcp_keepalive_timer(struct engine *eng, struct ev_timer *t);
 
 /* setsockopt at run time, with Linux's re-arm rules. Values already validated. */
 void tcp_set_keepalive(struct tcp_sock *sk, bool on);          /* SO_KEEPALIVE */

@@ -2,6 +2,11 @@
  * sim.h - one simulation: the engine, two hosts, the link between them and the
  * scenario's events. Everything a run needs lives in struct sim; there are no
  * globals, so independent simulations can run in parallel threads.
+ *
+ * The public simulation API: the CLI, the sweeps and the tests run a
+ * simulation and observe it through its record stream (sinks, output.h /
+ * trace.h) and the functions below. The model (tcp.h) sees the simulation
+ * only through the struct tcp_env that sim.c gives each host.
  */
 #ifndef KASIM_SIM_H
 #define KASIM_SIM_H
@@ -45,6 +50,15 @@ struct sim {
 	uint64_t packets, drops;
 	struct sink *sinks[SIM_MAX_SINKS];
 	size_t nsinks;
+	struct tcp_env env;          /* what both hosts' TCP sees of this simulation */
+};
+
+/* What a run has counted so far (sim_counters). */
+struct sim_counters {
+	uint64_t events;             /* engine events run */
+	uint64_t segments;           /* segments sent (by the hosts and the NAT) */
+	uint32_t probes_sent[NHOSTS];/* keepalive probes each host transmitted */
+	uint64_t nat_expired, nat_evicted; /* the NAT's (0 without one) */
 };
 
 /* Prepare a simulation of sc (which must outlive it). */
@@ -57,16 +71,26 @@ void sim_run(struct sim *s);
  * or before t (at most the duration), then sim_finish() once. Slicing does
  * not change anything the simulation does. */
 void sim_run_until(struct sim *s, ks_time_t t);
+/* From a sink's record(): make the running sim_run_until() return once the
+ * current event is done (the clock stays at that event). A later
+ * sim_run_until() continues where it stopped. */
+void sim_stop(struct sim *s);
+/* The current time. */
+static inline ks_time_t sim_now(const struct sim *s) { return s->eng.now; }
+void sim_counters(const struct sim *s, struct sim_counters *c);
+/* An endpoint as its application sees it. */
+struct sim_endpoint {
+	enum tcp_state state;
+	enum tcp_end end;            /* how its connection ended, END_NONE = not (yet) */
+	int error;                   /* the errno it ended with, 0 = none */
+	ks_time_t end_time;
+};
+void sim_endpoint(const struct sim *s, int h, struct sim_endpoint *e);
 void sim_finish(struct sim *s);
 void sim_destroy(struct sim *s);
 
-/* Model -> outputs. */
+/* Stamp a record with the current time and hand it to every sink. */
 void sim_emit(struct sim *s, struct ks_record *r);
 static inline bool sim_tracing(const struct sim *s) { return s->nsinks > 0; }
-/* A host puts a segment on its interface: qdisc and cable checks, then the link.
- * Returns 0 when the segment left the host, > 0 (NET_XMIT_DROP) when the local
- * qdisc refused it. */
-int sim_xmit(struct sim *s, struct segment *seg);
-uint32_t sim_random_isn(struct sim *s);
 
 #endif

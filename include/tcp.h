@@ -9,6 +9,12 @@
  *
  * Field names are the kernel's (struct tcp_sock / inet_connection_sock), so a
  * reader can follow net/ipv4/tcp_input.c and tcp_timer.c side by side.
+ *
+ * This is the model's public face (what sim.c, the outputs and the tests
+ * use). The model knows nothing of the simulation: a host reaches the world
+ * only through its struct tcp_env (send a segment, report a decision, draw an
+ * ISN, the engine's clock and timers). What tcp.c, keepalive.c and
+ * retransmit.c share among themselves is in priv/tcp_priv.h.
  */
 #ifndef KASIM_TCP_H
 #define KASIM_TCP_H
@@ -65,6 +71,25 @@ enum tcp_end {
 };
 
 struct host;
+struct ks_record;
+
+/*
+ * A host's interface to the world, set by its owner (sim.c): the lwIP netif /
+ * Linux queue_xmit idea. The model sends, reports and draws ISNs only
+ * through it, and arms its timers on eng.
+ */
+struct tcp_env {
+	void *ctx;
+	struct engine *eng;
+	/* Put a segment on the host's interface. 0: it left the host; > 0
+	 * (NET_XMIT_DROP): the local qdisc refused it. May assign seg->id. */
+	int (*xmit)(void *ctx, struct segment *seg);
+	/* Report a decision (trace.h); called only while tracing is set. */
+	void (*trace)(void *ctx, struct ks_record *r);
+	/* Draw an initial sequence number. */
+	uint32_t (*isn)(void *ctx);
+	bool tracing;          /* someone listens: build records */
+};
 
 struct tcp_sock {
 	struct host *host;
@@ -124,7 +149,8 @@ struct tcp_sock {
 };
 
 struct host {
-	struct sim *sim;
+	const struct tcp_env *env; /* the world, as the model sees it */
+	struct engine *eng;        /* env->eng, kept at hand: the clock of every path */
 	int id;                    /* HOST_A / HOST_B */
 	char name;                 /* 'A' / 'B' */
 	struct ep_config cfg;      /* sysctls of this host (mutable: "set X net.ipv4...") */
@@ -136,10 +162,10 @@ struct host {
 	struct tcp_sock sk;        /* the host's one connection; CLOSE = none */
 };
 
-struct rec_end;
-
-/* Endpoint life cycle. */
-void tcp_host_init(struct host *h, struct sim *sim, int id, const struct ep_config *cfg);
+/* Endpoint life cycle. tm: the scenario's timer model (the host derives its
+ * own from it and its os profile, docs/timers.md). */
+void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer_model *tm, int id,
+		   const struct ep_config *cfg);
 void tcp_connect(struct host *h, const struct host *peer);  /* A: send SYN */
 void tcp_listen(struct host *h);                              /* B: passive open */
 /* A segment arrives at host h (cable and power already checked). */
@@ -149,26 +175,6 @@ void tcp_v4_rcv(struct host *h, const struct segment *seg);
 int tcp_sendmsg(struct tcp_sock *sk, uint64_t bytes);
 int tcp_close(struct tcp_sock *sk);
 void tcp_host_crash(struct host *h);
-
-/* Used by keepalive.c and retransmit.c. */
-int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
-		 enum seg_kind kind, uint32_t nth);
-void tcp_send_active_reset(struct tcp_sock *sk);
-/* tcp_write_err(): report sk_err_soft or ETIMEDOUT, then tcp_done(). */
-void tcp_write_err(struct tcp_sock *sk, struct rec_end *why);
-/* The connection is over: CLOSE, timers stopped, err (0 = none) reported,
- * why->why/host/error/from/time filled in and emitted. */
-void tcp_done(struct tcp_sock *sk, int err, struct rec_end *why);
-/* Immediate pure ACK (tcp_send_ack). */
-void tcp_send_ack(struct tcp_sock *sk, enum seg_kind kind, uint32_t nth);
-/* Send whatever the write queue holds that the window allows (tcp_push). */
-void tcp_push(struct tcp_sock *sk);
-tcp_stamp_t tcp_now(const struct tcp_sock *sk);
-const struct timer_model *tcp_tm(const struct tcp_sock *sk);
-static inline bool tcp_write_queue_empty(const struct tcp_sock *sk)
-{
-	return sk->write_seq == sk->snd_nxt;
-}
 
 const char *tcp_state_name(enum tcp_state s);
 const char *tcp_errno_name(int err);

@@ -10,32 +10,57 @@
  * control flow (and of docs/keepalive.md).
  *
  * Invariant: while probes go unanswered nothing refreshes the idle clock, so
- * elapsed only grows and consecutive probes are exactly keepalive_intvl apart.
+ * elapsed only grows and each probe is re-armed keepalive_intvl after the
+ * firing that sent it: consecutive probes are keepalive_intvl apart with
+ * exact timers, and keepalive_intvl plus the wheel's rounding with
+ * timer = linux (docs/timers.md).
  */
 #include "keepalive.h"
 
-#include "output.h"
-#include "sim.h"
+#include "priv/tcp_priv.h"
 
-static struct sim *sk_sim(const struct tcp_sock *sk) { return sk->host->sim; }
+/* include/net/tcp.h: the per-socket value if set, else the sysctl. */
+static uint32_t opt_or_default(uint32_t opt, uint32_t dflt) { return opt ? opt : dflt; }
 
-/* include/net/tcp.h: the per-socket value if set, else the sysctl (read at
- * every call, so a sysctl change applies at the next firing). */
-tcp_stamp_t keepalive_time_when(const struct tcp_sock *sk)
+struct ka_settings keepalive_settings(const struct ep_config *cfg)
 {
-	uint32_t s = sk->keepalive_time ? sk->keepalive_time : sk->host->cfg.tcp_keepalive_time;
-	return tm_secs(tcp_tm(sk), s);
+	return (struct ka_settings){
+		.time = opt_or_default(cfg->tcp_keepidle, cfg->tcp_keepalive_time),
+		.intvl = opt_or_default(cfg->tcp_keepintvl, cfg->tcp_keepalive_intvl),
+		.probes = opt_or_default(cfg->tcp_keepcnt, cfg->tcp_keepalive_probes),
+	};
 }
 
-tcp_stamp_t keepalive_intvl_when(const struct tcp_sock *sk)
+/* Read at every call, so a sysctl change applies at the next firing. */
+static uint32_t time_secs(const struct tcp_sock *sk)
 {
-	uint32_t s = sk->keepalive_intvl ? sk->keepalive_intvl : sk->host->cfg.tcp_keepalive_intvl;
-	return tm_secs(tcp_tm(sk), s);
+	return opt_or_default(sk->keepalive_time, sk->host->cfg.tcp_keepalive_time);
+}
+
+static uint32_t intvl_secs(const struct tcp_sock *sk)
+{
+	return opt_or_default(sk->keepalive_intvl, sk->host->cfg.tcp_keepalive_intvl);
 }
 
 uint32_t keepalive_probes(const struct tcp_sock *sk)
 {
-	return sk->keepalive_probes ? sk->keepalive_probes : sk->host->cfg.tcp_keepalive_probes;
+	return opt_or_default(sk->keepalive_probes, sk->host->cfg.tcp_keepalive_probes);
+}
+
+struct ka_settings keepalive_settings_sk(const struct tcp_sock *sk)
+{
+	return (struct ka_settings){.time = time_secs(sk), .intvl = intvl_secs(sk),
+				    .probes = keepalive_probes(sk)};
+}
+
+tcp_stamp_t keepalive_time_when(const struct tcp_sock *sk)
+{
+	return tm_secs(tcp_tm(sk), time_secs(sk));
+}
+
+tcp_stamp_t keepalive_intvl_when(const struct tcp_sock *sk)
+{
+	return tm_secs(tcp_tm(sk), intvl_secs(sk));
 }
 
 /* keepalive_time_elapsed(): time since the later of "last ACK processed" and
@@ -53,10 +78,10 @@ tcp_stamp_t keepalive_time_elapsed(const struct tcp_sock *sk)
 
 void tcp_reset_keepalive_timer(struct tcp_sock *sk, tcp_stamp_t len)
 {
-	struct sim *s = sk_sim(sk);
+	struct engine *eng = sk_eng(sk);
 	struct host *h = sk->host;
-	sk->ka_nominal = s->eng.now + tm_to_ns(&h->tm, len);
-	eng_schedule(&s->eng, &sk->keepalive_timer, tm_expiry(&h->tm, &h->wheel, s->eng.now, len));
+	sk->ka_nominal = eng->now + tm_to_ns(&h->tm, len);
+	eng_schedule(eng, &sk->keepalive_timer, tm_expiry(&h->tm, &h->wheel, eng->now, len));
 }
 
 /* Entering ESTABLISHED (tcp_finish_connect / tcp_create_openreq_child): arm
@@ -73,7 +98,7 @@ void tcp_keepalive_established(struct tcp_sock *sk)
 
 void tcp_delete_keepalive_timer(struct tcp_sock *sk)
 {
-	eng_cancel(&sk_sim(sk)->eng, &sk->keepalive_timer);
+	eng_cancel(sk_eng(sk), &sk->keepalive_timer);
 }
 
 /* tcp_write_wakeup(): from the keepalive path the write queue is always empty
@@ -85,12 +110,13 @@ static int tcp_write_wakeup(struct tcp_sock *sk)
 	return tcp_transmit(sk, TH_ACK, sk->snd_una - 1, 0, SEG_KA_PROBE, sk->probes_out + 1);
 }
 
+/* The record of one firing; every time converted with the host's own timer
+ * model (the one the stamps were counted in). */
 static void emit_ka(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed, tcp_stamp_t next)
 {
-	struct sim *s = sk_sim(sk);
-	if (!sim_tracing(s))
+	if (!tcp_tracing(sk))
 		return;
-	const struct timer_model *tm = &s->tm;
+	const struct timer_model *tm = tcp_tm(sk);
 	struct ks_record r = {.type = REC_KEEPALIVE};
 	r.u.ka = (struct rec_keepalive){
 		.host = sk->host->id, .decision = d, .elapsed = tm_to_ns(tm, elapsed),
@@ -101,26 +127,19 @@ static void emit_ka(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed
 		.next = next == KS_TIME_NEVER ? KS_TIME_NEVER : tm_to_ns(tm, next),
 		.probe_no = sk->probes_out + 1, .packets_out = sk->packets_out,
 		.unsent = !tcp_write_queue_empty(sk),
-		.nominal = sk->ka_nominal, .actual = s->eng.now,
+		.nominal = sk->ka_nominal, .actual = sk_now_ns(sk),
+		.algo = sk->host->prof->algo, .clock = tm->kind,
 	};
-	sim_emit(s, &r);
+	tcp_trace(sk, &r);
 }
 
 /* The abort: RST, then tcp_write_err() (ETIMEDOUT unless a soft error). */
 static void keepalive_abort(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed)
 {
-	const struct timer_model *tm = tcp_tm(sk);
-	struct rec_end why = {
-		.why = d == KA_ABORT_UT ? END_KEEPALIVE_UT
-		       : d == KA_ABORT_IDLE ? END_KEEPALIVE_IDLE : END_KEEPALIVE,
-		.elapsed = tm_to_ns(tm, elapsed), .probes_out = sk->probes_out,
-		.time = tm_to_ns(tm, keepalive_time_when(sk)),
-		.intvl = tm_to_ns(tm, keepalive_intvl_when(sk)),
-		.probes = keepalive_probes(sk), .user_timeout = sk->user_timeout,
-	};
 	emit_ka(sk, d, elapsed, KS_TIME_NEVER);
 	tcp_send_active_reset(sk);
-	tcp_write_err(sk, &why);
+	tcp_write_err(sk, d == KA_ABORT_UT ? END_KEEPALIVE_UT
+			  : d == KA_ABORT_IDLE ? END_KEEPALIVE_IDLE : END_KEEPALIVE);
 }
 
 static void bsd_keepalive_timer(struct tcp_sock *sk);
@@ -269,29 +288,21 @@ static void bsd_keepalive_timer(struct tcp_sock *sk)
  * integer divisions by 500 ms compared with a strict '>'. */
 static void lwip_slowtmr(struct tcp_sock *sk)
 {
-	const struct timer_model *tm = tcp_tm(sk);
 	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_FIN_WAIT1) |
 				 TCPF(TCP_FIN_WAIT2) | TCPF(TCP_CLOSING) | TCPF(TCP_LAST_ACK))))
 		return; /* the pcb is gone */
 	if (sk->keepopen && (TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT)))) {
-		uint64_t idle_ms = (uint64_t)(sk->keepalive_time ? sk->keepalive_time
-							       : sk->host->cfg.tcp_keepalive_time) * 1000;
-		uint64_t intvl_ms = (uint64_t)(sk->keepalive_intvl ? sk->keepalive_intvl
-								  : sk->host->cfg.tcp_keepalive_intvl) * 1000;
-		uint64_t cnt = keepalive_probes(sk);
+		struct ka_settings ka = keepalive_settings_sk(sk);
+		uint64_t idle_ms = (uint64_t)ka.time * 1000, intvl_ms = (uint64_t)ka.intvl * 1000;
+		uint64_t cnt = ka.probes;
 		uint64_t slow_ms = TM_LWIP_SLOW_INTERVAL / KS_MS;
 		/* tcp_ticks - pcb->tmr: pcb->tmr is set by every accepted segment */
 		tcp_stamp_t idle = keepalive_time_elapsed(sk);
 		if (idle > (idle_ms + cnt * intvl_ms) / slow_ms) {
 			/* "KEEPALIVE timeout": tcp_rst(seq snd_nxt, ack rcv_nxt), ERR_ABRT */
-			struct rec_end why = {
-				.why = END_KEEPALIVE_IDLE, .elapsed = tm_to_ns(tm, idle),
-				.probes_out = sk->probes_out, .time = idle_ms * KS_MS,
-				.intvl = intvl_ms * KS_MS, .probes = (uint32_t)cnt,
-			};
 			emit_ka(sk, KA_ABORT_IDLE, idle, KS_TIME_NEVER);
 			tcp_send_active_reset(sk);
-			tcp_done(sk, KS_ECONNABORTED, &why);
+			tcp_done(sk, KS_ECONNABORTED, END_KEEPALIVE_IDLE);
 			return;
 		}
 		if (idle > (idle_ms + sk->probes_out * intvl_ms) / slow_ms) {

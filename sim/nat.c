@@ -35,7 +35,9 @@
 #define CHUNK_MIN 16
 #define HASH_BUCKETS 16 /* a power of two */
 
-enum { TCP_SYN_OUT = 1, TCP_SYNACK_IN = 2, TCP_CLOSING = 4 };
+/* What the NAT has seen of a mapping's TCP handshake and close (bits of
+ * struct mapping's tcp; conntrack's view, not the endpoints' tcp_state). */
+enum { TCP_SYN_OUT = 1, TCP_SYNACK_IN = 2, TCP_FIN_SEEN = 4 };
 /* A mapping is in exactly one list: its class's, or (a background flow of
  * class established) its pattern's activity queue while it sends, or its
  * pattern's idle list once it went silent. */
@@ -614,11 +616,11 @@ static void track(struct nat *n, struct nat_map *m, const struct segment *seg, i
 		}
 	}
 	if (f & (TH_FIN | TH_RST)) {
-		m->tcp |= TCP_CLOSING;
+		m->tcp |= TCP_FIN_SEEN;
 		set_class(n, m, NAT_TRANSITORY, dir);
 		return;
 	}
-	if (m->tcp & TCP_CLOSING)
+	if (m->tcp & TCP_FIN_SEEN)
 		return;
 	if (dir == HOST_A && (f & TH_SYN) && !(f & TH_ACK))
 		m->tcp |= TCP_SYN_OUT;
@@ -791,7 +793,7 @@ static void bg_segment(struct nat *n, int k)
 		/* the flow is over; its mapping stays until it expires */
 		if (n->cfg.bg_end == NAT_BG_FIN) {
 			refresh(n, m); /* out of the queue, into the class list */
-			m->tcp |= TCP_CLOSING;
+			m->tcp |= TCP_FIN_SEEN;
 			set_class(n, m, NAT_TRANSITORY, HOST_A);
 		} else {
 			/* silent: not refreshed; the idle list stays in LRU order,

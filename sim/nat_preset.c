@@ -2,8 +2,9 @@
  * nat_preset.c - the [nat] defaults and the presets: real middleboxes' idle
  * timeouts and miss behaviour, each number with its source.
  *
- * Sources are the rows of ../shared/reference/middleboxes.md (B.2, B.3, B.5,
- * B.6, B.7), quoted as "mb B.x". A value the sources do not give is marked
+ * Each value's source (RFC, vendor documentation, kernel source) is named
+ * beside it and in docs/nat.md's preset table; "mb B.x" tags the row of the
+ * project's middlebox notes it was taken from. A value the sources do not give is marked
  * ASSUMPTION here and in docs/nat.md; the two example presets are not devices.
  * A preset only fills in defaults: any key of the same [nat] section (or
  * --set nat.KEY=...) overrides it, whatever the order.

@@ -107,16 +107,16 @@ static const char *lateness(char *buf, size_t n, ks_time_t nominal, ks_time_t ac
 	return buf;
 }
 
-static void text_keepalive(struct text_sink *ts, const struct sim *sim, ks_time_t now,
-			   const struct rec_keepalive *k)
+/* One keepalive firing. Without --explain only the firings that act (a probe,
+ * a refused probe, an abort) get a line; --explain narrates every one. */
+static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec_keepalive *k)
 {
 	char late[96];
 	char t[32], a[32], b[32], c[32];
-	bool explain = ts->opts.explain;
 	format_ts(t, sizeof t, now);
 	FILE *o = ts->out;
 	char me = hname(k->host);
-	if (explain) {
+	if (ts->opts.explain) {
 		char line[1024];
 		explain_keepalive(line, sizeof line, now, k);
 		bool abort = k->decision == KA_ABORT || k->decision == KA_ABORT_UT ||
@@ -128,7 +128,7 @@ static void text_keepalive(struct text_sink *ts, const struct sim *sim, ks_time_
 	case KA_PROBE:
 		fprintf(o, "%14s %c keepalive timer: idle %s >= tcp_keepidle %s", t, me,
 			secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time));
-		if (sim->host[k->host].prof->algo == KA_ALGO_BSD) /* an idle-time rule */
+		if (k->algo == KA_ALGO_BSD) /* an idle-time rule */
 			fprintf(o, " and < tcp_keepidle + tcp_keepcnt %u x tcp_keepintvl %s", k->probes,
 				secs(c, sizeof c, k->intvl));
 		else if (k->user_timeout)
@@ -161,50 +161,31 @@ static void text_keepalive(struct text_sink *ts, const struct sim *sim, ks_time_
 			lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_IDLE:
-		if (explain)
-			fprintf(o, "%14s %c keepalive timer: idle %s < tcp_keepidle %s: nothing to do, "
-				"next check in %s\n", t, me, secs(a, sizeof a, k->elapsed),
-				secs(b, sizeof b, k->time), secs(c, sizeof c, k->next));
-		break;
 	case KA_BUSY:
-		if (explain)
-			fprintf(o, "%14s %c keepalive timer: %s: keepalive stays out of the way "
-				"(the retransmission timer is in charge), next check in tcp_keepidle %s\n",
-				t, me, k->packets_out ? "data in flight" : "unsent data queued",
-				secs(a, sizeof a, k->next));
-		break;
 	case KA_OFF:
-		if (explain)
-			fprintf(o, "%14s %c keepalive timer: keepalive is off or the socket is closing: "
-				"the timer stops\n", t, me);
-		break;
+		break; /* nothing happened: only --explain narrates these */
 	}
 }
 
+/* One retransmission-timer firing: without --explain only the abort gets a
+ * line (the retransmissions show as packets). */
 static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *r)
 {
-	char t[32], a[32], b[32], c[32], late[96];
-	format_ts(t, sizeof t, now);
-	lateness(late, sizeof late, r->nominal, r->actual);
-	if (r->decision == RTO_PROBE && !ts->opts.explain)
-		return;
-	const char *rule = r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
+	char t[32], a[32], b[32], late[96];
 	if (ts->opts.explain) {
 		char line[1024];
 		explain_rto(line, sizeof line, now, r);
 		narrate(ts, now, line, r->decision == RTO_ABORT ? C_BOLDRED : "");
 		return;
 	}
-	if (r->decision == RTO_ABORT) {
-		fprintf(ts->out, "%14s %c retransmission timer: %u retransmissions, %s since the first one "
-			"(limit %s, %s): give up (ETIMEDOUT, no RST)%s\n", t, hname(r->host), r->retransmits,
-			secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule, late);
-	} else if (ts->opts.explain) {
-		fprintf(ts->out, "%14s %c retransmission timer: retransmission #%u, %s since the first one "
-			"< %s (%s); next in %s%s\n", t, hname(r->host), r->retransmits,
-			secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule,
-			secs(c, sizeof c, r->next), late);
-	}
+	if (r->decision != RTO_ABORT)
+		return;
+	const char *rule = r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
+	format_ts(t, sizeof t, now);
+	lateness(late, sizeof late, r->nominal, r->actual);
+	fprintf(ts->out, "%14s %c retransmission timer: %u retransmissions, %s since the first one "
+		"(limit %s, %s): give up (ETIMEDOUT, no RST)%s\n", t, hname(r->host), r->retransmits,
+		secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule, late);
 }
 
 static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_action *a)
@@ -250,7 +231,7 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 		header(ts, sim);
 	switch (r->type) {
 	case REC_PACKET: text_packet(ts, &r->u.pkt); break;
-	case REC_KEEPALIVE: text_keepalive(ts, sim, r->t, &r->u.ka); break;
+	case REC_KEEPALIVE: text_keepalive(ts, r->t, &r->u.ka); break;
 	case REC_RTO: text_rto(ts, r->t, &r->u.rto); break;
 	case REC_ACTION: text_action(ts, r->t, &r->u.act); break;
 	case REC_END:

@@ -19,8 +19,7 @@
  */
 #include "retransmit.h"
 
-#include "output.h"
-#include "sim.h"
+#include "priv/tcp_priv.h"
 
 /* net.ipv4.tcp_syn_linear_timeouts (default 4 in current mainline): the first
  * SYN retransmissions keep the initial RTO before the exponential backoff. */
@@ -28,8 +27,6 @@
 #define TCP_SYNACK_RETRIES 5u   /* net.ipv4.tcp_synack_retries */
 #define TCP_ORPHAN_RETRIES 8u   /* tcp_orphan_retries(): sysctl 0 means 8 */
 #define TCP_TIMEOUT_MIN_JIFFIES 2u /* TCP_TIMEOUT_MIN */
-
-static struct sim *sk_sim(const struct tcp_sock *sk) { return sk->host->sim; }
 
 tcp_stamp_t tcp_timeout_init(const struct tcp_sock *sk) { return tm_secs(tcp_tm(sk), 1); }
 tcp_stamp_t tcp_rto_min(const struct tcp_sock *sk) { return tm_msecs(tcp_tm(sk), 200); }
@@ -63,16 +60,16 @@ void tcp_rtt_restore_rto(struct tcp_sock *sk)
 /* inet_csk_reset_xmit_timer(): the timer model decides when it really fires. */
 static void arm(struct tcp_sock *sk, tcp_stamp_t delay)
 {
-	struct sim *s = sk_sim(sk);
+	struct engine *eng = sk_eng(sk);
 	struct host *h = sk->host;
-	sk->rto_nominal = s->eng.now + tm_to_ns(&h->tm, delay);
-	eng_schedule(&s->eng, &sk->retransmit_timer, tm_expiry(&h->tm, &h->wheel, s->eng.now, delay));
+	sk->rto_nominal = eng->now + tm_to_ns(&h->tm, delay);
+	eng_schedule(eng, &sk->retransmit_timer, tm_expiry(&h->tm, &h->wheel, eng->now, delay));
 }
 
 void tcp_rearm_rto(struct tcp_sock *sk)
 {
 	if (!sk->packets_out) {
-		eng_cancel(&sk_sim(sk)->eng, &sk->retransmit_timer);
+		eng_cancel(sk_eng(sk), &sk->retransmit_timer);
 		sk->tlp_pending = false;
 		return;
 	}
@@ -81,7 +78,7 @@ void tcp_rearm_rto(struct tcp_sock *sk)
 		/* a loss probe was pending: what is left of the RTO since the head
 		 * was sent (tcp_rto_delta_us), at least 1 */
 		ks_time_t rto_ns = tm_to_ns(tcp_tm(sk), sk->rto);
-		ks_time_t since = sk_sim(sk)->eng.now - sk->head_sent;
+		ks_time_t since = sk_now_ns(sk) - sk->head_sent;
 		rto = tm_from_ns(tcp_tm(sk), rto_ns > since ? rto_ns - since : 1);
 		sk->tlp_pending = false;
 	}
@@ -106,7 +103,7 @@ static bool schedule_loss_probe(struct tcp_sock *sk, bool advancing_rto)
 	}
 	/* never later than the RTO would fire */
 	ks_time_t rto_ns = tm_to_ns(tm, sk->rto);
-	ks_time_t since = sk_sim(sk)->eng.now - sk->head_sent;
+	ks_time_t since = sk_now_ns(sk) - sk->head_sent;
 	ks_time_t delta = advancing_rto ? rto_ns : rto_ns > since ? rto_ns - since : 0;
 	if (delta > 0 && tm_from_ns(tm, delta) < timeout)
 		timeout = tm_from_ns(tm, delta);
@@ -163,7 +160,7 @@ static ks_time_t timed_out_limit(uint32_t boundary, uint32_t user_timeout_ms, ks
  * (tcp_time_stamp_ms: whole milliseconds in the linux model). */
 static ks_time_t since_retrans_stamp(const struct tcp_sock *sk)
 {
-	return tm_ms_elapsed(tcp_tm(sk), sk_sim(sk)->eng.now, sk->retrans_stamp);
+	return tm_ms_elapsed(tcp_tm(sk), sk_now_ns(sk), sk->retrans_stamp);
 }
 
 /* retransmits_timed_out(): measured from retrans_stamp, the first
@@ -194,8 +191,7 @@ static tcp_stamp_t tcp_clamp_rto_to_user_timeout(const struct tcp_sock *sk)
 static void emit_rto(struct tcp_sock *sk, enum rto_decision d, bool syn, uint32_t boundary,
 		     ks_time_t rto_base, tcp_stamp_t next, ks_time_t nominal)
 {
-	struct sim *s = sk_sim(sk);
-	if (!sim_tracing(s))
+	if (!tcp_tracing(sk))
 		return;
 	struct ks_record r = {.type = REC_RTO};
 	r.u.rto = (struct rec_rto){
@@ -204,9 +200,9 @@ static void emit_rto(struct tcp_sock *sk, enum rto_decision d, bool syn, uint32_
 		.limit = timed_out_limit(boundary, sk->user_timeout, rto_base),
 		.next = next == KS_TIME_NEVER ? KS_TIME_NEVER : tm_to_ns(tcp_tm(sk), next),
 		.boundary = boundary, .user_timeout = sk->user_timeout,
-		.nominal = nominal, .actual = s->eng.now,
+		.nominal = nominal, .actual = sk_now_ns(sk), .clock = tcp_tm(sk)->kind,
 	};
-	sim_emit(s, &r);
+	tcp_trace(sk, &r);
 }
 
 /* Bytes of data in flight (the FIN excluded). */
@@ -228,7 +224,7 @@ static int retransmit_head(struct tcp_sock *sk)
 	if (sk->state == TCP_SYN_RECV)
 		return tcp_transmit(sk, TH_SYN | TH_ACK, sk->iss, 0, SEG_RETRANS, n);
 	uint32_t bytes = data_in_flight(sk);
-	sk->head_sent = sk_sim(sk)->eng.now;
+	sk->head_sent = sk_now_ns(sk);
 	if (!bytes)
 		return tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_una, 0, SEG_RETRANS, n);
 	uint32_t len = bytes < TCP_MSS ? bytes : TCP_MSS;
@@ -246,11 +242,11 @@ static void tcp_send_loss_probe(struct tcp_sock *sk, ks_time_t nominal)
 			uint32_t last = (bytes - 1) % TCP_MSS + 1;
 			uint32_t seq = sk->snd_una + bytes - last;
 			if (seq == sk->snd_una)
-				sk->head_sent = sk_sim(sk)->eng.now;
+				sk->head_sent = sk_now_ns(sk);
 			tcp_transmit(sk, TH_ACK | TH_PSH, seq, last, SEG_TLP, 0);
 		} else {
 			tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_una, 0, SEG_TLP, 0);
-			sk->head_sent = sk_sim(sk)->eng.now;
+			sk->head_sent = sk_now_ns(sk);
 		}
 		sk->tlp_high = true; /* tlp_high_seq: one probe per episode */
 	}
@@ -259,13 +255,28 @@ static void tcp_send_loss_probe(struct tcp_sock *sk, ks_time_t nominal)
 	tcp_rearm_rto(sk); /* icsk_pending = 0: the full RTO from now */
 }
 
+/* tcp_write_timeout(): which limit applies in the socket's state. */
+struct tcp_write_rule tcp_write_timeout_rule(const struct tcp_sock *sk)
+{
+	struct tcp_write_rule w = {.rto_base = TCP_RTO_MIN};
+	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV) {
+		w.boundary = sk->state == TCP_SYN_SENT ? sk->host->cfg.tcp_syn_retries : TCP_SYNACK_RETRIES;
+		w.rto_base = TCP_TIMEOUT_INIT;
+	} else if (sk->dead) {
+		/* orphan: tcp_orphan_retries() is 8 while the RTO is below its max, else 0 */
+		w.boundary = sk->rto < tcp_rto_max(sk) ? TCP_ORPHAN_RETRIES : 0;
+	} else {
+		w.boundary = sk->host->cfg.tcp_retries2;
+	}
+	w.limit = timed_out_limit(w.boundary, sk->user_timeout, w.rto_base);
+	return w;
+}
+
 void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t)
 {
 	struct tcp_sock *sk = container_of(t, struct tcp_sock, retransmit_timer);
 	bool syn = TCPF(sk->state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV));
-	ks_time_t rto_base = syn ? TCP_TIMEOUT_INIT : TCP_RTO_MIN;
 	ks_time_t nominal = sk->rto_nominal;
-	uint32_t boundary;
 	bool expired = false;
 
 	tm_fire(tcp_tm(sk), &sk->host->wheel, eng->now);
@@ -277,34 +288,23 @@ void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t)
 		return;
 	}
 
-	/* tcp_write_timeout() */
-	if (syn) {
-		/* SYN states: a retransmission count, TCP_USER_TIMEOUT also honoured */
-		uint32_t max = sk->state == TCP_SYN_SENT
-				       ? sk->host->cfg.tcp_syn_retries + TCP_SYN_LINEAR_TIMEOUTS
-				       : TCP_SYNACK_RETRIES;
-		boundary = sk->state == TCP_SYN_SENT ? sk->host->cfg.tcp_syn_retries : TCP_SYNACK_RETRIES;
-		expired = sk->retransmits >= max;
-	} else if (sk->dead) {
-		/* orphan: tcp_orphan_retries() is 8 while the RTO is below its max, else 0 */
-		boundary = sk->rto < tcp_rto_max(sk) ? TCP_ORPHAN_RETRIES : 0;
-	} else {
-		boundary = sk->host->cfg.tcp_retries2;
-	}
+	/* tcp_write_timeout(): SYN states have a retransmission count too
+	 * (TCP_USER_TIMEOUT also honoured) */
+	struct tcp_write_rule w = tcp_write_timeout_rule(sk);
+	uint32_t boundary = w.boundary;
+	ks_time_t rto_base = w.rto_base;
+	if (syn)
+		expired = sk->retransmits >= (sk->state == TCP_SYN_SENT
+						      ? sk->host->cfg.tcp_syn_retries + TCP_SYN_LINEAR_TIMEOUTS
+						      : TCP_SYNACK_RETRIES);
 	if (!expired)
 		expired = retransmits_timed_out(sk, boundary, sk->user_timeout, rto_base);
 	if (expired) {
 		emit_rto(sk, RTO_ABORT, syn, boundary, rto_base, KS_TIME_NEVER, nominal);
-		struct rec_end why = {
-			.why = syn ? END_SYN_TIMEOUT : END_RTO, .retransmits = sk->retransmits,
-			.retrans_stamp = sk->retrans_stamp, .boundary = boundary,
-			.user_timeout = sk->user_timeout,
-			.limit = timed_out_limit(boundary, sk->user_timeout, rto_base),
-		};
 		if (sk->state == TCP_SYN_RECV)
-			tcp_done(sk, 0, &why); /* the request sock is dropped silently */
+			tcp_done(sk, 0, END_SYN_TIMEOUT); /* the request sock is dropped silently */
 		else
-			tcp_write_err(sk, &why); /* ETIMEDOUT, no RST on this path */
+			tcp_write_err(sk, syn ? END_SYN_TIMEOUT : END_RTO); /* ETIMEDOUT, no RST */
 		return;
 	}
 

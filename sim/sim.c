@@ -19,6 +19,9 @@ static void connect_fire(struct engine *eng, struct ev_timer *t);
 static void link_arrived(void *ctx, const struct link_arrival *a);
 static void nat_report(void *ctx, const struct rec_nat *r);
 static void nat_send(void *ctx, struct segment *seg);
+static int host_xmit(void *ctx, struct segment *seg);
+static void host_trace(void *ctx, struct ks_record *r);
+static uint32_t host_isn(void *ctx);
 
 /* The scenario's timer model. The unknown initial jiffies value and tick phase
  * are drawn from the seed through a generator of their own, so choosing a
@@ -53,8 +56,10 @@ void sim_init(struct sim *s, const struct scenario *sc)
 	eng_init(&s->eng);
 	rng_seed(&s->rng, sc->seed, 0x6b6173696dULL /* "kasim" */);
 	sim_timer_model(&s->tm, sc);
+	s->env = (struct tcp_env){.ctx = s, .eng = &s->eng, .xmit = host_xmit, .trace = host_trace,
+				  .isn = host_isn};
 	for (int h = 0; h < NHOSTS; h++)
-		tcp_host_init(&s->host[h], s, h, &sc->ep[h]);
+		tcp_host_init(&s->host[h], &s->env, &s->tm, h, &sc->ep[h]);
 	link_init(&s->link, &s->eng, &sc->link, sc->seed, link_arrived, s);
 	if (sc->nat.enabled) {
 		struct nat_hooks hooks = {.ctx = s, .report = nat_report, .send = nat_send};
@@ -84,6 +89,7 @@ void sim_add_sink(struct sim *s, struct sink *k)
 {
 	if (s->nsinks < SIM_MAX_SINKS)
 		s->sinks[s->nsinks++] = k;
+	s->env.tracing = s->nsinks > 0;
 }
 
 void sim_emit(struct sim *s, struct ks_record *r)
@@ -104,6 +110,29 @@ void sim_run_until(struct sim *s, ks_time_t t)
 	eng_run(&s->eng, t < s->sc->duration ? t : s->sc->duration);
 }
 
+void sim_stop(struct sim *s)
+{
+	eng_stop(&s->eng);
+}
+
+void sim_counters(const struct sim *s, struct sim_counters *c)
+{
+	*c = (struct sim_counters){.events = s->eng.fired, .segments = s->next_pkt_id};
+	for (int h = 0; h < NHOSTS; h++)
+		c->probes_sent[h] = s->host[h].sk.probes_sent;
+	if (s->has_nat) {
+		c->nat_expired = s->nat.st.expired;
+		c->nat_evicted = s->nat.st.evicted;
+	}
+}
+
+void sim_endpoint(const struct sim *s, int h, struct sim_endpoint *e)
+{
+	const struct tcp_sock *sk = &s->host[h].sk;
+	*e = (struct sim_endpoint){.state = sk->state, .end = sk->end, .error = sk->error,
+				   .end_time = sk->end_time};
+}
+
 void sim_finish(struct sim *s)
 {
 	for (size_t i = 0; i < s->nsinks; i++)
@@ -121,9 +150,17 @@ void sim_destroy(struct sim *s)
 	s->script = NULL;
 }
 
-uint32_t sim_random_isn(struct sim *s)
+/* ---- the hosts' interface (struct tcp_env) -------------------------------------- */
+
+static uint32_t host_isn(void *ctx)
 {
+	struct sim *s = ctx;
 	return rng_u32(&s->rng);
+}
+
+static void host_trace(void *ctx, struct ks_record *r)
+{
+	sim_emit(ctx, r);
 }
 
 /* ---- packets ----------------------------------------------------------------- */
@@ -183,8 +220,12 @@ static void nat_send(void *ctx, struct segment *seg)
 		emit_fate(s, seg, NULL, s->eng.now, why, -1);
 }
 
-int sim_xmit(struct sim *s, struct segment *seg)
+/* A host puts a segment on its interface: qdisc and cable checks, then the
+ * NAT and the link. 0: the segment left the host; 1 (NET_XMIT_DROP): the
+ * local qdisc refused it. */
+static int host_xmit(void *ctx, struct segment *seg)
 {
+	struct sim *s = ctx;
 	struct host *h = &s->host[seg->src];
 	struct segment out;
 	const struct segment *o = NULL;

@@ -19,6 +19,7 @@
 
 #include "checksum.h"
 #include "gnuplot.h"
+#include "keepalive.h"
 #include "outdir.h"
 #include "output.h"
 #include "tcp.h"
@@ -213,8 +214,6 @@ static void wilson(uint32_t k, uint32_t n, double *lo, double *hi)
 	*hi = k == n ? 1 : c + h;
 }
 
-static uint32_t eff(uint32_t so, uint32_t sys) { return so ? so : sys; }
-
 static struct pstat *point_stats(const struct sweep *sw, const struct run_result *res)
 {
 	struct pstat *ps = calloc(sw->npoints, sizeof(*ps));
@@ -228,9 +227,10 @@ static struct pstat *point_stats(const struct sweep *sw, const struct run_result
 		const struct scenario *sc = sw->points[p];
 		const struct ep_config *ep = &sc->ep[HOST_A];
 		double hours = (double)sc->duration / (3600.0 * KS_SEC);
-		s->idle = eff(ep->tcp_keepidle, ep->tcp_keepalive_time);
-		s->intvl = eff(ep->tcp_keepintvl, ep->tcp_keepalive_intvl);
-		s->cnt = eff(ep->tcp_keepcnt, ep->tcp_keepalive_probes);
+		struct ka_settings ka = keepalive_settings(ep);
+		s->idle = ka.time;
+		s->intvl = ka.intvl;
+		s->cnt = ka.probes;
 		s->runs = sw->replicas;
 		for (uint32_t i = 0; i < sw->replicas; i++) {
 			const struct run_result *r = &res[(uint64_t)p * sw->replicas + i];

@@ -43,19 +43,19 @@
 #endif
 
 #include "checksum.h"
+#include "keepalive.h"
 #include "outdir.h"
 #include "rng.h"
 #include "sim.h"
 
 #define EXCHANGE_CAP (86400 * KS_SEC) /* safety net: the last byte's answer */
-#define STEP KS_SEC                   /* how often phase 1 checks for that answer */
+#define STEP KS_SEC                   /* the survival verdict is taken on whole seconds after H */
 
 /* ---- one run ------------------------------------------------------------------ */
 
-static uint32_t eff(uint32_t sockopt, uint32_t sysctl) { return sockopt ? sockopt : sysctl; }
-
-/* A copy of sc's events with ev inserted after every event at or before ev.at. */
-static struct sc_event *events_plus(const struct scenario *sc, const struct sc_event *ev)
+/* A copy of sc's events with ev inserted after every event at or before ev.at;
+ * *pos gets its index. */
+static struct sc_event *events_plus(const struct scenario *sc, const struct sc_event *ev, size_t *pos)
 {
 	struct sc_event *e = malloc((sc->nevents + 1) * sizeof(*e));
 	size_t k = 0;
@@ -69,6 +69,7 @@ static struct sc_event *events_plus(const struct scenario *sc, const struct sc_e
 		k++;
 	}
 	e[k] = *ev;
+	*pos = k;
 	if (k < sc->nevents)
 		memcpy(e + k + 1, sc->events + k, (sc->nevents - k) * sizeof(*e));
 	return e;
@@ -85,89 +86,192 @@ static struct sim *new_sim(const struct scenario *sc)
 	return s;
 }
 
+/*
+ * The survival sink: watches the record stream of phase 1.
+ *   - ends: the last REC_END of each host (why, errno, time);
+ *   - A's state, from REC_STATE;
+ *   - A's data: the end sequence number of the last data segment (or FIN) A
+ *     sent after the application's byte at H (its REC_ACTION);
+ *   - acked: a segment delivered to A while A is ESTABLISHED acknowledges all
+ *     of that data.
+ * It is attached 1 ns before H (the run up to there is not traced: nothing
+ * before H decides but the ends, which sim_endpoint() reports). When armed,
+ * it stops the run at the first end or acknowledgement.
+ */
+struct survival {
+	struct sink sink;
+	struct sim *sim;
+	const struct sc_event *send;     /* the byte at H */
+	bool armed;                      /* stop the run at the first verdict */
+	bool sent;                       /* the byte's REC_ACTION went by */
+	bool have_data;
+	uint32_t data_end;               /* seq after A's last data/FIN since H */
+	enum tcp_state a_state;
+	bool acked;
+	bool ended[NHOSTS];
+	struct rec_end end[NHOSTS];
+	ks_time_t end_time[NHOSTS];
+};
+
+static void survival_packet(struct survival *v, const struct rec_packet *p)
+{
+	const struct segment *seg = p->seg;
+	if (seg->src == HOST_A && seg->dst == HOST_B && seg->kind != SEG_RST_NAT) {
+		if (v->sent && (seg->len || (seg->flags & TH_FIN))) {
+			uint32_t end = seg->seq + seg->len + !!(seg->flags & TH_FIN);
+			if (!v->have_data || seq_after(end, v->data_end))
+				v->data_end = end;
+			v->have_data = true;
+		}
+		return;
+	}
+	if (seg->dst == HOST_A && p->reason == DROP_NONE && v->have_data &&
+	    v->a_state == TCP_ESTABLISHED && (seg->flags & TH_ACK)) {
+		const struct segment *in = p->seg_out ? p->seg_out : seg; /* as A receives it */
+		if (!seq_before(in->ack, v->data_end))
+			v->acked = true;
+	}
+}
+
+static void survival_record(struct sink *k, const struct sim *sim, const struct ks_record *r)
+{
+	(void)sim;
+	struct survival *v = container_of(k, struct survival, sink);
+	bool verdict = false;
+	switch (r->type) {
+	case REC_ACTION:
+		v->sent |= r->u.act.ev == v->send;
+		break;
+	case REC_STATE:
+		if (r->u.st.host == HOST_A)
+			v->a_state = r->u.st.to;
+		break;
+	case REC_PACKET:
+		survival_packet(v, &r->u.pkt);
+		verdict = v->acked;
+		break;
+	case REC_END:
+		v->ended[r->u.end.host] = true;
+		v->end[r->u.end.host] = r->u.end;
+		v->end_time[r->u.end.host] = r->t;
+		verdict = true;
+		break;
+	default:
+		break;
+	}
+	if (verdict && v->armed) {
+		v->armed = false;
+		sim_stop(v->sim);
+	}
+}
+
+/* The ends before the sink was attached, as the public API reports them. */
+static void survival_start(struct survival *v, const struct sim *sim)
+{
+	for (int h = 0; h < NHOSTS; h++) {
+		struct sim_endpoint ep;
+		sim_endpoint(sim, h, &ep);
+		if (h == HOST_A)
+			v->a_state = ep.state;
+		if (ep.end != END_NONE) {
+			v->ended[h] = true;
+			v->end[h] = (struct rec_end){ .host = h, .why = ep.end, .error = ep.error };
+			v->end_time[h] = ep.end_time;
+		}
+	}
+}
+
 static void phase_survival(const struct scenario *sc, uint64_t seed, struct run_result *out)
 {
 	const ks_time_t H = sc->duration;
 	struct sc_event send = { .at = H, .action = ACT_SEND, .host = HOST_A, .arg = 1 };
 	struct scenario s1 = *sc;
+	struct sim_counters cnt;
+	size_t at;
 
-	s1.events = events_plus(sc, &send);
+	s1.events = events_plus(sc, &send, &at);
 	s1.nevents = sc->nevents + 1;
 	s1.seed = seed;
 	s1.duration = H + EXCHANGE_CAP;
 	struct sim *sim = new_sim(&s1);
-	const struct tcp_sock *a = &sim->host[HOST_A].sk, *b = &sim->host[HOST_B].sk;
+	struct survival v = { .sink = { .record = survival_record }, .sim = sim, .send = &s1.events[at] };
 
-	eng_run(&sim->eng, H - 1);
-	out->probes = a->probes_sent + b->probes_sent;
-	out->segments = sim->next_pkt_id;
-	out->bytes = 40 * sim->next_pkt_id; /* IPv4 + TCP headers, no options */
-	eng_run(&sim->eng, H);
-	bool acked = false;
-	for (;;) {
-		if (a->end != END_NONE || b->end != END_NONE)
-			break;
-		if (a->state == TCP_ESTABLISHED && a->snd_una == a->write_seq) {
-			acked = true;
-			break;
-		}
-		if (sim->eng.now >= s1.duration)
-			break;
-		ks_time_t next = sim->eng.now + STEP;
-		eng_run(&sim->eng, next < s1.duration ? next : s1.duration);
+	sim_run_until(sim, H - 1);
+	sim_counters(sim, &cnt);
+	out->probes = cnt.probes_sent[HOST_A] + cnt.probes_sent[HOST_B];
+	out->segments = cnt.segments;
+	out->bytes = 40 * cnt.segments; /* IPv4 + TCP headers, no options */
+	survival_start(&v, sim);
+	sim_add_sink(sim, &v.sink);
+	sim_run_until(sim, H);
+	/* The verdict is taken at H and then at every whole second after it (the
+	 * first such moment at or after the first end or acknowledgement): an
+	 * end reported by then loses the run even if the byte was acknowledged
+	 * first. */
+	if (!v.ended[HOST_A] && !v.ended[HOST_B] && !v.acked) {
+		v.armed = true;
+		sim_run_until(sim, s1.duration);
+		v.armed = false;
+		ks_time_t now = sim_now(sim);
+		ks_time_t check = H + (now - H + STEP - 1) / STEP * STEP;
+		sim_run_until(sim, check < s1.duration ? check : s1.duration);
 	}
-	out->lost = !acked;
+	bool ended = v.ended[HOST_A] || v.ended[HOST_B];
+	bool acked = v.acked && v.a_state == TCP_ESTABLISHED;
+	out->lost = ended || !acked;
 	out->end = END_NONE;
 	out->end_host = -1;
 	out->err = 0;
 	out->lost_at = KS_TIME_NEVER;
-	if (!acked) {
-		int h = -1;
-		if (a->end != END_NONE)
-			h = HOST_A;
-		if (b->end != END_NONE && (h < 0 || b->end_time < a->end_time))
+	if (ended) {
+		int h = v.ended[HOST_A] ? HOST_A : HOST_B;
+		if (v.ended[HOST_B] && v.end_time[HOST_B] < v.end_time[h])
 			h = HOST_B;
-		if (h >= 0) {
-			const struct tcp_sock *sk = &sim->host[h].sk;
-			out->end = (uint8_t)sk->end;
-			out->end_host = (int8_t)h;
-			out->err = (int16_t)sk->error;
-			out->lost_at = sk->end_time;
-		} else {
-			out->end = RUN_END_UNANSWERED;
-			out->lost_at = sim->eng.now;
-		}
+		out->end = (uint8_t)v.end[h].why;
+		out->end_host = (int8_t)h;
+		out->err = (int16_t)v.end[h].error;
+		out->lost_at = v.end_time[h];
+	} else if (out->lost) {
+		out->end = RUN_END_UNANSWERED;
+		out->lost_at = sim_now(sim);
 	}
-	if (sim->has_nat) {
-		out->nat_expired = (uint32_t)sim->nat.st.expired;
-		out->nat_evicted = (uint32_t)sim->nat.st.evicted;
-	}
-	out->events += sim->eng.fired;
+	sim_counters(sim, &cnt);
+	out->nat_expired = (uint32_t)cnt.nat_expired;
+	out->nat_evicted = (uint32_t)cnt.nat_evicted;
+	out->events += cnt.events;
 	sim_destroy(sim);
 	free(sim);
 	free(s1.events);
 }
 
-/* Stops phase 2 as soon as A's connection ends. */
-struct stopper {
+/* The detection sink: stops phase 2 at A's REC_END and keeps it. */
+struct detection {
 	struct sink sink;
-	struct engine *eng;
+	struct sim *sim;
+	bool ended;
+	enum tcp_end why;
+	ks_time_t at;
 };
 
-static void stop_record(struct sink *k, const struct sim *sim, const struct ks_record *r)
+static void detection_record(struct sink *k, const struct sim *sim, const struct ks_record *r)
 {
 	(void)sim;
-	if (r->type == REC_END && r->u.end.host == HOST_A)
-		eng_stop(container_of(k, struct stopper, sink)->eng);
+	struct detection *d = container_of(k, struct detection, sink);
+	if (r->type == REC_END && r->u.end.host == HOST_A) {
+		d->ended = true;
+		d->why = r->u.end.why;
+		d->at = r->t;
+		sim_stop(d->sim);
+	}
 }
 
 static void phase_detection(const struct scenario *sc, uint64_t seed, uint64_t phase_seed,
 			    struct run_result *out)
 {
 	const struct ep_config *ep = &sc->ep[HOST_A];
-	ks_time_t idle = (ks_time_t)eff(ep->tcp_keepidle, ep->tcp_keepalive_time) * KS_SEC;
-	ks_time_t intvl = (ks_time_t)eff(ep->tcp_keepintvl, ep->tcp_keepalive_intvl) * KS_SEC;
-	uint32_t cnt = eff(ep->tcp_keepcnt, ep->tcp_keepalive_probes);
+	struct ka_settings ka = keepalive_settings(ep);
+	ks_time_t idle = (ks_time_t)ka.time * KS_SEC;
+	ks_time_t intvl = (ks_time_t)ka.intvl * KS_SEC;
 	ks_time_t cycle = idle + sc->link.dir[HOST_A].delay + sc->link.dir[HOST_B].delay;
 	struct rng rng;
 
@@ -177,20 +281,22 @@ static void phase_detection(const struct scenario *sc, uint64_t seed, uint64_t p
 	struct scenario s2 = *sc;
 	uint64_t x = seed;
 
-	s2.events = events_plus(sc, &crash);
+	size_t at;
+	s2.events = events_plus(sc, &crash, &at);
 	s2.nevents = sc->nevents + 1;
 	s2.seed = splitmix64(&x);
-	s2.duration = fail + idle + cnt * intvl + (ks_time_t)ep->tcp_user_timeout * KS_MS + sc->duration;
+	s2.duration = fail + idle + ka.probes * intvl + (ks_time_t)ep->tcp_user_timeout * KS_MS + sc->duration;
 	struct sim *sim = new_sim(&s2);
-	struct stopper stop = { .sink = { .record = stop_record }, .eng = &sim->eng };
-	sim_add_sink(sim, &stop.sink);
-	eng_run(&sim->eng, s2.duration);
+	struct detection d = { .sink = { .record = detection_record }, .sim = sim };
+	sim_add_sink(sim, &d.sink);
+	sim_run_until(sim, s2.duration);
 
-	const struct tcp_sock *a = &sim->host[HOST_A].sk;
+	struct sim_counters cnt;
+	sim_counters(sim, &cnt);
 	out->fail_at = fail;
-	out->det_end = (uint8_t)a->end;
-	out->detect = a->end != END_NONE && a->end_time >= fail ? a->end_time - fail : KS_TIME_NEVER;
-	out->events += sim->eng.fired;
+	out->det_end = (uint8_t)(d.ended ? d.why : END_NONE);
+	out->detect = d.ended && d.at >= fail ? d.at - fail : KS_TIME_NEVER;
+	out->events += cnt.events;
 	sim_destroy(sim);
 	free(sim);
 	free(s2.events);

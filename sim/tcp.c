@@ -4,8 +4,11 @@
  *
  * What matters for keepalive is *which* received segments refresh the idle
  * clock, and this file mirrors the kernel there exactly:
- *   - rcv_tstamp and probes_out change only in tcp_ack(), for an ACK with
- *     snd_una <= ack <= snd_nxt (duplicate ACKs included: the answer to a probe);
+ *   - rcv_tstamp is refreshed and probes_out cleared by tcp_ack(), for an ACK
+ *     with snd_una <= ack <= snd_nxt (duplicate ACKs included: the answer to a
+ *     probe), and by the ACK that completes the handshake (the SYN-ACK at the
+ *     client, the third segment at the server); probes_out is otherwise only
+ *     counted up by the keepalive timer and reset with a new connection;
  *   - lrcvtime changes only in tcp_event_data_recv(), for in-order data queued;
  *   - in-order data whose ACK equals snd_una takes the header-prediction fast
  *     path and never reaches tcp_ack() (which is why lrcvtime exists).
@@ -14,21 +17,11 @@
 
 #include <string.h>
 
-#include "keepalive.h"
-#include "output.h"
-#include "retransmit.h"
-#include "sim.h"
-
-static struct sim *sk_sim(const struct tcp_sock *sk) { return sk->host->sim; }
+#include "priv/tcp_priv.h"
 
 tcp_stamp_t tcp_now(const struct tcp_sock *sk)
 {
-	return tm_stamp(&sk->host->tm, sk_sim(sk)->eng.now);
-}
-
-const struct timer_model *tcp_tm(const struct tcp_sock *sk)
-{
-	return &sk->host->tm;
+	return tm_stamp(&sk->host->tm, sk_now_ns(sk));
 }
 
 const char *tcp_state_name(enum tcp_state s)
@@ -58,33 +51,34 @@ const char *tcp_errno_name(int err)
 
 static void tcp_set_state(struct tcp_sock *sk, enum tcp_state to)
 {
-	struct sim *s = sk_sim(sk);
 	if (sk->state == to)
 		return;
-	if (sim_tracing(s)) {
+	if (tcp_tracing(sk)) {
 		struct ks_record r = {.type = REC_STATE,
 				      .u.st = {.host = sk->host->id, .from = sk->state, .to = to}};
-		sim_emit(s, &r);
+		tcp_trace(sk, &r);
 	}
 	sk->state = to;
 }
 
 static void tw_timer_expired(struct engine *eng, struct ev_timer *t);
 
-void tcp_host_init(struct host *h, struct sim *sim, int id, const struct ep_config *cfg)
+void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer_model *tm, int id,
+		   const struct ep_config *cfg)
 {
 	memset(h, 0, sizeof(*h));
-	h->sim = sim;
+	h->env = env;
+	h->eng = env->eng;
 	h->id = id;
 	h->name = id == HOST_A ? 'A' : 'B';
 	h->cfg = *cfg;
 	h->prof = profile_get(cfg->os);
-	h->tm = sim->tm;
+	h->tm = *tm;
 	if (h->prof->algo == KA_ALGO_LWIP)
-		tm_init_lwip(&h->tm, sim->tm.kind == TM_LWIP ? sim->tm.phase : 0);
+		tm_init_lwip(&h->tm, tm->kind == TM_LWIP ? tm->phase : 0);
 	else if (!h->prof->linux_timers)
 		tm_init(&h->tm, TM_EXACT); /* other stacks' timers are not modelled */
-	else if (sim->tm.kind == TM_LWIP)
+	else if (tm->kind == TM_LWIP)
 		tm_init(&h->tm, TM_EXACT);
 	h->powered = h->plugged = true;
 
@@ -119,7 +113,8 @@ int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
 	};
 	if (flags & TH_ACK)
 		sk->rcv_wup = sk->rcv_nxt; /* the window's left edge we advertised */
-	return sim_xmit(sk_sim(sk), &seg);
+	const struct tcp_env *env = sk->host->env;
+	return env->xmit(env->ctx, &seg);
 }
 
 void tcp_send_ack(struct tcp_sock *sk, enum seg_kind kind, uint32_t nth)
@@ -127,7 +122,8 @@ void tcp_send_ack(struct tcp_sock *sk, enum seg_kind kind, uint32_t nth)
 	tcp_transmit(sk, TH_ACK, sk->snd_nxt, 0, kind, nth);
 }
 
-/* tcp_send_active_reset(): RST|ACK at snd_nxt (keepalive abort, K10 trace). */
+/* tcp_send_active_reset(): RST|ACK at snd_nxt (the keepalive abort's RST;
+ * the live kernel sends it too, docs/kernel-conformance.md). */
 void tcp_send_active_reset(struct tcp_sock *sk)
 {
 	tcp_transmit(sk, TH_RST | TH_ACK, sk->snd_nxt, 0, SEG_RST_KA, 0);
@@ -143,7 +139,7 @@ static void tcp_v4_send_reset(struct host *h, const struct segment *in)
 		.src = (uint8_t)h->id, .dst = (uint8_t)!h->id, .kind = SEG_RST_NOSOCK,
 	};
 	rst_reply_numbers(in, &seg);
-	sim_xmit(h->sim, &seg);
+	h->env->xmit(h->env->ctx, &seg);
 }
 
 /* Bytes of data (not FIN) queued but not yet sent. */
@@ -176,14 +172,14 @@ void tcp_push(struct tcp_sock *sk)
 		if (seq_after(sk->snd_nxt + len, sk->snd_una + TCP_WINDOW))
 			break; /* wait for the (fixed) window to open */
 		if (sk->snd_nxt == sk->snd_una)
-			sk->head_sent = sk_sim(sk)->eng.now;
+			sk->head_sent = sk_now_ns(sk);
 		tcp_transmit(sk, TH_ACK | TH_PSH, sk->snd_nxt, len, SEG_NORMAL, 0);
 		sk->snd_nxt += len;
 		sent = true;
 	}
 	if (sk->fin_queued && unsent_data(sk) == 0 && sk->snd_nxt != sk->write_seq) {
 		if (sk->snd_nxt == sk->snd_una)
-			sk->head_sent = sk_sim(sk)->eng.now;
+			sk->head_sent = sk_now_ns(sk);
 		tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_nxt, 0, SEG_NORMAL, 0);
 		sk->snd_nxt += 1;
 		sent = true;
@@ -199,36 +195,85 @@ void tcp_push(struct tcp_sock *sk)
 
 /* ---- connection ends ------------------------------------------------------- */
 
-void tcp_done(struct tcp_sock *sk, int err, struct rec_end *why)
+/* The time of the later of the two idle-clock stamps (u32 jiffies: compare
+ * elapsed times). */
+static ks_time_t last_rx_time(const struct tcp_sock *sk)
 {
-	struct sim *s = sk_sim(sk);
-	why->host = sk->host->id;
-	why->error = err;
-	why->from = sk->state;
-	{
-		/* the later of the two stamps (u32 jiffies: compare elapsed times) */
-		const struct timer_model *tm = tcp_tm(sk);
-		tcp_stamp_t now = tcp_now(sk);
-		tcp_stamp_t last = tm_elapsed(tm, now, sk->rcv_tstamp) < tm_elapsed(tm, now, sk->lrcvtime)
-					   ? sk->rcv_tstamp : sk->lrcvtime;
-		why->last_rx = tm_stamp_time(tm, s->eng.now, last);
+	const struct timer_model *tm = tcp_tm(sk);
+	tcp_stamp_t now = tcp_now(sk);
+	tcp_stamp_t last = tm_elapsed(tm, now, sk->rcv_tstamp) < tm_elapsed(tm, now, sk->lrcvtime)
+				   ? sk->rcv_tstamp : sk->lrcvtime;
+	return tm_stamp_time(tm, sk_now_ns(sk), last);
+}
+
+/* The REC_END of a connection about to close, from the socket: the numbers
+ * of the rule that ended it (keepalive, retransmission or the RST). */
+static struct rec_end end_record(const struct tcp_sock *sk, int err, enum tcp_end why,
+				 const struct segment *rst)
+{
+	const struct timer_model *tm = tcp_tm(sk);
+	struct rec_end e = {.host = sk->host->id, .why = why, .error = err, .from = sk->state,
+			    .last_rx = last_rx_time(sk)};
+	switch (why) {
+	case END_KEEPALIVE:
+	case END_KEEPALIVE_UT:
+	case END_KEEPALIVE_IDLE:
+		e.elapsed = tm_to_ns(tm, keepalive_time_elapsed(sk));
+		e.probes_out = sk->probes_out;
+		e.time = tm_to_ns(tm, keepalive_time_when(sk));
+		e.intvl = tm_to_ns(tm, keepalive_intvl_when(sk));
+		e.probes = keepalive_probes(sk);
+		e.user_timeout = sk->user_timeout;
+		break;
+	case END_RTO:
+	case END_SYN_TIMEOUT: {
+		struct tcp_write_rule w = tcp_write_timeout_rule(sk);
+		e.retransmits = sk->retransmits;
+		e.retrans_stamp = sk->retrans_stamp;
+		e.boundary = w.boundary;
+		e.user_timeout = sk->user_timeout;
+		e.limit = w.limit;
+		break;
 	}
+	case END_RESET:
+		e.rst_flags = rst->flags;
+		e.rst_kind = rst->kind;
+		break;
+	default:
+		break;
+	}
+	return e;
+}
+
+/* tcp_done(), with the RST that caused it (END_RESET) for the record. */
+static void tcp_done_by(struct tcp_sock *sk, int err, enum tcp_end why, const struct segment *rst)
+{
+	struct engine *eng = sk_eng(sk);
+	struct ks_record r = {.type = REC_END};
+	bool tracing = tcp_tracing(sk);
+	if (tracing)
+		r.u.end = end_record(sk, err, why, rst); /* before anything is torn down */
 	tcp_set_state(sk, TCP_CLOSE);
 	/* tcp_clear_xmit_timers() + the keepalive timer */
-	eng_cancel(&s->eng, &sk->retransmit_timer);
-	eng_cancel(&s->eng, &sk->keepalive_timer);
-	eng_cancel(&s->eng, &sk->tw_timer);
+	eng_cancel(eng, &sk->retransmit_timer);
+	eng_cancel(eng, &sk->keepalive_timer);
+	eng_cancel(eng, &sk->tw_timer);
 	sk->write_seq = sk->snd_nxt; /* tcp_write_queue_purge() */
 	sk->packets_out = 0;
 	sk->error = sk->sk_err = err;
-	sk->error_time = err ? s->eng.now : 0;
-	sk->end = why->why;
-	sk->end_time = s->eng.now;
-	struct ks_record r = {.type = REC_END, .u.end = *why};
-	sim_emit(s, &r);
+	sk->error_time = err ? eng->now : 0;
+	sk->end = why;
+	sk->end_time = eng->now;
+	if (tracing)
+		tcp_trace(sk, &r);
 }
 
-void tcp_write_err(struct tcp_sock *sk, struct rec_end *why)
+void tcp_done(struct tcp_sock *sk, int err, enum tcp_end why)
+{
+	tcp_done_by(sk, err, why, NULL);
+}
+
+void tcp_write_err(struct tcp_sock *sk, enum tcp_end why)
 {
 	tcp_done(sk, sk->err_soft ? sk->err_soft : KS_ETIMEDOUT, why);
 }
@@ -246,31 +291,28 @@ static void tcp_reset(struct tcp_sock *sk, const struct segment *seg)
 	}
 	if (sk->state == TCP_TIME_WAIT)
 		err = 0; /* the timewait socket just goes away */
-	struct rec_end why = {.why = END_RESET, .rst_flags = seg->flags, .rst_kind = seg->kind};
-	tcp_done(sk, err, &why);
+	tcp_done_by(sk, err, END_RESET, seg);
 }
 
 static void tw_timer_expired(struct engine *eng, struct ev_timer *t)
 {
 	(void)eng;
 	struct tcp_sock *sk = container_of(t, struct tcp_sock, tw_timer);
-	struct rec_end why = {.why = END_CLOSED};
-	tcp_done(sk, 0, &why);
+	tcp_done(sk, 0, END_CLOSED);
 }
 
 static void tcp_time_wait(struct tcp_sock *sk, enum tcp_state st)
 {
 	tcp_set_state(sk, st);
-	eng_cancel(&sk_sim(sk)->eng, &sk->keepalive_timer);
-	eng_schedule_in(&sk_sim(sk)->eng, &sk->tw_timer, TCP_TIMEWAIT_LEN);
+	eng_cancel(sk_eng(sk), &sk->keepalive_timer);
+	eng_schedule_in(sk_eng(sk), &sk->tw_timer, TCP_TIMEWAIT_LEN);
 }
 
 void tcp_host_crash(struct host *h)
 {
 	struct tcp_sock *sk = &h->sk;
 	if (sk->state != TCP_CLOSE) {
-		struct rec_end why = {.why = END_CRASH};
-		tcp_done(sk, 0, &why);
+		tcp_done(sk, 0, END_CRASH);
 	}
 	h->powered = false;
 	h->listening = false;
@@ -302,14 +344,14 @@ static void reset_connection_fields(struct tcp_sock *sk)
 void tcp_connect(struct host *h, const struct host *peer)
 {
 	struct tcp_sock *sk = &h->sk;
-	struct sim *s = h->sim;
+	ks_time_t now = h->eng->now;
 	reset_connection_fields(sk);
 	set_tuple(sk, h->cfg.addr, h->cfg.port, peer->cfg.addr, peer->cfg.port);
-	sk->iss = sim_random_isn(s);
+	sk->iss = h->env->isn(h->env->ctx);
 	sk->snd_una = sk->iss;
 	sk->snd_nxt = sk->write_seq = sk->iss + 1;
-	sk->retrans_stamp = s->eng.now; /* tcp_connect() */
-	sk->rtt_probe_sent = s->eng.now;
+	sk->retrans_stamp = now; /* tcp_connect() */
+	sk->rtt_probe_sent = now;
 	tcp_set_state(sk, TCP_SYN_SENT);
 	tcp_transmit(sk, TH_SYN, sk->iss, 0, SEG_NORMAL, 0);
 	sk->packets_out = 1;
@@ -327,16 +369,16 @@ void tcp_listen(struct host *h)
 static void tcp_conn_request(struct host *h, const struct segment *syn)
 {
 	struct tcp_sock *sk = &h->sk;
-	struct sim *s = h->sim;
+	ks_time_t now = h->eng->now;
 	reset_connection_fields(sk);
 	set_tuple(sk, syn->daddr, syn->dport, syn->saddr, syn->sport);
 	sk->irs = syn->seq;
 	sk->rcv_nxt = sk->rcv_wup = syn->seq + 1;
-	sk->iss = sim_random_isn(s);
+	sk->iss = h->env->isn(h->env->ctx);
 	sk->snd_una = sk->iss;
 	sk->snd_nxt = sk->write_seq = sk->iss + 1;
-	sk->rtt_probe_sent = s->eng.now;
-	sk->retrans_stamp = s->eng.now;
+	sk->rtt_probe_sent = now;
+	sk->retrans_stamp = now;
 	tcp_set_state(sk, TCP_SYN_RECV);
 	tcp_transmit(sk, TH_SYN | TH_ACK, sk->iss, 0, SEG_NORMAL, 0);
 	sk->packets_out = 1;
@@ -348,13 +390,12 @@ static void tcp_conn_request(struct host *h, const struct segment *syn)
  * tcp_create_openreq_child). */
 static void tcp_established(struct tcp_sock *sk)
 {
-	struct sim *s = sk_sim(sk);
 	if (sk->retransmits == 0 && sk->rtt_probe_sent != KS_TIME_NEVER)
-		tcp_rtt_sample(sk, s->eng.now - sk->rtt_probe_sent); /* Karn: only if never retransmitted */
+		tcp_rtt_sample(sk, sk_now_ns(sk) - sk->rtt_probe_sent); /* Karn: only if never retransmitted */
 	sk->rtt_probe_sent = KS_TIME_NEVER;
 	sk->packets_out = 0;
 	tcp_ack_clears_retrans(sk);
-	eng_cancel(&s->eng, &sk->retransmit_timer);
+	eng_cancel(sk_eng(sk), &sk->retransmit_timer);
 	tcp_set_state(sk, TCP_ESTABLISHED);
 	sk->lrcvtime = tcp_now(sk);
 	tcp_keepalive_established(sk);
@@ -422,7 +463,6 @@ static void tcp_send_dupack(struct tcp_sock *sk, const struct segment *seg)
 /* tcp_ack(): returns -1 to discard the segment, 0 for an old ACK, 1 otherwise. */
 static int tcp_ack(struct tcp_sock *sk, const struct segment *seg)
 {
-	struct sim *s = sk_sim(sk);
 	if (seq_before(seg->ack, sk->snd_una))
 		return 0; /* old_ack: no refresh of rcv_tstamp */
 	if (seq_after(seg->ack, sk->snd_nxt))
@@ -436,7 +476,7 @@ static int tcp_ack(struct tcp_sock *sk, const struct segment *seg)
 		tcp_rtt_restore_rto(sk);
 		if (sk->snd_una == sk->snd_nxt) {
 			tcp_ack_clears_retrans(sk);
-			eng_cancel(&s->eng, &sk->retransmit_timer);
+			eng_cancel(sk_eng(sk), &sk->retransmit_timer);
 		} else {
 			tcp_set_xmit_timer(sk); /* a loss probe, or the RTO */
 		}
@@ -460,8 +500,7 @@ static void tcp_fin_acked(struct tcp_sock *sk)
 		tcp_time_wait(sk, TCP_TIME_WAIT);
 		break;
 	case TCP_LAST_ACK: {
-		struct rec_end why = {.why = END_CLOSED};
-		tcp_done(sk, 0, &why);
+		tcp_done(sk, 0, END_CLOSED);
 		break;
 	}
 	default:
@@ -620,8 +659,7 @@ int tcp_close(struct tcp_sock *sk)
 	switch (sk->state) {
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECV: {
-		struct rec_end why = {.why = END_CLOSED};
-		tcp_done(sk, 0, &why);
+		tcp_done(sk, 0, END_CLOSED);
 		return 0;
 	}
 	case TCP_ESTABLISHED: tcp_set_state(sk, TCP_FIN_WAIT1); break;

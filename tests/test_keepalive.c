@@ -2,7 +2,7 @@
  * test_keepalive.c - tcp_keepalive_timer() end to end, through small scenarios.
  *
  * Every expected time is written as the formula it comes from
- * (docs: /work/shared/reference/linux-keepalive.md §2, §3, §6):
+ * (docs/keepalive.md: the timer step by step and the formulas):
  *   t_r  = A's last refresh of the idle clock; right after the handshake it is
  *          the SYN-ACK's arrival, 2·d for a one-way delay d;
  *   probe k (1-based) of a silent peer leaves at t_r + T + (k-1)·I;

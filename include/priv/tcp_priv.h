@@ -1,0 +1,95 @@
+/*
+ * priv/tcp_priv.h - what the model's files (tcp.c, keepalive.c,
+ * retransmit.c) share among themselves and nobody else uses: the output
+ * path, the end of a connection, the timers' arming and callbacks, and the
+ * trace helpers. Public headers (tcp.h, keepalive.h, retransmit.h, trace.h)
+ * are what sim.c, the outputs, the sweeps and the tests include; a header
+ * under include/priv/ is included only by the module it belongs to
+ * (docs/architecture.md).
+ */
+#ifndef KASIM_PRIV_TCP_PRIV_H
+#define KASIM_PRIV_TCP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keepalive.h"
+#include "retransmit.h"
+#include "tcp.h"
+#include "trace.h"
+
+/* ---- the host's interface (struct tcp_env) --------------------------------- */
+
+static inline struct engine *sk_eng(const struct tcp_sock *sk) { return sk->host->eng; }
+static inline ks_time_t sk_now_ns(const struct tcp_sock *sk) { return sk->host->eng->now; }
+static inline bool tcp_tracing(const struct tcp_sock *sk) { return sk->host->env->tracing; }
+/* Report a record (only when tcp_tracing()). */
+static inline void tcp_trace(const struct tcp_sock *sk, struct ks_record *r)
+{
+	const struct tcp_env *env = sk->host->env;
+	env->trace(env->ctx, r);
+}
+
+/* ---- tcp.c ------------------------------------------------------------------ */
+
+tcp_stamp_t tcp_now(const struct tcp_sock *sk);
+static inline const struct timer_model *tcp_tm(const struct tcp_sock *sk) { return &sk->host->tm; }
+static inline bool tcp_write_queue_empty(const struct tcp_sock *sk)
+{
+	return sk->write_seq == sk->snd_nxt;
+}
+/* Build a segment from the socket and put it on the host's interface;
+ * returns what env->xmit returned. */
+int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
+		 enum seg_kind kind, uint32_t nth);
+void tcp_send_active_reset(struct tcp_sock *sk);
+/* Immediate pure ACK (tcp_send_ack). */
+void tcp_send_ack(struct tcp_sock *sk, enum seg_kind kind, uint32_t nth);
+/* Send whatever the write queue holds that the window allows (tcp_push). */
+void tcp_push(struct tcp_sock *sk);
+/* The connection is over: CLOSE, timers stopped, err (0 = none) is what the
+ * application sees next, why is how it ended. The REC_END record is built
+ * from the socket (the keepalive or retransmission numbers that decided). */
+void tcp_done(struct tcp_sock *sk, int err, enum tcp_end why);
+/* tcp_write_err(): tcp_done() with sk_err_soft, or ETIMEDOUT. */
+void tcp_write_err(struct tcp_sock *sk, enum tcp_end why);
+
+/* ---- keepalive.c ------------------------------------------------------------- */
+
+/* (Re)arm the keepalive timer len stamp units from now (tcp_reset_keepalive_timer). */
+void tcp_reset_keepalive_timer(struct tcp_sock *sk, tcp_stamp_t len);
+void tcp_delete_keepalive_timer(struct tcp_sock *sk);
+/* The connection reached ESTABLISHED: arm the timer as the profile does. */
+void tcp_keepalive_established(struct tcp_sock *sk);
+/* The timer callback. */
+void tcp_keepalive_timer(struct engine *eng, struct ev_timer *t);
+
+/* ---- retransmit.c ------------------------------------------------------------ */
+
+/* tcp_rtt_estimator() for one sample (the handshake), then tcp_set_rto(). */
+void tcp_rtt_sample(struct tcp_sock *sk, ks_time_t rtt);
+/* A new ACK ends the backoff: icsk_rto back to the estimator's value. */
+void tcp_rtt_restore_rto(struct tcp_sock *sk);
+/* Arm the retransmission timer for the current RTO if data is in flight,
+ * stop it otherwise (tcp_rearm_rto). */
+void tcp_rearm_rto(struct tcp_sock *sk);
+/* tcp_schedule_loss_probe(): after new data was sent, replace the RTO by a
+ * tail loss probe (linux timer model only: the exact model is the textbook
+ * RTO series). */
+void tcp_schedule_loss_probe(struct tcp_sock *sk);
+/* tcp_set_xmit_timer(): on an ACK of new data, a loss probe or the RTO. */
+void tcp_set_xmit_timer(struct tcp_sock *sk);
+/* Everything in flight was acked: the loss episode is over. */
+void tcp_ack_clears_retrans(struct tcp_sock *sk);
+/* tcp_write_timeout()'s rule for the socket's state: the retry boundary
+ * (tcp_retries2, tcp_syn_retries, ...), its RTO base, and the resulting
+ * retransmits_timed_out() limit in ns. */
+struct tcp_write_rule {
+	uint32_t boundary;
+	ks_time_t rto_base;
+	ks_time_t limit;
+};
+struct tcp_write_rule tcp_write_timeout_rule(const struct tcp_sock *sk);
+void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t);
+
+#endif
