@@ -177,16 +177,19 @@ static bool add_value(struct sctx *c, struct sweep_axis *ax, const char *v)
 		       SWEEP_MAX_VALUES, SWEEP_MAX_VALUES);
 		return false;
 	}
-	char **p = realloc(ax->values, (ax->nvalues + 1) * sizeof(*p));
-	char *dup = strdup(v);
-	if (!p || !dup) {
-		free(dup);
+	/* the array doubles when nvalues reaches a power of two (its capacity) */
+	size_t n = ax->nvalues;
+	char **p = ax->values;
+	if ((n & (n - 1)) == 0) {
+		p = realloc(ax->values, (n ? 2 * n : 1) * sizeof(*p));
 		if (p)
 			ax->values = p;
+	}
+	char *dup = p ? strdup(v) : NULL;
+	if (!dup) {
 		report(c, "out of memory");
 		return false;
 	}
-	ax->values = p;
 	ax->values[ax->nvalues++] = dup;
 	return true;
 }
