@@ -96,10 +96,22 @@ static void heap_remove_at(struct engine *e, uint32_t i)
 
 void eng_schedule(struct engine *e, struct ev_timer *t, ks_time_t when)
 {
+	eng_schedule_seq(e, t, when, e->next_seq++);
+}
+
+uint64_t eng_reserve_seq(struct engine *e, uint64_t n)
+{
+	uint64_t first = e->next_seq;
+	e->next_seq += n;
+	return first;
+}
+
+void eng_schedule_seq(struct engine *e, struct ev_timer *t, ks_time_t when, uint64_t seq)
+{
 	if (when < e->now)
 		when = e->now; /* never in the past: the clock only moves forward */
 	t->when = when;
-	t->seq = e->next_seq++;
+	t->seq = seq;
 	if (t->slot) {
 		/* Re-arm in place: the key changed in either direction. */
 		uint32_t i = t->slot - 1;
