@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenario.h"
+
 #define FUZZ_MAX_SETS 16
 
 struct fuzz_input {
@@ -50,6 +52,17 @@ static inline int fuzz_input_split(struct fuzz_input *in, const uint8_t *data, s
 		p = q + 1;
 	}
 	return 1;
+}
+
+/* A loader's contract: a result never comes with errors, a refusal always
+ * does, and every message has text. Anything else is a finding. */
+static inline void fuzz_check_result(const void *loaded, const struct diag *d)
+{
+	if ((loaded != NULL) == (d->n != 0))
+		__builtin_trap();
+	for (size_t i = 0; i < d->n; i++)
+		if (!d->msg[i] || !d->msg[i][0])
+			__builtin_trap();
 }
 
 static inline void fuzz_input_free(struct fuzz_input *in)

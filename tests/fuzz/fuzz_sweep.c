@@ -21,8 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!fuzz_input_split(&in, data, size))
 		return 0;
 	struct sweep *sw = sweep_parse("fuzz.ini", in.text, in.sets, in.nsets, &d);
-	if ((sw != NULL) == (d.n != 0))
-		__builtin_trap();
+	fuzz_check_result(sw, &d);
 	if (sw) {
 		/* every point is a validated scenario; the numbering is in range */
 		if (sw->npoints == 0 || sw->nruns != (uint64_t)sw->npoints * sw->replicas)
