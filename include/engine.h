@@ -64,6 +64,12 @@ static inline bool ev_timer_pending(const struct ev_timer *t) { return t->slot !
 /* Arm (or re-arm) t to fire at absolute time when (>= now). A re-arm takes a
  * fresh seq, exactly as if the timer had been cancelled and armed again. */
 void eng_schedule(struct engine *e, struct ev_timer *t, ks_time_t when);
+/* Take n consecutive seqs now (the first is returned), for timers armed later
+ * with eng_schedule_seq(): a timer armed with a reserved seq orders among
+ * those due at the same instant as if it had been armed at reservation time.
+ * One timer can so stand for a list of future events (sim.c's script). */
+uint64_t eng_reserve_seq(struct engine *e, uint64_t n);
+void eng_schedule_seq(struct engine *e, struct ev_timer *t, ks_time_t when, uint64_t seq);
 /* Arm t to fire delay ns from now (saturating). */
 void eng_schedule_in(struct engine *e, struct ev_timer *t, ks_time_t delay);
 /* Disarm t; harmless if it is not pending. */

@@ -24,14 +24,6 @@
 
 #define SIM_MAX_SINKS 8
 
-/* A scenario event waiting for its time. All are armed in sim_init(), before
- * anything the model arms, so at equal times they run first, in file order. */
-struct script_ev {
-	struct ev_timer t;
-	struct sim *sim;
-	const struct sc_event *ev;
-};
-
 struct sim {
 	struct engine eng;
 	const struct scenario *sc;
@@ -44,7 +36,13 @@ struct sim {
 	bool nat_deferring;          /* inside nat_outbound/inbound: hold NAT records */
 	size_t nat_npending;         /* ...until the segment's own fate is out */
 	struct rec_nat nat_pending[4];
-	struct script_ev *script;    /* one armed timer per scenario event */
+	/* The scenario's events: one timer, armed for the next of them only (so
+	 * memory does not grow with their number), with the seq reserved for it in
+	 * sim_init() before anything the model arms: at any instant they come
+	 * first, and among themselves they keep file order. */
+	struct ev_timer script;
+	size_t script_next;          /* index in sc->events of the armed one */
+	uint64_t script_seq;         /* sc->events[i] fires with seq script_seq + i */
 	struct ev_timer connect;     /* A's connect() at t = 0 */
 	uint64_t next_pkt_id;
 	uint64_t packets, drops;

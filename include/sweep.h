@@ -33,8 +33,14 @@
 #include "scenario.h"
 
 #define SWEEP_MAX_AXES 16
+/* The fuzz build (Makefile) lowers these two: loading parses the file once
+ * per value and once per point, and one input must stay within seconds. */
+#ifndef SWEEP_MAX_VALUES
 #define SWEEP_MAX_VALUES 100000u   /* per axis */
+#endif
+#ifndef SWEEP_MAX_POINTS
 #define SWEEP_MAX_POINTS 1000000u
+#endif
 #define SWEEP_MAX_REPLICAS 1000000u
 /* points x replicas: every run keeps about 105 bytes of state until the sweep
  * ends, so 10^7 runs is about 1 GB (docs/sweeps.md, "Limits") */

@@ -128,10 +128,22 @@ __attribute__((noinline)) static void heap_grow(struct engine *e)
 
 void eng_schedule(struct engine *e, struct ev_timer *t, ks_time_t when)
 {
+	eng_schedule_seq(e, t, when, e->next_seq++);
+}
+
+uint64_t eng_reserve_seq(struct engine *e, uint64_t n)
+{
+	uint64_t first = e->next_seq;
+	e->next_seq += n;
+	return first;
+}
+
+void eng_schedule_seq(struct engine *e, struct ev_timer *t, ks_time_t when, uint64_t seq)
+{
 	if (when < e->now)
 		when = e->now; /* never in the past: the clock only moves forward */
 	t->when = when;
-	t->seq = e->next_seq++;
+	t->seq = seq;
 	if (t->slot) {
 		heap_fix(e, t->slot - 1, t); /* re-arm in place */
 		return;

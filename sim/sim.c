@@ -68,19 +68,13 @@ void sim_init(struct sim *s, const struct scenario *sc)
 	}
 	tcp_listen(&s->host[HOST_B]);
 
-	/* The scenario's events are armed first: at any instant they come before
-	 * what the model arms, and among themselves they keep file order. */
-	s->script = sc->nevents ? calloc(sc->nevents, sizeof(*s->script)) : NULL;
-	if (sc->nevents && !s->script) {
-		fputs("kasim: out of memory (scenario events)\n", stderr);
-		abort();
-	}
-	for (size_t i = 0; i < sc->nevents; i++) {
-		ev_timer_init(&s->script[i].t, script_fire);
-		s->script[i].sim = s;
-		s->script[i].ev = &sc->events[i];
-		eng_schedule(&s->eng, &s->script[i].t, sc->events[i].at);
-	}
+	/* The scenario's events come first: their seqs are taken before anything
+	 * the model arms, and one timer walks them in order (struct sim). */
+	s->script_seq = eng_reserve_seq(&s->eng, sc->nevents);
+	s->script_next = 0;
+	ev_timer_init(&s->script, script_fire);
+	if (sc->nevents)
+		eng_schedule_seq(&s->eng, &s->script, sc->events[0].at, s->script_seq);
 	ev_timer_init(&s->connect, connect_fire);
 	eng_schedule(&s->eng, &s->connect, 0);
 }
@@ -146,8 +140,6 @@ void sim_destroy(struct sim *s)
 		nat_destroy(&s->nat);
 	link_destroy(&s->link);
 	eng_destroy(&s->eng);
-	free(s->script);
-	s->script = NULL;
 }
 
 /* ---- the hosts' interface (struct tcp_env) -------------------------------------- */
@@ -391,12 +383,15 @@ static const char *apply(struct sim *s, const struct sc_event *ev)
 
 static void script_fire(struct engine *eng, struct ev_timer *t)
 {
-	(void)eng;
-	struct script_ev *se = container_of(t, struct script_ev, t);
-	struct sim *s = se->sim;
-	struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = se->ev}};
+	struct sim *s = container_of(t, struct sim, script);
+	const struct scenario *sc = s->sc;
+	const struct sc_event *ev = &sc->events[s->script_next++];
+	/* arm the next one before this one acts, as if every event were pending */
+	if (s->script_next < sc->nevents)
+		eng_schedule_seq(eng, t, sc->events[s->script_next].at, s->script_seq + s->script_next);
+	struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = ev}};
 	sim_emit(s, &r); /* the event first, then what it causes */
-	r.u.act.result = apply(s, se->ev);
+	r.u.act.result = apply(s, ev);
 	if (r.u.act.result)
 		sim_emit(s, &r); /* and what became of it, when worth saying */
 }
