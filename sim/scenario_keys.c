@@ -335,7 +335,34 @@ static void os_apply(struct ctx *c, const struct key_def *k, const char *val, en
 		*field = (enum os_profile)os;
 }
 
-/* A key of the plain kinds, into field. */
+static void text_apply(struct ctx *c, const char *val, char **field)
+{
+	char *dup = strdup(val);
+
+	if (!dup) {
+		sc_oom(c);
+		return;
+	}
+	free(*field);
+	*field = dup;
+}
+
+/* V_U64: decimal or 0x hex when k has no range (seed), else decimal in min..max. */
+static void u64_apply(struct ctx *c, const struct key_def *k, const char *val, uint64_t *field)
+{
+	uint64_t v;
+	enum num_err e = parse_u64(val, k->max == 0, &v);
+
+	if (e != NUM_OK)
+		sc_report(c, "%s = %s is %s (%s)", k->name, val,
+			  e == NUM_OVERFLOW ? "out of range" : "not an integer", k->valid);
+	else if (k->max && (v < k->min || v > k->max))
+		sc_report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
+	else
+		*field = v;
+}
+
+/* A key of the plain kinds, into field: one short case per enum val_kind. */
 static void value_apply(struct ctx *c, const struct key_def *k, void *field, const char *val)
 {
 	ks_time_t t;
@@ -351,16 +378,9 @@ static void value_apply(struct ctx *c, const struct key_def *k, void *field, con
 		else
 			strcpy(field, val);
 		break;
-	case V_TEXT: {
-		char *dup = strdup(val);
-		if (!dup) {
-			sc_oom(c);
-			return;
-		}
-		free(*(char **)field);
-		*(char **)field = dup;
+	case V_TEXT:
+		text_apply(c, val, field);
 		break;
-	}
 	case V_DURATION:
 		if (dur_value(c, k, val, &t))
 			*(ks_time_t *)field = t;
@@ -371,17 +391,9 @@ static void value_apply(struct ctx *c, const struct key_def *k, void *field, con
 			*(struct dur_list *)field = l;
 		break;
 	}
-	case V_U64: {
-		enum num_err e = parse_u64(val, k->max == 0, &v);
-		if (e != NUM_OK)
-			sc_report(c, "%s = %s is %s (%s)", k->name, val,
-				  e == NUM_OVERFLOW ? "out of range" : "not an integer", k->valid);
-		else if (k->max && (v < k->min || v > k->max))
-			sc_report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
-		else
-			*(uint64_t *)field = v;
+	case V_U64:
+		u64_apply(c, k, val, field);
 		break;
-	}
 	case V_TIMER:
 		if (named_value(c, k, val, sc_timer_names, NTIMERS, "a timer model", &i))
 			*(enum tm_kind *)field = (enum tm_kind)i;
