@@ -7,7 +7,13 @@
  * against Linux's limits; the simulation never re-validates.
  *
  * Errors are collected, never printed here: the caller prints every message of
- * a struct diag, each already in the form "FILE:LINE: what is wrong (what is valid)".
+ * a struct diag (diag.h), each already in the form "FILE:LINE: what is wrong
+ * (what is valid)".
+ *
+ * Modules: scenario.c (loading, --set, whole-scenario checks), scenario_keys.c
+ * (the key table), scenario_opts.c (socket options), scenario_events.c (the
+ * [events] grammar), scenario_config.c (the effective configuration); they
+ * share include/priv/scenario_priv.h. Durations: duration.h; numbers: number.h.
  */
 #ifndef KASIM_SCENARIO_H
 #define KASIM_SCENARIO_H
@@ -17,7 +23,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "diag.h"
+#include "duration.h"
 #include "engine.h"
+#include "number.h"
 #include "profile.h"
 #include "timer.h"
 
@@ -159,28 +168,6 @@ struct scenario {
 	size_t nevents;
 };
 
-/* Collected error messages: the first DIAG_MAX are stored, the others only
- * counted (a garbage file of a million lines costs no memory per line). */
-#define DIAG_MAX 20
-struct diag {
-	char **msg;
-	size_t n, cap;
-	size_t dropped;   /* messages beyond DIAG_MAX, counted only */
-};
-void diag_add(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void diag_free(struct diag *d);
-/* Add src's messages (and its count of dropped ones) to dst. */
-void diag_append(struct diag *dst, const struct diag *src);
-/* Stored and dropped messages. */
-size_t diag_count(const struct diag *d);
-/* Print every stored message as "kasim: MESSAGE" on f, escaped for a terminal
- * (termesc.h), then "kasim: FILE: ... and N more errors" if any were dropped. */
-void diag_print(const struct diag *d, const char *file, FILE *f);
-
-/* Compare a decimal text DIGITS[.DIGITS][e[+-]DIGITS] (already validated)
- * with b, exactly, whatever a double would round it to: <0, 0 or >0. */
-int decimal_cmp(const char *s, uint64_t b);
-
 /*
  * Load a scenario file and apply --set overrides ("SECTION.KEY=VALUE", in order,
  * validated exactly like file entries). Returns NULL and fills d when anything
@@ -218,12 +205,49 @@ const char *nat_miss_name(int m);
 const char *sockopt_check(enum sockopt opt, uint64_t value);
 const char *sockopt_name(enum sockopt opt);
 
-/* Durations: "90", "90s", "1500ms", "250us", "10ns", "2h11m15s", "1d", "1.5s".
- * A bare number is seconds. Returns false on a malformed or overflowing value. */
-bool parse_duration(const char *s, ks_time_t *out);
+/* ---- the effective configuration, generated from the key table ------------ */
 
-/* Seconds with up to 9 decimals and no trailing zeros, no unit: 7875 s -> "7875",
- * 200 ms -> "0.2", 1 ns -> "0.000000001". Exact (integer arithmetic). */
-void format_seconds(char *buf, size_t n, ks_time_t t);
+/*
+ * Every key of every section, in the order of docs/scenario-format.md, with
+ * its effective value (after --set and presets): run.json's "config" is
+ * written from this, so a new key can never be missing there.
+ */
+enum cfg_type {
+	CFG_NULL,   /* unset: a socket option the sysctl stands for, a [nat] without
+	             * preset, jiffies or jiffies_phase drawn from the seed */
+	CFG_BOOL,   /* .b */
+	CFG_UINT,   /* .u */
+	CFG_REAL,   /* .r */
+	CFG_TIME,   /* .t */
+	CFG_STR,    /* .s */
+	CFG_ADDR,   /* .addr (host byte order), .port (0 = an address alone) */
+	CFG_TIMES,  /* .times[0 .. ntimes - 1] */
+};
+struct cfg_value {
+	enum cfg_type type;
+	bool b;
+	uint64_t u;
+	double r;
+	ks_time_t t;
+	const char *s;
+	uint32_t addr;
+	uint16_t port;
+	const ks_time_t *times;
+	size_t ntimes;
+};
+/* Where a [link] key's value lives: one value (reorder), both directions
+ * (delay), or one direction (delay.a_to_b, delay.b_to_a). */
+enum cfg_dir { CFG_DIR_NONE, CFG_DIR_BOTH, CFG_DIR_AB, CFG_DIR_BA };
+
+/* Sections in file order: scenario, A, B, link, nat, events ([events] has no keys). */
+size_t scenario_nsections(void);
+const char *scenario_section_name(size_t sec);
+size_t scenario_nkeys(size_t sec);
+const char *scenario_key_name(size_t sec, size_t k);
+enum cfg_dir scenario_key_dir(size_t sec, size_t k);
+/* Key k of section sec in sc. For a CFG_DIR_BOTH key, host (HOST_A: a_to_b,
+ * HOST_B: b_to_a) says which direction's value; it is ignored otherwise. */
+void scenario_key_value(const struct scenario *sc, size_t sec, size_t k, int host,
+			struct cfg_value *v);
 
 #endif

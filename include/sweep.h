@@ -17,7 +17,8 @@
  *   seed(r)  = sweep_run_seed(sweep seed, r): a pure function, so a run's
  *              result never depends on threads, shards or order.
  *
- * Modules: sweep.c (this file's parsing and seeds), sweep_run.c (one run, and
+ * Modules: sweep.c (the [sweep] section), sweep_plan.c (dimensions, points,
+ * seeds; both share include/priv/sweep_priv.h), sweep_run.c (one run, and
  * the parallel, sharded, resumable executor), sweep_out.c (results, summary,
  * recommendation, plots, merge), sweep_cli.c (kasim sweep / kasim merge).
  */

@@ -15,26 +15,13 @@ static char hn(int h) { return h == HOST_A ? 'A' : 'B'; }
 
 void format_tms(char *buf, size_t n, ks_time_t t)
 {
-	unsigned long long sec = t / KS_SEC, frac = t % KS_SEC;
-	if (frac % KS_MS == 0) {
-		snprintf(buf, n, "%llu.%03llu", sec, frac / KS_MS);
-		return;
-	}
-	int digits = 9;
-	while (frac % 10 == 0) {
-		frac /= 10;
-		digits--;
-	}
-	snprintf(buf, n, "%llu.%0*llu", sec, digits, frac);
+	format_seconds_fixed(buf, n, t, 3, 9);
 }
 
 /* "75 s", "0.2 s" */
 static const char *s_(char *buf, size_t n, ks_time_t t)
 {
-	format_seconds(buf, n, t);
-	size_t l = strlen(buf);
-	snprintf(buf + l, n - l, " s");
-	return buf;
+	return format_secs(buf, n, t);
 }
 
 /* Appends to buf (bounded). */

@@ -25,14 +25,12 @@ const char *tcp_flags_str(uint8_t flags, char buf[8])
 
 void format_ts(char *buf, size_t n, ks_time_t t)
 {
-	snprintf(buf, n, "%llu.%06llu", (unsigned long long)(t / KS_SEC),
-		 (unsigned long long)(t % KS_SEC / KS_US));
+	format_seconds_fixed(buf, n, t, 6, 6);
 }
 
 void format_ts9(char *buf, size_t n, ks_time_t t)
 {
-	snprintf(buf, n, "%llu.%09llu", (unsigned long long)(t / KS_SEC),
-		 (unsigned long long)(t % KS_SEC));
+	format_seconds_fixed(buf, n, t, 9, 9);
 }
 
 static char host_name(int h) { return h == HOST_A ? 'A' : 'B'; }
@@ -162,10 +160,7 @@ void nat_text(char *buf, size_t n, const struct rec_nat *r)
 /* "7875 s" */
 static const char *secs(char *buf, size_t n, ks_time_t t)
 {
-	format_seconds(buf, n, t);
-	size_t l = strlen(buf);
-	snprintf(buf + l, n - l, " s");
-	return buf;
+	return format_secs(buf, n, t);
 }
 
 static void keepalive_sentence(char *buf, size_t n, char me, char peer, ks_time_t now,

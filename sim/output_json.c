@@ -67,85 +67,89 @@ static void put_addr(FILE *o, uint32_t a, uint16_t port)
 	fputc('"', o);
 }
 
-/* An optional per-socket value: null when unset (the sysctl applies). */
-static void put_opt(FILE *o, const char *key, uint32_t v)
+/* One value of the effective configuration (scenario.h). */
+static void put_cfg_value(FILE *o, const struct cfg_value *v)
 {
-	if (v)
-		fprintf(o, ", \"%s\": %u", key, v);
-	else
-		fprintf(o, ", \"%s\": null", key);
-}
-
-/* "config": every key of the scenario with its effective value (after --set). */
-static void put_config(FILE *o, const struct scenario *sc)
-{
-	fputs(",\n  \"config\": {\n    \"scenario\": {\"name\": ", o);
-	put_str(o, sc->name);
-	fputs(", \"description\": ", o);
-	put_str(o, sc->description);
-	fputs(", \"duration\": ", o);
-	put_time(o, sc->duration);
-	fprintf(o, ", \"seed\": %llu, \"file\": ", (unsigned long long)sc->seed);
-	put_str(o, sc->path ? sc->path : "");
-	fputs("},\n", o);
-	for (int h = 0; h < NHOSTS; h++) {
-		const struct ep_config *c = &sc->ep[h];
-		fprintf(o, "    %s: {\"so_keepalive\": %s", hstr(h), c->so_keepalive ? "true" : "false");
-		put_opt(o, "tcp_keepidle", c->tcp_keepidle);
-		put_opt(o, "tcp_keepintvl", c->tcp_keepintvl);
-		put_opt(o, "tcp_keepcnt", c->tcp_keepcnt);
-		fprintf(o, ", \"tcp_user_timeout\": %u, \"net.ipv4.tcp_keepalive_time\": %u, "
-			   "\"net.ipv4.tcp_keepalive_intvl\": %u, \"net.ipv4.tcp_keepalive_probes\": %u, "
-			   "\"net.ipv4.tcp_retries2\": %u, \"net.ipv4.tcp_syn_retries\": %u, \"addr\": ",
-			c->tcp_user_timeout, c->tcp_keepalive_time, c->tcp_keepalive_intvl, c->tcp_keepalive_probes,
-			c->tcp_retries2, c->tcp_syn_retries);
-		put_addr(o, c->addr, c->port);
-		fputs("},\n", o);
-	}
-	fprintf(o, "    \"link\": {\"reorder\": %s", sc->link.reorder ? "true" : "false");
-	for (int h = 0; h < NHOSTS; h++) {
-		const struct link_dir *d = &sc->link.dir[h];
-		fprintf(o, ", \"%s\": {\"delay\": ", h == HOST_A ? "a_to_b" : "b_to_a");
-		put_time(o, d->delay);
-		fputs(", \"jitter\": ", o);
-		put_time(o, d->jitter);
-		fprintf(o, ", \"loss\": %.17g, \"ge_p\": %.17g, \"ge_r\": %.17g, \"ge_loss\": %.17g}", d->loss,
-			d->ge_p, d->ge_r, d->ge_loss);
-	}
-	fputs("},\n    \"nat\": ", o);
-	const struct nat_config *nc = &sc->nat;
-	if (!nc->enabled) {
-		fputs("null", o);
-	} else {
-		static const char *const full[] = {"evict", "drop"}, *const bg_end[] = {"fin", "silent"};
-		fputs("{\"preset\": ", o);
-		if (nc->preset[0])
-			put_str(o, nc->preset);
-		else
-			fputs("null", o);
-		fprintf(o, ", \"capacity\": %llu, \"established_timeout\": ", (unsigned long long)nc->capacity);
-		put_time(o, nc->established_timeout);
-		fputs(", \"transitory_timeout\": ", o);
-		put_time(o, nc->transitory_timeout);
-		fputs(", \"gc_period\": ", o);
-		put_time(o, nc->gc_period);
-		fprintf(o, ", \"inbound_refresh\": %s, \"outbound_miss\": \"%s\", \"inbound_miss\": \"%s\", "
-			   "\"rst_on_expiry\": %s, \"port_preservation\": %s, \"table_full\": \"%s\", \"ext_addr\": ",
-			nc->inbound_refresh ? "true" : "false", nat_miss_name(nc->outbound_miss),
-			nat_miss_name(nc->inbound_miss), nc->rst_on_expiry ? "true" : "false",
-			nc->port_preservation ? "true" : "false", full[nc->table_full == NAT_FULL_DROP]);
-		put_addr(o, nc->ext_addr, 0);
-		fprintf(o, ", \"bg_rate\": %.17g, \"bg_lifetime\": ", nc->bg_rate);
-		put_time(o, nc->bg_lifetime);
-		fputs(", \"bg_interval\": [", o);
-		for (uint32_t k = 0; k < nc->bg_interval.n; k++) {
+	switch (v->type) {
+	case CFG_NULL: fputs("null", o); break;
+	case CFG_BOOL: fputs(v->b ? "true" : "false", o); break;
+	case CFG_UINT: fprintf(o, "%llu", (unsigned long long)v->u); break;
+	case CFG_REAL: fprintf(o, "%.17g", v->r); break;
+	case CFG_TIME: put_time(o, v->t); break;
+	case CFG_STR: put_str(o, v->s); break;
+	case CFG_ADDR: put_addr(o, v->addr, v->port); break;
+	case CFG_TIMES:
+		fputc('[', o);
+		for (size_t k = 0; k < v->ntimes; k++) {
 			fputs(k ? ", " : "", o);
-			put_time(o, nc->bg_interval.v[k]);
+			put_time(o, v->times[k]);
 		}
 		fputc(']', o);
-		fprintf(o, ", \"bg_end\": \"%s\"}", bg_end[nc->bg_end == NAT_BG_SILENT]);
+		break;
 	}
-	fputs(",\n    \"events\": [", o);
+}
+
+/* "KEY": VALUE, ... of section sec's keys that live in `dir` (of direction
+ * host for CFG_DIR_BOTH); returns whether it wrote any. */
+static bool put_cfg_keys(FILE *o, const struct scenario *sc, size_t sec, enum cfg_dir dir, int host)
+{
+	bool any = false;
+	struct cfg_value v;
+
+	for (size_t k = 0; k < scenario_nkeys(sec); k++) {
+		if (scenario_key_dir(sec, k) != dir)
+			continue;
+		fprintf(o, "%s\"%s\": ", any ? ", " : "", scenario_key_name(sec, k));
+		scenario_key_value(sc, sec, k, host, &v);
+		put_cfg_value(o, &v);
+		any = true;
+	}
+	return any;
+}
+
+/* The section has keys of both directions ([link]). */
+static bool has_dir_keys(size_t sec)
+{
+	for (size_t k = 0; k < scenario_nkeys(sec); k++)
+		if (scenario_key_dir(sec, k) == CFG_DIR_BOTH)
+			return true;
+	return false;
+}
+
+/*
+ * "config": every key of the scenario with its effective value (after --set),
+ * generated from the key table, so a new key is never missing. A [link] key
+ * of both directions is written per direction ("a_to_b", "b_to_a"); the
+ * scenario's file is added to [scenario]; "nat" is null without a NAT.
+ */
+static void put_config(FILE *o, const struct scenario *sc)
+{
+	fputs(",\n  \"config\": {\n", o);
+	for (size_t sec = 0; sec < scenario_nsections(); sec++) {
+		const char *name = scenario_section_name(sec);
+		bool any;
+		if (!scenario_nkeys(sec))
+			continue; /* [events], below */
+		fprintf(o, "    \"%s\": ", name);
+		if (!strcmp(name, "nat") && !sc->nat.enabled) {
+			fputs("null,\n", o);
+			continue;
+		}
+		fputc('{', o);
+		any = put_cfg_keys(o, sc, sec, CFG_DIR_NONE, HOST_A);
+		if (!strcmp(name, "scenario")) {
+			fputs(", \"file\": ", o);
+			put_str(o, sc->path ? sc->path : "");
+		}
+		for (int h = 0; h < NHOSTS && has_dir_keys(sec); h++) {
+			fprintf(o, "%s\"%s\": {", any ? ", " : "", h == HOST_A ? "a_to_b" : "b_to_a");
+			put_cfg_keys(o, sc, sec, CFG_DIR_BOTH, h);
+			fputc('}', o);
+			any = true;
+		}
+		fputs("},\n", o);
+	}
+	fputs("    \"events\": [", o);
 	for (size_t i = 0; i < sc->nevents; i++) {
 		const struct sc_event *ev = &sc->events[i];
 		fprintf(o, "%s\n      {\"time\": ", i ? "," : "");

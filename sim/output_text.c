@@ -33,10 +33,7 @@ static char hname(int h) { return h == HOST_A ? 'A' : 'B'; }
 
 static const char *secs(char *buf, size_t n, ks_time_t t)
 {
-	format_seconds(buf, n, t);
-	size_t l = strlen(buf);
-	snprintf(buf + l, n - l, " s");
-	return buf;
+	return format_secs(buf, n, t);
 }
 
 static const char *col(const struct text_sink *ts, const char *c) { return ts->opts.color ? c : ""; }

@@ -104,10 +104,7 @@ static void put_t(FILE *f, ks_time_t t)
 /* "75 s" */
 static const char *secs(char *buf, size_t n, ks_time_t t)
 {
-	format_seconds(buf, n, t);
-	size_t l = strlen(buf);
-	snprintf(buf + l, n - l, " s");
-	return buf;
+	return format_secs(buf, n, t);
 }
 
 /* ---- streaming ------------------------------------------------------------ */

@@ -1,45 +1,28 @@
 /*
  * sweep.c - sweep files: the scenario part (parsed by scenario.c, which skips
- * [sweep]) and the [sweep] section (parsed here with libinih and a line
- * counting reader, so every error is "FILE:LINE: what is wrong (what is
- * valid)"). Axis values are validated by handing them to the scenario parser
- * as --set overrides; its message is re-anchored at the [sweep] line.
+ * [sweep]) and the [sweep] section, parsed here by the same INI reader
+ * (inifile.h) and reported through the same diagnostics layer (diag.h), so
+ * every error is "FILE:LINE: what is wrong (what is valid)" with the same
+ * did-you-mean as in a scenario file. Planning (dimensions, points) is in
+ * sweep_plan.c.
  *
  * Like scenario.c this runs on the main thread only (libinih's settings are
  * process-wide globals); the points it builds are immutable afterwards and
  * shared read-only by the runs.
  */
-#include "sweep.h"
+#include "priv/sweep_priv.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <ini.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "rng.h"
+#include "duration.h"
+#include "inifile.h"
+#include "number.h"
 #include "textfile.h"
 
-/* ------------------------------------------------------------------------ */
-/* Parse context                                                            */
-/* ------------------------------------------------------------------------ */
-
-struct sctx {
-	const char *file;
-	struct diag *d;
-	size_t nerr;
-	int line;
-	struct sweep *sw;
-	const char *text;
-	int first[8];           /* line of each reserved key, 0 = not yet */
-	struct line_reader lr;  /* the scenario parser's line reader (textfile.h) */
-};
-
-static void report(struct sctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void report(struct sctx *c, const char *fmt, ...)
+void sw_report(struct sctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	char *m = NULL;
@@ -48,79 +31,14 @@ static void report(struct sctx *c, const char *fmt, ...)
 	if (vasprintf(&m, fmt, ap) < 0)
 		m = NULL;
 	va_end(ap);
-	if (c->line > 0)
-		diag_add(c->d, "%s:%d: %s", c->file, c->line, m ? m : "out of memory");
-	else
-		diag_add(c->d, "%s: %s", c->file, m ? m : "out of memory");
+	diag_at(c->d, &c->at, "%s", m ? m : "out of memory");
 	free(m);
 	c->nerr++;
 }
 
-/* inih's reader: the line reader scenario.c uses, so both parsers see the
- * same lines. A refused line (too long, bare CR) comes back blank, and the
- * scenario parser, which reads the whole file too, reports it. */
-static char *read_line(char *str, int num, void *stream)
-{
-	struct sctx *c = stream;
-	char *line = line_reader_next(str, num, &c->lr);
-
-	c->line = c->lr.line;
-	return line;
-}
-
 /* ------------------------------------------------------------------------ */
-/* Values                                                                   */
+/* Axis values                                                              */
 /* ------------------------------------------------------------------------ */
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-static bool is_uint(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
-
-/* DIGITS[.DIGITS]: value * 10^scale into *v (scale = its decimals). */
-static bool parse_decimal(const char *s, uint64_t *mant, int *scale)
-{
-	uint64_t v = 0;
-	int sc = 0;
-	bool dot = false, digit = false;
-
-	for (; *s; s++) {
-		if (*s == '.' && !dot) {
-			dot = true;
-			continue;
-		}
-		if (!isdigit((unsigned char)*s))
-			return false;
-		if (v > (UINT64_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-		digit = true;
-		if (dot)
-			sc++;
-	}
-	if (!digit || sc > 9)
-		return false;
-	*mant = v;
-	*scale = sc;
-	return true;
-}
 
 static uint64_t pow10u(int n)
 {
@@ -130,41 +48,11 @@ static uint64_t pow10u(int n)
 	return p;
 }
 
-/* Fixed point -> "0.05", "30", "1.5" (no trailing zeros). */
-static void format_decimal(char *buf, size_t n, uint64_t v, int scale)
-{
-	uint64_t p = pow10u(scale), ip = v / p, fp = v % p;
-	int digits = scale;
-
-	if (!fp) {
-		snprintf(buf, n, "%llu", (unsigned long long)ip);
-		return;
-	}
-	while (fp % 10 == 0) {
-		fp /= 10;
-		digits--;
-	}
-	snprintf(buf, n, "%llu.%0*llu", (unsigned long long)ip, digits, (unsigned long long)fp);
-}
-
-/* A duration in the largest unit that divides it: "30s", "1500ms", "10ns". */
-static void format_dur(char *buf, size_t n, ks_time_t t)
-{
-	static const struct { ks_time_t ns; const char *u; } units[] = {
-		{ KS_SEC, "s" }, { KS_MS, "ms" }, { KS_US, "us" }, { 1, "ns" },
-	};
-	for (size_t i = 0; i < 4; i++)
-		if (t % units[i].ns == 0) {
-			snprintf(buf, n, "%llu%s", (unsigned long long)(t / units[i].ns), units[i].u);
-			return;
-		}
-}
-
 static bool add_value(struct sctx *c, struct sweep_axis *ax, const char *v)
 {
 	if (ax->nvalues >= SWEEP_MAX_VALUES) {
-		report(c, "%s has more than %u values (at most %u per axis)", ax->key,
-		       SWEEP_MAX_VALUES, SWEEP_MAX_VALUES);
+		sw_report(c, "%s has more than %u values (at most %u per axis)", ax->key,
+			  SWEEP_MAX_VALUES, SWEEP_MAX_VALUES);
 		return false;
 	}
 	/* the capacity doubles: it is 8 or a power of two above, and full when
@@ -173,14 +61,14 @@ static bool add_value(struct sctx *c, struct sweep_axis *ax, const char *v)
 	if (n == 0 || (n >= 8 && !(n & (n - 1)))) {
 		char **p = realloc(ax->values, (n ? 2 * n : 8) * sizeof(*p));
 		if (!p) {
-			report(c, "out of memory");
+			sw_report(c, "out of memory");
 			return false;
 		}
 		ax->values = p;
 	}
 	char *dup = strdup(v);
 	if (!dup) {
-		report(c, "out of memory");
+		sw_report(c, "out of memory");
 		return false;
 	}
 	ax->values[ax->nvalues++] = dup;
@@ -190,6 +78,50 @@ static bool add_value(struct sctx *c, struct sweep_axis *ax, const char *v)
 static const char range_help[] =
 	"a range is FROM..TO step STEP, e.g. 30..1200 step 30, 1m..20m step 30s or 0..0.05 step 0.01";
 
+/* FROM, TO, STEP of a range as integers: ns when any has a unit (alpha),
+ * else fixed point with *scale decimals. */
+static bool range_bounds(struct sctx *c, const struct sweep_axis *ax, const char *const txt[3],
+			 bool alpha, uint64_t v[3], int *scale)
+{
+	int sc[3];
+
+	*scale = 0;
+	for (int i = 0; i < 3; i++) {
+		if (alpha && !parse_duration(txt[i], &v[i])) {
+			sw_report(c, "%s: '%s' is not a duration (%s)", ax->key, txt[i], range_help);
+			return false;
+		}
+		if (!alpha && !parse_fixed(txt[i], &v[i], &sc[i])) {
+			sw_report(c, "%s: '%s' is not a number (%s)", ax->key, txt[i], range_help);
+			return false;
+		}
+		if (!alpha && sc[i] > *scale)
+			*scale = sc[i];
+	}
+	for (int i = 0; !alpha && i < 3; i++) {
+		if (v[i] > UINT64_MAX / 1000000000000ULL) {
+			sw_report(c, "%s: '%s' is too large (%s)", ax->key, txt[i], range_help);
+			return false;
+		}
+		v[i] *= pow10u(*scale - sc[i]);
+	}
+	if (v[2] == 0) {
+		sw_report(c, "%s: step %s must be more than 0 (%s)", ax->key, txt[2], range_help);
+		return false;
+	}
+	if (v[1] < v[0]) {
+		sw_report(c, "%s: range %s..%s ends before it starts (FROM <= TO)", ax->key, txt[0],
+			  txt[1]);
+		return false;
+	}
+	if ((v[1] - v[0]) / v[2] >= SWEEP_MAX_VALUES) {
+		sw_report(c, "%s: range %s..%s step %s has more than %u values (at most %u per axis)",
+			  ax->key, txt[0], txt[1], txt[2], SWEEP_MAX_VALUES, SWEEP_MAX_VALUES);
+		return false;
+	}
+	return true;
+}
+
 /* "FROM..TO step STEP" -> values. */
 static bool parse_range(struct sctx *c, struct sweep_axis *ax, char *item)
 {
@@ -197,71 +129,32 @@ static bool parse_range(struct sctx *c, struct sweep_axis *ax, char *item)
 	size_t ntok = 0;
 
 	*dots = '\0';
-	char *from = trim(item);
+	char *from = ini_trim(item);
 	for (char *t = strtok_r(dots + 2, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 		if (ntok == 4)
 			break;
 		tok[ntok++] = t;
 	}
 	if (!*from || ntok != 3 || strcmp(tok[1], "step")) {
-		report(c, "%s: '%s..%s' is not a range (%s)", ax->key, from,
-		       ntok ? tok[0] : "", range_help);
+		sw_report(c, "%s: '%s..%s' is not a range (%s)", ax->key, from, ntok ? tok[0] : "",
+			  range_help);
 		return false;
 	}
 	const char *txt[3] = { from, tok[0], tok[2] };
-	bool alpha = false, dot = false;
+	bool alpha = false;
 	for (int i = 0; i < 3; i++)
-		for (const char *p = txt[i]; *p; p++) {
+		for (const char *p = txt[i]; *p; p++)
 			alpha |= isalpha((unsigned char)*p) != 0;
-			dot |= *p == '.';
-		}
 	uint64_t v[3];
-	int scale = 0;
-	if (alpha) {
-		for (int i = 0; i < 3; i++)
-			if (!parse_duration(txt[i], &v[i])) {
-				report(c, "%s: '%s' is not a duration (%s)", ax->key, txt[i], range_help);
-				return false;
-			}
-	} else {
-		int sc[3];
-		for (int i = 0; i < 3; i++) {
-			if (!parse_decimal(txt[i], &v[i], &sc[i])) {
-				report(c, "%s: '%s' is not a number (%s)", ax->key, txt[i], range_help);
-				return false;
-			}
-			if (sc[i] > scale)
-				scale = sc[i];
-		}
-		for (int i = 0; i < 3; i++) {
-			uint64_t m = pow10u(scale - sc[i]);
-			if (v[i] > UINT64_MAX / 1000000000000ULL) {
-				report(c, "%s: '%s' is too large (%s)", ax->key, txt[i], range_help);
-				return false;
-			}
-			v[i] *= m;
-		}
-	}
-	(void)dot;
-	if (v[2] == 0) {
-		report(c, "%s: step %s must be more than 0 (%s)", ax->key, txt[2], range_help);
+	int scale;
+	if (!range_bounds(c, ax, txt, alpha, v, &scale))
 		return false;
-	}
-	if (v[1] < v[0]) {
-		report(c, "%s: range %s..%s ends before it starts (FROM <= TO)", ax->key, txt[0], txt[1]);
-		return false;
-	}
-	if ((v[1] - v[0]) / v[2] >= SWEEP_MAX_VALUES) {
-		report(c, "%s: range %s..%s step %s has more than %u values (at most %u per axis)",
-		       ax->key, txt[0], txt[1], txt[2], SWEEP_MAX_VALUES, SWEEP_MAX_VALUES);
-		return false;
-	}
 	for (uint64_t x = v[0];; x += v[2]) {
 		char buf[64];
 		if (alpha)
-			format_dur(buf, sizeof(buf), x);
+			format_duration_unit(buf, sizeof(buf), x);
 		else
-			format_decimal(buf, sizeof(buf), x, scale);
+			format_fixed(buf, sizeof(buf), x, scale, 0, scale);
 		if (!add_value(c, ax, buf))
 			return false;
 		if (v[1] - x < v[2])
@@ -273,41 +166,33 @@ static bool parse_range(struct sctx *c, struct sweep_axis *ax, char *item)
 /* "a, b, 30..60 step 10": a list whose items may be ranges. */
 static bool parse_axis_values(struct sctx *c, struct sweep_axis *ax, const char *value)
 {
-	char *copy = strdup(value), *save = NULL;
+	char *copy = strdup(value);
 	bool ok = true;
 
 	if (!copy) {
-		report(c, "out of memory");
+		sw_report(c, "out of memory");
 		return false;
 	}
-	if (!*trim(copy)) {
-		report(c, "%s has no values (a list 'x, y, z' or %s)", ax->key, range_help);
+	if (!*ini_trim(copy)) {
+		sw_report(c, "%s has no values (a list 'x, y, z' or %s)", ax->key, range_help);
 		free(copy);
 		return false;
 	}
 	/* strtok_r would merge ",,": walk by hand to see empty items */
-	char *p = copy;
-	(void)save;
-	for (;;) {
+	for (char *p = copy;;) {
 		char *comma = strchr(p, ',');
 		if (comma)
 			*comma = '\0';
-		char *item = trim(p);
+		char *item = ini_trim(p);
 		if (!*item) {
-			report(c, "%s: empty value in the list (a list is 'x, y, z')", ax->key);
+			sw_report(c, "%s: empty value in the list (a list is 'x, y, z')", ax->key);
 			ok = false;
-			break;
+		} else if (strstr(item, "..")) {
+			ok = parse_range(c, ax, item);
+		} else {
+			ok = add_value(c, ax, item);
 		}
-		if (strstr(item, "..")) {
-			if (!parse_range(c, ax, item)) {
-				ok = false;
-				break;
-			}
-		} else if (!add_value(c, ax, item)) {
-			ok = false;
-			break;
-		}
-		if (!comma)
+		if (!ok || !comma)
 			break;
 		p = comma + 1;
 	}
@@ -319,7 +204,6 @@ static bool parse_axis_values(struct sctx *c, struct sweep_axis *ax, const char 
 /* [sweep] keys                                                             */
 /* ------------------------------------------------------------------------ */
 
-enum { K_REPLICAS, K_SEED, K_MAX_LOSS, K_MAX_DETECTION, K_DETECTION, K_PREFER, K_ZIP, NRESERVED };
 static const char *const reserved[NRESERVED] = {
 	"replicas", "seed", "max_loss", "max_detection", "detection", "prefer", "zip",
 };
@@ -330,95 +214,65 @@ const char *det_stat_name(enum det_stat s)
 	return n[s];
 }
 
-static int lev(const char *a, const char *b)
+/* The numeric keys: replicas, seed, max_loss, max_detection. */
+static void number_key(struct sctx *c, int k, const char *val)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	int d[32][32];
+	struct sweep *sw = c->sw;
+	uint64_t v;
+	double r;
+	ks_time_t t;
 
-	if (la > 30 || lb > 30)
-		return 99;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (int)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (int)j;
-	for (size_t i = 1; i <= la; i++)
-		for (size_t j = 1; j <= lb; j++) {
-			int m = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-			if (d[i - 1][j] + 1 < m)
-				m = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < m)
-				m = d[i][j - 1] + 1;
-			d[i][j] = m;
-		}
-	return d[la][lb];
+	switch (k) {
+	case K_REPLICAS:
+		if (parse_u64(val, false, &v) != NUM_OK || v < 1 || v > SWEEP_MAX_REPLICAS)
+			sw_report(c, "replicas = %s is not valid (an integer, 1..%u)", val,
+				  SWEEP_MAX_REPLICAS);
+		else
+			sw->replicas = (uint32_t)v;
+		break;
+	case K_SEED:
+		if (parse_u64(val, true, &v) != NUM_OK)
+			sw_report(c, "seed = %s is not valid (unsigned 64-bit integer, decimal or 0x hex)",
+				  val);
+		else
+			sw->seed = v;
+		break;
+	case K_MAX_LOSS:
+		if (!parse_real(val, true, &r) || decimal_cmp(val, 1) > 0)
+			sw_report(c, "max_loss = %s is not valid (a probability, 0..1, e.g. 0.001 or "
+				     "1e-3)", val);
+		else
+			sw->obj.max_loss = r;
+		break;
+	case K_MAX_DETECTION:
+		if (!strcmp(val, "none"))
+			sw->obj.max_detection = KS_TIME_NEVER;
+		else if (!parse_duration(val, &t) || t == 0)
+			sw_report(c, "max_detection = %s is not valid (a duration more than 0, e.g. 15m, "
+				     "or none)", val);
+		else
+			sw->obj.max_detection = t;
+		break;
+	}
 }
 
 static void reserved_key(struct sctx *c, int k, const char *val)
 {
 	struct sweep *sw = c->sw;
-	char *end;
 
 	switch (k) {
-	case K_REPLICAS: {
-		unsigned long long v;
-		errno = 0;
-		v = strtoull(val, &end, 10);
-		if (!is_uint(val) || errno || v < 1 || v > SWEEP_MAX_REPLICAS) {
-			report(c, "replicas = %s is not valid (an integer, 1..%u)", val, SWEEP_MAX_REPLICAS);
-			return;
-		}
-		sw->replicas = (uint32_t)v;
-		break;
-	}
-	case K_SEED: {
-		unsigned long long v;
-		bool hex = !strncasecmp(val, "0x", 2);
-		errno = 0;
-		v = strtoull(val, &end, hex ? 16 : 10);
-		if (!*val || *end || errno || val[0] == '-' || val[0] == '+' || isspace((unsigned char)val[0]) ||
-		    (hex && !val[2])) {
-			report(c, "seed = %s is not valid (unsigned 64-bit integer, decimal or 0x hex)", val);
-			return;
-		}
-		sw->seed = v;
-		break;
-	}
-	case K_MAX_LOSS: {
-		double v;
-		errno = 0;
-		v = strtod(val, &end);
-		if (!*val || *end || errno || !isfinite(v) || v < 0 || decimal_cmp(val, 1) > 0 ||
-		    strspn(val, "0123456789.eE+-") != strlen(val) || !isdigit((unsigned char)val[0])) {
-			report(c, "max_loss = %s is not valid (a probability, 0..1, e.g. 0.001 or 1e-3)", val);
-			return;
-		}
-		sw->obj.max_loss = v;
-		break;
-	}
-	case K_MAX_DETECTION: {
-		ks_time_t t;
-		if (!strcmp(val, "none")) {
-			sw->obj.max_detection = KS_TIME_NEVER;
-		} else if (!parse_duration(val, &t) || t == 0) {
-			report(c, "max_detection = %s is not valid (a duration more than 0, e.g. 15m, or none)", val);
-			return;
-		} else {
-			sw->obj.max_detection = t;
-		}
-		break;
-	}
 	case K_DETECTION:
 		for (int s = DET_P50; s <= DET_MAX; s++)
 			if (!strcmp(val, det_stat_name((enum det_stat)s))) {
 				sw->obj.stat = (enum det_stat)s;
 				return;
 			}
-		report(c, "detection = %s is not valid (p50, p90, p99 or max)", val);
+		sw_report(c, "detection = %s is not valid (p50, p90, p99 or max)", val);
 		break;
 	case K_ZIP:
 		free(sw->zip);
 		sw->zip = strdup(val); /* checked once every axis is known */
-		sw->zip_line = c->line;
+		sw->zip_line = c->at.line;
 		break;
 	case K_PREFER:
 		if (!strcmp(val, "detection"))
@@ -426,75 +280,70 @@ static void reserved_key(struct sctx *c, int k, const char *val)
 		else if (!strcmp(val, "overhead"))
 			sw->obj.prefer = PREFER_OVERHEAD;
 		else
-			report(c, "prefer = %s is not valid (detection or overhead)", val);
+			sw_report(c, "prefer = %s is not valid (detection or overhead)", val);
+		break;
+	default:
+		number_key(c, k, val);
 		break;
 	}
 }
 
-static int on_entry(void *user, const char *section, const char *name, const char *value)
+/* A key without a dot: one of reserved[], or a typo of one. */
+static void plain_key(struct sctx *c, const char *name, const char *value)
 {
-	struct sctx *c = user;
-	struct sweep *sw = c->sw;
+	char list[256];
+	const char *hint;
 
-	if (strcmp(section, "sweep"))
-		return 1; /* the scenario parser checks every other section */
-	if (!*name) {
-		report(c, "missing key before '=' (KEY = VALUE)");
-		return 1;
-	}
-	const char *dot = strchr(name, '.');
-	if (!dot) {
-		for (int k = 0; k < NRESERVED; k++)
-			if (!strcmp(name, reserved[k])) {
-				if (c->first[k]) {
-					report(c, "duplicate key '%s' (first set at line %d)", name, c->first[k]);
-					return 1;
-				}
-				c->first[k] = c->line;
-				reserved_key(c, k, value);
-				return 1;
+	for (int k = 0; k < NRESERVED; k++)
+		if (!strcmp(name, reserved[k])) {
+			if (c->first[k]) {
+				sw_report(c, "duplicate key '%s' (first set at line %d)", name, c->first[k]);
+				return;
 			}
-		int best = 3, bk = -1;
-		for (int k = 0; k < NRESERVED; k++) {
-			int e = lev(name, reserved[k]);
-			if (e < best) {
-				best = e;
-				bk = k;
-			}
+			c->first[k] = c->at.line;
+			reserved_key(c, k, value);
+			return;
 		}
-		if (bk >= 0)
-			report(c, "unknown key '%s' in [sweep] (did you mean '%s'?)", name, reserved[bk]);
-		else
-			report(c, "unknown key '%s' in [sweep] (valid keys: replicas, seed, max_loss, "
-				  "max_detection, detection, prefer, zip, or an axis SECTION.KEY such as "
-				  "A.tcp_keepidle)", name);
-		return 1;
-	}
+	hint = diag_suggest(name, reserved, NRESERVED);
+	if (hint)
+		sw_report(c, "unknown key '%s' in [sweep] (did you mean '%s'?)", name, hint);
+	else
+		sw_report(c, "unknown key '%s' in [sweep] (valid keys: %s, or an axis SECTION.KEY such "
+			     "as A.tcp_keepidle)", name, diag_join(list, sizeof(list), reserved,
+								    NRESERVED, "", ""));
+}
+
+/* SECTION.KEY = VALUES: a new axis. */
+static void axis_key(struct sctx *c, const char *name, const char *value)
+{
+	struct sweep *sw = c->sw;
+	const char *dot = strchr(name, '.');
+
 	if (dot == name || !dot[1]) {
-		report(c, "'%s' is not an axis (an axis is SECTION.KEY, e.g. A.tcp_keepidle)", name);
-		return 1;
+		sw_report(c, "'%s' is not an axis (an axis is SECTION.KEY, e.g. A.tcp_keepidle)", name);
+		return;
 	}
 	if (!strcmp(name, "scenario.seed")) {
-		report(c, "scenario.seed cannot be an axis (every run's seed derives from [sweep] seed "
-			  "and the run index; use replicas for repetitions)");
-		return 1;
+		sw_report(c, "scenario.seed cannot be an axis (every run's seed derives from [sweep] "
+			     "seed and the run index; use replicas for repetitions)");
+		return;
 	}
 	for (size_t i = 0; i < sw->naxes; i++)
 		if (!strcmp(sw->axes[i].key, name)) {
-			report(c, "duplicate axis '%s' (first set at line %d)", name, sw->axes[i].line);
-			return 1;
+			sw_report(c, "duplicate axis '%s' (first set at line %d)", name, sw->axes[i].line);
+			return;
 		}
 	if (sw->naxes == SWEEP_MAX_AXES) {
-		report(c, "too many axes (at most %d)", SWEEP_MAX_AXES);
-		return 1;
+		sw_report(c, "too many axes (at most %d)", SWEEP_MAX_AXES);
+		return;
 	}
 	struct sweep_axis *ax = &sw->axes[sw->naxes];
 	ax->key = strdup(name);
-	ax->line = c->line;
+	ax->line = c->at.line;
 	ax->setting = !strncmp(name, "A.", 2) || !strncmp(name, "B.", 2);
 	if (!ax->key) {
-		report(c, "out of memory");
-		return 1;
+		sw_report(c, "out of memory");
+		return;
 	}
 	sw->naxes++;
 	if (!parse_axis_values(c, ax, value)) {
@@ -505,356 +354,74 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ax->values = NULL;
 		ax->nvalues = 0;
 	}
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct sctx *c = user;
+
+	if (strcmp(section, "sweep"))
+		return 1; /* the scenario parser checks every other section */
+	if (!*name)
+		sw_report(c, "missing key before '=' (KEY = VALUE)");
+	else if (!strchr(name, '.'))
+		plain_key(c, name, value);
+	else
+		axis_key(c, name, value);
 	return 1;
 }
 
 /* ------------------------------------------------------------------------ */
-/* Points                                                                   */
+/* Loading                                                                  */
 /* ------------------------------------------------------------------------ */
 
-size_t sweep_dim_index(const struct sweep *sw, size_t p, size_t d)
-{
-	for (size_t i = sw->ndims; i-- > d + 1;)
-		p /= sw->dim_size[i];
-	return p % sw->dim_size[d];
-}
-
-size_t sweep_value_index(const struct sweep *sw, size_t p, size_t a)
-{
-	return sweep_dim_index(sw, p, sw->axes[a].dim);
-}
-
-/* "zip = K1, K2, ...": those axes become one dimension. */
-static bool make_dims(struct sctx *c)
-{
-	struct sweep *sw = c->sw;
-	bool zipped[SWEEP_MAX_AXES] = { false };
-	size_t first = SIZE_MAX, nz = 0;
-
-	if (sw->zip) {
-		char *copy = strdup(sw->zip), *save = NULL;
-		c->line = sw->zip_line;
-		if (!copy) {
-			report(c, "out of memory");
-			return false;
-		}
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			t = trim(t);
-			size_t a = 0;
-			while (a < sw->naxes && strcmp(sw->axes[a].key, t))
-				a++;
-			if (a == sw->naxes) {
-				report(c, "zip: '%s' is not an axis of [sweep] (zip = AXIS, AXIS, ...)", t);
-				free(copy);
-				return false;
-			}
-			if (zipped[a]) {
-				report(c, "zip: '%s' is named twice", t);
-				free(copy);
-				return false;
-			}
-			zipped[a] = true;
-			nz++;
-			if (first == SIZE_MAX || a < first)
-				first = a;
-		}
-		free(copy);
-		if (nz < 2) {
-			report(c, "zip needs two axes or more (zip = AXIS, AXIS, ...)");
-			return false;
-		}
-		for (size_t a = 0; a < sw->naxes; a++)
-			if (zipped[a] && sw->axes[a].nvalues != sw->axes[first].nvalues) {
-				report(c, "zip: %s has %zu values and %s %zu (zipped axes vary together: "
-					  "give them as many values)", sw->axes[first].key, sw->axes[first].nvalues,
-				       sw->axes[a].key, sw->axes[a].nvalues);
-				return false;
-			}
-	}
-	sw->ndims = 0;
-	for (size_t a = 0; a < sw->naxes; a++) {
-		if (zipped[a] && a != first) {
-			sw->axes[a].dim = sw->axes[first].dim;
-			sw->dim_setting[sw->axes[a].dim] &= sw->axes[a].setting;
-			continue;
-		}
-		sw->axes[a].dim = sw->ndims;
-		sw->dim_size[sw->ndims] = sw->axes[a].nvalues;
-		sw->dim_setting[sw->ndims] = sw->axes[a].setting;
-		sw->ndims++;
-	}
-	return true;
-}
-
-uint64_t sweep_run_seed(uint64_t seed, uint64_t r)
-{
-	uint64_t x = r;
-	uint64_t m = seed ^ splitmix64(&x);
-	return splitmix64(&m);
-}
-
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* The set list for a point: the --set overrides, then one per axis. */
-static char **point_sets(const struct sweep *sw, size_t p, size_t *n)
-{
-	char **s = calloc(sw->nsets + sw->naxes + 1, sizeof(*s));
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < sw->nsets; i++)
-		s[(*n)++] = strdup(sw->sets[i]);
-	for (size_t a = 0; a < sw->naxes; a++) {
-		char *t = NULL;
-		if (asprintf(&t, "%s=%s", sw->axes[a].key,
-			     sw->axes[a].values[sweep_value_index(sw, p, a)]) < 0)
-			t = NULL;
-		s[(*n)++] = t;
-	}
-	for (size_t i = 0; i < *n; i++)
-		if (!s[i]) {
-			for (size_t j = 0; j < *n; j++)
-				free(s[j]);
-			free(s);
-			return NULL;
-		}
-	return s;
-}
-
-static void free_sets(char **s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(s[i]);
-	free(s);
-}
-
-/* Parse the scenario with sets; messages about the last set (an axis value)
- * are re-anchored at FILE:LINE of the axis. Returns the scenario or NULL. */
-static struct scenario *try_value(struct sctx *c, const struct sweep_axis *ax, const char *val,
-				  struct diag *seen)
-{
-	const struct sweep *sw = c->sw;
-	char *set = NULL;
-	const char **sets = calloc(sw->nsets + 1, sizeof(*sets));
-	struct diag d = { 0 };
-	struct scenario *s = NULL;
-
-	if (!sets || asprintf(&set, "%s=%s", ax->key, val) < 0) {
-		free(sets);
-		report(c, "out of memory");
-		return NULL;
-	}
-	for (size_t i = 0; i < sw->nsets; i++)
-		sets[i] = sw->sets[i];
-	sets[sw->nsets] = set;
-	s = scenario_parse_text(c->file, c->text, "sweep", sets, sw->nsets + 1, &d);
-	for (size_t i = 0; i < d.n; i++) {
-		char prefix[1200];
-		const char *m = d.msg[i];
-		snprintf(prefix, sizeof(prefix), "--set %s: ", set);
-		if (!strncmp(m, prefix, strlen(prefix)))
-			m += strlen(prefix);
-		bool dup = false;
-		for (size_t j = 0; j < seen->n; j++)
-			dup |= !strcmp(seen->msg[j], m);
-		if (dup)
-			continue;
-		diag_add(seen, "%s", m);
-		c->line = ax->line;
-		report(c, "%s: %s", ax->key, m);
-	}
-	diag_free(&d);
-	free(set);
-	free(sets);
-	return s;
-}
-
-/* The points, or 0 when the sweep is too large: the message names the line
- * of the axis (or replicas) that takes the count over the limit, the factors
- * taken in file order. */
-static size_t count_points(struct sctx *c)
-{
-	const struct sweep *sw = c->sw;
-	int rline = c->first[K_REPLICAS];
-	uint64_t np = 1, nr = 1;
-	bool reps = false;
-
-	for (size_t k = 0; k <= sw->ndims; k++) {
-		size_t a = 0;
-		while (k < sw->ndims && sw->axes[a].dim != k)
-			a++;
-		int line = k < sw->ndims ? sw->axes[a].line : INT32_MAX;
-		if (!reps && rline && rline < line) {
-			reps = true;
-			nr *= sw->replicas;
-			c->line = rline;
-			if (nr > SWEEP_MAX_RUNS) {
-				report(c, "replicas = %u makes more than %u runs (at most %u points x replicas)",
-				       sw->replicas, SWEEP_MAX_RUNS, SWEEP_MAX_RUNS);
-				return 0;
-			}
-		}
-		if (k == sw->ndims)
-			break;
-		c->line = line;
-		np *= sw->dim_size[k];
-		nr *= sw->dim_size[k];
-		if (np > SWEEP_MAX_POINTS) {
-			report(c, "%s makes more than %u points (at most %u: the product of the axes' "
-				  "value counts)", sw->axes[a].key, SWEEP_MAX_POINTS, SWEEP_MAX_POINTS);
-			return 0;
-		}
-		if (nr > SWEEP_MAX_RUNS) {
-			report(c, "%s makes more than %u runs (at most %u points x replicas)",
-			       sw->axes[a].key, SWEEP_MAX_RUNS, SWEEP_MAX_RUNS);
-			return 0;
-		}
-	}
-	c->line = 0;
-	return (size_t)np;
-}
-
-static void build(struct sctx *c)
-{
-	struct sweep *sw = c->sw;
-	struct diag d = { 0 };
-	struct scenario *base;
-
-	/* the scenario part with the --set overrides, as is */
-	base = scenario_parse_text(c->file, c->text, "sweep", (const char *const *)sw->sets, sw->nsets, &d);
-	diag_append(c->d, &d);
-	c->nerr += diag_count(&d);
-	diag_free(&d);
-	if (!base)
-		return;
-	if (!sw->seed_set)
-		sw->seed = base->seed;
-	sw->horizon = base->duration;
-	scenario_free(base);
-
-	for (size_t a = 0; a < sw->naxes; a++)
-		if (!sw->axes[a].nvalues)
-			return; /* reported when parsed */
-	/* the size first: nothing is built for a sweep too large to run */
-	size_t np;
-	if (!make_dims(c) || !(np = count_points(c)))
-		return;
-
-	/* every value of every axis on its own */
-	for (size_t a = 0; a < sw->naxes; a++) {
-		struct sweep_axis *ax = &sw->axes[a];
-		struct diag seen = { 0 };
-		for (size_t v = 0; v < ax->nvalues; v++)
-			scenario_free(try_value(c, ax, ax->values[v], &seen));
-		diag_free(&seen);
-	}
-	if (c->nerr)
-		return;
-	sw->points = calloc(np, sizeof(*sw->points));
-	if (!sw->points) {
-		report(c, "out of memory");
-		return;
-	}
-	sw->npoints = np;
-	sw->nruns = (uint64_t)np * sw->replicas;
-
-	/* every point: combinations can be invalid where single values are not */
-	for (size_t p = 0; p < np; p++) {
-		size_t n = 0;
-		char **sets = point_sets(sw, p, &n);
-		if (!sets) {
-			report(c, "out of memory");
-			return;
-		}
-		sw->points[p] = scenario_parse_text(c->file, c->text, "sweep", (const char *const *)sets, n, &d);
-		for (size_t i = 0; i < d.n && !sw->points[p]; i++) {
-			char where[1024] = "";
-			size_t len = 0;
-			for (size_t a = 0; a < sw->naxes && len < sizeof(where); a++) {
-				int w = snprintf(where + len, sizeof(where) - len, "%s%s=%s", a ? ", " : "",
-						 sw->axes[a].key, sw->axes[a].values[sweep_value_index(sw, p, a)]);
-				if (w < 0)
-					break;
-				len += (size_t)w;
-			}
-			/* "--set K=V: message" -> "FILE:LINE: point P (...): message",
-			 * LINE being axis K's */
-			const char *m = d.msg[i];
-			c->line = 0;
-			if (!strncmp(m, "--set ", 6)) {
-				const char *colon = strstr(m, ": ");
-				for (size_t a = 0; colon && a < sw->naxes; a++) {
-					size_t kl = strlen(sw->axes[a].key);
-					if (!strncmp(m + 6, sw->axes[a].key, kl) && m[6 + kl] == '=')
-						c->line = sw->axes[a].line;
-				}
-				if (colon)
-					m = colon + 2;
-			}
-			report(c, "point %zu (%s): %s", p, where, m);
-		}
-		diag_free(&d);
-		free_sets(sets, n);
-		if (c->nerr > 20)
-			return;
-	}
-}
-
-struct sweep *sweep_parse(const char *name, const char *text, const char *const *sets, size_t nsets,
-			  struct diag *d)
+/* A sweep with the defaults, its text and --set overrides; NULL when out of memory. */
+static struct sweep *sweep_new(const char *name, const char *text, const char *const *sets,
+			       size_t nsets)
 {
 	struct sweep *sw = calloc(1, sizeof(*sw));
-	struct sctx c = { .file = name, .d = d, .sw = sw, .text = text };
-	int r;
 
 	if (!sw || !(sw->path = strdup(name)) || !(sw->text = strdup(text)) ||
 	    !(sw->sets = calloc(nsets + 1, sizeof(*sw->sets)))) {
-		diag_add(d, "%s: out of memory", name);
 		sweep_free(sw);
 		return NULL;
 	}
 	for (size_t i = 0; i < nsets; i++) {
 		sw->sets[i] = strdup(sets[i]);
 		if (!sw->sets[i]) {
-			diag_add(d, "%s: out of memory", name);
 			sweep_free(sw);
 			return NULL;
 		}
 		sw->nsets++;
 	}
-	sw->hash = fnv1a(0xcbf29ce484222325ULL, text, strlen(text));
-	for (size_t i = 0; i < nsets; i++)
-		sw->hash = fnv1a(fnv1a(sw->hash, "", 1), sets[i], strlen(sets[i]));
+	sw->hash = sw_hash(text, sets, nsets);
 	sw->replicas = 1;
 	sw->obj.max_loss = 1e-3;
 	sw->obj.max_detection = KS_TIME_NEVER;
 	sw->obj.stat = DET_P50;
 	sw->obj.prefer = PREFER_DETECTION;
+	return sw;
+}
 
-	/* The same inih settings as scenario.c (main thread only). */
-	ini_max_line = TEXTFILE_INI_BUF;
-	ini_allow_inline_comments = true;
-	ini_inline_comment_prefixes = ";#";
-	ini_start_comment_prefixes = ";#";
-	ini_stop_on_first_error = false;
-	ini_allow_multiline = false;
-	ini_allow_no_value = false;
-	ini_allow_bom = false; /* the line reader strips it */
-	line_reader_init(&c.lr, text);
-	r = ini_parse_stream(read_line, &c, on_entry, &c);
-	(void)r; /* syntax errors are the scenario parser's to report */
+struct sweep *sweep_parse(const char *name, const char *text, const char *const *sets, size_t nsets,
+			  struct diag *d)
+{
+	struct sweep *sw = sweep_new(name, text, sets, nsets);
+	struct sctx c = { .at = { .file = name }, .d = d, .sw = sw, .text = text };
+	/* a refused line (too long, bare CR) and syntax errors are the scenario
+	 * parser's to report: it reads the whole file too */
+	struct ini_parse p = { .text = text, .line = &c.at.line, .on_entry = on_entry, .user = &c };
+
+	if (!sw) {
+		diag_add(d, "%s: out of memory", name);
+		return NULL;
+	}
+	ini_parse_text(&p);
 	sw->seed_set = c.first[K_SEED] != 0;
-	c.line = 0;
-	if (!c.nerr)
-		build(&c);
-	else {
+	c.at.line = 0;
+	if (!c.nerr) {
+		sw_plan(&c);
+	} else {
 		/* still report the scenario part's own errors */
 		struct diag d2 = { 0 };
 		struct scenario *s = scenario_parse_text(name, text, "sweep", sets, nsets, &d2);

@@ -454,13 +454,7 @@ static bool better(const struct sweep *sw, const struct pstat *ps, size_t x, siz
 
 static void secs(char *b, size_t n, ks_time_t t)
 {
-	if (t == KS_TIME_NEVER) {
-		snprintf(b, n, "never");
-		return;
-	}
-	format_seconds(b, n, t);
-	size_t l = strlen(b);
-	snprintf(b + l, n - l, " s");
+	format_secs(b, n, t);
 }
 
 /* In the table, an axis is a setting column when its whole dimension is. */

@@ -233,6 +233,43 @@ Test(sweep_errors, values_are_checked_by_the_scenario_parser)
 	       "t.ini:7: A.so_keepalive: so_keepalive = maybe is not a boolean (on/off, yes/no, true/false or 1/0)");
 }
 
+/*
+ * One did-you-mean (diag_suggest) for scenario and sweep keys: a swap of two
+ * neighbouring letters costs 1, so a typo gets the same suggestion in a
+ * [scenario] key (scenario parser) and in a [sweep] key (sweep parser) of
+ * the same file. Two swaps in an 8-letter key are still close.
+ */
+Test(sweep_errors, swapped_letters_same_suggestion_as_scenario)
+{
+	static const struct { const char *typo, *want; } cases[] = {
+		{ "sede", "seed" },         /* "seed" is a key of both sections */
+		{ "esed", "seed" },
+		{ "rpelicsa", "replicas" }, /* two swaps */
+		{ "max_lsos", "max_loss" },
+		{ "max_lsox", "max_loss" }, /* a swap and a wrong letter */
+	};
+	const char *sweep_keys[] = { "replicas", "seed", "max_loss", "max_detection", "detection",
+				     "prefer", "zip" };
+	const char *scen_keys[] = { "name", "description", "duration", "seed", "timer", "hz",
+				    "jiffies", "jiffies_phase" };
+	char text[512], want[256];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(text, sizeof text, HEAD "%s = 3\n", cases[i].typo);
+		snprintf(want, sizeof want, "t.ini:7: unknown key '%s' in [sweep] (did you mean '%s'?)",
+			 cases[i].typo, cases[i].want);
+		sw_err(text, want);
+		cr_expect_str_eq(diag_suggest(cases[i].typo, sweep_keys, 7), cases[i].want);
+	}
+	/* the same typo of "seed" in [scenario], in the same kind of file */
+	sw_err("[scenario]\nsede = 3\n[sweep]\nA.tcp_keepidle = 30\n",
+	       "t.ini:2: unknown key 'sede' in [scenario] (did you mean 'seed'?)");
+	cr_expect_str_eq(diag_suggest("sede", scen_keys, 8), "seed");
+	/* two swaps in a scenario key, like "rpelicsa" above */
+	sw_err("[scenario]\nudraiton = 3\n[sweep]\nA.tcp_keepidle = 30\n",
+	       "t.ini:2: unknown key 'udraiton' in [scenario] (did you mean 'duration'?)");
+}
+
 Test(sweep_errors, keys)
 {
 	sw_err(HEAD "replica = 3\n", "t.ini:7: unknown key 'replica' in [sweep] (did you mean 'replicas'?)");

@@ -1,0 +1,257 @@
+/*
+ * scenario_events.c - the [events] grammar: "WHEN = ACTION ARGS", the
+ * endpoint actions (unplug A, send A 100, set A tcp_keepidle 600, ...) and
+ * the path's (link down, partition A->B, nat flush, ...).
+ */
+#include "priv/scenario_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEND_MAX 1073741824u
+
+static const struct act_def {
+	const char *name;
+	enum action act;
+	int nargs;          /* after the action word, the host included */
+	const char *usage;
+} act_defs[] = {
+	{ "unplug", ACT_UNPLUG, 1, "unplug X" },
+	{ "replug", ACT_REPLUG, 1, "replug X" },
+	{ "crash", ACT_CRASH, 1, "crash X" },
+	{ "boot", ACT_BOOT, 1, "boot X" },
+	{ "reboot", ACT_REBOOT, 1, "reboot X" },
+	{ "close", ACT_CLOSE, 1, "close X" },
+	{ "send", ACT_SEND, 2, "send X BYTES" },
+	{ "congest", ACT_CONGEST, 2, "congest X DURATION" },
+	{ "set", ACT_SET, 3, "set X OPTION VALUE" },
+};
+#define NACTS (sizeof(act_defs) / sizeof(act_defs[0]))
+
+/* The path's actions: no host argument. */
+static const char *const path_acts[] = { "link", "partition", "heal", "nat" };
+#define NPATH (sizeof(path_acts) / sizeof(path_acts[0]))
+
+#define MAX_TOK 5
+
+static size_t action_names(const char **names)
+{
+	for (size_t i = 0; i < NACTS; i++)
+		names[i] = act_defs[i].name;
+	for (size_t i = 0; i < NPATH; i++)
+		names[NACTS + i] = path_acts[i];
+	return NACTS + NPATH;
+}
+
+static const char *action_list(char *buf, size_t size)
+{
+	const char *names[NACTS + NPATH];
+
+	return diag_join(buf, size, names, action_names(names), "", "");
+}
+
+/* link down | link up | link loss P */
+static bool link_event(struct ctx *c, struct sc_event *ev, char **tok, size_t ntok)
+{
+	if (ntok == 2 && !strcmp(tok[1], "down")) {
+		ev->action = ACT_LINK_DOWN;
+	} else if (ntok == 2 && !strcmp(tok[1], "up")) {
+		ev->action = ACT_LINK_UP;
+	} else if (ntok == 3 && !strcmp(tok[1], "loss")) {
+		ev->action = ACT_LINK_LOSS;
+		if (!parse_real(tok[2], false, &ev->p)) {
+			sc_report(c, "link loss: '%s' is not a number (a probability, 0..1)", tok[2]);
+			return false;
+		}
+		if (decimal_cmp(tok[2], 1) > 0) {
+			sc_report(c, "link loss: %s is out of range (a probability, 0..1)", tok[2]);
+			return false;
+		}
+	} else {
+		sc_report(c, "link: expected 'link down', 'link up' or 'link loss P'");
+		return false;
+	}
+	return true;
+}
+
+/* link ... | partition A->B | partition B->A | heal | nat flush | nat reboot.
+ * Fills ev; reports and returns false when wrong. */
+static bool path_event(struct ctx *c, struct sc_event *ev, char **tok, size_t ntok)
+{
+	ev->host = -1;
+	if (!strcmp(tok[0], "link"))
+		return link_event(c, ev, tok, ntok);
+	if (!strcmp(tok[0], "partition")) {
+		if (ntok == 2 && !strcmp(tok[1], "A->B")) {
+			ev->host = HOST_A;
+		} else if (ntok == 2 && !strcmp(tok[1], "B->A")) {
+			ev->host = HOST_B;
+		} else {
+			sc_report(c, "partition: expected 'partition A->B' or 'partition B->A' "
+				     "(the direction that fails)");
+			return false;
+		}
+		ev->action = ACT_PARTITION;
+	} else if (!strcmp(tok[0], "heal")) {
+		if (ntok != 1) {
+			sc_report(c, "'heal' takes no argument (heal ends every partition)");
+			return false;
+		}
+		ev->action = ACT_HEAL;
+	} else if (ntok == 2 && !strcmp(tok[1], "flush")) {
+		ev->action = ACT_NAT_FLUSH;
+	} else if (ntok == 2 && !strcmp(tok[1], "reboot")) {
+		ev->action = ACT_NAT_REBOOT;
+	} else {
+		sc_report(c, "nat: expected 'nat flush' or 'nat reboot'");
+		return false;
+	}
+	return true;
+}
+
+/* The arguments after the host: send's bytes, congest's duration, set's
+ * option and value. */
+static bool host_args(struct ctx *c, struct sc_event *ev, char **tok)
+{
+	enum num_err e;
+	uint64_t v;
+
+	switch (ev->action) {
+	case ACT_SEND:
+		e = parse_u64(tok[2], false, &v);
+		if (e == NUM_SYNTAX) {
+			sc_report(c, "send: byte count '%s' is not an integer (1..%u bytes)", tok[2],
+				  SEND_MAX);
+			return false;
+		}
+		if (e != NUM_OK || v < 1 || v > SEND_MAX) {
+			sc_report(c, "send: byte count %s is out of range (1..%u bytes)", tok[2], SEND_MAX);
+			return false;
+		}
+		ev->arg = v;
+		return true;
+	case ACT_CONGEST:
+		e = dur_parse(tok[2], &ev->arg);
+		if (e == NUM_OK && ev->arg == 0) {
+			sc_report(c, "congest: duration 0 is out of range (more than 0)");
+			return false;
+		}
+		if (e != NUM_OK) {
+			sc_report(c, "congest: duration '%s' %s", tok[2], dur_error(e));
+			return false;
+		}
+		return true;
+	case ACT_SET: {
+		const struct key_def *k = sc_key_find(SEC_A, tok[2]);
+		if (!k || k->kind != V_OPT) {
+			sc_unknown_key(c, SEC_A, tok[2], true);
+			return false;
+		}
+		if (!sc_opt_parse(c, k->opt, k->name, tok[3], &v))
+			return false;
+		ev->opt = k->opt;
+		ev->arg = v;
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+/* unplug X | send X BYTES | set X OPTION VALUE | ... */
+static bool host_event(struct ctx *c, struct sc_event *ev, char **tok, size_t ntok)
+{
+	const struct act_def *a = NULL;
+	char list[256];
+
+	for (size_t i = 0; i < NACTS; i++)
+		if (!strcmp(act_defs[i].name, tok[0]))
+			a = &act_defs[i];
+	if (!a) {
+		const char *names[NACTS + NPATH], *hint;
+		hint = diag_suggest(tok[0], names, action_names(names));
+		if (hint)
+			sc_report(c, "unknown action '%s' (did you mean '%s'? valid actions: %s)", tok[0],
+				  hint, action_list(list, sizeof(list)));
+		else
+			sc_report(c, "unknown action '%s' (valid actions: %s)", tok[0],
+				  action_list(list, sizeof(list)));
+		return false;
+	}
+	if (ntok - 1 != (size_t)a->nargs) {
+		sc_report(c, "'%s' takes %d argument%s, not %s%zu (%s, where X is A or B)", a->name,
+			  a->nargs, a->nargs > 1 ? "s" : "", ntok == MAX_TOK ? "at least " : "", ntok - 1,
+			  a->usage);
+		return false;
+	}
+	ev->action = a->act;
+	if (!strcmp(tok[1], "A")) {
+		ev->host = HOST_A;
+	} else if (!strcmp(tok[1], "B")) {
+		ev->host = HOST_B;
+	} else {
+		sc_report(c, "%s: unknown host '%s' (A or B, upper case)", a->name, tok[1]);
+		return false;
+	}
+	return host_args(c, ev, tok);
+}
+
+static void event_add(struct ctx *c, const struct sc_event *ev)
+{
+	if (c->s->nevents == c->evcap) {
+		size_t cap = c->evcap ? 2 * c->evcap : 16;
+		struct sc_event *p = realloc(c->s->events, cap * sizeof(*p));
+		if (!p) {
+			sc_oom(c);
+			return;
+		}
+		c->s->events = p;
+		c->evcap = cap;
+	}
+	c->s->events[c->s->nevents++] = *ev;
+}
+
+/* The action's words (at most MAX_TOK) of value, then the event. */
+static void event_words(struct ctx *c, struct sc_event *ev, const char *when, char *copy)
+{
+	char *tok[MAX_TOK], *save = NULL, list[256];
+	size_t ntok = 0;
+	bool path = false, ok;
+
+	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (ntok == MAX_TOK)
+			break;
+		tok[ntok++] = t;
+	}
+	if (ntok == 0) {
+		sc_report(c, "event at '%s' has no action (valid actions: %s)", when,
+			  action_list(list, sizeof(list)));
+		return;
+	}
+	for (size_t i = 0; i < NPATH; i++)
+		path |= !strcmp(path_acts[i], tok[0]);
+	ok = path ? path_event(c, ev, tok, ntok) : host_event(c, ev, tok, ntok);
+	if (ok)
+		event_add(c, ev);
+}
+
+void sc_event_parse(struct ctx *c, const char *when, const char *value)
+{
+	struct sc_event ev = { .line = c->at.line };
+	enum num_err e;
+	char *copy;
+
+	e = dur_parse(when, &ev.at);
+	if (e != NUM_OK) {
+		sc_report(c, "event time '%s' %s", when, dur_error(e));
+		return;
+	}
+	copy = strdup(value);
+	if (!copy) {
+		sc_oom(c);
+		return;
+	}
+	event_words(c, &ev, when, copy);
+	free(copy);
+}

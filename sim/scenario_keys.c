@@ -1,0 +1,564 @@
+/*
+ * scenario_keys.c - the key table: every key of every section is one row
+ * (struct key_def) with its name, how its value is parsed, where it is stored
+ * and what is valid; and key_apply, which parses, checks and stores a value,
+ * one function per section. Socket options and sysctls have their limits in
+ * scenario_opts.c.
+ */
+#include "priv/scenario_priv.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPT_KEY(name, o) { name, V_OPT, o, 0, 0, 0, NULL, DIR_NONE, NULL }
+#define BOOLV "on/off, yes/no, true/false or 1/0"
+
+static const struct key_def scenario_keys[] = {
+	{ "name", V_NAME, 0, offsetof(struct scenario, name), 0, 0,
+	  "1..63 characters of A-Z a-z 0-9 . _ -", DIR_NONE, NULL },
+	{ "description", V_TEXT, 0, offsetof(struct scenario, description), 0, 0, "free text", DIR_NONE, NULL },
+	{ "duration", V_DURATION, 0, offsetof(struct scenario, duration), 1, 36500 * DAY,
+	  "more than 0, at most 100 years = 36500d", DIR_NONE, NULL },
+	{ "seed", V_U64, 0, offsetof(struct scenario, seed), 0, 0,
+	  "unsigned 64-bit integer, decimal or 0x hex", DIR_NONE, NULL },
+	{ "timer", V_TIMER, 0, offsetof(struct scenario, timer), 0, 0, "exact, linux or lwip", DIR_NONE, NULL },
+	{ "hz", V_HZ, 0, offsetof(struct scenario, hz), 0, 0, "100, 250, 300 or 1000", DIR_NONE, NULL },
+	{ "jiffies", V_U64, 0, offsetof(struct scenario, jiffies), 0, UINT32_MAX,
+	  "0..4294967295, tcp_jiffies32 at t = 0", DIR_NONE, NULL },
+	{ "jiffies_phase", V_DURATION, 0, offsetof(struct scenario, jiffies_phase), 0, KS_SEC,
+	  "0 up to one tick (1 s / hz), exclusive", DIR_NONE, NULL },
+};
+
+static const struct key_def ep_keys[] = {
+	OPT_KEY("so_keepalive", OPT_SO_KEEPALIVE),
+	OPT_KEY("tcp_keepidle", OPT_TCP_KEEPIDLE),
+	OPT_KEY("tcp_keepintvl", OPT_TCP_KEEPINTVL),
+	OPT_KEY("tcp_keepcnt", OPT_TCP_KEEPCNT),
+	OPT_KEY("tcp_user_timeout", OPT_TCP_USER_TIMEOUT),
+	OPT_KEY("net.ipv4.tcp_keepalive_time", OPT_SYSCTL_KEEPALIVE_TIME),
+	OPT_KEY("net.ipv4.tcp_keepalive_intvl", OPT_SYSCTL_KEEPALIVE_INTVL),
+	OPT_KEY("net.ipv4.tcp_keepalive_probes", OPT_SYSCTL_KEEPALIVE_PROBES),
+	OPT_KEY("net.ipv4.tcp_retries2", OPT_SYSCTL_RETRIES2),
+	OPT_KEY("net.ipv4.tcp_syn_retries", OPT_SYSCTL_SYN_RETRIES),
+	{ "addr", V_ADDR, 0, 0, 0, 0, "IPv4:PORT, e.g. 192.0.2.10:40000, port 1..65535", DIR_NONE, NULL },
+	{ "os", V_OS, 0, offsetof(struct ep_config, os), 0, 0,
+	  "linux, linux-2.6, freebsd, macos, windows or lwip", DIR_NONE, NULL },
+};
+
+const char *sockopt_name(enum sockopt opt)
+{
+	for (size_t i = 0; i < NKEYS(ep_keys); i++)
+		if (ep_keys[i].kind == V_OPT && ep_keys[i].opt == opt)
+			return ep_keys[i].name;
+	return "?";
+}
+
+#define LD(f) offsetof(struct link_dir, f)
+#define LINK_KEY3(name, kind, f, min, max, valid) \
+	{ name, kind, 0, LD(f), min, max, valid, DIR_BOTH, NULL }, \
+	{ name ".a_to_b", kind, 0, LD(f), min, max, valid, DIR_AB, NULL }, \
+	{ name ".b_to_a", kind, 0, LD(f), min, max, valid, DIR_BA, NULL }
+
+static const struct key_def link_keys[] = {
+	LINK_KEY3("delay", V_DURATION, delay, 0, DAY, "0..1d"),
+	LINK_KEY3("jitter", V_DURATION, jitter, 0, DAY, "0..1d"),
+	LINK_KEY3("loss", V_PROB, loss, 0, 0, "a probability, 0..1"),
+	LINK_KEY3("ge_p", V_PROB, ge_p, 0, 0, "a probability, 0..1"),
+	LINK_KEY3("ge_r", V_PROB, ge_r, 0, 0, "a probability, 0..1"),
+	LINK_KEY3("ge_loss", V_PROB, ge_loss, 0, 0, "a probability, 0..1"),
+	{ "reorder", V_BOOL, 0, offsetof(struct link_config, reorder), 0, 0, BOOLV, DIR_NONE, NULL },
+};
+
+static const char *const miss_out_names[] = { "drop", "rst", "create", NULL };
+static const char *const miss_in_names[] = { "drop", "rst", NULL };
+static const char *const full_names[] = { "evict", "drop", NULL };
+static const char *const bg_end_names[] = { "fin", "silent", NULL };
+#define NC(f) offsetof(struct nat_config, f)
+
+static const struct key_def nat_keys[] = {
+	{ "preset", V_PRESET, 0, NC(preset), 0, 0, NULL, DIR_NONE, NULL },
+	{ "capacity", V_U64, 0, NC(capacity), 1, 16777216, "1..16777216 mappings", DIR_NONE, NULL },
+	{ "established_timeout", V_DURATION, 0, NC(established_timeout), 1, 36500 * DAY,
+	  "more than 0, at most 36500d", DIR_NONE, NULL },
+	{ "transitory_timeout", V_DURATION, 0, NC(transitory_timeout), 1, 36500 * DAY,
+	  "more than 0, at most 36500d", DIR_NONE, NULL },
+	{ "gc_period", V_DURATION, 0, NC(gc_period), 0, DAY,
+	  "0..1d, 0 = expire exactly at the timeout", DIR_NONE, NULL },
+	{ "inbound_refresh", V_BOOL, 0, NC(inbound_refresh), 0, 0, BOOLV, DIR_NONE, NULL },
+	{ "outbound_miss", V_ENUM, 0, NC(outbound_miss), 0, 0, NULL, DIR_NONE, miss_out_names },
+	{ "inbound_miss", V_ENUM, 0, NC(inbound_miss), 0, 0, NULL, DIR_NONE, miss_in_names },
+	{ "rst_on_expiry", V_BOOL, 0, NC(rst_on_expiry), 0, 0, BOOLV, DIR_NONE, NULL },
+	{ "port_preservation", V_BOOL, 0, NC(port_preservation), 0, 0, BOOLV, DIR_NONE, NULL },
+	{ "table_full", V_ENUM, 0, NC(table_full), 0, 0, NULL, DIR_NONE, full_names },
+	{ "ext_addr", V_IPV4, 0, NC(ext_addr), 0, 0, "an IPv4 address, e.g. 203.0.113.1",
+	  DIR_NONE, NULL },
+	{ "bg_rate", V_RATE, 0, NC(bg_rate), 0, 1000000,
+	  "new flows per second, 0..1000000, 0 = no background load", DIR_NONE, NULL },
+	{ "bg_lifetime", V_DURATION, 0, NC(bg_lifetime), 1, 36500 * DAY,
+	  "more than 0, at most 36500d", DIR_NONE, NULL },
+	{ "bg_interval", V_DURLIST, 0, NC(bg_interval), 1, DAY,
+	  "more than 0, at most 1d; a list of up to 4, e.g. 10s, 5m", DIR_NONE, NULL },
+	{ "bg_end", V_ENUM, 0, NC(bg_end), 0, 0, NULL, DIR_NONE, bg_end_names },
+};
+
+_Static_assert(NKEYS(scenario_keys) <= MAX_KEYS, "raise MAX_KEYS");
+_Static_assert(NKEYS(ep_keys) <= MAX_KEYS, "raise MAX_KEYS");
+_Static_assert(NKEYS(link_keys) <= MAX_KEYS, "raise MAX_KEYS");
+_Static_assert(NKEYS(nat_keys) <= MAX_KEYS, "raise MAX_KEYS");
+
+const struct sect_def sc_sections[NSECTIONS] = {
+	[SEC_SCENARIO] = { "scenario", scenario_keys, NKEYS(scenario_keys), 0, -1 },
+	[SEC_A] = { "A", ep_keys, NKEYS(ep_keys), offsetof(struct scenario, ep), HOST_A },
+	[SEC_B] = { "B", ep_keys, NKEYS(ep_keys),
+		    offsetof(struct scenario, ep) + sizeof(struct ep_config), HOST_B },
+	[SEC_LINK] = { "link", link_keys, NKEYS(link_keys), offsetof(struct scenario, link), -1 },
+	[SEC_NAT] = { "nat", nat_keys, NKEYS(nat_keys), offsetof(struct scenario, nat), -1 },
+	[SEC_EVENTS] = { "events", NULL, 0, 0, -1 },
+};
+
+const char *const sc_timer_names[] = { [TM_EXACT] = "exact", [TM_LINUX] = "linux",
+				       [TM_LWIP] = "lwip" };
+
+/* ------------------------------------------------------------------------ */
+/* Lookup                                                                   */
+/* ------------------------------------------------------------------------ */
+
+int sc_sect_find(const char *name, size_t len)
+{
+	for (int i = 0; i < NSECTIONS; i++)
+		if (strlen(sc_sections[i].name) == len && !strncmp(sc_sections[i].name, name, len))
+			return i;
+	return -1;
+}
+
+const struct key_def *sc_key_find(int sec, const char *name)
+{
+	for (size_t i = 0; i < sc_sections[sec].nkeys; i++)
+		if (!strcmp(sc_sections[sec].keys[i].name, name))
+			return &sc_sections[sec].keys[i];
+	return NULL;
+}
+
+void sc_unknown_section(struct ctx *c, const char *name)
+{
+	const char *names[NSECTIONS];
+	const char *hint;
+	char list[256];
+
+	for (int i = 0; i < NSECTIONS; i++)
+		names[i] = sc_sections[i].name;
+	hint = diag_suggest(name, names, NSECTIONS);
+	if (hint)
+		sc_report(c, "unknown section [%s] (did you mean [%s]?)", name, hint);
+	else
+		sc_report(c, "unknown section [%s] (valid sections: %s)", name,
+			  diag_join(list, sizeof(list), names, NSECTIONS, "[", "]"));
+}
+
+void sc_unknown_key(struct ctx *c, int sec, const char *name, bool opts_only)
+{
+	const struct sect_def *sd = &sc_sections[sec];
+	const char *names[MAX_KEYS];
+	const char *hint;
+	char list[1024];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sd->nkeys; i++)
+		if (!opts_only || sd->keys[i].kind == V_OPT)
+			names[n++] = sd->keys[i].name;
+	hint = diag_suggest(name, names, n);
+	diag_join(list, sizeof(list), names, n, "", "");
+	if (opts_only && hint)
+		sc_report(c, "unknown option '%s' (did you mean '%s'?)", name, hint);
+	else if (opts_only)
+		sc_report(c, "unknown option '%s' (valid options: %s)", name, list);
+	else if (hint)
+		sc_report(c, "unknown key '%s' in [%s] (did you mean '%s'?)", name, sd->name, hint);
+	else
+		sc_report(c, "unknown key '%s' in [%s] (valid keys: %s)", name, sd->name, list);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Values                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static bool parse_addr(const char *v, uint32_t *addr, uint16_t *port)
+{
+	const char *colon = strrchr(v, ':');
+	char ip[INET_ADDRSTRLEN];
+	struct in_addr in;
+	uint64_t p;
+
+	if (!colon || (size_t)(colon - v) >= sizeof(ip))
+		return false;
+	memcpy(ip, v, (size_t)(colon - v));
+	ip[colon - v] = '\0';
+	if (inet_pton(AF_INET, ip, &in) != 1)
+		return false;
+	if (parse_u64(colon + 1, false, &p) != NUM_OK || p < 1 || p > 65535)
+		return false;
+	*addr = ntohl(in.s_addr);
+	*port = (uint16_t)p;
+	return true;
+}
+
+static bool valid_name(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n < 1 || n > 63)
+		return false;
+	for (; *v; v++)
+		if (!isalnum((unsigned char)*v) && *v != '.' && *v != '_' && *v != '-')
+			return false;
+	return true;
+}
+
+/* A V_DURATION value within k's range. */
+static bool dur_value(struct ctx *c, const struct key_def *k, const char *val, ks_time_t *t)
+{
+	enum num_err e = dur_parse(val, t);
+
+	if (e == NUM_OVERFLOW || (e == NUM_OK && (*t < k->min || *t > k->max))) {
+		sc_report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
+		return false;
+	}
+	if (e != NUM_OK) {
+		sc_report(c, "%s = %s %s", k->name, val, dur_error(e));
+		return false;
+	}
+	return true;
+}
+
+/* A V_PROB (0..1) or V_RATE (0..max) value: a plain decimal number. */
+static bool real_value(struct ctx *c, const struct key_def *k, const char *val, double *dv)
+{
+	if (!parse_real(val, false, dv)) {
+		sc_report(c, "%s = %s is not a number (%s)", k->name, val, k->valid);
+		return false;
+	}
+	if (decimal_cmp(val, k->kind == V_PROB ? 1 : k->max) > 0) {
+		sc_report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
+		return false;
+	}
+	return true;
+}
+
+/* V_DURLIST: "10s, 5m", 1..DUR_LIST_MAX durations within k's range. */
+static bool durlist_value(struct ctx *c, const struct key_def *k, const char *val,
+			  struct dur_list *l)
+{
+	char item[128];
+	const char *p = val;
+
+	*l = (struct dur_list){ 0 };
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		ks_time_t t;
+		while (len && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (l->n == DUR_LIST_MAX || len >= sizeof(item)) {
+			sc_report(c, "%s = %s has too many items (%s)", k->name, val, k->valid);
+			return false;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		enum num_err e = dur_parse(item, &t);
+		if (e == NUM_OK && (t < k->min || t > k->max))
+			e = NUM_OVERFLOW;
+		if (e != NUM_OK) {
+			const char *what = e == NUM_OVERFLOW ? "is out of range" : "is not a duration";
+			if (!comma && l->n == 0) /* a single value: say it like any duration */
+				sc_report(c, "%s = %s %s (%s)", k->name, val, what, k->valid);
+			else
+				sc_report(c, "%s = %s: %s %s (%s)", k->name, val, item, what, k->valid);
+			return false;
+		}
+		l->v[l->n++] = t;
+		if (!comma)
+			return true;
+		p = comma + 1;
+	}
+}
+
+/* A name among names[0..n-1] into *idx, or "not a KIND (did you mean ...)". */
+static bool named_value(struct ctx *c, const struct key_def *k, const char *val,
+			const char *const *names, size_t n, const char *kind, int *idx)
+{
+	const char *hint;
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(val, names[i])) {
+			*idx = (int)i;
+			return true;
+		}
+	hint = diag_suggest(val, names, n);
+	if (hint)
+		sc_report(c, "%s = %s is not %s (did you mean '%s'? %s)", k->name, val, kind, hint,
+			  k->valid);
+	else
+		sc_report(c, "%s = %s is not %s (%s)", k->name, val, kind, k->valid);
+	return false;
+}
+
+static void enum_apply(struct ctx *c, const struct key_def *k, const char *val, int *field)
+{
+	size_t n = 0;
+	char list[256];
+
+	while (k->names[n])
+		n++;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(k->names[i], val)) {
+			*field = (int)i;
+			return;
+		}
+	}
+	sc_report(c, "%s = %s is not a valid value (valid: %s)", k->name, val,
+		  diag_join(list, sizeof(list), k->names, n, "", ""));
+}
+
+static void os_apply(struct ctx *c, const struct key_def *k, const char *val, enum os_profile *field)
+{
+	const char *names[NOS];
+	int os;
+
+	for (int i = 0; i < NOS; i++)
+		names[i] = profile_get((enum os_profile)i)->name;
+	if (named_value(c, k, val, names, NOS, "a known OS profile", &os))
+		*field = (enum os_profile)os;
+}
+
+static void text_apply(struct ctx *c, const char *val, char **field)
+{
+	char *dup = strdup(val);
+
+	if (!dup) {
+		sc_oom(c);
+		return;
+	}
+	free(*field);
+	*field = dup;
+}
+
+/* V_U64: decimal or 0x hex when k has no range (seed), else decimal in min..max. */
+static void u64_apply(struct ctx *c, const struct key_def *k, const char *val, uint64_t *field)
+{
+	uint64_t v;
+	enum num_err e = parse_u64(val, k->max == 0, &v);
+
+	if (e != NUM_OK)
+		sc_report(c, "%s = %s is %s (%s)", k->name, val,
+			  e == NUM_OVERFLOW ? "out of range" : "not an integer", k->valid);
+	else if (k->max && (v < k->min || v > k->max))
+		sc_report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
+	else
+		*field = v;
+}
+
+/* A key of the plain kinds, into field: one short case per enum val_kind. */
+static void value_apply(struct ctx *c, const struct key_def *k, void *field, const char *val)
+{
+	ks_time_t t;
+	uint64_t v;
+	double dv;
+	bool b;
+	int i;
+
+	switch (k->kind) {
+	case V_NAME:
+		if (!valid_name(val))
+			sc_report(c, "%s = %s is not a valid name (%s)", k->name, val, k->valid);
+		else
+			strcpy(field, val);
+		break;
+	case V_TEXT:
+		text_apply(c, val, field);
+		break;
+	case V_DURATION:
+		if (dur_value(c, k, val, &t))
+			*(ks_time_t *)field = t;
+		break;
+	case V_DURLIST: {
+		struct dur_list l;
+		if (durlist_value(c, k, val, &l))
+			*(struct dur_list *)field = l;
+		break;
+	}
+	case V_U64:
+		u64_apply(c, k, val, field);
+		break;
+	case V_TIMER:
+		if (named_value(c, k, val, sc_timer_names, NTIMERS, "a timer model", &i))
+			*(enum tm_kind *)field = (enum tm_kind)i;
+		break;
+	case V_HZ:
+		if (parse_u64(val, false, &v) != NUM_OK || (v != 100 && v != 250 && v != 300 && v != 1000))
+			sc_report(c, "%s = %s is not a supported HZ (%s)", k->name, val, k->valid);
+		else
+			*(uint32_t *)field = (uint32_t)v;
+		break;
+	case V_OS:
+		os_apply(c, k, val, field);
+		break;
+	case V_PROB:
+	case V_RATE:
+		if (real_value(c, k, val, &dv))
+			*(double *)field = dv;
+		break;
+	case V_BOOL:
+		if (!parse_bool(val, &b))
+			sc_report(c, "%s = %s is not a boolean (%s)", k->name, val, k->valid);
+		else
+			*(bool *)field = b;
+		break;
+	case V_ENUM:
+		enum_apply(c, k, val, field);
+		break;
+	case V_IPV4: {
+		struct in_addr in;
+		if (inet_pton(AF_INET, val, &in) != 1)
+			sc_report(c, "%s = %s is not a valid address (%s)", k->name, val, k->valid);
+		else
+			*(uint32_t *)field = ntohl(in.s_addr);
+		break;
+	}
+	case V_PRESET: /* nat_key_apply() */
+	case V_OPT:    /* ep_key_apply() */
+	case V_ADDR:
+		break;
+	}
+}
+
+/* [A] / [B]: socket options, the address, the OS profile. */
+static void ep_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *val)
+{
+	struct ep_config *ep = (struct ep_config *)(void *)((char *)c->s + sc_sections[sec].base);
+	int h = sc_sections[sec].host;
+	uint64_t v;
+
+	switch (k->kind) {
+	case V_OPT:
+		if (sc_opt_parse(c, k->opt, k->name, val, &v))
+			sc_opt_store(ep, k->opt, v);
+		break;
+	case V_ADDR:
+		if (!parse_addr(val, &ep->addr, &ep->port)) {
+			sc_report(c, "%s = %s is not a valid address (%s)", k->name, val, k->valid);
+			return;
+		}
+		c->addr_src[h].line = c->at.line;
+		c->addr_src[h].set = c->at.set;
+		c->addr_src[h].order = ++c->order;
+		break;
+	default:
+		value_apply(c, k, (char *)ep + k->off, val);
+		break;
+	}
+}
+
+/* [link]: parse once, then store into the direction(s): a .a_to_b/.b_to_a
+ * key always wins over the plain key, whatever the order. */
+static void link_key_apply(struct ctx *c, const struct key_def *k, const char *val)
+{
+	unsigned bit = 1u << (k->off / 8);
+	char tmp[8];
+	ks_time_t t;
+	double dv;
+
+	if (k->dir == DIR_NONE) {
+		value_apply(c, k, (char *)&c->s->link + k->off, val);
+		return;
+	}
+	if (k->kind == V_DURATION) {
+		if (!dur_value(c, k, val, &t))
+			return;
+		memcpy(tmp, &t, 8);
+	} else {
+		if (!real_value(c, k, val, &dv))
+			return;
+		memcpy(tmp, &dv, 8);
+	}
+	for (int h = 0; h < NHOSTS; h++) {
+		bool mine = k->dir == DIR_BOTH || k->dir - DIR_AB == h;
+		if (!mine || (k->dir == DIR_BOTH && (c->link_set[h] & bit)))
+			continue;
+		memcpy((char *)&c->s->link.dir[h] + k->off, tmp, 8);
+		if (k->dir != DIR_BOTH)
+			c->link_set[h] |= bit;
+	}
+}
+
+/* preset = NAME: every [nat] key not set explicitly takes the preset's value
+ * (the keys of the section win whatever their order). */
+static void apply_preset(struct ctx *c, const char *val)
+{
+	struct nat_config p, *n = &c->s->nat;
+	char list[512];
+
+	if (!nat_preset_fill(val, &p)) {
+		const char *hint = diag_suggest(val, nat_preset_names, nat_npresets);
+		diag_join(list, sizeof(list), nat_preset_names, nat_npresets, "", "");
+		if (hint)
+			sc_report(c, "unknown preset '%s' (did you mean '%s'? valid presets: %s)", val,
+				  hint, list);
+		else
+			sc_report(c, "unknown preset '%s' (valid presets: %s)", val, list);
+		return;
+	}
+	for (size_t i = 0; i < NKEYS(nat_keys); i++) {
+		const struct key_def *k = &nat_keys[i];
+		size_t size;
+		if (k->kind == V_PRESET || (c->nat_set & (1u << i)))
+			continue;
+		switch (k->kind) {
+		case V_DURATION: size = sizeof(ks_time_t); break;
+		case V_DURLIST: size = sizeof(struct dur_list); break;
+		case V_U64: size = sizeof(uint64_t); break;
+		case V_PROB: case V_RATE: size = sizeof(double); break;
+		case V_BOOL: size = sizeof(bool); break;
+		case V_ENUM: size = sizeof(int); break;
+		case V_IPV4: size = sizeof(uint32_t); break;
+		default: continue;
+		}
+		memcpy((char *)n + k->off, (char *)&p + k->off, size);
+	}
+	strcpy(n->preset, p.preset);
+}
+
+/* [nat]: any key places the NAT; preset fills what is not set explicitly. */
+static void nat_key_apply(struct ctx *c, const struct key_def *k, const char *val)
+{
+	c->s->nat.enabled = true;
+	if (k->kind == V_PRESET) {
+		apply_preset(c, val);
+		return;
+	}
+	c->nat_set |= 1u << (k - nat_keys);
+	value_apply(c, k, (char *)&c->s->nat + k->off, val);
+}
+
+void sc_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *val)
+{
+	switch (sec) {
+	case SEC_A:
+	case SEC_B:
+		ep_key_apply(c, sec, k, val);
+		break;
+	case SEC_LINK:
+		link_key_apply(c, k, val);
+		break;
+	case SEC_NAT:
+		nat_key_apply(c, k, val);
+		break;
+	default: /* [scenario] */
+		value_apply(c, k, (char *)c->s + k->off, val);
+		break;
+	}
+}
