@@ -10,6 +10,7 @@
 #ifndef KASIM_DIAG_H
 #define KASIM_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -41,6 +42,9 @@ struct diag_loc {
 /* Add "--set SET: MSG", "FILE:LINE: MSG" or "FILE: MSG" to d. */
 void diag_at(struct diag *d, const struct diag_loc *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same with a va_list (for a parser's own report function). */
+void diag_vat(struct diag *d, const struct diag_loc *at, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /*
  * Did you mean? The candidate closest to typed: a case-insensitive optimal

@@ -45,19 +45,16 @@ void diag_add(struct diag *d, const char *fmt, ...)
 		diag_store(d, m);
 }
 
-void diag_at(struct diag *d, const struct diag_loc *at, const char *fmt, ...)
+void diag_vat(struct diag *d, const struct diag_loc *at, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *m;
 
 	if (d->n >= DIAG_MAX) {
 		d->dropped++;
 		return;
 	}
-	va_start(ap, fmt);
 	if (vasprintf(&m, fmt, ap) < 0)
 		m = NULL;
-	va_end(ap);
 	if (at->set)
 		diag_add(d, "--set %s: %s", at->set, m ? m : "out of memory");
 	else if (at->line > 0)
@@ -65,6 +62,15 @@ void diag_at(struct diag *d, const struct diag_loc *at, const char *fmt, ...)
 	else
 		diag_add(d, "%s: %s", at->file, m ? m : "out of memory");
 	free(m);
+}
+
+void diag_at(struct diag *d, const struct diag_loc *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vat(d, at, fmt, ap);
+	va_end(ap);
 }
 
 void diag_free(struct diag *d)

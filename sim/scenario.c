@@ -29,14 +29,10 @@
 void sc_report(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	char *m;
 
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	diag_vat(c->d, &c->at, fmt, ap);
 	va_end(ap);
-	diag_at(c->d, &c->at, "%s", m ? m : "out of memory");
-	free(m);
 	c->nerr++;
 }
 

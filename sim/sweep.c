@@ -25,14 +25,10 @@
 void sw_report(struct sctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	char *m = NULL;
 
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	diag_vat(c->d, &c->at, fmt, ap);
 	va_end(ap);
-	diag_at(c->d, &c->at, "%s", m ? m : "out of memory");
-	free(m);
 	c->nerr++;
 }
 
