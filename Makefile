@@ -140,12 +140,14 @@ build/tests/run: $(TEST_OBJS) $(ASAN_OBJS)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion -lm
 
 # KASIM_BIN: the sanitised binary the CLI tests run; KASIM_ROOT: where scenarios/ are.
-# Then the ThreadSanitizer run of the parallel sweep (make tsan).
+# Then the ThreadSanitizer run of the parallel sweep (make tsan), and every seed and
+# regression input through the fuzz targets once (make fuzz-replay: keeps them building).
 test: build/tests/run build/asan/kasim
 	KASIM_BIN=$(CURDIR)/build/asan/kasim KASIM_ROOT=$(CURDIR) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		./build/tests/run --color=never -j2
 	$(MAKE) --no-print-directory tsan
+	$(MAKE) --no-print-directory fuzz-replay
 # make install into a temporary DESTDIR: the installed kasim runs an installed
 # scenario like ./kasim, make uninstall removes it all (tests/install-check.sh).
 test: install-check

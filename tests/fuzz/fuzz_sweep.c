@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t a = 0; a < sw->naxes; a++)
 			if (sweep_value_index(sw, sw->npoints - 1, a) >= sw->axes[a].nvalues)
 				__builtin_trap();
-		free(sweep_manifest(sw, 0, 1));
+		free(sweep_manifest(sw, 0, 1, NULL, 0));
 	}
 	sweep_free(sw);
 	diag_free(&d);
