@@ -31,6 +31,8 @@
 #include "timer.h"
 
 enum { HOST_A = 0, HOST_B = 1, NHOSTS = 2 };
+/* 'A' or 'B': how every output names a host. */
+static inline char host_letter(int h) { return h == HOST_A ? 'A' : 'B'; }
 
 /* Socket options and per-host sysctls, with Linux's names and units. */
 struct ep_config {

@@ -33,7 +33,6 @@ void format_ts9(char *buf, size_t n, ks_time_t t)
 	format_seconds_fixed(buf, n, t, 9, 9);
 }
 
-static char host_name(int h) { return h == HOST_A ? 'A' : 'B'; }
 
 void packet_note(char *buf, size_t n, const struct segment *seg)
 {
@@ -43,10 +42,10 @@ void packet_note(char *buf, size_t n, const struct segment *seg)
 	case SEG_KA_ACK: snprintf(buf, n, "keepalive ACK (answers probe #%u)", seg->nth); break;
 	case SEG_DUPACK: snprintf(buf, n, "duplicate ACK"); break;
 	case SEG_CHALLENGE: snprintf(buf, n, "challenge ACK"); break;
-	case SEG_RST_NOSOCK: snprintf(buf, n, "RST: %c has no such connection", host_name(seg->src)); break;
+	case SEG_RST_NOSOCK: snprintf(buf, n, "RST: %c has no such connection", host_letter(seg->src)); break;
 	case SEG_RST_KA: snprintf(buf, n, "RST: keepalive gave up"); break;
 	case SEG_RST_OTHER: snprintf(buf, n, "RST"); break;
-	case SEG_RST_NAT: snprintf(buf, n, "RST sent by the NAT (as if from %c)", host_name(seg->src)); break;
+	case SEG_RST_NAT: snprintf(buf, n, "RST sent by the NAT (as if from %c)", host_letter(seg->src)); break;
 	case SEG_TLP: snprintf(buf, n, "tail loss probe"); break;
 	case SEG_NORMAL: buf[0] = '\0'; break;
 	}
@@ -56,9 +55,9 @@ void drop_text(char *buf, size_t n, enum drop_reason r, int host)
 {
 	switch (r) {
 	case DROP_NONE: snprintf(buf, n, "delivered"); break;
-	case DROP_UNPLUGGED: snprintf(buf, n, "%c unplugged", host_name(host)); break;
-	case DROP_HOST_DOWN: snprintf(buf, n, "%c powered off", host_name(host)); break;
-	case DROP_QDISC: snprintf(buf, n, "%c's qdisc refused it", host_name(host)); break;
+	case DROP_UNPLUGGED: snprintf(buf, n, "%c unplugged", host_letter(host)); break;
+	case DROP_HOST_DOWN: snprintf(buf, n, "%c powered off", host_letter(host)); break;
+	case DROP_QDISC: snprintf(buf, n, "%c's qdisc refused it", host_letter(host)); break;
 	case DROP_LINK_LOSS: snprintf(buf, n, "lost on the wire"); break;
 	case DROP_LINK_DOWN: snprintf(buf, n, "the link is down"); break;
 	case DROP_PARTITION: snprintf(buf, n, "this direction is partitioned"); break;
@@ -152,7 +151,7 @@ void nat_text(char *buf, size_t n, const struct rec_nat *r)
 			snprintf(buf, n, "NAT: B's segment from %s to %s dropped: %s", rem, ex, r->why);
 		break;
 	case NATD_RST:
-		snprintf(buf, n, "NAT: sends a RST to %c (%s)", host_name(r->rst_to), r->why);
+		snprintf(buf, n, "NAT: sends a RST to %c (%s)", host_letter(r->rst_to), r->why);
 		break;
 	}
 }
@@ -207,7 +206,7 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 {
 	const struct host *host = &sim->host[h];
 	const struct tcp_sock *sk = &host->sk;
-	char me = host_name(h), peer = host_name(!h);
+	char me = host_letter(h), peer = host_letter(!h);
 	char a[32], b[32], c[32];
 
 	if (!e || sk->state != TCP_CLOSE) {

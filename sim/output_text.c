@@ -29,7 +29,6 @@ struct text_sink {
 	struct rec_end end[NHOSTS];
 };
 
-static char hname(int h) { return h == HOST_A ? 'A' : 'B'; }
 
 static const char *secs(char *buf, size_t n, ks_time_t t)
 {
@@ -65,7 +64,7 @@ static void text_packet(struct text_sink *ts, const struct rec_packet *p)
 	char t[32], fl[8], note[96], drop[64];
 	format_ts(t, sizeof t, p->sent);
 	packet_note(note, sizeof note, seg);
-	fprintf(ts->out, "%14s %c > %c: Flags [%s], seq %u", t, hname(seg->src), hname(seg->dst),
+	fprintf(ts->out, "%14s %c > %c: Flags [%s], seq %u", t, host_letter(seg->src), host_letter(seg->dst),
 		tcp_flags_str(seg->flags, fl), seg->seq);
 	if (seg->flags & TH_ACK)
 		fprintf(ts->out, ", ack %u", seg->ack);
@@ -112,7 +111,7 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 	char t[32], a[32], b[32], c[32];
 	format_ts(t, sizeof t, now);
 	FILE *o = ts->out;
-	char me = hname(k->host);
+	char me = host_letter(k->host);
 	if (ts->opts.explain) {
 		char line[1024];
 		explain_keepalive(line, sizeof line, now, k);
@@ -181,7 +180,7 @@ static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *
 	format_ts(t, sizeof t, now);
 	lateness(late, sizeof late, r->nominal, r->actual);
 	fprintf(ts->out, "%14s %c retransmission timer: %u retransmissions, %s since the first one "
-		"(limit %s, %s): give up (ETIMEDOUT, no RST)%s\n", t, hname(r->host), r->retransmits,
+		"(limit %s, %s): give up (ETIMEDOUT, no RST)%s\n", t, host_letter(r->host), r->retransmits,
 		secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule, late);
 }
 
@@ -196,7 +195,7 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 		case ACT_LINK_UP: fprintf(ts->out, "%14s event: link up\n", t); break;
 		case ACT_LINK_LOSS: fprintf(ts->out, "%14s event: link loss %g\n", t, ev->p); break;
 		case ACT_PARTITION:
-			fprintf(ts->out, "%14s event: partition %c->%c\n", t, hname(ev->host), hname(!ev->host));
+			fprintf(ts->out, "%14s event: partition %c->%c\n", t, host_letter(ev->host), host_letter(!ev->host));
 			break;
 		case ACT_HEAL: fprintf(ts->out, "%14s event: heal\n", t); break;
 		case ACT_NAT_FLUSH: fprintf(ts->out, "%14s event: nat flush\n", t); break;
@@ -206,11 +205,11 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 		return;
 	}
 	if (a->result) {
-		fprintf(ts->out, "%14s event: %s %c %s\n", t, action_name(ev->action), hname(ev->host),
+		fprintf(ts->out, "%14s event: %s %c %s\n", t, action_name(ev->action), host_letter(ev->host),
 			a->result);
 		return;
 	}
-	fprintf(ts->out, "%14s event: %s %c", t, action_name(ev->action), hname(ev->host));
+	fprintf(ts->out, "%14s event: %s %c", t, action_name(ev->action), host_letter(ev->host));
 	switch (ev->action) {
 	case ACT_SEND: fprintf(ts->out, " %llu bytes", (unsigned long long)ev->arg); break;
 	case ACT_CONGEST: fprintf(ts->out, " for %s", secs(v, sizeof v, ev->arg)); break;
@@ -237,7 +236,7 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 		format_ts(t, sizeof t, r->t);
 		if (r->u.end.error)
 			fprintf(ts->out, "%14s %s%c: the application sees %s%s\n", t, col(ts, C_BOLDRED),
-				hname(r->u.end.host), tcp_errno_name(r->u.end.error), col(ts, C_OFF));
+				host_letter(r->u.end.host), tcp_errno_name(r->u.end.error), col(ts, C_OFF));
 		break;
 	case REC_NAT:
 		if (r->u.nat.decision != NATD_TRANSLATED || ts->opts.explain) {
