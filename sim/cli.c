@@ -144,7 +144,7 @@ static void files_destroy(struct run_files *rf)
 
 static int files_open(struct run_files *rf, const char *dir, const struct scenario *sc, FILE *err)
 {
-	char msg[600];
+	char msg[4096];
 	struct output_opts jo = {.run_info = true};
 	rf->od = outdir_open(dir, msg, sizeof msg);
 	if (!rf->od) {
@@ -170,8 +170,12 @@ static int files_open(struct run_files *rf, const char *dir, const struct scenar
 		fprintf(err, "kasim: %s: %s\n", names[0], msg);
 		return -1;
 	}
-	rf->plot_sink = plot_sink_new(rf->od);
-	if (!rf->json_sink || !rf->csv_sink || !rf->plot_sink) {
+	rf->plot_sink = plot_sink_new(rf->od, msg, sizeof msg);
+	if (!rf->plot_sink) {
+		fprintf(err, "kasim: %s\n", msg);
+		return -1;
+	}
+	if (!rf->json_sink || !rf->csv_sink) {
 		fprintf(err, "kasim: cannot set up the output files: %s\n",
 			outdir_error(rf->od)[0] ? outdir_error(rf->od) : "out of memory");
 		return -1;
@@ -351,6 +355,16 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 		      "without --plot kasim still writes the scripts and data\n", err);
 		rc = KASIM_EXIT_UNAVAILABLE;
 		goto done;
+	}
+
+	if (want_out) {
+		/* the plot scripts are kasim's templates: find them before writing anything */
+		char msg[4096];
+		if (plot_templates_check(msg, sizeof msg)) {
+			fprintf(err, "kasim: %s\n", msg);
+			rc = KASIM_EXIT_FAIL;
+			goto done;
+		}
 	}
 
 	oo.color = want_color(color, out);
