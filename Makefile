@@ -51,7 +51,7 @@ ASAN_OBJS := $(LIB_SRCS:sim/%.c=build/asan/%.o)
 TEST_OBJS := $(TEST_SRCS:tests/%.c=build/tests/%.o)
 
 .PHONY: all run test bench bench-nat deps deps-test clean kernel-check golden-update
-.PHONY: install uninstall install-check FORCE
+.PHONY: install uninstall install-check figures FORCE
 all: kasim
 
 # ---- dependencies --------------------------------------------------------
@@ -127,7 +127,9 @@ build/tests/%.o: tests/%.c | $(NEED_TEST)
 build/tests/run: $(TEST_OBJS) $(ASAN_OBJS)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion -lm
 
-# KASIM_BIN: the sanitised binary the CLI tests run; KASIM_ROOT: where scenarios/ are.
+# KASIM_BIN: the sanitised binary the CLI tests run; KASIM_ROOT: where scenarios/ are;
+# KASIM_PLOTS: where its gnuplot templates are (build/asan/ has no plots/ beside it).
+test: export KASIM_PLOTS := $(CURDIR)/plots
 test: build/tests/run build/asan/kasim
 	KASIM_BIN=$(CURDIR)/build/asan/kasim KASIM_ROOT=$(CURDIR) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -143,6 +145,20 @@ install-check: kasim
 golden-update: kasim
 	rm -rf tests/golden/expected
 	tests/golden/run.sh ./kasim tests/golden/expected
+
+# ---- the README's example figures (plots/examples/) ---------------------------
+# Rendered by ./kasim from the shipped scenarios and the quick sweep, at 0.8 of
+# the size kasim renders (the templates' scale), PNG only.
+FIG := build/figures
+figures: kasim
+	rm -rf $(FIG) && mkdir -p plots/examples
+	./kasim -q --no-plot -o $(FIG)/unplug scenarios/unplug.ini >/dev/null
+	./kasim -q --no-plot -o $(FIG)/nat scenarios/nat-idle-timeout.ini >/dev/null
+	./kasim sweep scenarios/sweeps/quick.ini -o $(FIG)/quick --no-render --no-progress >/dev/null
+	cd $(FIG)/unplug/plots && gnuplot -e "scale=0.8; png='$(CURDIR)/plots/examples/unplug-timeline.png'; svg='/dev/null'" timeline.gp \
+		&& gnuplot -e "scale=0.8; png='$(CURDIR)/plots/examples/unplug-detection.png'; svg='/dev/null'" detection.gp
+	cd $(FIG)/nat/plots && gnuplot -e "scale=0.8; png='$(CURDIR)/plots/examples/nat-idle-timeout-timeline.png'; svg='/dev/null'" timeline.gp
+	cd $(FIG)/quick/plots && gnuplot -e "out='$(CURDIR)/plots/examples/quick-sweep-detection.png'" detection.gp
 
 # ---- install -----------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]; make uninstall, the same.
@@ -169,6 +185,8 @@ install: kasim
 	$(INSTALL) -m 644 scenarios/sweeps/*.ini $(DESTDIR)$(DATADIR)/scenarios/sweeps
 	$(if $(PLOT_TEMPLATES),$(INSTALL) -m 644 $(PLOT_TEMPLATES) $(DESTDIR)$(DATADIR)/plots)
 	$(INSTALL) -m 644 README.md LICENSE docs/*.md $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/plots/examples
+	$(INSTALL) -m 644 plots/examples/*.png $(DESTDIR)$(DOCDIR)/plots/examples
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kasim $(DESTDIR)$(MANDIR)/man1/kasim.1 \

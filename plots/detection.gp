@@ -18,8 +18,11 @@
 # script never loads, evaluates or macro-expands what kasim wrote
 # (docs/outputs.md, "Plots").
 
+reset   # nothing left from a script run before this one in the same gnuplot
 if (!exists('png')) png = 'detection.png'
 if (!exists('svg')) svg = 'detection.svg'
+# scale: the figure's size, fonts and lines (1 = 1400x700; make figures uses 0.8)
+if (!exists('scale')) scale = 1
 
 # ---- this run's settings: detection.vars, KEY<TAB>VALUE ------------------------
 #   scenario, description   the scenario's name and description (text)
@@ -78,7 +81,7 @@ set key at screen 0.5, 0.015 center bottom horizontal box spacing 1.2 font ',10'
 set bmargin at screen 0.22
 
 do for [fmt in 'png svg'] {
-  if (fmt eq 'png') { set terminal pngcairo size 1400,700 font 'Sans,11'; set output png }
+  if (fmt eq 'png') { set terminal pngcairo size 1400*scale,700*scale font 'Sans,11' fontscale scale linewidth scale; set output png }
   if (fmt eq 'svg') { set terminal svg size 1400,700 dynamic font 'Sans,11'; set output svg }
   set title page_title . "\nWhere the time to detection went (measured) against the closed-form prediction" font ',13' noenhanced
   plot 'detection.dat' using ($4 > 30 ? ($2+$3)/2 : NaN):1:(($3-$2)/2):(0.3):4 with boxxyerror lc variable notitle, \
@@ -91,3 +94,5 @@ do for [fmt in 'png svg'] {
        NaN with boxes lt 35 title 'retransmission timeout', NaN with boxes lt 36 title 'nothing to send'
   unset output
 }
+# The next script run in this gnuplot (gnuplot timeline.gp detection.gp) picks its own file names.
+undefine png svg scale

@@ -20,8 +20,11 @@
 # titles: this script never loads, evaluates or macro-expands what kasim
 # wrote (docs/outputs.md, "Plots").
 
+reset   # nothing left from a script run before this one in the same gnuplot
 if (!exists('png')) png = 'timeline.png'
 if (!exists('svg')) svg = 'timeline.svg'
+# scale: the figure's size, fonts and lines (1 = 1500x1000; make figures uses 0.8)
+if (!exists('scale')) scale = 1
 
 # ---- this run's settings: timeline.vars, KEY<TAB>VALUE -------------------------
 #   scenario, description   the scenario's name and description (text)
@@ -103,7 +106,7 @@ labels = ", 'timeline-packets.dat' using ($7 == 1 ? $2 : -1e12):($5 + ($5 > 0.5 
 	"'timeline-packets.dat' using 1:($3 + ($3 > 0.5 ? 0.1 : -0.1)):9 with labels font ',8' noenhanced notitle"
 
 do for [fmt in 'png svg'] {
-  if (fmt eq 'png') { set terminal pngcairo size 1500,1000 font 'Sans,11'; set output png }
+  if (fmt eq 'png') { set terminal pngcairo size 1500*scale,1000*scale font 'Sans,11' fontscale scale linewidth scale; set output png }
   if (fmt eq 'svg') { set terminal svg size 1500,1000 dynamic font 'Sans,11'; set output svg }
   set multiplot title page_title font ',14' noenhanced
   # Top: the whole run, with the legend in its own area at the right.
@@ -147,3 +150,5 @@ do for [fmt in 'png svg'] {
   unset multiplot
   unset output
 }
+# The next script run in this gnuplot (gnuplot timeline.gp detection.gp) picks its own file names.
+undefine png svg scale
