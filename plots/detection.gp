@@ -14,7 +14,7 @@
 # bar, 29 a note above it.
 #
 # Safety: the scenario's name and description come from detection.vars, read
-# with `stats` into string variables that are only printed as the title: this
+# with "stats" into string variables that are only printed as the title: this
 # script never loads, evaluates or macro-expands what kasim wrote
 # (docs/outputs.md, "Plots").
 

@@ -14,7 +14,7 @@
 #                   a cell's width), groups (rows) and group_0, group_1, ... (each
 #                   row's label: the environment axes and their values)
 #
-# Safety: the labels are text from the sweep file. They are read with `stats`
+# Safety: the labels are text from the sweep file. They are read with "stats"
 # into a string variable that is only used as a tic label: this script never
 # loads, evaluates or macro-expands what kasim wrote (docs/sweeps.md, "Plots").
 

@@ -15,7 +15,7 @@
 # columns are the line types defined below.
 #
 # Safety: everything that comes from the scenario (its name and description,
-# drop reasons, event labels) is data. timeline.vars is read with `stats`,
+# drop reasons, event labels) is data. timeline.vars is read with "stats",
 # its text lands in string variables, and they are only ever printed as
 # titles: this script never loads, evaluates or macro-expands what kasim
 # wrote (docs/outputs.md, "Plots").
@@ -93,7 +93,7 @@ unset key
 # (dashed verticals with their labels), every packet as an arrow from its
 # sender at send time to its receiver at arrival, a cross where one was
 # dropped; with labels, the drop reasons and probe/retransmission numbers too.
-# (Points of `with labels` are moved out of range with -1e12, never hidden with
+# (Points of "with labels" are moved out of range with -1e12, never hidden with
 # NaN: gnuplot 5.4.4 crashes on a labels plot whose points are all undefined.)
 panel = "plot 'timeline-phases.dat' using (($2+$3)/2):1:(($3-$2)/2 > 0 ? ($3-$2)/2 : 0):($4 == 16 ? 0.05 : 0.42):4 " . \
 	"with boxxyerror fs transparent solid 0.45 noborder lc variable notitle, " . \
