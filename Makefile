@@ -147,8 +147,9 @@ golden-update: kasim
 	tests/golden/run.sh ./kasim tests/golden/expected
 
 # ---- the README's example figures (plots/examples/) ---------------------------
-# Rendered by ./kasim from the shipped scenarios and the quick sweep, at 0.8 of
-# the size kasim renders (the templates' scale), PNG only.
+# Rendered from ./kasim's data of the shipped scenarios and of the quick and
+# nat-safe sweeps (about a minute), the timelines at 0.8 of the size kasim
+# renders (the templates' scale), PNG only.
 FIG := build/figures
 figures: kasim
 	rm -rf $(FIG) && mkdir -p plots/examples
@@ -159,6 +160,8 @@ figures: kasim
 		&& gnuplot -e "scale=0.8; png='$(CURDIR)/plots/examples/unplug-detection.png'; svg='/dev/null'" detection.gp
 	cd $(FIG)/nat/plots && gnuplot -e "scale=0.8; png='$(CURDIR)/plots/examples/nat-idle-timeout-timeline.png'; svg='/dev/null'" timeline.gp
 	cd $(FIG)/quick/plots && gnuplot -e "out='$(CURDIR)/plots/examples/quick-sweep-detection.png'" detection.gp
+	./kasim sweep scenarios/sweeps/nat-safe.ini -o $(FIG)/nat-safe --no-render --no-progress >/dev/null
+	cd $(FIG)/nat-safe/plots && gnuplot -e "out='$(CURDIR)/plots/examples/nat-safe-survival.png'" survival.gp
 
 # ---- install -----------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]; make uninstall, the same.
