@@ -40,13 +40,10 @@ extern const size_t plot_nscripts;
 /* Are the templates there (gnuplot.h, gp_template_find)? 0, or -1 with
  * "cannot find the gnuplot template ... (tried ...)" in err. */
 int plot_templates_check(char *err, size_t n);
-/* Copy them into DIR/plots/ through od: 0 or -1 with err. */
-int plot_templates_copy(struct outdir *od, char *err, size_t n);
-
-/* A sink writing DIR/plots/: the templates at once, the *.dat files as the
- * run goes, the *.vars files at finish. NULL with a message in err. Files
- * are closed through the outdir by finish(). */
-struct sink *plot_sink_new(struct outdir *od, char *err, size_t n);
+/* A sink writing DIR/plots/: the *.dat files as the run goes, the *.vars
+ * files and the templates at finish. NULL on error (see outdir_error).
+ * Files are closed through the outdir by finish(). */
+struct sink *plot_sink_new(struct outdir *od);
 
 /* Run gnuplot (gnuplot_run) on every script, in the staging copy of
  * DIR/plots (the scripts and data are written and closed, not yet

@@ -144,7 +144,7 @@ static void files_destroy(struct run_files *rf)
 
 static int files_open(struct run_files *rf, const char *dir, const struct scenario *sc, FILE *err)
 {
-	char msg[4096];
+	char msg[600];
 	struct output_opts jo = {.run_info = true};
 	rf->od = outdir_open(dir, msg, sizeof msg);
 	if (!rf->od) {
@@ -170,12 +170,8 @@ static int files_open(struct run_files *rf, const char *dir, const struct scenar
 		fprintf(err, "kasim: %s: %s\n", names[0], msg);
 		return -1;
 	}
-	rf->plot_sink = plot_sink_new(rf->od, msg, sizeof msg);
-	if (!rf->plot_sink) {
-		fprintf(err, "kasim: %s\n", msg);
-		return -1;
-	}
-	if (!rf->json_sink || !rf->csv_sink) {
+	rf->plot_sink = plot_sink_new(rf->od);
+	if (!rf->json_sink || !rf->csv_sink || !rf->plot_sink) {
 		fprintf(err, "kasim: cannot set up the output files: %s\n",
 			outdir_error(rf->od)[0] ? outdir_error(rf->od) : "out of memory");
 		return -1;
@@ -197,7 +193,7 @@ static int files_close(struct run_files *rf, FILE *err)
 	rf->pcap_sink->destroy(rf->pcap_sink); /* closes the captures */
 	rf->pcap_sink = NULL;
 	if (outdir_error(rf->od)[0]) {
-		fprintf(err, "kasim: %s\n", outdir_error(rf->od));
+		fprintf(err, "kasim: %s; nothing was written under a final name\n", outdir_error(rf->od));
 		return -1;
 	}
 	return 0;

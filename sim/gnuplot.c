@@ -164,22 +164,32 @@ int gp_template_find(const char *name, char *path, size_t n, char *err, size_t e
 
 int gp_template_copy(struct outdir *od, const char *name, const char *rel, char *err, size_t en)
 {
+	/* rel is opened first: a template that cannot be read then fails the
+	 * whole commit (outdir_closed), it is never silently left out */
 	char path[4400];
-	if (gp_template_find(name, path, sizeof path, err, en))
-		return -1;
-	struct diag d = {0};
-	size_t len;
-	char *text = textfile_read(path, &len, &d);
-	if (!text) {
-		snprintf(err, en, "%s", d.n ? d.msg[0] : "cannot read a template");
-		diag_free(&d);
+	FILE *f = outdir_fopen(od, rel);
+	if (!f) {
+		snprintf(err, en, "%s", outdir_error(od));
 		return -1;
 	}
-	int rc = outdir_write(od, rel, text, len);
+	struct diag d = {0};
+	size_t len = 0;
+	char *text = gp_template_find(name, path, sizeof path, err, en) ? NULL : textfile_read(path, &len, &d);
+	if (!text) {
+		if (d.n)
+			snprintf(err, en, "%s", d.msg[0]);
+		diag_free(&d);
+		outdir_closed(od, f, false);
+		fclose(f);
+		return -1;
+	}
+	fwrite(text, 1, len, f);
 	free(text);
-	if (rc)
+	if (outdir_fclose(od, f)) {
 		snprintf(err, en, "%s", outdir_error(od));
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- running gnuplot ---------------------------------------------------------- */

@@ -381,7 +381,7 @@ static void plot_finish(struct sink *s, const struct sim *sim)
 	outdir_fclose(ps->od, ps->ev);
 	outdir_fclose(ps->od, ps->det);
 	ps->pk = ps->ph = ps->ev = ps->det = NULL;
-	plot_write_vars(ps, sim);
+	plot_write_scripts(ps, sim);
 }
 
 static void plot_destroy(struct sink *s)
@@ -394,15 +394,11 @@ static void plot_destroy(struct sink *s)
 	free(ps);
 }
 
-struct sink *plot_sink_new(struct outdir *od, char *err, size_t n)
+struct sink *plot_sink_new(struct outdir *od)
 {
-	if (plot_templates_copy(od, err, n))
-		return NULL;
 	struct plot_sink *ps = calloc(1, sizeof(*ps));
-	if (!ps) {
-		snprintf(err, n, "out of memory");
+	if (!ps)
 		return NULL;
-	}
 	ps->base = (struct sink){.record = plot_record, .finish = plot_finish, .destroy = plot_destroy};
 	ps->od = od;
 	ps->pk = outdir_fopen(od, "plots/timeline-packets.dat");
@@ -410,7 +406,6 @@ struct sink *plot_sink_new(struct outdir *od, char *err, size_t n)
 	ps->ev = outdir_fopen(od, "plots/timeline-events.dat");
 	ps->det = outdir_fopen(od, "plots/detection.dat");
 	if (!ps->pk || !ps->ph || !ps->ev || !ps->det) {
-		snprintf(err, n, "%s", outdir_error(od));
 		plot_destroy(&ps->base);
 		return NULL;
 	}

@@ -86,13 +86,16 @@ static int timeline_vars(struct plot_sink *ps, const struct sim *sim)
 	return outdir_fclose(ps->od, f);
 }
 
-int plot_write_vars(struct plot_sink *ps, const struct sim *sim)
+void plot_write_scripts(struct plot_sink *ps, const struct sim *sim)
 {
-	int a = timeline_vars(ps, sim), b = plot_detection_vars(ps, sim);
-	return a || b ? -1 : 0;
+	char err[4096];
+	timeline_vars(ps, sim);
+	plot_detection_vars(ps, sim);
+	for (size_t i = 0; i < plot_nscripts; i++)
+		gp_template_copy(ps->od, plot_scripts[i] + strlen("plots/"), plot_scripts[i], err, sizeof err);
 }
 
-/* ---- the templates --------------------------------------------------------------- */
+/* ---- the templates and rendering ---------------------------------------------- */
 
 int plot_templates_check(char *err, size_t n)
 {
@@ -102,16 +105,6 @@ int plot_templates_check(char *err, size_t n)
 			return -1;
 	return 0;
 }
-
-int plot_templates_copy(struct outdir *od, char *err, size_t n)
-{
-	for (size_t i = 0; i < plot_nscripts; i++)
-		if (gp_template_copy(od, plot_scripts[i] + strlen("plots/"), plot_scripts[i], err, n))
-			return -1;
-	return 0;
-}
-
-/* ---- rendering ----------------------------------------------------------------- */
 
 int plot_render(struct outdir *od, char *err, size_t n)
 {

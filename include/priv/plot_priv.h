@@ -99,7 +99,8 @@ void plot_detection(struct plot_sink *ps, ks_time_t now, const struct rec_end *e
 /* detection.vars (through ps->od): 0 or -1. */
 int plot_detection_vars(struct plot_sink *ps, const struct sim *sim);
 
-/* plot_out.c: timeline.vars and detection.vars, at finish: 0 or -1. */
-int plot_write_vars(struct plot_sink *ps, const struct sim *sim);
+/* plot_out.c, at finish: timeline.vars, detection.vars and the templates
+ * (a failure is remembered by the outdir and fails the commit). */
+void plot_write_scripts(struct plot_sink *ps, const struct sim *sim);
 
 #endif
