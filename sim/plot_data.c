@@ -41,18 +41,21 @@ void plot_put_label(FILE *f, const char *s)
 
 /* ---- streaming ------------------------------------------------------------ */
 
+void plot_span_row(FILE *f, double y, ks_time_t a, ks_time_t b, int kind, const char *label)
+{
+	fprintf(f, "%g,", y);
+	plot_put_t(f, a);
+	fputc(',', f);
+	plot_put_t(f, b);
+	fprintf(f, ",%d,", kind);
+	plot_put_label(f, label);
+	fputc('\n', f);
+}
+
 /* A phase drawn around height y (a lane, or 0.5 between them for the NAT). */
 static void phase_row_y(struct plot_sink *ps, double y, ks_time_t a, ks_time_t b, int kind, const char *label)
 {
-	if (b < a)
-		b = a;
-	fprintf(ps->ph, "%g,", y);
-	plot_put_t(ps->ph, a);
-	fputc(',', ps->ph);
-	plot_put_t(ps->ph, b);
-	fprintf(ps->ph, ",%d,", kind);
-	plot_put_label(ps->ph, label);
-	fputc('\n', ps->ph);
+	plot_span_row(ps->ph, y, a, b < a ? a : b, kind, label);
 }
 
 static void phase_row(struct plot_sink *ps, int h, ks_time_t a, ks_time_t b, int kind, const char *label)

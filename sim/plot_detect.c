@@ -44,13 +44,7 @@ void plot_seg_add_timed(struct hstate *st, ks_time_t a, ks_time_t b, ks_time_t l
 
 static void det_row(struct plot_sink *ps, double row, ks_time_t a, ks_time_t b, int kind, const char *label)
 {
-	fprintf(ps->det, "%g,", row);
-	plot_put_t(ps->det, a);
-	fputc(',', ps->det);
-	plot_put_t(ps->det, b);
-	fprintf(ps->det, ",%d,", kind);
-	plot_put_label(ps->det, label);
-	fputc('\n', ps->det);
+	plot_span_row(ps->det, row, a, b, kind, label);
 }
 
 static void seg_label(char *buf, size_t n, const struct dseg *g)

@@ -127,6 +127,18 @@ static void expect_templates(const char *dir, const struct script *s, int n)
 	}
 }
 
+/* dir/rel holds both texts. */
+static void expect_in_file(const char *dir, const char *rel, const char *a, const char *b)
+{
+	char p[700];
+	SNP(p, "%s/%s", dir, rel);
+	char *text = slurp(p, NULL);
+	cr_assert_not_null(text, "%s missing", p);
+	cr_assert(strstr(text, a), "%s lacks %s:\n%s", p, a, text);
+	cr_assert(strstr(text, b), "%s lacks %s:\n%s", p, b, text);
+	free(text);
+}
+
 Test(plot, hostile_text_cannot_run_commands, .timeout = 60)
 {
 	if (!have_program("gnuplot"))
@@ -158,13 +170,7 @@ Test(plot, hostile_text_cannot_run_commands, .timeout = 60)
 	cr_assert_not(file_exists("/tmp/pwned"));
 	/* the description is data of the settings file, inert, and the scripts
 	 * are the templates, byte for byte: nothing of the input is in them */
-	char p[700];
-	SNP(p, "%s/plots/timeline.vars", out);
-	char *vars = slurp(p, NULL);
-	cr_assert_not_null(vars);
-	cr_assert(strstr(vars, "\ndescription\t\"ok system('touch "), "%s", vars);
-	cr_assert(strstr(vars, "') _touch "), "%s", vars);
-	free(vars);
+	expect_in_file(out, "plots/timeline.vars", "\ndescription\t\"ok system('touch ", "') _touch ");
 	expect_templates(out, run_scripts, 2);
 	run_free(&r);
 	free(d);
@@ -336,12 +342,8 @@ Test(plot, sweep_values_cannot_run_commands)
 	render_by_hand(merged);
 	expect_inert(d, merged);
 	/* the label is in the settings and the data, inert */
-	SNP(p, "%s/plots/survival.vars", merged);
-	char *vars = slurp(p, NULL);
-	cr_assert_not_null(vars);
-	cr_assert(strstr(vars, "\ngroup_0\t\"scenario.description=_touch "), "%s", vars);
-	cr_assert(strstr(vars, "\"scenario.description=x' . system('touch "), "%s", vars);
-	free(vars);
+	expect_in_file(merged, "plots/survival.vars", "\ngroup_0\t\"scenario.description=_touch ",
+		       "\"scenario.description=x' . system('touch ");
 	SNP(p, "%s/plots/tradeoff.dat", merged);
 	char *dat = slurp(p, NULL);
 	cr_assert(strstr(dat, "\"scenario.description=a_b system(_touch "), "%s", dat);

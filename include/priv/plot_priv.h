@@ -88,6 +88,8 @@ char plot_host_name(int h);                 /* 'A', 'B' */
 void plot_put_t(FILE *f, ks_time_t t);      /* seconds, as format_seconds */
 void plot_put_label(FILE *f, const char *s); /* a label field: no ',', '"' or newline */
 const char *plot_secs(char *buf, size_t n, ks_time_t t); /* "75 s" */
+/* A row "y,a_s,b_s,kind,label" (timeline-phases.dat, detection.dat). */
+void plot_span_row(FILE *f, double y, ks_time_t a, ks_time_t b, int kind, const char *label);
 
 /* plot_detect.c: the silence episode of a host and its breakdown. */
 void plot_episode_reset(struct hstate *st);
