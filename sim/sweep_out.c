@@ -1,7 +1,7 @@
 /*
  * sweep_out.c - the files of a sweep: the journal line format, results.csv
  * (one row per run), summary.csv (one row per point), recommendation.txt,
- * plots/ (gnuplot scripts and their data, rendered when gnuplot is there),
+ * plots/ (through sweep_plot.c: data, settings, templates, rendering),
  * and kasim merge.
  *
  * Everything here is a function of (sweep, results in run order), computed
