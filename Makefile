@@ -58,7 +58,7 @@ ASAN_OBJS := $(LIB_SRCS:sim/%.c=build/asan/%.o)
 TEST_OBJS := $(TEST_SRCS:tests/%.c=build/tests/%.o)
 
 .PHONY: all run test bench bench-nat deps deps-test clean kernel-check golden-update
-.PHONY: install uninstall install-check FORCE fuzz fuzz-replay tsan
+.PHONY: install uninstall install-check figures FORCE fuzz fuzz-replay tsan
 all: kasim
 
 # ---- dependencies --------------------------------------------------------
@@ -139,7 +139,9 @@ build/tests/%.o: tests/%.c Makefile | $(NEED_TEST)
 build/tests/run: $(TEST_OBJS) $(ASAN_OBJS)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion -lm
 
-# KASIM_BIN: the sanitised binary the CLI tests run; KASIM_ROOT: where scenarios/ are.
+# KASIM_BIN: the sanitised binary the CLI tests run; KASIM_ROOT: where scenarios/ are;
+# KASIM_PLOTS: where its gnuplot templates are (build/asan/ has no plots/ beside it).
+test: export KASIM_PLOTS := $(CURDIR)/plots
 # Then the ThreadSanitizer run of the parallel sweep (make tsan), and every seed and
 # regression input through the fuzz targets once (make fuzz-replay: keeps them building).
 test: build/tests/run build/asan/kasim
@@ -159,6 +161,23 @@ install-check: kasim
 golden-update: kasim
 	rm -rf tests/golden/expected
 	tests/golden/run.sh ./kasim tests/golden/expected
+
+# ---- the README's example figures (plots/examples/) ---------------------------
+# Rendered from ./kasim's data of the shipped scenarios and of the quick and
+# nat-safe sweeps (about a minute), the timelines at 0.8 of the size kasim
+# renders (the templates' scale), PNG only.
+FIG := build/figures
+figures: kasim
+	rm -rf $(FIG) && mkdir -p plots/examples
+	./kasim -q --no-plot -o $(FIG)/unplug scenarios/unplug.ini >/dev/null
+	./kasim -q --no-plot -o $(FIG)/nat scenarios/nat-idle-timeout.ini >/dev/null
+	./kasim sweep scenarios/sweeps/quick.ini -o $(FIG)/quick --no-render --no-progress >/dev/null
+	cd $(FIG)/unplug/plots && gnuplot -e "scale=0.8; png='$(CURDIR)/plots/examples/unplug-timeline.png'; svg='/dev/null'" timeline.gp \
+		&& gnuplot -e "scale=0.8; png='$(CURDIR)/plots/examples/unplug-detection.png'; svg='/dev/null'" detection.gp
+	cd $(FIG)/nat/plots && gnuplot -e "scale=0.8; png='$(CURDIR)/plots/examples/nat-idle-timeout-timeline.png'; svg='/dev/null'" timeline.gp
+	cd $(FIG)/quick/plots && gnuplot -e "out='$(CURDIR)/plots/examples/quick-sweep-detection.png'" detection.gp
+	./kasim sweep scenarios/sweeps/nat-safe.ini -o $(FIG)/nat-safe --no-render --no-progress >/dev/null
+	cd $(FIG)/nat-safe/plots && gnuplot -e "out='$(CURDIR)/plots/examples/nat-safe-survival.png'" survival.gp
 
 # ---- install -----------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]; make uninstall, the same.
@@ -185,6 +204,8 @@ install: kasim
 	$(INSTALL) -m 644 scenarios/sweeps/*.ini $(DESTDIR)$(DATADIR)/scenarios/sweeps
 	$(if $(PLOT_TEMPLATES),$(INSTALL) -m 644 $(PLOT_TEMPLATES) $(DESTDIR)$(DATADIR)/plots)
 	$(INSTALL) -m 644 README.md LICENSE docs/*.md $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/plots/examples
+	$(INSTALL) -m 644 plots/examples/*.png $(DESTDIR)$(DOCDIR)/plots/examples
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kasim $(DESTDIR)$(MANDIR)/man1/kasim.1 \
@@ -270,6 +291,7 @@ build/tsan/%.o: sim/%.c Makefile | build/.deps-clang
 build/tsan/kasim: $(TSAN_OBJS)
 	$(FUZZ_CC) $(TSAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+tsan: export KASIM_PLOTS := $(CURDIR)/plots
 tsan: build/tsan/kasim
 	tests/tsan.sh build/tsan/kasim
 

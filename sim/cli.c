@@ -193,7 +193,7 @@ static int files_close(struct run_files *rf, FILE *err)
 	rf->pcap_sink->destroy(rf->pcap_sink); /* closes the captures */
 	rf->pcap_sink = NULL;
 	if (outdir_error(rf->od)[0]) {
-		fprintf(err, "kasim: %s\n", outdir_error(rf->od));
+		fprintf(err, "kasim: %s; nothing was written under a final name\n", outdir_error(rf->od));
 		return -1;
 	}
 	return 0;
@@ -351,6 +351,16 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 		      "without --plot kasim still writes the scripts and data\n", err);
 		rc = KASIM_EXIT_UNAVAILABLE;
 		goto done;
+	}
+
+	if (want_out) {
+		/* the plot scripts are kasim's templates: find them before writing anything */
+		char msg[4096];
+		if (plot_templates_check(msg, sizeof msg)) {
+			fprintf(err, "kasim: %s\n", msg);
+			rc = KASIM_EXIT_FAIL;
+			goto done;
+		}
 	}
 
 	oo.color = want_color(color, out);

@@ -13,6 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "outdir.h"
+#include "scenario.h"
+#include "termesc.h"
+#include "textfile.h"
+
 extern char **environ;
 
 /* ---- quoting --------------------------------------------------------------- */
@@ -90,6 +95,101 @@ void gp_fquote(FILE *f, const char *s, enum gp_quoting how)
 	fputs(buf, f);
 	if (buf != stack)
 		free(buf);
+}
+
+/* ---- settings files ---------------------------------------------------------------- */
+
+void gp_vars_head(FILE *f, const char *script)
+{
+	fprintf(f, "# The settings %s reads for this run: KEY<TAB>VALUE, read as data by gnuplot's stats\n", script);
+}
+
+void gp_var_num(FILE *f, const char *key, double v)
+{
+	fprintf(f, "%s\t%.10g\n", key, v);
+}
+
+void gp_var_text(FILE *f, const char *key, const char *text)
+{
+	fprintf(f, "%s\t", key);
+	gp_fquote(f, text, GP_DATA);
+	fputc('\n', f);
+}
+
+/* ---- templates ------------------------------------------------------------------- */
+
+/* Append dir/name to the list of paths tried (escaped for a terminal); is it a file? */
+static bool template_at(const char *dir, const char *name, char *path, size_t n, char *tried, size_t tn)
+{
+	struct stat st;
+	size_t l = strlen(tried);
+	snprintf(path, n, "%s/%s", dir, name);
+	if (l && l + 2 < tn) {
+		memcpy(tried + l, ", ", 3);
+		l += 2;
+	}
+	if (l + 1 < tn)
+		termesc(tried + l, tn - l, path);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int gp_template_find(const char *name, char *path, size_t n, char *err, size_t en)
+{
+	char tried[2048] = "", exe[4096], dir[4200];
+	const char *env = getenv("KASIM_PLOTS");
+	if (env && *env) {
+		if (template_at(env, name, path, n, tried, sizeof tried))
+			return 0;
+		snprintf(err, en, "cannot find the gnuplot template %s (tried %s, from KASIM_PLOTS)", name, tried);
+		return -1;
+	}
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *slash = k > 0 ? (exe[k] = '\0', strrchr(exe, '/')) : NULL;
+	if (slash) {
+		*slash = '\0'; /* the binary's directory; "" for / */
+		snprintf(dir, sizeof dir, "%s/plots", exe);
+		if (template_at(dir, name, path, n, tried, sizeof tried))
+			return 0;
+		char *up = strrchr(exe, '/'); /* its parent: the prefix of PREFIX/bin */
+		if (up)
+			*up = '\0';
+		snprintf(dir, sizeof dir, "%s/share/kasim/plots", exe);
+		if (template_at(dir, name, path, n, tried, sizeof tried))
+			return 0;
+	}
+	snprintf(err, en, "cannot find the gnuplot template %s (tried %s); set KASIM_PLOTS to the directory "
+		 "that holds kasim's plots/*.gp", name, tried[0] ? tried : "/proc/self/exe: unreadable");
+	return -1;
+}
+
+int gp_template_copy(struct outdir *od, const char *name, const char *rel, char *err, size_t en)
+{
+	/* rel is opened first: a template that cannot be read then fails the
+	 * whole commit (outdir_closed), it is never silently left out */
+	char path[4400];
+	FILE *f = outdir_fopen(od, rel);
+	if (!f) {
+		snprintf(err, en, "%s", outdir_error(od));
+		return -1;
+	}
+	struct diag d = {0};
+	size_t len = 0;
+	char *text = gp_template_find(name, path, sizeof path, err, en) ? NULL : textfile_read(path, &len, &d);
+	if (!text) {
+		if (d.n)
+			snprintf(err, en, "%s", d.msg[0]);
+		diag_free(&d);
+		outdir_closed(od, f, false);
+		fclose(f);
+		return -1;
+	}
+	fwrite(text, 1, len, f);
+	free(text);
+	if (outdir_fclose(od, f)) {
+		snprintf(err, en, "%s", outdir_error(od));
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- running gnuplot ---------------------------------------------------------- */

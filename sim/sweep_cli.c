@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "sweep.h"
+#include "sweep_plot.h"
 #include "termesc.h"
 
 static const char sweep_usage[] =
@@ -64,6 +65,16 @@ static bool parse_uint(const char *s, uint64_t *v)
 		return false;
 	*v = strtoull(s, &e, 10);
 	return !*e;
+}
+
+/* The plot scripts are kasim's templates: find them before running anything. */
+static bool plot_templates_missing(FILE *err)
+{
+	char msg[4096];
+	if (!sweep_plot_templates_check(msg, sizeof msg))
+		return false;
+	fprintf(err, "kasim: %s\n", msg);
+	return true;
 }
 
 int sweep_main(int argc, char **argv, FILE *out, FILE *err)
@@ -146,7 +157,10 @@ int sweep_main(int argc, char **argv, FILE *out, FILE *err)
 		rc = KASIM_EXIT_USAGE;
 		goto done;
 	}
-	rc = sweep_execute(sw, &e, err);
+	if (e.shard_n == 1 && plot_templates_missing(err))
+		rc = KASIM_EXIT_FAIL;
+	else
+		rc = sweep_execute(sw, &e, err);
 	sweep_free(sw);
 done:
 	free(sets);
@@ -181,5 +195,7 @@ int merge_main(int argc, char **argv, FILE *out, FILE *err)
 		return usage_error(err, "merge", "no shard directories given", NULL);
 	if (!dir)
 		return usage_error(err, "merge", "no output directory (-o DIR)", NULL);
+	if (plot_templates_missing(err))
+		return KASIM_EXIT_FAIL;
 	return sweep_merge((const char *const *)argv + optind, (size_t)(argc - optind), dir, render, err);
 }

@@ -1,7 +1,7 @@
 /*
  * sweep_out.c - the files of a sweep: the journal line format, results.csv
  * (one row per run), summary.csv (one row per point), recommendation.txt,
- * plots/ (gnuplot scripts and their data, rendered when gnuplot is there),
+ * plots/ (through sweep_plot.c: data, settings, templates, rendering),
  * and kasim merge.
  *
  * Everything here is a function of (sweep, results in run order), computed
@@ -18,10 +18,11 @@
 #include <sys/stat.h>
 
 #include "checksum.h"
-#include "gnuplot.h"
 #include "keepalive.h"
 #include "outdir.h"
 #include "output.h"
+#include "sweep_plot.h"
+#include "sweep_points.h"
 #include "tcp.h"
 
 /* ---- small file helpers -------------------------------------------------------- */
@@ -180,16 +181,6 @@ enum journal_status journal_parse(const char *line, struct run_result *r)
 
 
 /* ---- per point ----------------------------------------------------------------------- */
-
-struct pstat {
-	uint32_t runs, lost, detected;
-	double p, lo, hi;            /* P(loss) and its Wilson 95 % interval */
-	ks_time_t det[4];            /* p50, p90, p99, max; NEVER = none detected */
-	double probes_h, bytes_h;    /* means over runs */
-	uint64_t nat_expired, nat_evicted; /* totals over runs */
-	uint32_t idle, intvl, cnt;   /* A's effective keepalive settings */
-	bool meets;
-};
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -370,67 +361,6 @@ static void write_summary(FILE *f, const struct sweep *sw, const struct pstat *p
 	}
 }
 
-/* ---- projections: groups and plot series ------------------------------------------ */
-
-/* A point projected onto some of the sweep's dimensions: the groups of the
- * recommendation (the environment axes, not [A]/[B]) and the plot series
- * (every axis but A.tcp_keepidle, the x axis). */
-typedef bool (*dim_keep)(const struct sweep *sw, size_t d);
-
-/* The dimension of A.tcp_keepidle, or SIZE_MAX. */
-static size_t x_dim(const struct sweep *sw)
-{
-	for (size_t a = 0; a < sw->naxes; a++)
-		if (!strcmp(sw->axes[a].key, "A.tcp_keepidle"))
-			return sw->axes[a].dim;
-	return SIZE_MAX;
-}
-
-static bool env_dim(const struct sweep *sw, size_t d) { return !sw->dim_setting[d]; }
-static bool series_dim(const struct sweep *sw, size_t d) { return d != x_dim(sw); }
-
-static size_t proj_count(const struct sweep *sw, dim_keep keep)
-{
-	size_t n = 1;
-	for (size_t d = 0; d < sw->ndims; d++)
-		if (keep(sw, d))
-			n *= sw->dim_size[d];
-	return n;
-}
-
-/* Row-major index of p over the kept dimensions. */
-static size_t proj_of(const struct sweep *sw, size_t p, dim_keep keep)
-{
-	size_t g = 0;
-	for (size_t d = 0; d < sw->ndims; d++)
-		if (keep(sw, d))
-			g = g * sw->dim_size[d] + sweep_dim_index(sw, p, d);
-	return g;
-}
-
-/* "nat.preset=aws-nat-gateway, link.loss=0", or "all points" */
-static void proj_label(char *buf, size_t n, const struct sweep *sw, size_t p, dim_keep keep)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	for (size_t a = 0; a < sw->naxes && len < n; a++) {
-		if (!keep(sw, sw->axes[a].dim))
-			continue;
-		int w = snprintf(buf + len, n - len, "%s%s=%s", len ? ", " : "", sw->axes[a].key,
-				 sw->axes[a].values[sweep_value_index(sw, p, a)]);
-		if (w < 0)
-			break;
-		len += (size_t)w;
-	}
-	if (!len)
-		snprintf(buf, n, "all points");
-}
-
-static size_t ngroups(const struct sweep *sw) { return proj_count(sw, env_dim); }
-static size_t group_of(const struct sweep *sw, size_t p) { return proj_of(sw, p, env_dim); }
-static size_t nseries(const struct sweep *sw) { return proj_count(sw, series_dim); }
-static size_t series_of(const struct sweep *sw, size_t p) { return proj_of(sw, p, series_dim); }
-
 /* Is point x better than y under the objective? (prefer order, then index) */
 static bool better(const struct sweep *sw, const struct pstat *ps, size_t x, size_t y, bool by_loss)
 {
@@ -473,7 +403,7 @@ struct col {
 static void write_recommendation(FILE *f, const struct sweep *sw, const struct pstat *ps)
 {
 	const struct scenario *sc0 = sw->points[0];
-	size_t G = ngroups(sw);
+	size_t G = sweep_ngroups(sw);
 	size_t *best = malloc(G * sizeof(*best)), *nmeet = calloc(G, sizeof(size_t)),
 	       *ntot = calloc(G, sizeof(size_t));
 	char hz[40], md[40], buf[512];
@@ -488,7 +418,7 @@ static void write_recommendation(FILE *f, const struct sweep *sw, const struct p
 	/* best meeting point per group, else the best by P(loss) */
 	for (size_t pass = 0; pass < 2; pass++)
 		for (size_t p = 0; p < sw->npoints; p++) {
-			size_t g = group_of(sw, p);
+			size_t g = sweep_group_of(sw, p);
 			if (pass == 0) {
 				ntot[g]++;
 				if (!ps[p].meets)
@@ -612,7 +542,7 @@ static void write_recommendation(FILE *f, const struct sweep *sw, const struct p
 		uint32_t ok_max = 0, bad_min = UINT32_MAX;
 		bool idle_varies = false;
 		for (size_t q = 0; q < sw->npoints; q++) {
-			if (group_of(sw, q) != g)
+			if (sweep_group_of(sw, q) != g)
 				continue;
 			idle_varies |= ps[q].idle != s->idle;
 			if (ps[q].p <= sw->obj.max_loss) {
@@ -662,167 +592,6 @@ static void write_recommendation(FILE *f, const struct sweep *sw, const struct p
 	free(ntot);
 }
 
-/* ---- plots ---------------------------------------------------------------------------------- */
-
-static const char gp_head[] =
-	"# Written by kasim sweep; run it in this directory: gnuplot %s.gp\n"
-	"if (!exists('out')) out = '%s.png'\n"
-	"set terminal pngcairo size 1200,800 font 'Sans,10'\n"
-	"set output out\n";
-
-/* Survival heatmap: keepidle (x) x environment (y, one row per group). */
-static int plot_survival(FILE *dat, FILE *gp, const struct sweep *sw, const struct pstat *ps)
-{
-	size_t G = ngroups(sw);
-	uint32_t minidle = UINT32_MAX, gap = UINT32_MAX, maxidle = 0;
-	/* distinct keepidle values and the smallest gap between them */
-	uint64_t *idles = malloc(sw->npoints * sizeof(*idles));
-	if (!idles)
-		abort();
-	for (size_t p = 0; p < sw->npoints; p++)
-		idles[p] = ps[p].idle;
-	qsort(idles, sw->npoints, sizeof(*idles), cmp_u64);
-	for (size_t i = 0; i < sw->npoints; i++) {
-		if (i && idles[i] != idles[i - 1] && idles[i] - idles[i - 1] < gap)
-			gap = (uint32_t)(idles[i] - idles[i - 1]);
-		if (idles[i] < minidle)
-			minidle = (uint32_t)idles[i];
-		if (idles[i] > maxidle)
-			maxidle = (uint32_t)idles[i];
-	}
-	if (gap == UINT32_MAX)
-		gap = minidle ? minidle : 1;
-	fputs("# keepidle_s row p_survive (the best over other settings with this keepidle)\n", dat);
-	for (size_t g = 0; g < G; g++) {
-		for (size_t i = 0; i < sw->npoints; i++) {
-			if (i && idles[i] == idles[i - 1])
-				continue;
-			double bestp = -1;
-			for (size_t p = 0; p < sw->npoints; p++)
-				if (group_of(sw, p) == g && ps[p].idle == idles[i] && 1 - ps[p].p > bestp)
-					bestp = 1 - ps[p].p;
-			if (bestp >= 0)
-				fprintf(dat, "%llu %zu %.6f\n", (unsigned long long)idles[i], g, bestp);
-		}
-	}
-	free(idles);
-	fprintf(gp, gp_head, "survival", "survival");
-	fputs("set title \"P(connection survives the horizon) by keepidle and environment\"\n"
-	      "set xlabel \"A's keepidle (s)\"\nset palette defined (0 'red', 0.5 'yellow', 1 'green')\n"
-	      "set cbrange [0:1]\nset cblabel \"P(survive)\"\n", gp);
-	fprintf(gp, "set xrange [%g:%g]\nset yrange [-0.5:%g]\nset ytics (", minidle - gap / 2.0,
-		maxidle + gap / 2.0, G - 0.5);
-	for (size_t g = 0; g < G; g++) {
-		char lab[512];
-		size_t p0 = 0;
-		while (group_of(sw, p0) != g)
-			p0++;
-		proj_label(lab, sizeof lab, sw, p0, env_dim);
-		if (g)
-			fputs(", ", gp);
-		gp_fquote(gp, lab, GP_SCRIPT);
-		fprintf(gp, " %zu", g);
-	}
-	fprintf(gp, ")\nplot 'survival.dat' using 1:2:(%g):(0.5):3 with boxxyerror fc palette fs solid "
-		    "notitle\n", gap / 2.0);
-	return 0;
-}
-
-/* Detection time vs keepidle, and detection vs overhead: one block per group. */
-static void plot_blocks(FILE *dat, FILE *gp, const struct sweep *sw, const struct pstat *ps, bool tradeoff)
-{
-	size_t G = tradeoff ? ngroups(sw) : nseries(sw);
-	size_t (*key)(const struct sweep *, size_t) = tradeoff ? group_of : series_of;
-	const char *stat = det_stat_name(sw->obj.stat);
-	const char *name = tradeoff ? "tradeoff" : "detection";
-
-	for (size_t g = 0; g < G; g++) {
-		char lab[512];
-		size_t p0 = 0;
-		while (key(sw, p0) != g)
-			p0++;
-		if (tradeoff)
-			proj_label(lab, sizeof lab, sw, p0, env_dim);
-		else
-			proj_label(lab, sizeof lab, sw, p0, series_dim);
-		if (g)
-			fputs("\n\n", dat);
-		gp_fquote(dat, lab, GP_DATA);
-		fputs(tradeoff ? " \"bytes_per_h\" \"detection_s\" \"meets\"\n"
-			       : " \"keepintvl_s\" \"keepcnt\" \"p50_s\" \"p90_s\" \"max_s\"\n", dat);
-		for (size_t p = 0; p < sw->npoints; p++) {
-			if (key(sw, p) != g)
-				continue;
-			const struct pstat *s = &ps[p];
-			ks_time_t d = s->det[sw->obj.stat];
-			if (tradeoff) {
-				if (d != KS_TIME_NEVER)
-					fprintf(dat, "%.3f %.9f %d\n", s->bytes_h, sec_d(d), s->meets);
-			} else if (s->det[DET_MAX] != KS_TIME_NEVER && s->det[DET_P50] != KS_TIME_NEVER) {
-				fprintf(dat, "%u %u %u %.9f %.9f %.9f\n", s->idle, s->intvl, s->cnt,
-					sec_d(s->det[DET_P50]),
-					s->det[DET_P90] == KS_TIME_NEVER ? sec_d(s->det[DET_MAX]) : sec_d(s->det[DET_P90]),
-					sec_d(s->det[DET_MAX]));
-			}
-		}
-	}
-	fprintf(gp, gp_head, name, name);
-	fprintf(gp, "set key outside right\nset grid\n");
-	if (tradeoff)
-		fprintf(gp, "set title \"Detection time (%s) of a dead peer vs overhead; filled = meets the objective\"\n"
-			    "set xlabel \"overhead (bytes/h per connection)\"\nset logscale x\n"
-			    "set ylabel \"detection %s (s)\"\n"
-			    "plot for [i=0:%zu] 'tradeoff.dat' index i using 1:2:(column(3) > 0 ? 7 : 6) with points pt variable "
-			    "ps 1.5 title columnheader(1)\n", stat, stat, G - 1);
-	else
-		fprintf(gp, "set title \"Detection time of a dead peer vs A's keepidle (median, error bars to p90)\"\n"
-			    "set xlabel \"A's keepidle (s)\"\nset ylabel \"detection (s)\"\n"
-			    "plot for [i=0:%zu] 'detection.dat' index i using 1:4:4:5 with yerrorlines "
-			    "title columnheader(1)\n", G - 1);
-}
-
-/* Render plots/NAME.gp in the staging directory; the PNG is committed with
- * the rest when gnuplot exits 0 and the PNG is whole. gnuplot failing (a
- * sweep whose data leaves a figure empty) only costs that figure, with a
- * message; an incomplete PNG from a gnuplot that exited 0 (a full disk)
- * fails the whole commit. 69 = gnuplot is not installed. */
-static int render(struct outdir *od, int wd, const char *name, FILE *err)
-{
-	char script[64], rel[64], where[4096], msg[600];
-	snprintf(script, sizeof script, "%s.gp", name);
-	snprintf(rel, sizeof rel, "plots/%s.png", name);
-	snprintf(where, sizeof where, "%s/plots", outdir_dir(od));
-	int h = outdir_reserve(od, rel);
-	if (h < 0)
-		return 1;
-	int rc = gnuplot_run(wd, where, script, -1, msg, sizeof msg);
-	outdir_reserved_done(od, h, rc == 0, gnuplot_output_complete);
-	if (rc == 1)
-		fprintf(err, "kasim: %s (the data and script are there)\n", msg);
-	return rc == 69 ? 69 : outdir_error(od)[0] ? 1 : 0;
-}
-
-static const char *const plot_names[] = { "survival", "detection", "tradeoff" };
-
-static int write_plots(struct outdir *od, const struct sweep *sw, const struct pstat *ps)
-{
-	for (int i = 0; i < 3; i++) {
-		char n1[64], n2[64];
-		snprintf(n1, sizeof n1, "plots/%s.dat", plot_names[i]);
-		snprintf(n2, sizeof n2, "plots/%s.gp", plot_names[i]);
-		FILE *fd = outdir_fopen(od, n1), *fg = fd ? outdir_fopen(od, n2) : NULL;
-		if (!fd || !fg)
-			return 1;
-		if (i == 0)
-			plot_survival(fd, fg, sw, ps);
-		else
-			plot_blocks(fd, fg, sw, ps, i == 2);
-		if (outdir_fclose(od, fd) | outdir_fclose(od, fg))
-			return 1;
-	}
-	return 0;
-}
-
 /* Stage results.csv, summary.csv, recommendation.txt and plots/ in od and
  * render the plots; nothing is committed. 0, or 1 with a message on err.
  * *no_gnuplot is set when rendering was asked for and gnuplot is missing. */
@@ -848,19 +617,8 @@ static int stage_outputs(struct outdir *od, const struct sweep *sw, const struct
 		rc = outdir_fclose(od, f) ? 1 : 0;
 	}
 	if (!rc)
-		rc = write_plots(od, sw, ps);
+		rc = sweep_plots(od, sw, ps, do_render, no_gnuplot, err);
 	free(ps);
-	*no_gnuplot = do_render && !gnuplot_available();
-	if (!rc && do_render && !*no_gnuplot) {
-		int wd = outdir_workdir(od, "plots");
-		rc = wd < 0;
-		for (int i = 0; i < 3 && !rc; i++)
-			if ((rc = render(od, wd, plot_names[i], err)) == 69) {
-				*no_gnuplot = true;
-				rc = 0;
-				break;
-			}
-	}
 	if (rc && outdir_error(od)[0])
 		fprintf(err, "kasim: %s\n", outdir_error(od));
 	return rc;

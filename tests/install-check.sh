@@ -31,6 +31,28 @@ done
 cmp "$tmp/installed.txt" "$tmp/here.txt" || fail "installed kasim prints something else"
 grep -q 'A aborted with ETIMEDOUT at 7875 s' "$tmp/installed.txt" || fail "installed kasim: no abort at 7875 s"
 
+# The installed kasim finds the installed templates (PREFIX/share/kasim/plots,
+# beside PREFIX/bin), copies them into DIR/plots/ and renders them when
+# gnuplot is there. KASIM_PLOTS (set by make test) would hide the lookup.
+for f in unplug-timeline unplug-detection nat-idle-timeout-timeline quick-sweep-detection nat-safe-survival; do
+	[ -f "$p/share/doc/kasim/plots/examples/$f.png" ] || fail "make install did not install the README's $f.png"
+done
+if command -v gnuplot >/dev/null 2>&1; then plot=--plot; else plot=--no-plot; fi
+env -u KASIM_PLOTS "$p/bin/kasim" -q $plot -o "$tmp/run" "$p/share/kasim/scenarios/unplug.ini" >/dev/null ||
+	fail "installed kasim -o DIR failed"
+for g in timeline.gp detection.gp; do
+	cmp -s "$tmp/run/plots/$g" "$p/share/kasim/plots/$g" || fail "DIR/plots/$g is not the installed template"
+done
+[ -s "$tmp/run/plots/timeline.vars" ] || fail "no DIR/plots/timeline.vars"
+if [ $plot = --plot ]; then
+	for f in timeline.png detection.png timeline.svg detection.svg; do
+		[ -s "$tmp/run/plots/$f" ] || fail "installed kasim did not render plots/$f"
+	done
+	rendered="rendered with the installed templates"
+else
+	rendered="gnuplot missing: render not checked"
+fi
+
 # The installed man pages render, without warnings.
 for m in man1/kasim.1 man5/kasim-scenario.5; do
 	MANWIDTH=80 man --warnings -l "$p/share/man/$m" >"$tmp/page.txt" 2>"$tmp/warn.txt" ||
@@ -43,4 +65,4 @@ done
 $MAKE --no-print-directory -s uninstall PREFIX=/usr/local DESTDIR="$tmp" >/dev/null
 left=$(cd "$tmp" && find usr -type f -o -type d -path '*kasim*' | head -5)
 [ -z "$left" ] || fail "make uninstall left: $left"
-echo "install-check: make install DESTDIR=$tmp: kasim, man pages, scenarios, docs; make uninstall: clean"
+echo "install-check: make install DESTDIR=$tmp: kasim, man pages, scenarios, docs, plots ($rendered); make uninstall: clean"

@@ -72,13 +72,14 @@ Test(outdir, layout_and_plain_run_unchanged)
 	cr_assert_str_eq(with.err, "");
 	const char *files[] = {"run.json", "timeline.csv", "capture.pcap", "plots/timeline.gp", "plots/detection.gp",
 			       "plots/timeline-packets.dat", "plots/timeline-phases.dat",
-			       "plots/timeline-events.dat", "plots/detection.dat"};
+			       "plots/timeline-events.dat", "plots/detection.dat", "plots/timeline.vars",
+			       "plots/detection.vars"};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char p[600];
 		SNP(p, "%s/%s", d, files[i]);
 		cr_assert_gt(file_size(p), 0, "%s", files[i]);
 	}
-	cr_assert_eq(count_entries(d, NULL), 10, "9 files and plots/");
+	cr_assert_eq(count_entries(d, NULL), 12, "11 files and plots/");
 	run_free(&plain);
 	run_free(&with);
 	free(sc);

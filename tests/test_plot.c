@@ -1,7 +1,9 @@
 /*
- * test_plot.c - gnuplot scripts: quoting that cannot be escaped, scripts
- * gnuplot accepts (exit 0) and renders to non-empty PNG and SVG, hostile
- * scenario text, and what happens without gnuplot.
+ * test_plot.c - gnuplot: quoting that cannot be escaped, the templates (copied
+ * into DIR/plots/ byte for byte, found beside the binary, installed or through
+ * KASIM_PLOTS), scripts gnuplot accepts (exit 0) and renders to PNG and SVG,
+ * hostile scenario and sweep text that never runs, and what happens without
+ * gnuplot.
  */
 #include <criterion/criterion.h>
 
@@ -29,8 +31,8 @@ Test(plot, quote)
 	cr_assert_str_eq(b, "'abc'");
 }
 
-/* gnuplot -d SCRIPT in dir; its exit status. */
-static int gnuplot_status(const char *dir, const char *script)
+/* gnuplot -d SCRIPT [SCRIPT2] in dir (one session); its exit status. */
+static int gnuplot_status2(const char *dir, const char *script, const char *script2)
 {
 	pid_t pid = fork();
 	cr_assert(pid >= 0);
@@ -39,12 +41,17 @@ static int gnuplot_status(const char *dir, const char *script)
 		dup2(nul, 1);
 		if (chdir(dir) != 0)
 			_exit(126);
-		execlp("gnuplot", "gnuplot", "-d", script, (char *)NULL);
+		execlp("gnuplot", "gnuplot", "-d", script, script2, (char *)NULL);
 		_exit(127);
 	}
 	int st;
 	waitpid(pid, &st, 0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int gnuplot_status(const char *dir, const char *script)
+{
+	return gnuplot_status2(dir, script, NULL);
 }
 
 static void check_rendered(const char *dir)
@@ -95,6 +102,43 @@ Test(plot, scripts_render, .timeout = 120)
 	}
 }
 
+/* The scripts of dir/plots are kasim's templates (names[i] as tpl[i]), byte for byte. */
+struct script { const char *name, *tpl; };
+static const struct script run_scripts[] = {{"timeline.gp", "timeline.gp"}, {"detection.gp", "detection.gp"}};
+static const struct script sweep_scripts[] = {{"survival.gp", "sweep-survival.gp"},
+					      {"detection.gp", "sweep-detection.gp"},
+					      {"tradeoff.gp", "sweep-tradeoff.gp"}};
+
+static void expect_templates(const char *dir, const struct script *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char p[700], t[300];
+		SNP(p, "%s/plots/%s", dir, s[i].name);
+		SNP(t, "plots/%s", s[i].tpl);
+		char *tp = root_path(t);
+		size_t a, b;
+		char *got = slurp(p, &a), *want = slurp(tp, &b);
+		cr_assert_not_null(got, "%s missing", p);
+		cr_assert_not_null(want, "%s missing", tp);
+		cr_assert(a == b && memcmp(got, want, a) == 0, "%s is not the template %s", p, tp);
+		free(got);
+		free(want);
+		free(tp);
+	}
+}
+
+/* dir/rel holds both texts. */
+static void expect_in_file(const char *dir, const char *rel, const char *a, const char *b)
+{
+	char p[700];
+	SNP(p, "%s/%s", dir, rel);
+	char *text = slurp(p, NULL);
+	cr_assert_not_null(text, "%s missing", p);
+	cr_assert(strstr(text, a), "%s lacks %s:\n%s", p, a, text);
+	cr_assert(strstr(text, b), "%s lacks %s:\n%s", p, b, text);
+	free(text);
+}
+
 Test(plot, hostile_text_cannot_run_commands, .timeout = 60)
 {
 	if (!have_program("gnuplot"))
@@ -124,12 +168,10 @@ Test(plot, hostile_text_cannot_run_commands, .timeout = 60)
 	cr_assert_not(file_exists(pwned), "gnuplot ran a command from the description");
 	cr_assert_not(file_exists(pwned2), "gnuplot ran a backquoted command from the description");
 	cr_assert_not(file_exists("/tmp/pwned"));
-	/* the description is in the script, inert */
-	char p[700];
-	SNP(p, "%s/plots/timeline.gp", out);
-	char *gp = slurp(p, NULL);
-	cr_assert(strstr(gp, "description = 'ok system(''touch "), "%s", gp);
-	free(gp);
+	/* the description is data of the settings file, inert, and the scripts
+	 * are the templates, byte for byte: nothing of the input is in them */
+	expect_in_file(out, "plots/timeline.vars", "\ndescription\t\"ok system('touch ", "') _touch ");
+	expect_templates(out, run_scripts, 2);
 	run_free(&r);
 	free(d);
 }
@@ -233,7 +275,7 @@ static void render_by_hand(const char *dir)
 	char pd[700];
 	SNP(pd, "%s/plots", dir);
 	for (int i = 0; i < 3; i++)
-		gnuplot_status(pd, names[i]);
+		cr_assert_eq(gnuplot_status(pd, names[i]), 0, "gnuplot %s in %s", names[i], pd);
 }
 
 static void expect_inert(const char *marker_dir, const char *dir)
@@ -253,6 +295,7 @@ static void expect_inert(const char *marker_dir, const char *dir)
 		cr_assert_null(strchr(s, '@'), "%s carries a macro", p);
 		free(s);
 	}
+	expect_templates(dir, sweep_scripts, 3);
 }
 
 /* Axis values of a sweep (here the description, an environment axis that
@@ -298,12 +341,9 @@ Test(plot, sweep_values_cannot_run_commands)
 	expect_inert(d, merged);
 	render_by_hand(merged);
 	expect_inert(d, merged);
-	/* the label is in the script and the data, inert */
-	SNP(p, "%s/plots/survival.gp", merged);
-	char *gp = slurp(p, NULL);
-	cr_assert(strstr(gp, "'scenario.description=_touch "), "%s", gp);
-	cr_assert(strstr(gp, "'scenario.description=x'' . system(''touch "), "%s", gp);
-	free(gp);
+	/* the label is in the settings and the data, inert */
+	expect_in_file(merged, "plots/survival.vars", "\ngroup_0\t\"scenario.description=_touch ",
+		       "\"scenario.description=x' . system('touch ");
 	SNP(p, "%s/plots/tradeoff.dat", merged);
 	char *dat = slurp(p, NULL);
 	cr_assert(strstr(dat, "\"scenario.description=a_b system(_touch "), "%s", dat);
@@ -312,4 +352,152 @@ Test(plot, sweep_values_cannot_run_commands)
 	run_free(&a);
 	run_free(&b);
 	free(d);
+}
+
+/* The width of a PNG (its IHDR), 0 if it is none. */
+static unsigned png_width(const char *path)
+{
+	size_t n;
+	unsigned char *b = (unsigned char *)slurp(path, &n);
+	unsigned w = b && n > 24 && !memcmp(b + 12, "IHDR", 4)
+			     ? (unsigned)b[16] << 24 | (unsigned)b[17] << 16 | (unsigned)b[18] << 8 | b[19]
+			     : 0;
+	free(b);
+	return w;
+}
+
+/* What the docs and kasim's note say: cd DIR/plots && gnuplot timeline.gp
+ * detection.gp renders both figures, each under its own name (the second
+ * script used to inherit the first one's file names and settings). */
+Test(plot, both_scripts_in_one_gnuplot)
+{
+	if (!have_program("gnuplot"))
+		cr_skip_test("gnuplot is not installed");
+	char *d = make_tmpdir(), *sc = root_path("scenarios/unplug.ini"), pd[600], p[700];
+	struct run r = KASIM("-q", "--no-plot", "-o", d, sc);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	SNP(pd, "%s/plots", d);
+	cr_assert_eq(gnuplot_status2(pd, "timeline.gp", "detection.gp"), 0);
+	SNP(p, "%s/timeline.png", pd);
+	cr_assert_eq(png_width(p), 1500, "timeline.png is the timeline");
+	SNP(p, "%s/detection.png", pd);
+	cr_assert_eq(png_width(p), 1400, "detection.png is the detection plot");
+	run_free(&r);
+	free(sc);
+	free(d);
+}
+
+/* ---- where kasim finds its templates ---------------------------------------------- */
+
+/* A copy of KASIM_BIN as root/bin/kasim, run from now on (this test's process
+ * only) without KASIM_PLOTS; templates (when tpl) copied into root/tpl. */
+static void layout(const char *root, const char *tpl)
+{
+	char p[700], cmd[2400];
+	SNP(p, "%s/bin", root);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	SNP(cmd, "cp '%s' '%s/bin/kasim'", kasim_bin(), root);
+	cr_assert_eq(system(cmd), 0);
+	if (tpl) {
+		char *src = root_path("plots");
+		SNP(cmd, "mkdir -p '%s/%s' && cp '%s'/*.gp '%s/%s'", root, tpl, src, root, tpl);
+		cr_assert_eq(system(cmd), 0);
+		free(src);
+	}
+	SNP(p, "%s/bin/kasim", root);
+	setenv("KASIM_BIN", p, 1);
+	unsetenv("KASIM_PLOTS");
+}
+
+static void run_finds_templates(const char *root)
+{
+	char out[600], *sc = root_path("scenarios/unplug.ini");
+	SNP(out, "%s/out", root);
+	struct run r = KASIM("-q", "--no-plot", "-o", out, sc);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.err, "");
+	expect_templates(out, run_scripts, 2);
+	run_free(&r);
+	free(sc);
+}
+
+/* ./kasim in a checkout: <dir of the binary>/plots/ */
+Test(plot, templates_beside_the_binary)
+{
+	char *root = make_tmpdir();
+	layout(root, "bin/plots");
+	run_finds_templates(root);
+	free(root);
+}
+
+/* make install: <dir of the binary>/../share/kasim/plots/ */
+Test(plot, templates_installed)
+{
+	char *root = make_tmpdir();
+	layout(root, "share/kasim/plots");
+	run_finds_templates(root);
+	free(root);
+}
+
+/* KASIM_PLOTS wins over both, and is then the only place looked at. */
+Test(plot, templates_from_kasim_plots)
+{
+	char *root = make_tmpdir(), p[700], out[600], want[2048];
+	layout(root, "mine");
+	SNP(p, "%s/mine", root);
+	setenv("KASIM_PLOTS", p, 1);
+	run_finds_templates(root);
+	SNP(p, "%s/none", root);
+	setenv("KASIM_PLOTS", p, 1);
+	SNP(out, "%s/out2", root);
+	char *sc = root_path("scenarios/unplug.ini");
+	struct run r = KASIM("-q", "-o", out, sc);
+	cr_assert_eq(r.status, 1);
+	SNP(want, "kasim: cannot find the gnuplot template timeline.gp (tried %s/none/timeline.gp, from KASIM_PLOTS)\n",
+	    root);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_not(file_exists(out), "nothing written");
+	run_free(&r);
+	free(sc);
+	free(root);
+}
+
+/* No templates anywhere: plots are part of every -o DIR, so the run stops
+ * before writing anything, naming the places it looked; the sweep too
+ * (before running), and kasim merge. Without an output directory nothing
+ * is needed. */
+Test(plot, templates_missing)
+{
+	char *root = make_tmpdir(), out[600], want[2048];
+	layout(root, NULL);
+	char *sc = root_path("scenarios/unplug.ini"), *sw = root_path("scenarios/sweeps/quick.ini");
+	SNP(out, "%s/out", root);
+	struct run r = KASIM("-q", "--no-plot", "-o", out, sc);
+	cr_assert_eq(r.status, 1);
+	SNP(want, "kasim: cannot find the gnuplot template timeline.gp (tried %s/bin/plots/timeline.gp, "
+		  "%s/share/kasim/plots/timeline.gp); set KASIM_PLOTS to the directory that holds kasim's plots/*.gp\n",
+	    root, root);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_str_eq(r.out, "");
+	cr_assert_not(file_exists(out), "nothing written");
+	run_free(&r);
+	r = KASIM("sweep", sw, "-o", out, "--no-render", "--no-progress");
+	cr_assert_eq(r.status, 1);
+	SNP(want, "kasim: cannot find the gnuplot template sweep-survival.gp (tried %s/bin/plots/sweep-survival.gp, "
+		  "%s/share/kasim/plots/sweep-survival.gp); set KASIM_PLOTS to the directory that holds kasim's "
+		  "plots/*.gp\n",
+	    root, root);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_not(file_exists(out), "nothing written");
+	run_free(&r);
+	r = KASIM("merge", root, "-o", out);
+	cr_assert_eq(r.status, 1);
+	cr_assert_str_eq(r.err, want);
+	run_free(&r);
+	r = KASIM(sc);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
+	free(sc);
+	free(sw);
+	free(root);
 }

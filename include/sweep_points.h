@@ -1,0 +1,42 @@
+/*
+ * sweep_points.h - a sweep's points as its reports see them: the statistics
+ * of each point (struct pstat, computed by sweep_out.c from the results) and
+ * the projections of points onto groups and plot series, shared by the
+ * recommendation (sweep_out.c) and the plots (sweep_plot.c).
+ *
+ *   group   a point's values on the environment axes (not [A]/[B] settings):
+ *           the recommendation picks the best settings per group, the
+ *           survival and trade-off plots draw one row / series per group;
+ *   series  its values on every axis but A.tcp_keepidle (the x axis of the
+ *           detection plot): one line per series.
+ * Both are numbered row-major over the kept dimensions, in point order.
+ */
+#ifndef KASIM_SWEEP_POINTS_H
+#define KASIM_SWEEP_POINTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sweep.h"
+
+struct pstat {
+	uint32_t runs, lost, detected;
+	double p, lo, hi;            /* P(loss) and its Wilson 95 % interval */
+	ks_time_t det[4];            /* p50, p90, p99, max; NEVER = none detected */
+	double probes_h, bytes_h;    /* means over runs */
+	uint64_t nat_expired, nat_evicted; /* totals over runs */
+	uint32_t idle, intvl, cnt;   /* A's effective keepalive settings */
+	bool meets;
+};
+
+size_t sweep_ngroups(const struct sweep *sw);
+size_t sweep_group_of(const struct sweep *sw, size_t p);
+size_t sweep_nseries(const struct sweep *sw);
+size_t sweep_series_of(const struct sweep *sw, size_t p);
+/* "nat.preset=aws-nat-gateway, link.loss=0" (the axes as written, with point
+ * p's values), or "all points" when there is no such axis. */
+void sweep_group_label(char *buf, size_t n, const struct sweep *sw, size_t p);
+void sweep_series_label(char *buf, size_t n, const struct sweep *sw, size_t p);
+
+#endif
