@@ -274,13 +274,19 @@ void nat_set_class(struct nat *n, struct nat_map *m, enum nat_class to, int dir)
 	nat_report_map(n, m, NATD_CLASS, dir, to == NAT_ESTABLISHED ? "handshake seen" : "FIN or RST seen");
 }
 
+/* A background flow's mapping is going: the flow is broken if it still sends. */
+static void bg_lost(struct nat *n, const struct nat_map *m)
+{
+	if (m->where == IN_QUEUE)
+		n->st.bg_broken++;
+}
+
 /* m's idle timer ran out (exact: at its deadline; GC: at a tick). */
 static void expire(struct nat *n, struct nat_map *m)
 {
 	if (m->bg) {
 		n->st.bg_expired++;
-		if (m->where == IN_QUEUE)
-			n->st.bg_broken++;
+		bg_lost(n, m);
 	} else {
 		n->st.expired++;
 		nat_report_map(n, m, NATD_EXPIRED, -1,
@@ -302,8 +308,7 @@ static void evict_lru(struct nat *n)
 		return;
 	if (v->bg) {
 		n->st.bg_evicted++;
-		if (v->where == IN_QUEUE)
-			n->st.bg_broken++;
+		bg_lost(n, v);
 	} else {
 		n->st.evicted++;
 		nat_report_map(n, v, NATD_EVICTED, -1, "least recently used, the table is full");
@@ -434,8 +439,7 @@ void nat_flush(struct nat *n, bool reboot)
 		struct nat_map *m;
 		while ((m = class_head(n, c))) {
 			if (m->bg) {
-				if (m->where == IN_QUEUE)
-					n->st.bg_broken++;
+				bg_lost(n, m);
 			} else {
 				n->st.flushed++;
 				nat_report_map(n, m, NATD_FLUSHED, -1, reboot ? "nat reboot" : "nat flush");
