@@ -44,6 +44,13 @@
  *
  * The NAT knows TCP headers (flags, seq, ack), not TCP state machines, and
  * nothing of the endpoints: what it decides goes out through struct nat_hooks.
+ *
+ * The code: nat.c (translation, miss policies, RSTs), nat_table.c (the
+ * mapping table, its timers, flush, life cycle), nat_bg.c (the background
+ * load); what they share is in priv/nat_priv.h. This header is what sim.c,
+ * the outputs and the tests use; struct nat is complete here only because
+ * struct sim and the tests hold one: nothing outside the NAT's files reads
+ * its fields but st (and count, through nat_count()).
  */
 #ifndef KASIM_NAT_H
 #define KASIM_NAT_H

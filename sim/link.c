@@ -14,8 +14,9 @@
  */
 #include "link.h"
 
-#include <stdio.h>
 #include <stdlib.h>
+
+#include "pool.h"
 
 struct link_pkt {
 	struct ev_timer arrive;  /* fires when the last bit reaches the far end */
@@ -69,14 +70,7 @@ static void link_arrive(struct engine *eng, struct ev_timer *t)
 /* Another chunk of slots on the free list (steady state never gets here). */
 __attribute__((noinline)) static void link_grow(struct link *l)
 {
-	struct link_pkt *c = calloc(CHUNK, sizeof(*c));
-	struct link_pkt **cs = realloc(l->chunks, (l->nchunks + 1) * sizeof(*cs));
-	if (!c || !cs) {
-		fputs("kasim: out of memory (link)\n", stderr);
-		abort();
-	}
-	l->chunks = cs;
-	l->chunks[l->nchunks++] = c;
+	struct link_pkt *c = POOL_GROW(l->chunks, l->nchunks, CHUNK, true, "link");
 	for (int i = 0; i < CHUNK; i++) {
 		ev_timer_init(&c[i].arrive, link_arrive);
 		c[i].link = l;
