@@ -264,6 +264,9 @@ Test(keepalive_linux, seed_draws_the_phase_deterministically)
 	cr_expect_eq(run_end_time(a, HOST_A), run_end_time(b, HOST_A));
 	/* 5 s nominal, at most one granule late per firing (1 s at 1000 Hz: level 2, 64 ms) */
 	cr_expect_gt(run_end_time(a, HOST_A), 5 * SEC);
+	/* the phase is a seeded draw: pinned, with the end it gives */
+	cr_expect_eq(a->sim->tm.phase, 629855);
+	cr_expect_eq(run_end_time(a, HOST_A), 5091370145ULL);
 	cr_expect_leq(run_end_time(a, HOST_A), 5 * SEC + 4 * 64 * MS);
 	cr_expect_lt(a->sim->tm.phase, 1 * MS);
 	run_done(a);

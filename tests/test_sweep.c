@@ -507,7 +507,9 @@ Test(sweep_out, recommendation_follows_the_objective)
 		if (worst <= 300 * SEC)
 			want_idle = (unsigned)(I / SEC);
 	}
-	cr_assert_gt(want_idle, 0);
+	/* the failures' phases u_k are seeded draws: pinned (min(u) makes
+	 * keepidle 300 s the largest within 5 min) */
+	cr_assert_eq(want_idle, 300);
 	char row[128];
 	snprintf(row, sizeof row, "%-9s 10 s       3       | 0.0000 (0/4)", "");
 	snprintf(row, sizeof row, "%u s", want_idle);
@@ -899,7 +901,9 @@ Test(sweep_closed_form, loss_free_nat_keeps_exactly_the_keepidles_below_its_time
 			/* noticed at the first late probe (AWS: its RST), or N probes later */
 			cr_expect_eq(res[r].end_host, HOST_A);
 			cr_expect_eq(res[r].end, strcmp(sc->nat.preset, "aws-nat-gateway") ? END_KEEPALIVE : END_RESET);
-			cr_expect_geq(res[r].nat_expired, 1);
+			/* one connection, one mapping: it expires once; the late
+			 * probes after it (not SYNs) create none */
+			cr_expect_eq(res[r].nat_expired, 1);
 		} else {
 			cr_expect_eq(res[r].nat_expired, 0);
 		}
