@@ -31,7 +31,7 @@ struct preset_case {
 	bool rst_exp, preserve;
 };
 
-/* The numbers of docs/nat.md (sources in sim/nat_preset.c and middleboxes.md). */
+/* The numbers of docs/nat.md (each preset cites its sources in sim/nat_preset.c). */
 static const struct preset_case presets[] = {
 	{ "aws-nat-gateway", 350 * SEC, 350 * SEC, 262144, NAT_MISS_RST, NAT_MISS_DROP, NAT_FULL_EVICT, false, false },
 	{ "azure-nat-gateway", 4 * 60 * SEC, 4 * 60 * SEC, 262144, NAT_MISS_RST, NAT_MISS_RST, NAT_FULL_EVICT, false, false },
