@@ -220,9 +220,85 @@ static bool interrupted(const sigset_t *watched)
 	return false;
 }
 
-int kasim_main(int argc, char **argv, FILE *out, FILE *err)
+/* kasim_main's steps return one of the exit statuses, or CLI_GO_ON (go to the
+ * next step) or CLI_INTERRUPTED (a watched signal is pending). */
+enum { CLI_GO_ON = -1, CLI_INTERRUPTED = -2 };
+
+/* The command line, parsed. */
+struct cli_opts {
+	bool json, want_out, plot, no_plot, quiet;
+	const char *out_dir;  /* -o DIR, or out/NAME (dirbuf) */
+	enum color_when color;
+	struct output_opts oo;
+	const char **sets;
+	size_t nsets;
+	const char *file;     /* the scenario */
+	char dirbuf[128];
+};
+
+/* One run: what kasim_main sets up and tears down. */
+struct cli_run {
+	struct scenario *sc;
+	struct sink *sink;
+	struct sim *sim;
+	bool sim_ready;
+	struct run_files rf;
+	bool blocked, shown;  /* signals blocked; a progress line is on stderr */
+	sigset_t watched, oldmask;
+};
+
+static void print_version(FILE *out)
 {
-	enum { OPT_JSON = 256, OPT_SET, OPT_EXPLAIN, OPT_PLOT, OPT_NO_PLOT, OPT_COLOR, OPT_OUT_LONG };
+	fprintf(out, "kasim %s (git %s)\nbuilt with gcc %s; %s; jansson %s; inih (Debian); %s\n",
+		KASIM_VERSION, kasim_git(), __VERSION__, pcap_lib_version(), JANSSON_VERSION,
+#ifdef _OPENMP
+		"OpenMP sweeps"
+#else
+		"no OpenMP: sweeps run on one thread"
+#endif
+	);
+}
+
+enum { OPT_JSON = 256, OPT_SET, OPT_EXPLAIN, OPT_PLOT, OPT_NO_PLOT, OPT_COLOR, OPT_OUT_LONG };
+
+/* One option of getopt_long's; CLI_GO_ON, or the exit status. */
+static int parse_one(int c, char **argv, struct cli_opts *o, FILE *out, FILE *err)
+{
+	switch (c) {
+	case OPT_JSON: o->json = true; break;
+	case OPT_EXPLAIN: o->oo.explain = true; break;
+	case OPT_SET: o->sets[o->nsets++] = optarg; break;
+	case 'o':
+	case OPT_OUT_LONG:
+		o->want_out = true;
+		o->out_dir = optarg;
+		if (o->out_dir && !o->out_dir[0])
+			return usage_error(err, "the output directory name is empty", NULL);
+		break;
+	case OPT_PLOT: o->plot = true; break;
+	case OPT_NO_PLOT: o->no_plot = true; break;
+	case 'q': o->quiet = true; break;
+	case OPT_COLOR:
+		if (!strcmp(optarg, "auto"))
+			o->color = COLOR_AUTO;
+		else if (!strcmp(optarg, "always"))
+			o->color = COLOR_ALWAYS;
+		else if (!strcmp(optarg, "never"))
+			o->color = COLOR_NEVER;
+		else
+			return usage_error(err, "--color takes auto, always or never", optarg);
+		break;
+	case 'h': fputs(usage_text, out); return KASIM_EXIT_OK;
+	case 'V': print_version(out); return KASIM_EXIT_OK;
+	case ':': return usage_error(err, "option needs a value", argv[optind - 1]);
+	default: return usage_error(err, "unknown option", argv[optind - 1]);
+	}
+	return CLI_GO_ON;
+}
+
+/* The options of a single run into o (o->sets holds argc entries). */
+static int parse_opts(int argc, char **argv, struct cli_opts *o, FILE *out, FILE *err)
+{
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, OPT_JSON},
 		{"explain", no_argument, NULL, OPT_EXPLAIN},
@@ -236,250 +312,213 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	bool json = false, want_out = false, plot = false, no_plot = false, quiet = false;
-	const char *out_dir = NULL;
-	enum color_when color = COLOR_AUTO;
-	struct output_opts oo = {0};
-	const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
-	size_t nsets = 0;
-	int rc = KASIM_EXIT_OK;
-	struct scenario *sc = NULL;
-	struct sink *sink = NULL;
-	struct sim *sim = NULL;
-	struct run_files rf = {0};
-	char dirbuf[128];
-	bool blocked = false, sim_ready = false;
-	sigset_t watched, oldmask;
-
-	if (!sets)
-		return KASIM_EXIT_FAIL;
-	setlocale(LC_NUMERIC, "C"); /* '.' decimals whatever the environment says */
-	/* subcommands (docs/sweeps.md); anything else is a scenario file */
-	if (argc > 1 && (!strcmp(argv[1], "sweep") || !strcmp(argv[1], "merge"))) {
-		rc = (argv[1][0] == 's' ? sweep_main : merge_main)(argc - 1, argv + 1, out, err);
-		goto done;
-	}
 	optind = 0;                 /* re-entrant for in-process tests (GNU getopt) */
 	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, ":hVqo:", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON: json = true; break;
-		case OPT_EXPLAIN: oo.explain = true; break;
-		case OPT_SET: sets[nsets++] = optarg; break;
-		case 'o':
-		case OPT_OUT_LONG:
-			want_out = true;
-			out_dir = optarg;
-			if (out_dir && !out_dir[0]) {
-				rc = usage_error(err, "the output directory name is empty", NULL);
-				goto done;
-			}
-			break;
-		case OPT_PLOT: plot = true; break;
-		case OPT_NO_PLOT: no_plot = true; break;
-		case 'q': quiet = true; break;
-		case OPT_COLOR:
-			if (!strcmp(optarg, "auto"))
-				color = COLOR_AUTO;
-			else if (!strcmp(optarg, "always"))
-				color = COLOR_ALWAYS;
-			else if (!strcmp(optarg, "never"))
-				color = COLOR_NEVER;
-			else {
-				rc = usage_error(err, "--color takes auto, always or never", optarg);
-				goto done;
-			}
-			break;
-		case 'h':
-			fputs(usage_text, out);
-			goto done;
-		case 'V':
-			fprintf(out, "kasim %s (git %s)\nbuilt with gcc %s; %s; jansson %s; inih (Debian); %s\n",
-				KASIM_VERSION, kasim_git(), __VERSION__, pcap_lib_version(), JANSSON_VERSION,
-#ifdef _OPENMP
-				"OpenMP sweeps"
-#else
-				"no OpenMP: sweeps run on one thread"
-#endif
-			);
-			goto done;
-		case ':':
-			rc = usage_error(err, "option needs a value", argv[optind - 1]);
-			goto done;
-		default:
-			rc = usage_error(err, "unknown option", argv[optind - 1]);
-			goto done;
-		}
-	}
-	if (optind != argc - 1) {
-		rc = usage_error(err, optind == argc ? "no scenario file given" : "more than one scenario file",
-				 NULL);
-		goto done;
-	}
-	if (plot && no_plot) {
-		rc = usage_error(err, "--plot and --no-plot contradict each other", NULL);
-		goto done;
-	}
-	if (plot)
-		want_out = true;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, ":hVqo:", longopts, NULL)) != -1)
+		if ((rc = parse_one(c, argv, o, out, err)) != CLI_GO_ON)
+			return rc;
+	if (optind != argc - 1)
+		return usage_error(err, optind == argc ? "no scenario file given" : "more than one scenario file",
+				   NULL);
+	if (o->plot && o->no_plot)
+		return usage_error(err, "--plot and --no-plot contradict each other", NULL);
+	if (o->plot)
+		o->want_out = true;
+	o->file = argv[optind];
+	return CLI_GO_ON;
+}
 
+/* Load the scenario; where its outputs go; what they need, checked before
+ * anything is written. */
+static int load_and_check(struct cli_opts *o, struct cli_run *r, FILE *err)
+{
 	struct diag d = {0};
-	sc = scenario_load(argv[optind], sets, nsets, &d);
-	if (!sc) {
-		diag_print(&d, argv[optind], err);
+	r->sc = scenario_load(o->file, o->sets, o->nsets, &d);
+	if (!r->sc) {
+		diag_print(&d, o->file, err);
 		diag_free(&d);
-		rc = KASIM_EXIT_USAGE;
-		goto done;
+		return KASIM_EXIT_USAGE;
 	}
 	diag_free(&d);
-
-	if (want_out && !out_dir) {
+	if (o->want_out && !o->out_dir) {
 		/* out/NAME: the name is [A-Za-z0-9._-]+ already; "." and ".." would
 		 * leave out/, so they are refused. */
-		if (!outdir_component_ok(sc->name)) {
+		if (!outdir_component_ok(r->sc->name)) {
 			fprintf(err, "kasim: the scenario name '%s' cannot name a directory under out/; "
-				"give one with -o DIR\n", sc->name);
-			rc = KASIM_EXIT_USAGE;
-			goto done;
+				"give one with -o DIR\n", r->sc->name);
+			return KASIM_EXIT_USAGE;
 		}
-		snprintf(dirbuf, sizeof dirbuf, "out/%s", sc->name);
-		out_dir = dirbuf;
+		snprintf(o->dirbuf, sizeof o->dirbuf, "out/%s", r->sc->name);
+		o->out_dir = o->dirbuf;
 	}
-	if (plot && !gnuplot_available()) {
+	if (o->plot && !gnuplot_available()) {
 		fputs("kasim: --plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox); "
 		      "without --plot kasim still writes the scripts and data\n", err);
-		rc = KASIM_EXIT_UNAVAILABLE;
-		goto done;
+		return KASIM_EXIT_UNAVAILABLE;
 	}
-
-	if (want_out) {
+	if (o->want_out) {
 		/* the plot scripts are kasim's templates: find them before writing anything */
 		char msg[4096];
 		if (plot_templates_check(msg, sizeof msg)) {
 			fprintf(err, "kasim: %s\n", msg);
-			rc = KASIM_EXIT_FAIL;
-			goto done;
+			return KASIM_EXIT_FAIL;
 		}
 	}
+	return CLI_GO_ON;
+}
 
-	oo.color = want_color(color, out);
-	sink = json ? json_sink_new(out, &oo) : text_sink_new(out, &oo);
-	sim = malloc(sizeof(*sim));
-	if (!sink || !sim) {
+/* The stdout sink, the simulation and, with an output directory, the signals
+ * watched and the files opened. */
+static int set_up(struct cli_opts *o, struct cli_run *r, FILE *out, FILE *err)
+{
+	o->oo.color = want_color(o->color, out);
+	r->sink = o->json ? json_sink_new(out, &o->oo) : text_sink_new(out, &o->oo);
+	r->sim = malloc(sizeof(*r->sim));
+	if (!r->sink || !r->sim) {
 		fputs("kasim: cannot set up the output (out of memory or no temporary files)\n", err);
-		rc = KASIM_EXIT_FAIL;
-		goto done;
+		return KASIM_EXIT_FAIL;
 	}
-	if (want_out) {
-		sigemptyset(&watched);
-		sigaddset(&watched, SIGINT);
-		sigaddset(&watched, SIGTERM);
-		sigaddset(&watched, SIGHUP);
-		blocked = sigprocmask(SIG_BLOCK, &watched, &oldmask) == 0;
-		if (files_open(&rf, out_dir, sc, err) != 0) {
-			rc = KASIM_EXIT_FAIL;
-			goto done;
-		}
+	if (o->want_out) {
+		sigemptyset(&r->watched);
+		sigaddset(&r->watched, SIGINT);
+		sigaddset(&r->watched, SIGTERM);
+		sigaddset(&r->watched, SIGHUP);
+		r->blocked = sigprocmask(SIG_BLOCK, &r->watched, &r->oldmask) == 0;
+		if (files_open(&r->rf, o->out_dir, r->sc, err) != 0)
+			return KASIM_EXIT_FAIL;
 	}
+	sim_init(r->sim, r->sc);
+	r->sim_ready = true;
+	sim_add_sink(r->sim, r->sink);
+	if (o->want_out) {
+		sim_add_sink(r->sim, r->rf.json_sink);
+		sim_add_sink(r->sim, r->rf.csv_sink);
+		sim_add_sink(r->sim, r->rf.pcap_sink);
+		sim_add_sink(r->sim, r->rf.plot_sink);
+	}
+	return CLI_GO_ON;
+}
 
-	sim_init(sim, sc);
-	sim_ready = true;
-	sim_add_sink(sim, sink);
-	if (want_out) {
-		sim_add_sink(sim, rf.json_sink);
-		sim_add_sink(sim, rf.csv_sink);
-		sim_add_sink(sim, rf.pcap_sink);
-		sim_add_sink(sim, rf.plot_sink);
-	}
+static bool cli_interrupted(const struct cli_run *r)
+{
+	return r->blocked && interrupted(&r->watched);
+}
 
-	/* Run in slices: between them, look for a signal and show progress. */
-	bool progress = !quiet && isatty(fileno(err));
-	bool shown = false;
+/* Run in slices: between them, look for a signal and show progress. */
+static int run_slices(const struct cli_opts *o, struct cli_run *r, FILE *err)
+{
+	bool progress = !o->quiet && isatty(fileno(err));
 	double last = wall_now();
 	/* The slice adapts to keep each one between about 10 and 50 ms of wall
 	 * time, so a signal is noticed quickly however dense the events are.
 	 * Where the slices fall never changes the results. */
-	const ks_time_t dur = sc->duration;
+	const ks_time_t dur = r->sc->duration;
 	ks_time_t step = KS_SEC < dur ? KS_SEC : dur;
 	for (ks_time_t t = step;; t = t > dur - step ? dur : t + step) {
 		double t0 = wall_now();
-		sim_run_until(sim, t);
+		sim_run_until(r->sim, t);
 		double now = wall_now();
 		if (now - t0 > 0.05 && step > 1)
 			step = step / 4 ? step / 4 : 1;
 		else if (now - t0 < 0.01 && step < dur / 2)
 			step *= 2;
-		if (blocked && interrupted(&watched))
-			goto interrupt;
+		if (cli_interrupted(r))
+			return CLI_INTERRUPTED;
 		if (progress && now - last >= 0.1) {
 			last = now;
-			fprintf(err, "\rkasim: %s: simulated %llu of %llu s (%u%%) ", sc->name,
+			fprintf(err, "\rkasim: %s: simulated %llu of %llu s (%u%%) ", r->sc->name,
 				(unsigned long long)(t / KS_SEC), (unsigned long long)(dur / KS_SEC),
 				(unsigned)((long double)t * 100 / dur));
-			shown = true;
+			r->shown = true;
 		}
 		if (t >= dur)
 			break;
 	}
-	if (shown)
+	if (r->shown)
 		fputs("\r\033[K", err);
-	sim_finish(sim);
-	if (blocked && interrupted(&watched))
-		goto interrupt;
+	sim_finish(r->sim);
+	return cli_interrupted(r) ? CLI_INTERRUPTED : CLI_GO_ON;
+}
+
+/* The output directory: close, render, commit; then the note on a missing
+ * gnuplot. */
+static int commit_outputs(const struct cli_opts *o, struct cli_run *r, FILE *err)
+{
+	if (files_close(&r->rf, err) != 0)
+		return KASIM_EXIT_FAIL;
+	if (!o->no_plot && gnuplot_available()) {
+		char msg[600];
+		int prc = plot_render(r->rf.od, msg, sizeof msg);
+		if (cli_interrupted(r))
+			return CLI_INTERRUPTED;
+		if (prc) {
+			fprintf(err, "kasim: %s; nothing was written under a final name\n", msg);
+			return prc == 69 ? KASIM_EXIT_UNAVAILABLE : KASIM_EXIT_FAIL;
+		}
+	}
+	if (files_commit(&r->rf, err) != 0)
+		return KASIM_EXIT_FAIL;
+	if (!o->no_plot && !o->quiet && !gnuplot_available()) {
+		/* Not asked for explicitly (that failed above): a note, once. */
+		bool c = want_color(o->color, err);
+		fprintf(err, "kasim: %snote:%s gnuplot is not installed, so no PNG/SVG; wrote %s/plots/timeline.gp "
+			"and %s/plots/detection.gp with their data; render them with: cd %s/plots && "
+			"gnuplot timeline.gp detection.gp\n",
+			c ? "\033[33m" : "", c ? "\033[0m" : "", o->out_dir, o->out_dir, o->out_dir);
+	}
+	return KASIM_EXIT_OK;
+}
+
+/* Parse, load, set up, run, write: the first step that does not go on
+ * decides the exit status. */
+static int run_steps(int argc, char **argv, struct cli_opts *o, struct cli_run *r, FILE *out, FILE *err)
+{
+	int rc = parse_opts(argc, argv, o, out, err);
+	if (rc == CLI_GO_ON)
+		rc = load_and_check(o, r, err);
+	if (rc == CLI_GO_ON)
+		rc = set_up(o, r, out, err);
+	if (rc == CLI_GO_ON)
+		rc = run_slices(o, r, err);
+	if (rc != CLI_GO_ON)
+		return rc;
 	if (fflush(out) != 0 || ferror(out)) {
 		fputs("kasim: error writing the output\n", err);
-		rc = KASIM_EXIT_FAIL;
-		goto done;
+		return KASIM_EXIT_FAIL;
 	}
-	if (want_out) {
-		if (files_close(&rf, err) != 0) {
-			rc = KASIM_EXIT_FAIL;
-			goto done;
-		}
-		if (!no_plot && gnuplot_available()) {
-			char msg[600];
-			int prc = plot_render(rf.od, msg, sizeof msg);
-			if (blocked && interrupted(&watched))
-				goto interrupt;
-			if (prc) {
-				fprintf(err, "kasim: %s; nothing was written under a final name\n", msg);
-				rc = prc == 69 ? KASIM_EXIT_UNAVAILABLE : KASIM_EXIT_FAIL;
-				goto done;
-			}
-		}
-		if (files_commit(&rf, err) != 0) {
-			rc = KASIM_EXIT_FAIL;
-			goto done;
-		}
-		if (!no_plot && !quiet && !gnuplot_available()) {
-			/* Not asked for explicitly (that failed above): a note, once. */
-			fprintf(err, "kasim: %snote:%s gnuplot is not installed, so no PNG/SVG; wrote %s/plots/timeline.gp "
-				"and %s/plots/detection.gp with their data; render them with: cd %s/plots && "
-				"gnuplot timeline.gp detection.gp\n",
-				want_color(color, err) ? "\033[33m" : "", want_color(color, err) ? "\033[0m" : "",
-				out_dir, out_dir, out_dir);
-		}
-	}
-	goto done;
+	return o->want_out ? commit_outputs(o, r, err) : KASIM_EXIT_OK;
+}
 
-interrupt:
-	if (shown)
-		fputs("\r\033[K", err);
-	fprintf(err, "kasim: interrupted; removed the unfinished files in %s\n", out_dir);
-	rc = KASIM_EXIT_FAIL;
-	files_destroy(&rf);
-	/* fall through: the signal is delivered when the mask is restored */
-done:
-	if (sim_ready)
-		sim_destroy(sim);
-	free(sim);
-	if (sink)
-		sink->destroy(sink);
-	files_destroy(&rf);
-	scenario_free(sc);
-	free(sets);
-	if (blocked)
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+int kasim_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	setlocale(LC_NUMERIC, "C"); /* '.' decimals whatever the environment says */
+	/* subcommands (docs/sweeps.md); anything else is a scenario file */
+	if (argc > 1 && (!strcmp(argv[1], "sweep") || !strcmp(argv[1], "merge")))
+		return (argv[1][0] == 's' ? sweep_main : merge_main)(argc - 1, argv + 1, out, err);
+	struct cli_opts o = {.color = COLOR_AUTO};
+	struct cli_run r = {0};
+	o.sets = calloc((size_t)argc + 1, sizeof(*o.sets));
+	if (!o.sets)
+		return KASIM_EXIT_FAIL;
+	int rc = run_steps(argc, argv, &o, &r, out, err);
+	if (rc == CLI_INTERRUPTED) {
+		if (r.shown)
+			fputs("\r\033[K", err);
+		fprintf(err, "kasim: interrupted; removed the unfinished files in %s\n", o.out_dir);
+		rc = KASIM_EXIT_FAIL;
+		files_destroy(&r.rf);
+		/* the signal is delivered when the mask is restored below */
+	}
+	if (r.sim_ready)
+		sim_destroy(r.sim);
+	free(r.sim);
+	if (r.sink)
+		r.sink->destroy(r.sink);
+	files_destroy(&r.rf);
+	scenario_free(r.sc);
+	free(o.sets);
+	if (r.blocked)
+		sigprocmask(SIG_SETMASK, &r.oldmask, NULL);
 	return rc;
 }

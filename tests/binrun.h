@@ -1,7 +1,13 @@
 /*
- * binrun.h - run the sanitised kasim binary (KASIM_BIN, set by `make test`)
- * as a child process and collect its exit status, stdout and stderr.
- * Scenarios are found under KASIM_ROOT.
+ * binrun.h - the tests' one way to run a program: the sanitised kasim binary
+ * (KASIM_BIN, set by `make test`) or any other (gnuplot, tshark, sh, git) as a
+ * child process, with its exit status, stdout and stderr collected; plus the
+ * small file helpers the CLI tests share. Scenarios are found under KASIM_ROOT.
+ *
+ * A child can be given a working directory, environment overrides, a file as
+ * stdin (else /dev/null) and a time limit: a child still running at its limit
+ * is killed (SIGKILL) and the result says so. Tests use the limit instead of
+ * Criterion's .timeout, which leaks under -j2.
  */
 #ifndef KASIM_TEST_BINRUN_H
 #define KASIM_TEST_BINRUN_H
@@ -11,187 +17,88 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* snprintf that must not truncate (the test fails if it would). */
 #define SNP(buf, ...) cr_assert_lt((size_t)snprintf(buf, sizeof buf, __VA_ARGS__), sizeof buf, "path too long")
 
-struct run {
-	int status;     /* exit status, or 128 + signal */
-	char *out, *err;
-	size_t out_len;
+/* What a child did. */
+struct cmd {
+	int status;       /* exit status, or 128 + signal */
+	int signal;       /* the signal that ended it, or 0 */
+	bool killed;      /* killed by its time limit */
+	double secs;      /* wall time from start to end */
+	char *out, *err;  /* NUL-terminated, malloc'd */
+	size_t outlen, errlen;
 };
 
-static inline const char *kasim_bin(void)
-{
-	const char *b = getenv("KASIM_BIN");
-	cr_assert_not_null(b, "KASIM_BIN is not set (run the tests with make test)");
-	return b;
-}
+/* How to run it (a NULL struct cmd_opts * means all defaults). */
+struct cmd_opts {
+	const char *cwd;             /* NULL: the test's own */
+	const char *const *env;      /* NULL-terminated; "NAME=VALUE" sets, "NAME" unsets */
+	const char *in;              /* stdin from this file; NULL: /dev/null */
+	double limit;                /* seconds; killed when still running then; 0: no limit */
+};
 
-static inline char *root_path(const char *rel)
-{
-	const char *r = getenv("KASIM_ROOT");
-	cr_assert_not_null(r, "KASIM_ROOT is not set (run the tests with make test)");
-	char *p = malloc(strlen(r) + strlen(rel) + 2);
-	sprintf(p, "%s/%s", r, rel);
-	return p;
-}
+/* A started child (for tests that signal it while it runs). */
+struct proc {
+	pid_t pid;
+	double t0, limit;
+	char *dir;        /* holds its out and err */
+};
 
-static inline char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap + 1);
-	size_t k;
-	while ((k = fread(b + n, 1, cap - n, f)) > 0) {
-		n += k;
-		if (n == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	}
-	fclose(f);
-	b[n] = '\0';
-	if (len)
-		*len = n;
-	return b;
-}
+/* Start prog (NULL: $KASIM_BIN; else looked up in PATH) with argv (argv[0] is
+ * the name it sees; NULL-terminated). kasim always runs with NO_COLOR unset. */
+void proc_start(struct proc *p, const char *prog, const char *const *argv, const struct cmd_opts *o);
+/* Wait for it (killing it at its limit) and collect what it did. */
+struct cmd proc_wait(struct proc *p);
+/* Both. */
+struct cmd cmd_run(const char *prog, const char *const *argv, const struct cmd_opts *o);
+void cmd_free(struct cmd *c);
 
-static inline char *make_tmpdir(void)
-{
-	char *d = strdup("/tmp/kasim-test-XXXXXX");
-	cr_assert_not_null(mkdtemp(d));
-	return d;
-}
+/* kasim with args (NULL-terminated, argv[0] not included). */
+struct cmd kasim_v(const char *const *args, const struct cmd_opts *o);
+#define KASIM(...) kasim_v((const char *const[]){__VA_ARGS__, NULL}, NULL)
+#define KASIM_WITH(opts, ...) kasim_v((const char *const[]){__VA_ARGS__, NULL}, (opts))
+/* The same with an array of nargs arguments, into *c. */
+void kasim_run(const char *const *args, size_t nargs, struct cmd *c);
+/* sh -c script; its exit status (stdout and stderr dropped). */
+int sh(const char *script);
 
-static inline void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f, "cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
-}
+/* $KASIM_BIN; fails the test when unset. */
+const char *kasim_bin(void);
+/* $KASIM_ROOT/rel (malloc'd); fails the test when KASIM_ROOT is unset. */
+char *root_path(const char *rel);
+/* $KASIM_ROOT/scenarios/name (malloc'd). */
+char *scenario_file(const char *name);
 
-static inline bool file_exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
+/* ---- files ------------------------------------------------------------------ */
 
-static inline long file_size(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 ? (long)st.st_size : -1;
-}
-
-/* Start kasim with argv (argv[0] is replaced by KASIM_BIN) in directory cwd
- * (NULL = inherit) with PATH overridden when path != NULL. stdout and
- * stderr go to files in a fresh temporary directory. */
-static inline pid_t kasim_start(char *const argv[], const char *cwd, const char *path, char **outf, char **errf)
-{
-	char *d = make_tmpdir();
-	*outf = malloc(strlen(d) + 8);
-	*errf = malloc(strlen(d) + 8);
-	sprintf(*outf, "%s/out", d);
-	sprintf(*errf, "%s/err", d);
-	free(d);
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		int o = open(*outf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(*errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(o, 1);
-		dup2(e, 2);
-		if (cwd && chdir(cwd) != 0)
-			_exit(126);
-		if (path)
-			setenv("PATH", path, 1);
-		unsetenv("NO_COLOR");
-		size_t n = 0;
-		while (argv[n])
-			n++;
-		char **a = calloc(n + 1, sizeof(*a));
-		a[0] = (char *)kasim_bin();
-		for (size_t i = 1; i < n; i++)
-			a[i] = argv[i];
-		execv(a[0], a);
-		_exit(127);
-	}
-	return pid;
-}
-
-static inline struct run kasim_wait(pid_t pid, char *outf, char *errf)
-{
-	struct run r = {0};
-	int st;
-	cr_assert(waitpid(pid, &st, 0) == pid);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r.out = slurp(outf, &r.out_len);
-	r.err = slurp(errf, NULL);
-	free(outf);
-	free(errf);
-	return r;
-}
-
-static inline struct run kasim_run_in(char *const argv[], const char *cwd, const char *path)
-{
-	char *o, *e;
-	pid_t pid = kasim_start(argv, cwd, path, &o, &e);
-	return kasim_wait(pid, o, e);
-}
-
-#define KASIM(...) kasim_run_in((char *const[]){"kasim", __VA_ARGS__, NULL}, NULL, NULL)
-
-static inline void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
+/* The whole file (malloc'd, NUL-terminated; its length into *len unless NULL),
+ * or NULL when it cannot be opened. */
+char *slurp(const char *path, size_t *len);
+/* A fresh /tmp/kasim-test-XXXXXX (malloc'd). */
+char *make_tmpdir(void);
+void write_file(const char *path, const char *text);
+bool file_exists(const char *path);
+long file_size(const char *path);
+/* Write text into a fresh temporary directory as file name; returns the path
+ * (malloc'd). tmp_remove() deletes the file and its directory. */
+char *tmp_write(const char *name, const char *text);
+void tmp_remove(char *path);
+/* rm -rf dir. */
+void rm_rf(const char *dir);
 /* Number of directory entries (files and subdirectories) whose name contains
  * part (NULL = all), recursively. */
-static inline int count_entries(const char *dir, const char *part)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return 0;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (!part || strstr(e->d_name, part))
-			n++;
-		char sub[4096];
-		SNP(sub, "%s/%s", dir, e->d_name);
-		struct stat st;
-		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			n += count_entries(sub, part);
-	}
-	closedir(d);
-	return n;
-}
-
-static inline bool have_program(const char *name)
-{
-	const char *path = getenv("PATH");
-	if (!path)
-		return false;
-	char *copy = strdup(path), *save = NULL;
-	bool found = false;
-	for (char *p = strtok_r(copy, ":", &save); p && !found; p = strtok_r(NULL, ":", &save)) {
-		char f[4096];
-		SNP(f, "%s/%s", p, name);
-		found = access(f, X_OK) == 0;
-	}
-	free(copy);
-	return found;
-}
+int count_entries(const char *dir, const char *part);
+/* name is an executable in PATH. */
+bool have_program(const char *name);
 
 #endif

@@ -85,39 +85,62 @@ void collector_free(struct collector *c)
 
 /* ---- running a scenario text ---------------------------------------------- */
 
-void run_ini(const char *ini_text, const char *const *sets, size_t nsets, struct run *out)
+/* The parser's messages, one a line, in the test's log. */
+static void log_rejected(const char *what, const struct diag *d)
 {
-	struct diag d = {0};
-	memset(out, 0, sizeof(*out));
-	out->sc = scenario_parse_string("test.ini", ini_text, sets, nsets, &d);
+	size_t len = 1;
+	for (size_t i = 0; i < d->n; i++)
+		len += strlen(d->msg[i]) + 1;
+	char *all = calloc(1, len);
+	cr_assert_not_null(all);
+	for (size_t i = 0; i < d->n; i++) {
+		strcat(all, d->msg[i]);
+		strcat(all, "\n");
+	}
+	cr_log_error("scenario rejected:\n%s\n%s", what, all);
+	free(all);
+}
+
+/* Run out->sc (parsed, or NULL with the parser's messages in d) to its end. */
+static void run_parsed(const char *what, struct diag *d, struct run *out)
+{
 	if (!out->sc) {
-		size_t len = 1;
-		for (size_t i = 0; i < d.n; i++)
-			len += strlen(d.msg[i]) + 1;
-		char *all = calloc(1, len);
-		cr_assert_not_null(all);
-		for (size_t i = 0; i < d.n; i++) {
-			strcat(all, d.msg[i]);
-			strcat(all, "\n");
-		}
-		cr_log_error("scenario rejected:\n%s\n%s", ini_text, all);
-		free(all);
-		diag_free(&d);
+		log_rejected(what, d);
+		diag_free(d);
 		cr_assert_fail("the test scenario was rejected");
 	}
-	diag_free(&d);
+	diag_free(d);
 	collector_init(&out->col);
 	out->sim = malloc(sizeof(*out->sim));
 	cr_assert_not_null(out->sim);
 	sim_init(out->sim, out->sc);
 	sim_add_sink(out->sim, &out->col.base);
 	sim_run(out->sim);
-	sim_destroy(out->sim);
 	cr_assert(out->col.finished, "the sink's finish() was not called");
+}
+
+void run_ini(const char *ini_text, const char *const *sets, size_t nsets, struct run *out)
+{
+	struct diag d = {0};
+	memset(out, 0, sizeof(*out));
+	out->sc = scenario_parse_string("test.ini", ini_text, sets, nsets, &d);
+	run_parsed(ini_text, &d, out);
+}
+
+void run_file(const char *name, const char *const *sets, size_t nsets, struct run *out)
+{
+	struct diag d = {0};
+	char *path = scenario_file(name);
+	memset(out, 0, sizeof(*out));
+	out->sc = scenario_load(path, sets, nsets, &d);
+	run_parsed(path, &d, out);
+	free(path);
 }
 
 void run_free(struct run *r)
 {
+	if (r->sim)
+		sim_destroy(r->sim);
 	free(r->sim);
 	collector_free(&r->col);
 	scenario_free(r->sc);
@@ -266,6 +289,19 @@ const struct rec *run_end_of(const struct run *r, int host)
 	return run_end(r->col.recs, r->col.n, host);
 }
 
+const struct rec_end *run_end_must(const struct run *r, int host)
+{
+	const struct rec *e = run_end_of(r, host);
+	cr_assert_not_null(e, "host %d never ended", host);
+	return &e->u.end;
+}
+
+ks_time_t run_end_time(const struct run *r, int host)
+{
+	const struct rec *e = run_end_of(r, host);
+	return e ? e->t : KS_TIME_NEVER;
+}
+
 size_t run_count_states(const struct run *r, int host)
 {
 	size_t k = 0;
@@ -362,115 +398,4 @@ char *strf(const char *fmt, ...)
 	va_end(ap);
 	cr_assert_geq(k, 0, "vasprintf failed");
 	return s;
-}
-
-/* ---- the kasim binary ------------------------------------------------------ */
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s", path);
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	cr_assert_not_null(buf);
-	size_t k;
-	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += k;
-		if (cap - n - 1 == 0) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
-		}
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-void kasim_run(const char *const *args, size_t nargs, struct cmd *c)
-{
-	const char *bin = getenv("KASIM_BIN");
-	if (!bin || !*bin)
-		cr_skip_test("KASIM_BIN is not set (run the tests with make test)");
-	memset(c, 0, sizeof(*c));
-
-	char dir[] = "/tmp/kasim-test-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-	char outp[64], errp[64];
-	snprintf(outp, sizeof outp, "%s/out", dir);
-	snprintf(errp, sizeof errp, "%s/err", dir);
-
-	char **argv = calloc(nargs + 2, sizeof(*argv));
-	cr_assert_not_null(argv);
-	argv[0] = (char *)bin;
-	for (size_t i = 0; i < nargs; i++)
-		argv[i + 1] = (char *)args[i];
-
-	fflush(NULL);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		execv(bin, argv);
-		_exit(127);
-	}
-	free(argv);
-
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
-	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	c->out = slurp(outp, &c->outlen);
-	c->err = slurp(errp, &c->errlen);
-	unlink(outp);
-	unlink(errp);
-	rmdir(dir);
-}
-
-void cmd_free(struct cmd *c)
-{
-	free(c->out);
-	free(c->err);
-	memset(c, 0, sizeof(*c));
-}
-
-char *scenario_file(const char *name)
-{
-	const char *root = getenv("KASIM_ROOT");
-	if (!root || !*root)
-		cr_skip_test("KASIM_ROOT is not set (run the tests with make test)");
-	char *p = NULL;
-	cr_assert_geq(asprintf(&p, "%s/scenarios/%s", root, name), 0);
-	return p;
-}
-
-char *tmp_write(const char *name, const char *text)
-{
-	char dir[] = "/tmp/kasim-test-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-	char *p = NULL;
-	cr_assert_geq(asprintf(&p, "%s/%s", dir, name), 0);
-	FILE *f = fopen(p, "w");
-	cr_assert_not_null(f, "cannot create %s", p);
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
-	return p;
-}
-
-void tmp_remove(char *path)
-{
-	if (!path)
-		return;
-	unlink(path);
-	char *slash = strrchr(path, '/');
-	if (slash) {
-		*slash = '\0';
-		rmdir(path);
-	}
-	free(path);
 }

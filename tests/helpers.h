@@ -1,7 +1,8 @@
 /*
- * helpers.h - shared test helpers: a sink that records every record of a run,
- * a "run this INI text" helper, queries over the recorded stream, and a
- * runner for the sanitised kasim binary (CLI tests).
+ * helpers.h - the tests' one recorder: a sink that copies every record of a
+ * run into a growing array (no cap: a test that wants a bound asserts it), a
+ * "run this INI text / this shipped scenario" helper, and queries over the
+ * recorded stream. The binary runner and the file helpers are binrun.h's.
  *
  * Records are copied (a REC_PACKET's segment included), so they stay valid
  * after the callback; REC_ACTION keeps its pointer into the scenario, which
@@ -14,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "binrun.h"
 #include "engine.h"
 #include "output.h"
 #include "scenario.h"
@@ -63,8 +65,8 @@ struct collector {
 void collector_init(struct collector *c);
 void collector_free(struct collector *c);
 
-/* A finished run: the scenario, the simulation (engine and link destroyed,
- * hosts kept for inspection) and everything it emitted. */
+/* A finished run: the scenario, the simulation (kept whole for inspection
+ * until run_free()) and everything it emitted. */
 struct run {
 	struct scenario *sc;
 	struct sim *sim;
@@ -75,6 +77,8 @@ struct run {
  * collector attached. Fails the test (with the parser's messages) when the
  * text is rejected. */
 void run_ini(const char *ini_text, const char *const *sets, size_t nsets, struct run *out);
+/* The same for $KASIM_ROOT/scenarios/name. */
+void run_file(const char *name, const char *const *sets, size_t nsets, struct run *out);
 void run_free(struct run *r);
 
 /* Convenience: the endpoint's socket after the run. */
@@ -105,6 +109,10 @@ const struct rec *run_nth_rto(const struct run *r, int host, int decision, size_
 /* The REC_END of host, or NULL. */
 const struct rec *run_end(const struct rec *recs, size_t n, int host);
 const struct rec *run_end_of(const struct run *r, int host);
+/* The REC_END of host; fails the test when host never ended. */
+const struct rec_end *run_end_must(const struct run *r, int host);
+/* When host ended, or KS_TIME_NEVER. */
+ks_time_t run_end_time(const struct run *r, int host);
 /* State changes of host, in order. */
 size_t run_count_states(const struct run *r, int host);
 const struct rec *run_nth_state(const struct run *r, int host, size_t n);
@@ -117,24 +125,5 @@ void rec_format(char *buf, size_t n, const struct rec *x);
 char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* For "%lluns" in scenario texts: an exact duration in nanoseconds. */
 #define NS(t) ((unsigned long long)(t))
-
-/* ---- the kasim binary ------------------------------------------------------ */
-
-struct cmd {
-	int status;       /* exit status, or 128 + signal */
-	char *out, *err;  /* NUL-terminated, malloc'd */
-	size_t outlen, errlen;
-};
-
-/* Run $KASIM_BIN with args (not including argv[0]); skips the test when
- * KASIM_BIN is unset. */
-void kasim_run(const char *const *args, size_t nargs, struct cmd *c);
-void cmd_free(struct cmd *c);
-/* $KASIM_ROOT/scenarios/name (malloc'd); skips the test when KASIM_ROOT is unset. */
-char *scenario_file(const char *name);
-/* Write text into a fresh temporary directory as file name; returns the path
- * (malloc'd). tmp_remove() deletes the file and its directory. */
-char *tmp_write(const char *name, const char *text);
-void tmp_remove(char *path);
 
 #endif

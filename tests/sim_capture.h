@@ -1,7 +1,7 @@
 /*
- * sim_capture.h - run a scenario (text or file) through the API and keep what
- * the tests look at: each endpoint's end, every packet's fate, every NAT
- * decision. Static helpers (one copy per test file), no global state.
+ * sim_capture.h - run a scenario (text or file) with helpers.h's recorder and
+ * view what the link and NAT tests look at: each endpoint's end, every
+ * packet's fate, every NAT decision. Static helpers, no global state.
  */
 #ifndef KASIM_TEST_SIM_CAPTURE_H
 #define KASIM_TEST_SIM_CAPTURE_H
@@ -11,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
-#include "scenario.h"
-#include "sim.h"
+#include "helpers.h"
 
 struct cap_pkt {
 	struct segment seg, out;
@@ -28,65 +26,44 @@ struct cap_nat {
 	struct rec_nat r;
 };
 
+/* A view of a recorded run (helpers.h's recorder, whose struct run it keeps). */
 struct capture {
-	struct sink base;
+	struct run run;
 	struct scenario *sc;
 	struct sim *sim;
 	bool ended[NHOSTS];
 	struct rec_end end[NHOSTS];
 	ks_time_t end_time[NHOSTS];
 	struct cap_pkt *pkts;
-	size_t npkts, pcap;
+	size_t npkts;
 	struct cap_nat *nats;
-	size_t nnats, ncap;
+	size_t nnats;
 };
 
-static void cap_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
+/* The view of c->run's records. */
+static struct capture *cap_view(struct capture *c)
 {
-	(void)sim;
-	struct capture *c = (struct capture *)s;
-	switch (r->type) {
-	case REC_END:
-		c->ended[r->u.end.host] = true;
-		c->end[r->u.end.host] = r->u.end;
-		c->end_time[r->u.end.host] = r->t;
-		break;
-	case REC_PACKET:
-		if (c->npkts == c->pcap) {
-			c->pcap = c->pcap ? 2 * c->pcap : 64;
-			c->pkts = realloc(c->pkts, c->pcap * sizeof(*c->pkts));
-			cr_assert_not_null(c->pkts);
+	const struct collector *col = &c->run.col;
+	c->sc = c->run.sc;
+	c->sim = c->run.sim;
+	c->pkts = calloc(col->n + 1, sizeof(*c->pkts));
+	c->nats = calloc(col->n + 1, sizeof(*c->nats));
+	cr_assert(c->pkts && c->nats);
+	for (size_t i = 0; i < col->n; i++) {
+		const struct rec *x = &col->recs[i];
+		const struct pkt *p = &x->u.pkt;
+		if (x->type == REC_PACKET)
+			c->pkts[c->npkts++] = (struct cap_pkt){
+				.seg = p->seg, .has_out = p->has_out, .out = p->seg_out, .sent = p->sent,
+				.fate = p->fate_time, .reason = p->reason, .where = p->reason_host};
+		else if (x->type == REC_NAT)
+			c->nats[c->nnats++] = (struct cap_nat){.t = x->t, .r = x->u.nat};
+		else if (x->type == REC_END) {
+			c->ended[x->u.end.host] = true;
+			c->end[x->u.end.host] = x->u.end;
+			c->end_time[x->u.end.host] = x->t;
 		}
-		c->pkts[c->npkts++] = (struct cap_pkt){
-			.seg = *r->u.pkt.seg, .has_out = r->u.pkt.seg_out != NULL,
-			.out = r->u.pkt.seg_out ? *r->u.pkt.seg_out : (struct segment){0},
-			.sent = r->u.pkt.sent, .fate = r->u.pkt.fate_time, .reason = r->u.pkt.reason,
-			.where = r->u.pkt.reason_host};
-		break;
-	case REC_NAT:
-		if (c->nnats == c->ncap) {
-			c->ncap = c->ncap ? 2 * c->ncap : 64;
-			c->nats = realloc(c->nats, c->ncap * sizeof(*c->nats));
-			cr_assert_not_null(c->nats);
-		}
-		c->nats[c->nnats++] = (struct cap_nat){.t = r->t, .r = r->u.nat};
-		break;
-	default:
-		break;
 	}
-}
-
-static struct capture *cap_start(struct scenario *sc)
-{
-	struct capture *c = calloc(1, sizeof(*c));
-	cr_assert_not_null(c);
-	c->base.record = cap_record;
-	c->sc = sc;
-	c->sim = malloc(sizeof(*c->sim));
-	cr_assert_not_null(c->sim);
-	sim_init(c->sim, sc);
-	sim_add_sink(c->sim, &c->base);
-	sim_run(c->sim);
 	return c;
 }
 
@@ -94,32 +71,25 @@ static struct capture *cap_start(struct scenario *sc)
 __attribute__((unused)) static struct capture *cap_run(const char *text, const char *const *sets,
 						       size_t nsets)
 {
-	struct diag d = {0};
-	struct scenario *sc = scenario_parse_string("t.ini", text, sets, nsets, &d);
-	cr_assert_not_null(sc, "rejected: %s", d.n ? d.msg[0] : "?");
-	diag_free(&d);
-	return cap_start(sc);
+	struct capture *c = calloc(1, sizeof(*c));
+	cr_assert_not_null(c);
+	run_ini(text, sets, nsets, &c->run);
+	return cap_view(c);
 }
 
-/* Load scenarios/NAME (from $KASIM_ROOT, else the current directory) and run it. */
+/* Load scenarios/NAME (from $KASIM_ROOT) and run it. */
 __attribute__((unused)) static struct capture *cap_run_file(const char *name, const char *const *sets,
 							    size_t nsets)
 {
-	char path[1024];
-	const char *root = getenv("KASIM_ROOT");
-	snprintf(path, sizeof path, "%s/scenarios/%s", root ? root : ".", name);
-	struct diag d = {0};
-	struct scenario *sc = scenario_load(path, sets, nsets, &d);
-	cr_assert_not_null(sc, "%s rejected: %s", path, d.n ? d.msg[0] : "?");
-	diag_free(&d);
-	return cap_start(sc);
+	struct capture *c = calloc(1, sizeof(*c));
+	cr_assert_not_null(c);
+	run_file(name, sets, nsets, &c->run);
+	return cap_view(c);
 }
 
 static void cap_free(struct capture *c)
 {
-	sim_destroy(c->sim);
-	free(c->sim);
-	scenario_free(c->sc);
+	run_free(&c->run);
 	free(c->pkts);
 	free(c->nats);
 	free(c);
@@ -156,7 +126,5 @@ __attribute__((unused)) static void cap_expect_error(const char *text, const cha
 	diag_free(&d);
 }
 
-#define MS KS_MS
-#define SEC KS_SEC
 
 #endif

@@ -85,13 +85,14 @@ Test(cli, version_names_current_commit)
 	free(dotgit);
 	if (!checkout)
 		cr_skip_test("KASIM_ROOT is not a git checkout");
-	char *cmd = strf("git -C '%s' describe --always --dirty 2>/dev/null", getenv("KASIM_ROOT"));
-	FILE *p = popen(cmd, "r");
-	free(cmd);
-	cr_assert_not_null(p);
+	struct cmd g = cmd_run("git", (const char *const[]){"git", "-C", getenv("KASIM_ROOT"), "describe",
+							    "--always", "--dirty", NULL},
+			       NULL);
 	char desc[256] = "";
-	bool got = fgets(desc, sizeof desc, p) != NULL;
-	int st = pclose(p);
+	snprintf(desc, sizeof desc, "%s", g.out);
+	bool got = g.outlen > 0;
+	int st = g.status;
+	cmd_free(&g);
 	if (!got || st != 0)
 		cr_skip_test("git describe failed (git missing?)");
 	desc[strcspn(desc, "\n")] = '\0';

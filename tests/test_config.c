@@ -25,9 +25,9 @@ static json_t *run_json(void)
 	SNP(path, "%s/cfg.ini", d);
 	SNP(out, "%s/out", d);
 	write_file(path, ini);
-	struct run r = KASIM("-q", "--no-plot", "-o", out, path);
+	struct cmd r = KASIM("-q", "--no-plot", "-o", out, path);
 	cr_assert_eq(r.status, 0, "kasim failed: %s", r.err);
-	run_free(&r);
+	cmd_free(&r);
 	SNP(path, "%s/run.json", out);
 	json_error_t e;
 	json_t *j = json_load_file(path, 0, &e);

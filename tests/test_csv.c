@@ -53,13 +53,13 @@ static char *csv_of(const char *scenario)
 {
 	char *dir = make_tmpdir();
 	char *sc = root_path(scenario);
-	struct run r = KASIM("-q", "--no-plot", "-o", dir, sc);
+	struct cmd r = KASIM("-q", "--no-plot", "-o", dir, sc);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	char path[512];
 	SNP(path, "%s/timeline.csv", dir);
 	char *csv = slurp(path, NULL);
 	cr_assert_not_null(csv);
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 	free(dir);
 	return csv;

@@ -75,38 +75,38 @@ Test(explain, every_branch)
 Test(explain, in_the_timeline)
 {
 	char *sc = root_path("scenarios/unplug.ini");
-	struct run r = KASIM("--explain", sc);
+	struct cmd r = KASIM("--explain", sc);
 	cr_assert_eq(r.status, 0);
 	cr_assert(strstr(r.out, "A, t=7275.000: idle 7275 s ≥ tcp_keepidle 7200 s and probes_out 1 < tcp_keepcnt 9, "
 				"so probe #2 goes out; next check in tcp_keepintvl 75 s.\n"),
 		  "%s", r.out);
 	cr_assert(strstr(r.out, "A, t=7875.000: idle 7875 s ≥ tcp_keepidle 7200 s and probes_out 9 ≥ tcp_keepcnt 9"));
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 	sc = root_path("scenarios/data-in-flight.ini");
 	r = KASIM("--explain", sc);
 	cr_assert(strstr(r.out, "data in flight (1 unacknowledged segment): keepalive stays out of the way"), "%s",
 		  r.out);
 	cr_assert(strstr(r.out, "so retransmission #1 goes out"));
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 }
 
 Test(explain, colour_only_when_asked)
 {
 	char *sc = root_path("scenarios/unplug.ini");
-	struct run r = KASIM(sc);
+	struct cmd r = KASIM(sc);
 	cr_assert_null(strchr(r.out, '\033'), "no colour when stdout is not a terminal");
-	run_free(&r);
+	cmd_free(&r);
 	r = KASIM("--color=always", sc);
 	cr_assert(strstr(r.out, "\033[31m(dropped: B unplugged)\033[0m"));
-	run_free(&r);
+	cmd_free(&r);
 	r = KASIM("--color=never", sc);
 	cr_assert_null(strchr(r.out, '\033'));
-	run_free(&r);
+	cmd_free(&r);
 	r = KASIM("--color=sometimes", sc);
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "kasim: --color takes auto, always or never: sometimes"));
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "output.h"
 #include "profile.h"
 #include "retransmit.h"
@@ -19,105 +20,35 @@
 #include "sim.h"
 #include "timer.h"
 
-#define MS KS_MS
-#define SEC KS_SEC
 
-/* ---- a sink that keeps what the tests look at ---------------------------- */
-
-#define MAXP 256
-struct rec_sink {
-	struct sink base;
-	size_t np;
-	struct {
-		ks_time_t t;
-		int src;
-		uint8_t flags, kind;
-		uint32_t seq, len, nth;
-		enum drop_reason reason;
-	} p[MAXP];
-	size_t nka;
-	struct rec_keepalive ka[MAXP];
-	ks_time_t ka_t[MAXP];
-	size_t nrto;
-	struct rec_rto rto[MAXP];
-	bool ended[NHOSTS];
-	struct rec_end end[NHOSTS];
-	ks_time_t end_t[NHOSTS];
-};
-
-static void rs_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
-{
-	(void)sim;
-	struct rec_sink *rs = (struct rec_sink *)s;
-	switch (r->type) {
-	case REC_PACKET:
-		if (rs->np < MAXP) {
-			const struct segment *g = r->u.pkt.seg;
-			rs->p[rs->np].t = r->u.pkt.sent;
-			rs->p[rs->np].src = g->src;
-			rs->p[rs->np].flags = g->flags;
-			rs->p[rs->np].kind = g->kind;
-			rs->p[rs->np].seq = g->seq;
-			rs->p[rs->np].len = g->len;
-			rs->p[rs->np].nth = g->nth;
-			rs->p[rs->np].reason = r->u.pkt.reason;
-			rs->np++;
-		}
-		break;
-	case REC_KEEPALIVE:
-		if (rs->nka < MAXP) {
-			rs->ka_t[rs->nka] = r->t;
-			rs->ka[rs->nka++] = r->u.ka;
-		}
-		break;
-	case REC_RTO:
-		if (rs->nrto < MAXP)
-			rs->rto[rs->nrto++] = r->u.rto;
-		break;
-	case REC_END:
-		rs->ended[r->u.end.host] = true;
-		rs->end[r->u.end.host] = r->u.end;
-		rs->end_t[r->u.end.host] = r->t;
-		break;
-	default:
-		break;
-	}
-}
-
-struct run {
-	struct scenario *sc;
-	struct sim sim;
-	struct rec_sink rs;
-};
+/* ---- runs, recorded by helpers.h's recorder --------------------------------- */
 
 static struct run *run(const char *text)
 {
-	struct diag d = {0};
 	struct run *r = calloc(1, sizeof(*r));
-	r->sc = scenario_parse_string("t.ini", text, NULL, 0, &d);
-	cr_assert_not_null(r->sc, "scenario rejected: %s", d.n ? d.msg[0] : "?");
-	diag_free(&d);
-	r->rs.base.record = rs_record;
-	sim_init(&r->sim, r->sc);
-	sim_add_sink(&r->sim, &r->rs.base);
-	sim_run(&r->sim);
+	cr_assert_not_null(r);
+	run_ini(text, NULL, 0, r);
 	return r;
 }
 
-static void run_free(struct run *r)
+static void run_done(struct run *r)
 {
-	sim_destroy(&r->sim);
-	scenario_free(r->sc);
+	run_free(r);
 	free(r);
 }
 
-/* The n-th (0-based) packet sent by host h with the given kind, or -1. */
-static int nth_pkt(const struct rec_sink *rs, int h, enum seg_kind kind, int n)
+/* The n-th (0-based) packet sent by host h with the given kind, or NULL. */
+static const struct pkt *nth_pkt(const struct run *r, int h, enum seg_kind kind, size_t n)
 {
-	for (size_t i = 0; i < rs->np; i++)
-		if (rs->p[i].src == h && rs->p[i].kind == kind && n-- == 0)
-			return (int)i;
-	return -1;
+	return run_nth_pkt(r, h, (int)kind, n + 1);
+}
+
+/* The i-th (0-based) keepalive-timer firing. */
+static const struct rec_keepalive *nth_ka(const struct run *r, size_t i)
+{
+	const struct rec *k = run_nth_ka(r, ANY, ANY, i + 1);
+	cr_assert_not_null(k, "no keepalive firing %zu", i);
+	return &k->u.ka;
 }
 
 static void expect_error(const char *text, const char *want)
@@ -296,17 +227,17 @@ Test(keepalive_linux, matches_the_live_kernel_run)
 	cr_expect_eq(f[2], 172441 + 1015);
 	cr_expect_eq(f[3], 172441 + 1271);
 	for (int i = 0; i < 3; i++) {
-		int p = nth_pkt(&r->rs, HOST_A, SEG_KA_PROBE, i);
-		cr_assert_geq(p, 0);
-		cr_expect_eq(r->rs.p[p].t, (f[i] - 172441) * 4 * MS - 3418359);
+		const struct pkt *p = nth_pkt(r, HOST_A, SEG_KA_PROBE, i);
+		cr_assert_not_null(p);
+		cr_expect_eq(p->sent, (f[i] - 172441) * 4 * MS - 3418359);
 	}
-	cr_expect_eq(r->rs.end_t[HOST_A], (f[3] - 172441) * 4 * MS - 3418359);
-	cr_expect_eq(r->rs.end_t[HOST_A], 5080581641ULL);
-	cr_expect_eq(r->rs.end[HOST_A].error, KS_ETIMEDOUT);
+	cr_expect_eq(run_end_time(r, HOST_A), (f[3] - 172441) * 4 * MS - 3418359);
+	cr_expect_eq(run_end_time(r, HOST_A), 5080581641ULL);
+	cr_expect_eq(run_end_must(r, HOST_A)->error, KS_ETIMEDOUT);
 	/* nominal and actual of the first firing */
-	cr_expect_eq(r->rs.ka[0].nominal, 40 * KS_US + 2 * SEC);
-	cr_expect_eq(r->rs.ka[0].actual, r->rs.p[nth_pkt(&r->rs, HOST_A, SEG_KA_PROBE, 0)].t);
-	run_free(r);
+	cr_expect_eq(nth_ka(r, 0)->nominal, 40 * KS_US + 2 * SEC);
+	cr_expect_eq(nth_ka(r, 0)->actual, nth_pkt(r, HOST_A, SEG_KA_PROBE, 0)->sent);
+	run_done(r);
 }
 
 Test(keepalive_linux, same_timeline_across_the_u32_wrap)
@@ -317,11 +248,11 @@ Test(keepalive_linux, same_timeline_across_the_u32_wrap)
 	struct run *b = run(KA_LINUX(16777116, 1ms));
 	uint64_t f[4];
 	ka_chain(4294967196ULL, f);
-	cr_expect_eq(a->rs.end_t[HOST_A], (f[3] - 4294967196ULL) * 4 * MS - 1 * MS);
-	cr_expect_eq(a->rs.end_t[HOST_A], b->rs.end_t[HOST_A]);
-	cr_expect_eq(a->rs.end[HOST_A].probes_out, 3);
-	run_free(a);
-	run_free(b);
+	cr_expect_eq(run_end_time(a, HOST_A), (f[3] - 4294967196ULL) * 4 * MS - 1 * MS);
+	cr_expect_eq(run_end_time(a, HOST_A), run_end_time(b, HOST_A));
+	cr_expect_eq(run_end_must(a, HOST_A)->probes_out, 3);
+	run_done(a);
+	run_done(b);
 }
 
 Test(keepalive_linux, seed_draws_the_phase_deterministically)
@@ -330,13 +261,16 @@ Test(keepalive_linux, seed_draws_the_phase_deterministically)
 			"so_keepalive = on\ntcp_keepidle = 2\ntcp_keepintvl = 1\ntcp_keepcnt = 3\n"
 			"[events]\n0.5 = unplug B\n";
 	struct run *a = run(t), *b = run(t);
-	cr_expect_eq(a->rs.end_t[HOST_A], b->rs.end_t[HOST_A]);
+	cr_expect_eq(run_end_time(a, HOST_A), run_end_time(b, HOST_A));
 	/* 5 s nominal, at most one granule late per firing (1 s at 1000 Hz: level 2, 64 ms) */
-	cr_expect_gt(a->rs.end_t[HOST_A], 5 * SEC);
-	cr_expect_leq(a->rs.end_t[HOST_A], 5 * SEC + 4 * 64 * MS);
-	cr_expect_lt(a->sim.tm.phase, 1 * MS);
-	run_free(a);
-	run_free(b);
+	cr_expect_gt(run_end_time(a, HOST_A), 5 * SEC);
+	/* the phase is a seeded draw: pinned, with the end it gives */
+	cr_expect_eq(a->sim->tm.phase, 629855);
+	cr_expect_eq(run_end_time(a, HOST_A), 5091370145ULL);
+	cr_expect_leq(run_end_time(a, HOST_A), 5 * SEC + 4 * 64 * MS);
+	cr_expect_lt(a->sim->tm.phase, 1 * MS);
+	run_done(a);
+	run_done(b);
 }
 
 /* ---- the data-in-flight path ---------------------------------------------- */
@@ -349,17 +283,17 @@ Test(rto_exact, retries2_and_user_timeout_abort_times)
 			    "[events]\n50 = unplug B\n60 = send A 100\n");
 	cr_expect_eq(tcp_model_timeout(3, TCP_RTO_MIN), 3 * SEC);
 	cr_expect_eq(tcp_model_timeout(15, TCP_RTO_MIN), 924600 * MS);
-	cr_expect_eq(r->rs.end_t[HOST_A], 60 * SEC + (200 + 400 + 800 + 1600 + 3200) * MS);
-	cr_expect_eq(r->rs.end[HOST_A].retransmits, 4);
-	cr_expect_eq(r->rs.end[HOST_A].error, KS_ETIMEDOUT);
-	run_free(r);
+	cr_expect_eq(run_end_time(r, HOST_A), 60 * SEC + (200 + 400 + 800 + 1600 + 3200) * MS);
+	cr_expect_eq(run_end_must(r, HOST_A)->retransmits, 4);
+	cr_expect_eq(run_end_must(r, HOST_A)->error, KS_ETIMEDOUT);
+	run_done(r);
 	/* UT = 1000 ms: retransmissions at +0.2 (retrans_stamp), +0.6, then the
 	 * RTO is clamped to retrans_stamp + UT */
 	r = run("[scenario]\nduration = 100\n[A]\ntcp_user_timeout = 1000\n"
 		"[events]\n50 = unplug B\n60 = send A 100\n");
-	cr_expect_eq(r->rs.end_t[HOST_A], 60 * SEC + 200 * MS + 1000 * MS);
-	cr_expect_eq(r->rs.end[HOST_A].retransmits, 2);
-	run_free(r);
+	cr_expect_eq(run_end_time(r, HOST_A), 60 * SEC + 200 * MS + 1000 * MS);
+	cr_expect_eq(run_end_must(r, HOST_A)->retransmits, 2);
+	run_done(r);
 }
 
 #define DATA_LINUX(J, PHASE, EXTRA)                                                        \
@@ -374,7 +308,7 @@ Test(rto_linux, tlp_then_rto_backoff_and_user_timeout)
 	 * at +303, RTOs at +355, +465, +673, +1089 and aborted at +1106. kasim's
 	 * send comes at exactly 1 s, so in jiffy +250; the chain is recomputed. */
 	struct run *r = run(DATA_LINUX(183879, 3494526ns, "tcp_user_timeout = 3000"));
-	const struct timer_model *tm = &r->sim.host[HOST_A].tm;
+	const struct timer_model *tm = &r->sim->host[HOST_A].tm;
 	unsigned lv;
 	/* RTO = usecs_to_jiffies(srtt 40 us + rttvar max(80 us, 200 ms)) = 51 */
 	uint64_t s = tm_jiffies64(tm, 1 * SEC);
@@ -397,43 +331,44 @@ Test(rto_linux, tlp_then_rto_backoff_and_user_timeout)
 			break;
 		n++;
 	}
-	int p = nth_pkt(&r->rs, HOST_A, SEG_TLP, 0);
-	cr_assert_geq(p, 0);
-	cr_expect_eq(r->rs.p[p].t, tm_tick_time(tm, tlp));
-	cr_expect_eq(r->rs.p[p].seq, r->sim.host[HOST_A].sk.iss + 1);
-	cr_expect_eq(r->rs.p[p].len, 100);
+	const struct pkt *p = nth_pkt(r, HOST_A, SEG_TLP, 0);
+	cr_assert_not_null(p);
+	cr_expect_eq(p->sent, tm_tick_time(tm, tlp));
+	cr_expect_eq(p->seg.seq, r->sim->host[HOST_A].sk.iss + 1);
+	cr_expect_eq(p->seg.len, 100);
 	for (int i = 0; i < n; i++) {
-		p = nth_pkt(&r->rs, HOST_A, SEG_RETRANS, i);
+		p = nth_pkt(r, HOST_A, SEG_RETRANS, i);
 		cr_assert_geq(p, 0, "retransmission %d", i + 1);
-		cr_expect_eq(r->rs.p[p].t, tm_tick_time(tm, rt[i]), "retransmission %d", i + 1);
+		cr_expect_eq(p->sent, tm_tick_time(tm, rt[i]), "retransmission %d", i + 1);
 	}
-	cr_expect_eq(nth_pkt(&r->rs, HOST_A, SEG_RETRANS, n), -1);
-	cr_expect_eq(r->rs.end_t[HOST_A], tm_tick_time(tm, rt[n]));
-	cr_expect_eq(r->rs.end[HOST_A].error, KS_ETIMEDOUT);
+	cr_expect_null(nth_pkt(r, HOST_A, SEG_RETRANS, n));
+	cr_expect_eq(run_end_time(r, HOST_A), tm_tick_time(tm, rt[n]));
+	cr_expect_eq(run_end_must(r, HOST_A)->error, KS_ETIMEDOUT);
 	/* the kernel's relative chain from the send jiffy, for the record */
 	cr_expect_eq(tlp - s, 52);
 	cr_expect_eq(rt[0] - s, 104);
-	run_free(r);
+	run_done(r);
 }
 
 Test(rto_linux, small_retries2)
 {
 	/* retries2 = 3: abort at the first RTO firing >= retrans_stamp + 3 s */
 	struct run *r = run(DATA_LINUX(185358, 855962ns, "net.ipv4.tcp_retries2 = 3"));
-	const struct timer_model *tm = &r->sim.host[HOST_A].tm;
-	int first = nth_pkt(&r->rs, HOST_A, SEG_RETRANS, 0);
-	cr_assert_geq(first, 0);
-	ks_time_t stamp = r->rs.p[first].t;
-	cr_expect_eq(r->rs.end[HOST_A].retransmits, 4);
-	cr_expect_geq((r->rs.end_t[HOST_A] / MS - stamp / MS) * MS, 3 * SEC);
-	int last = nth_pkt(&r->rs, HOST_A, SEG_RETRANS, 3);
-	cr_expect_lt((r->rs.p[last].t / MS - stamp / MS) * MS, 3 * SEC);
+	const struct timer_model *tm = &r->sim->host[HOST_A].tm;
+	const struct pkt *first = nth_pkt(r, HOST_A, SEG_RETRANS, 0);
+	cr_assert_not_null(first);
+	ks_time_t stamp = first->sent;
+	cr_expect_eq(run_end_must(r, HOST_A)->retransmits, 4);
+	cr_expect_geq((run_end_time(r, HOST_A) / MS - stamp / MS) * MS, 3 * SEC);
+	const struct pkt *last = nth_pkt(r, HOST_A, SEG_RETRANS, 3);
+	cr_assert_not_null(last);
+	cr_expect_lt((last->sent / MS - stamp / MS) * MS, 3 * SEC);
 	/* last RTO 816 jiffies, on level 2 of the wheel */
 	unsigned lv;
-	uint64_t lj = tm_jiffies64(tm, r->rs.p[last].t);
-	cr_expect_eq(r->rs.end_t[HOST_A], tm_tick_time(tm, tm_wheel_expiry(lj + 816, lj + 1, 250, &lv)));
+	uint64_t lj = tm_jiffies64(tm, last->sent);
+	cr_expect_eq(run_end_time(r, HOST_A), tm_tick_time(tm, tm_wheel_expiry(lj + 816, lj + 1, 250, &lv)));
 	cr_expect_eq(lv, 2u);
-	run_free(r);
+	run_done(r);
 }
 
 /* ---- lwIP ------------------------------------------------------------------ */
@@ -447,16 +382,16 @@ Test(lwip, strict_greater_on_500ms_ticks)
 			    "[A]\nos = lwip\nso_keepalive = on\ntcp_keepidle = 60\ntcp_keepintvl = 10\n"
 			    "tcp_keepcnt = 3\n[events]\n10 = unplug B\n");
 	for (int n = 0; n < 3; n++) {
-		int p = nth_pkt(&r->rs, HOST_A, SEG_KA_PROBE, n);
-		cr_assert_geq(p, 0);
-		cr_expect_eq(r->rs.p[p].t, (uint64_t)(121 + 20 * n) * 500 * MS);
-		cr_expect_eq(r->rs.p[p].seq, r->sim.host[HOST_A].sk.snd_nxt - 1);
+		const struct pkt *p = nth_pkt(r, HOST_A, SEG_KA_PROBE, n);
+		cr_assert_not_null(p);
+		cr_expect_eq(p->sent, (uint64_t)(121 + 20 * n) * 500 * MS);
+		cr_expect_eq(p->seg.seq, r->sim->host[HOST_A].sk.snd_nxt - 1);
 	}
-	cr_expect_eq(nth_pkt(&r->rs, HOST_A, SEG_KA_PROBE, 3), -1);
-	cr_expect_eq(r->rs.end_t[HOST_A], 181 * 500 * MS);
-	cr_expect_eq(r->rs.end[HOST_A].error, KS_ECONNABORTED);
-	cr_expect_eq(r->rs.end[HOST_A].why, END_KEEPALIVE_IDLE);
-	run_free(r);
+	cr_expect_null(nth_pkt(r, HOST_A, SEG_KA_PROBE, 3));
+	cr_expect_eq(run_end_time(r, HOST_A), 181 * 500 * MS);
+	cr_expect_eq(run_end_must(r, HOST_A)->error, KS_ECONNABORTED);
+	cr_expect_eq(run_end_must(r, HOST_A)->why, END_KEEPALIVE_IDLE);
+	run_done(r);
 }
 
 Test(lwip, tick_arithmetic)
@@ -497,10 +432,11 @@ static ks_time_t detection(const char *os, const char *extra, int *err, uint32_t
 	snprintf(text, sizeof text, "[scenario]\nduration = 3h\n[A]\nos = %s\n%s\n[events]\n10 = unplug B\n",
 		 os, extra);
 	struct run *r = run(text);
-	ks_time_t t = r->rs.ended[HOST_A] ? r->rs.end_t[HOST_A] : KS_TIME_NEVER;
-	*err = r->rs.end[HOST_A].error;
-	*probes = r->sim.host[HOST_A].sk.probes_sent;
-	run_free(r);
+	const struct rec *e = run_end_of(r, HOST_A);
+	ks_time_t t = run_end_time(r, HOST_A);
+	*err = e ? e->u.end.error : 0;
+	*probes = r->sim->host[HOST_A].sk.probes_sent;
+	run_done(r);
 	return t;
 }
 
@@ -535,9 +471,9 @@ Test(profiles, bsd_probes_while_data_is_outstanding)
 	 * flight it probes and drops on idle time, long before tcp_retries2. */
 	struct run *r = run("[scenario]\nduration = 1h\n[A]\nos = freebsd\ntcp_keepidle = 60\n"
 			    "tcp_keepintvl = 10\ntcp_keepcnt = 3\n[events]\n5 = unplug B\n6 = send A 100\n");
-	cr_expect_eq(r->rs.end_t[HOST_A], (60 + 3 * 10) * SEC);
-	cr_expect_eq(r->rs.end[HOST_A].why, END_KEEPALIVE_IDLE);
-	run_free(r);
+	cr_expect_eq(run_end_time(r, HOST_A), (60 + 3 * 10) * SEC);
+	cr_expect_eq(run_end_must(r, HOST_A)->why, END_KEEPALIVE_IDLE);
+	run_done(r);
 }
 
 Test(profiles, linux26_idle_clock_is_rcv_tstamp_only)
@@ -551,14 +487,14 @@ Test(profiles, linux26_idle_clock_is_rcv_tstamp_only)
 	char text[512];
 	snprintf(text, sizeof text, fmt, "linux-2.6");
 	struct run *r = run(text);
-	int p = nth_pkt(&r->rs, HOST_A, SEG_KA_PROBE, 0);
-	cr_assert_geq(p, 0);
-	cr_expect_eq(r->rs.p[p].t, 10 * SEC);
-	run_free(r);
+	const struct pkt *p = nth_pkt(r, HOST_A, SEG_KA_PROBE, 0);
+	cr_assert_not_null(p);
+	cr_expect_eq(p->sent, 10 * SEC);
+	run_done(r);
 	snprintf(text, sizeof text, fmt, "linux");
 	r = run(text);
-	cr_expect_eq(nth_pkt(&r->rs, HOST_A, SEG_KA_PROBE, 0), -1);
-	run_free(r);
+	cr_expect_null(nth_pkt(r, HOST_A, SEG_KA_PROBE, 0));
+	run_done(r);
 }
 
 Test(profiles, options_a_profile_lacks_are_errors)

@@ -13,13 +13,12 @@ Test(golden, shipped_outputs_unchanged, .timeout = 600)
 	cr_assert_not_null(root, "KASIM_ROOT is not set (run the tests with make test)");
 	SNP(cmd, "cd '%s' && tests/golden/run.sh '%s' '%s/out' && diff -r tests/golden/expected '%s/out' >'%s/diff' 2>&1",
 	    root, kasim_bin(), d, d, d);
-	int rc = system(cmd);
+	int rc = sh(cmd);
 	char p[4096];
 	SNP(p, "%s/diff", d);
 	char *diff = slurp(p, NULL);
 	cr_assert_eq(rc, 0, "outputs differ from tests/golden/expected:\n%.4000s", diff ? diff : "(no diff)");
 	free(diff);
-	SNP(cmd, "rm -rf '%s'", d);
-	cr_assert_eq(system(cmd), 0);
+	rm_rf(d);
 	free(d);
 }

@@ -10,8 +10,6 @@
  */
 #include <criterion/criterion.h>
 
-#include <time.h>
-
 #include "binrun.h"
 
 struct hostile {
@@ -67,42 +65,22 @@ static const struct hostile corpus[] = {
 	  "seconds (1..32767 s; setsockopt(TCP_KEEPIDLE) returns EINVAL outside; e.g. 75 or 2h)\n" },
 };
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* kasim [sweep] FILE [-o DIR] in dir: exit 2, exactly err, nothing on stdout,
- * within max_s seconds. */
+ * within max_s seconds. A kasim that does not end (the bug) is killed 5 s
+ * after its limit. */
 static void expect_refused(const char *dir, const char *file, bool sweep, const char *err, double max_s)
 {
 	char *tmp = make_tmpdir(), out[512];
 	SNP(out, "%s/out", tmp);
-	double t0 = now();
-	char *of, *ef;
-	pid_t pid = sweep ? kasim_start((char *const[]){ "kasim", "sweep", (char *)file, "-o", out, NULL }, dir,
-					NULL, &of, &ef)
-			  : kasim_start((char *const[]){ "kasim", (char *)file, NULL }, dir, NULL, &of, &ef);
-	/* a kasim that does not end (the bug) is killed 5 s after its limit */
-	for (;;) {
-		siginfo_t si = { 0 };
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == pid ||
-		    now() - t0 >= max_s + 5)
-			break;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL); /* our own child; a no-op once it has ended */
-	struct run r = kasim_wait(pid, of, ef);
-	double took = now() - t0;
+	const struct cmd_opts o = { .cwd = dir, .limit = max_s + 5 };
+	struct cmd r = sweep ? KASIM_WITH(&o, "sweep", file, "-o", out) : KASIM_WITH(&o, file);
 	cr_expect_eq(r.status, 2, "%s: exit %d\n%s", file, r.status, r.err);
-	cr_expect_eq(r.out_len, 0, "%s: stdout:\n%s", file, r.out);
+	cr_expect_eq(r.outlen, 0, "%s: stdout:\n%s", file, r.out);
 	if (err)
 		cr_expect_str_eq(r.err, err, "%s", file);
-	cr_expect_lt(took, max_s, "%s took %.2f s", file, took);
+	cr_expect_lt(r.secs, max_s, "%s took %.2f s", file, r.secs);
 	cr_expect(!file_exists(out), "%s: %s was created", file, out);
-	run_free(&r);
+	cmd_free(&r);
 	rmdir(tmp);
 	free(tmp);
 }
@@ -172,10 +150,10 @@ Test(hostile, size_limit)
 				       "kasim: big.ini: larger than 1048576 bytes (a scenario or sweep file is at "
 				       "most 1 MiB)\n", 10);
 		} else {
-			struct run r = kasim_run_in((char *const[]){ "kasim", "big.ini", "--set",
-								       "scenario.duration=1s", NULL }, dir, NULL);
+			struct cmd r = KASIM_WITH(&(struct cmd_opts){ .cwd = dir }, "big.ini", "--set",
+						  "scenario.duration=1s");
 			cr_expect_eq(r.status, 0, "%s", r.err);
-			run_free(&r);
+			cmd_free(&r);
 		}
 	}
 	unlink(path);
@@ -263,13 +241,13 @@ Test(hostile, timeline_header_escaped)
 	char *dir = make_tmpdir(), path[512];
 	SNP(path, "%s/esc.ini", dir);
 	write_file(path, "[scenario]\nduration = 1s\ndescription = evil \x1b]0;pwned\x07 \x1b[31mred \xc3\xa9\n");
-	struct run r = KASIM(path);
+	struct cmd r = KASIM(path);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_eq(strncmp(r.out, "# esc: evil \\x1b]0;pwned\\x07 \\x1b[31mred \xc3\xa9 (seed 1, duration 1 s)\n",
 			     strlen("# esc: evil \\x1b]0;pwned\\x07 \\x1b[31mred \xc3\xa9 (seed 1, duration 1 s)\n")),
 		     0, "%s", r.out);
 	cr_expect(!strchr(r.out, '\x1b'));
-	run_free(&r);
+	cmd_free(&r);
 	unlink(path);
 	rmdir(dir);
 	free(dir);
@@ -278,8 +256,8 @@ Test(hostile, timeline_header_escaped)
 /* An unknown command-line argument is escaped too. */
 Test(hostile, usage_error_escaped)
 {
-	struct run r = KASIM("--\x1b[2J");
+	struct cmd r = KASIM("--\x1b[2J");
 	cr_expect_eq(r.status, 2);
 	cr_expect_str_eq(r.err, "kasim: unknown option: --\\x1b[2J\nTry 'kasim --help' for more information.\n");
-	run_free(&r);
+	cmd_free(&r);
 }

@@ -171,22 +171,15 @@ static char *line_at(char *s, int n)
 	return s;
 }
 
-static void rm_rf(const char *d)
-{
-	char cmd[4096];
-	SNP(cmd, "rm -rf '%s'", d);
-	cr_assert_eq(system(cmd), 0);
-}
-
 /* d/s.ini (text) swept into d/o, which must succeed. */
 static void swept(const char *d, const char *text, char **file, char **out)
 {
 	*file = cat(d, "s.ini");
 	*out = cat(d, "o");
 	write_file(*file, text);
-	struct run r = KASIM("sweep", *file, "-o", *out, "--no-render");
+	struct cmd r = KASIM("sweep", *file, "-o", *out, "--no-render");
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	cmd_free(&r);
 }
 
 /* With journal as out/runs.journal, --resume exits 2 naming line n, and
@@ -195,13 +188,13 @@ static void resume_refused(char *file, char *out, const char *journal, int n, co
 {
 	char want[8192];
 	write_in(out, "runs.journal", journal);
-	struct run r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
+	struct cmd r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
 	cr_assert_eq(r.status, 2);
 	SNP(want, "kasim: %s/runs.journal:%d: %s; delete the damaged lines (their runs are run again) or start "
 		  "again in a new directory\n", out, n, why);
 	cr_assert_str_eq(r.err, want);
-	cr_assert_eq(r.out_len, 0);
-	run_free(&r);
+	cr_assert_eq(r.outlen, 0);
+	cmd_free(&r);
 	char *after = read_in(out, "runs.journal");
 	cr_assert_str_eq(after, journal, "a refused resume changed the journal");
 	free(after);
@@ -211,7 +204,7 @@ Test(integrity_bin, resume_refuses_a_changed_journal_line)
 {
 	char *d = make_tmpdir(), *file, *out;
 	swept(d, SMALL("2"), &file, &out);
-	struct run r;
+	struct cmd r;
 	char *results = read_in(out, "results.csv"), *journal = read_in(out, "runs.journal");
 
 	/* one number (the segments of line 5) changed */
@@ -233,7 +226,7 @@ Test(integrity_bin, resume_refuses_a_changed_journal_line)
 	write_in(out, "runs.journal", bad);
 	r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	cmd_free(&r);
 	char *again = read_in(out, "results.csv");
 	cr_assert_str_eq(again, results);
 	free(again);
@@ -251,7 +244,7 @@ Test(integrity_bin, resume_refuses_a_changed_sweep_file)
 {
 	char *d = make_tmpdir(), *file, *out, want[8192];
 	swept(d, SMALL("2"), &file, &out);
-	struct run r;
+	struct cmd r;
 	struct sweep *s2 = small(SMALL("2"), NULL), *s3 = small(SMALL("3"), NULL);
 	write_file(file, SMALL("3")); /* a value outside [sweep]: same seed, same runs */
 	r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
@@ -260,7 +253,7 @@ Test(integrity_bin, resume_refuses_a_changed_sweep_file)
 		  "--set options is %016llx (another sweep file or --set); use another directory\n",
 	    out, (unsigned long long)s2->hash, file, (unsigned long long)s3->hash);
 	cr_assert_str_eq(r.err, want);
-	run_free(&r);
+	cmd_free(&r);
 	/* an older kasim's directory */
 	write_in(out, "manifest", "kasim-sweep 1\nhash 0\nruns 30\nshard 0/1\npath s.ini\n");
 	r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
@@ -268,7 +261,7 @@ Test(integrity_bin, resume_refuses_a_changed_sweep_file)
 	SNP(want, "kasim: %s/manifest: written by another version of kasim (format 1, this one reads 2); start "
 		  "again in a new directory\n", out);
 	cr_assert_str_eq(r.err, want);
-	run_free(&r);
+	cmd_free(&r);
 	sweep_free(s2);
 	sweep_free(s3);
 	rm_rf(d);
@@ -286,14 +279,14 @@ static void two_shards(const char *d, const char *name, const char *text)
 		char dir[4096], spec[8];
 		SNP(dir, "%s/%s.%d", d, name, i);
 		SNP(spec, "%d/2", i);
-		struct run r = KASIM("sweep", file, "--shard", spec, "-o", dir, "--no-render");
+		struct cmd r = KASIM("sweep", file, "--shard", spec, "-o", dir, "--no-render");
 		cr_assert_eq(r.status, 0, "%s", r.err);
-		run_free(&r);
+		cmd_free(&r);
 	}
 	free(file);
 }
 
-static struct run merge2(char *a, char *b, char *out)
+static struct cmd merge2(char *a, char *b, char *out)
 {
 	return KASIM("merge", a, b, "-o", out, "--no-render");
 }
@@ -338,14 +331,14 @@ Test(integrity_bin, merge_refuses_a_shard_of_another_sweep)
 	struct two_sweeps t;
 	char want[8192];
 	two_sweeps(&t);
-	struct run r = merge2(t.a0, t.b1, t.m);
+	struct cmd r = merge2(t.a0, t.b1, t.m);
 	cr_assert_eq(r.status, 2);
 	SNP(want, "kasim: %s is from another sweep or sharding than %s: its sweep definition hash is %016llx, not "
 		  "%016llx (the sweep files or their --set options differ)\n", t.b1, t.a0,
 	    (unsigned long long)t.sb->hash, (unsigned long long)t.sa->hash);
 	cr_assert_str_eq(r.err, want);
-	cr_assert_eq(r.out_len, 0);
-	run_free(&r);
+	cr_assert_eq(r.outlen, 0);
+	cmd_free(&r);
 	cr_assert_eq(count_entries(t.d, "merged"), 0, "a refused merge wrote something");
 	two_sweeps_free(&t);
 }
@@ -357,7 +350,7 @@ Test(integrity_bin, merge_refuses_results_copied_from_another_sweep)
 	two_sweeps(&t);
 	/* every line is a well-formed run of shard 1/2 with the right seed */
 	write_in(t.a1, "results-partial.csv", t.theirs);
-	struct run r = merge2(t.a0, t.a1, t.m);
+	struct cmd r = merge2(t.a0, t.a1, t.m);
 	cr_assert_eq(r.status, 2);
 	SNP(want, "kasim: %s does not match its manifest (%zu bytes, CRC-32C %08x; the manifest says %zu bytes, "
 		  "%08x): it was changed, damaged or copied from another sweep; rewrite it from the journal with "
@@ -365,20 +358,20 @@ Test(integrity_bin, merge_refuses_results_copied_from_another_sweep)
 	    (unsigned)crc32c(0, t.theirs, strlen(t.theirs)), strlen(t.mine),
 	    (unsigned)crc32c(0, t.mine, strlen(t.mine)));
 	cr_assert_str_eq(r.err, want);
-	run_free(&r);
+	cmd_free(&r);
 	cr_assert_eq(count_entries(t.d, "merged"), 0, "a refused merge wrote something");
 
 	/* as the message says: --resume rewrites it from the journal; then it merges */
 	char *file = cat(t.d, "a");
 	r = KASIM("sweep", file, "--shard", "1/2", "-o", t.a1, "--no-render", "--resume");
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	cmd_free(&r);
 	char *back = read_in(t.a1, "results-partial.csv");
 	cr_assert_str_eq(back, t.mine);
 	free(back);
 	r = merge2(t.a0, t.a1, t.m);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	cmd_free(&r);
 	free(file);
 	two_sweeps_free(&t);
 }
@@ -391,7 +384,7 @@ Test(integrity_bin, merge_refuses_a_changed_results_row_and_an_unfinished_shard)
 	char *tampered = strdup(t.mine);
 	bump_field(line_at(tampered, 3), 10); /* the probes of the third run */
 	write_in(t.a1, "results-partial.csv", tampered);
-	struct run r = merge2(t.a0, t.a1, t.m);
+	struct cmd r = merge2(t.a0, t.a1, t.m);
 	cr_assert_eq(r.status, 2);
 	SNP(want, "kasim: %s does not match its manifest (%zu bytes, CRC-32C %08x; the manifest says %zu bytes, "
 		  "%08x): it was changed, damaged or copied from another sweep; rewrite it from the journal with "
@@ -399,7 +392,7 @@ Test(integrity_bin, merge_refuses_a_changed_results_row_and_an_unfinished_shard)
 	    (unsigned)crc32c(0, tampered, strlen(tampered)), strlen(t.mine),
 	    (unsigned)crc32c(0, t.mine, strlen(t.mine)));
 	cr_assert_str_eq(r.err, want);
-	run_free(&r);
+	cmd_free(&r);
 	cr_assert_eq(count_entries(t.d, "merged"), 0, "a refused merge wrote something");
 	write_in(t.a1, "results-partial.csv", t.mine);
 
@@ -414,11 +407,11 @@ Test(integrity_bin, merge_refuses_a_changed_results_row_and_an_unfinished_shard)
 	cr_assert_eq(r.status, 2);
 	SNP(want, "kasim: %s: shard 1/2 is not finished (run it again with --resume)\n", t.a1);
 	cr_assert_str_eq(r.err, want);
-	run_free(&r);
+	cmd_free(&r);
 	write_in(t.a1, "manifest", man);
 	r = merge2(t.a0, t.a1, t.m);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	cmd_free(&r);
 	free(unfinished);
 	free(man);
 	free(tampered);

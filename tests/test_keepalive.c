@@ -151,7 +151,7 @@ ParameterizedTestParameters(keepalive, dead_peer)
 {
 	static struct tip p[] = {
 		{10, 2, 3, 0},
-		{3, 2, 4, 0},            /* the packetdrill timeline of K10: +3 +5 +7 +9, RST at +11 */
+		{3, 2, 4, 0},            /* probes at +3 +5 +7 +9 s, the RST at T + P I = +11 s */
 		{5, 7, 4, 20 * MS},      /* I > T: probes are still I apart */
 		{1, 1, 1, 20 * MS},
 		{60, 10, 5, 25 * MS},

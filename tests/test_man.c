@@ -13,31 +13,14 @@
 
 static const char *const pages[] = {"docs/kasim.1", "docs/kasim-scenario.5"};
 
-/* Run cmd with sh; its stdout (malloc'd) and exit status. */
-static char *sh_output(const char *cmd, int *status)
-{
-	FILE *p = popen(cmd, "r");
-	cr_assert_not_null(p, "popen %s", cmd);
-	size_t cap = 4096, n = 0, k;
-	char *b = malloc(cap + 1);
-	while ((k = fread(b + n, 1, cap - n, p)) > 0)
-		if ((n += k) == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	b[n] = '\0';
-	int st = pclose(p);
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-	return b;
-}
-
 static void expect_silent(const char *fmt, const char *page)
 {
 	char *path = root_path(page), cmd[4096];
 	SNP(cmd, fmt, path);
-	int st;
-	char *out = sh_output(cmd, &st);
-	cr_expect_eq(st, 0, "%s: exit %d: %s", cmd, st, out);
-	cr_expect_str_empty(out, "%s:\n%s", cmd, out);
-	free(out);
+	struct cmd c = cmd_run("sh", (const char *const[]){"sh", "-c", cmd, NULL}, NULL);
+	cr_expect_eq(c.status, 0, "%s: exit %d: %s", cmd, c.status, c.out);
+	cr_expect_str_empty(c.out, "%s:\n%s", cmd, c.out);
+	cmd_free(&c);
 	free(path);
 }
 
@@ -121,16 +104,16 @@ Test(man, every_help_option_documented)
 	free(path);
 
 	struct {
-		char *const *argv;
+		const char *const *argv;
 		const char *must; /* one option the parser must find, so it cannot find none */
 		size_t min;
 	} helps[] = {
-		{(char *const[]){"kasim", "--help", NULL}, "--no-plot", 14},
-		{(char *const[]){"kasim", "sweep", "--help", NULL}, "--no-progress", 12},
-		{(char *const[]){"kasim", "merge", "--help", NULL}, "--no-render", 5},
+		{(const char *const[]){"kasim", "--help", NULL}, "--no-plot", 14},
+		{(const char *const[]){"kasim", "sweep", "--help", NULL}, "--no-progress", 12},
+		{(const char *const[]){"kasim", "merge", "--help", NULL}, "--no-render", 5},
 	};
 	for (size_t i = 0; i < sizeof helps / sizeof *helps; i++) {
-		struct run r = kasim_run_in(helps[i].argv, NULL, NULL);
+		struct cmd r = cmd_run(NULL, helps[i].argv, NULL);
 		cr_assert_eq(r.status, 0);
 		char opts[4096] = "";
 		size_t n = help_options(r.out, opts, sizeof opts);
@@ -144,7 +127,7 @@ Test(man, every_help_option_documented)
 				  i ? helps[i].argv[1] : "", (int)k, o);
 			o += k + 1;
 		}
-		run_free(&r);
+		cmd_free(&r);
 	}
 	free(roff);
 }

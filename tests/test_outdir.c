@@ -65,8 +65,8 @@ Test(outdir, layout_and_plain_run_unchanged)
 {
 	char *d = make_tmpdir();
 	char *sc = root_path("scenarios/unplug.ini");
-	struct run plain = KASIM(sc);
-	struct run with = KASIM("-q", "--no-plot", "-o", d, sc);
+	struct cmd plain = KASIM(sc);
+	struct cmd with = KASIM("-q", "--no-plot", "-o", d, sc);
 	cr_assert_eq(with.status, 0, "%s", with.err);
 	cr_assert_str_eq(with.out, plain.out, "stdout is the same with or without -o");
 	cr_assert_str_eq(with.err, "");
@@ -80,8 +80,8 @@ Test(outdir, layout_and_plain_run_unchanged)
 		cr_assert_gt(file_size(p), 0, "%s", files[i]);
 	}
 	cr_assert_eq(count_entries(d, NULL), 12, "11 files and plots/");
-	run_free(&plain);
-	run_free(&with);
+	cmd_free(&plain);
+	cmd_free(&with);
 	free(sc);
 	free(d);
 }
@@ -90,12 +90,12 @@ Test(outdir, default_dir_is_out_name)
 {
 	char *d = make_tmpdir();
 	char *sc = root_path("scenarios/reboot.ini");
-	struct run r = kasim_run_in((char *const[]){"kasim", "-q", "--no-plot", "--out", sc, NULL}, d, NULL);
+	struct cmd r = KASIM_WITH(&(struct cmd_opts){.cwd = d}, "-q", "--no-plot", "--out", sc);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	char p[600];
 	SNP(p, "%s/out/reboot/run.json", d);
 	cr_assert(file_exists(p));
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 	free(d);
 }
@@ -110,14 +110,14 @@ Test(outdir, dot_names_cannot_leave_out)
 		char text[128];
 		SNP(text, "[scenario]\nname = %s\nduration = 1m\n", names[i]);
 		write_file(sc, text);
-		struct run r = kasim_run_in((char *const[]){"kasim", "--no-plot", "--out", sc, NULL}, d, NULL);
+		struct cmd r = KASIM_WITH(&(struct cmd_opts){.cwd = d}, "--no-plot", "--out", sc);
 		cr_assert_eq(r.status, 2, "name %s", names[i]);
 		char want[200];
 		SNP(want, "kasim: the scenario name '%s' cannot name a directory under out/; "
 					    "give one with -o DIR\n", names[i]);
 		cr_assert_str_eq(r.err, want);
 		cr_assert_str_eq(r.out, "", "no partial output");
-		run_free(&r);
+		cmd_free(&r);
 	}
 	cr_assert_eq(count_entries(d, NULL), 1, "only s.ini: nothing written");
 	free(d);
@@ -127,8 +127,8 @@ Test(outdir, deterministic)
 {
 	char *a = make_tmpdir(), *b = make_tmpdir();
 	char *sc = root_path("scenarios/data-in-flight.ini");
-	struct run r1 = KASIM("-q", "--no-plot", "-o", a, sc);
-	struct run r2 = KASIM("-q", "--no-plot", "-o", b, sc);
+	struct cmd r1 = KASIM("-q", "--no-plot", "-o", a, sc);
+	struct cmd r2 = KASIM("-q", "--no-plot", "-o", b, sc);
 	cr_assert_eq(r1.status, 0);
 	cr_assert_eq(r2.status, 0);
 	const char *files[] = {"run.json", "timeline.csv", "capture.pcap", "plots/timeline.gp",
@@ -144,8 +144,8 @@ Test(outdir, deterministic)
 		free(x);
 		free(y);
 	}
-	run_free(&r1);
-	run_free(&r2);
+	cmd_free(&r1);
+	cmd_free(&r2);
 	free(sc);
 	free(a);
 	free(b);
@@ -155,7 +155,7 @@ Test(outdir, run_json_has_config)
 {
 	char *d = make_tmpdir();
 	char *sc = root_path("scenarios/unplug.ini");
-	struct run r = KASIM("-q", "--no-plot", "-o", d, "--set", "A.tcp_keepidle=60", "--set", "link.delay=20ms", sc);
+	struct cmd r = KASIM("-q", "--no-plot", "-o", d, "--set", "A.tcp_keepidle=60", "--set", "link.delay=20ms", sc);
 	cr_assert_eq(r.status, 0);
 	char p[600];
 	SNP(p, "%s/run.json", d);
@@ -181,7 +181,7 @@ Test(outdir, run_json_has_config)
 	/* and the --json document itself */
 	cr_assert_eq(json_array_size(json_object_get(j, "packets")), 3 + 9 + 1, "handshake, 9 probes, RST");
 	json_decref(j);
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 	free(d);
 }
@@ -196,15 +196,15 @@ static void interrupt_with(int sig)
 	/* a probe every second for ten years: far longer than the test waits */
 	write_file(sc, "[scenario]\nduration = 3650d\n[A]\nso_keepalive = on\ntcp_keepidle = 1\n"
 		       "tcp_keepintvl = 1\n[link]\ndelay = 1ms\n");
-	char *o, *e;
-	pid_t pid = kasim_start((char *const[]){"kasim", "-q", "-o", dir, sc, NULL}, NULL, NULL, &o, &e);
+	struct proc kp;
+	proc_start(&kp, NULL, (const char *const[]){"kasim", "-q", "-o", dir, sc, NULL}, &(struct cmd_opts){.limit = 60});
 	/* wait until it is writing, then interrupt */
 	for (int i = 0; i < 200 && count_entries(dir, ".kasim-tmp-") == 0; i++)
 		usleep(20000);
 	cr_assert_gt(count_entries(dir, ".kasim-tmp-"), 0, "kasim did not start writing");
 	usleep(200000);
-	kill(pid, sig);
-	struct run r = kasim_wait(pid, o, e);
+	kill(kp.pid, sig);
+	struct cmd r = proc_wait(&kp);
 	cr_assert_eq(r.status, 128 + sig, "killed by the signal (status %d): %s", r.status, r.err);
 	cr_assert(strstr(r.err, "kasim: interrupted; removed the unfinished files in "), "%s", r.err);
 	cr_assert_eq(count_entries(dir, ".kasim-tmp-"), 0, "no temporary left");
@@ -214,12 +214,12 @@ static void interrupt_with(int sig)
 		SNP(p, "%s/%s", dir, finals[i]);
 		cr_assert_not(file_exists(p), "%s exists after an interrupted run", finals[i]);
 	}
-	run_free(&r);
+	cmd_free(&r);
 	free(d);
 }
 
-Test(outdir, sigint_leaves_no_partial_files, .timeout = 60) { interrupt_with(SIGINT); }
-Test(outdir, sigterm_leaves_no_partial_files, .timeout = 60) { interrupt_with(SIGTERM); }
+Test(outdir, sigint_leaves_no_partial_files) { interrupt_with(SIGINT); }
+Test(outdir, sigterm_leaves_no_partial_files) { interrupt_with(SIGTERM); }
 
 Test(outdir, unwritable_dir_fails_cleanly)
 {
@@ -229,11 +229,11 @@ Test(outdir, unwritable_dir_fails_cleanly)
 	write_file(f, "x");
 	SNP(dir, "%s/sub", f); /* below a regular file */
 	char *sc = root_path("scenarios/unplug.ini");
-	struct run r = KASIM("--no-plot", "-o", dir, sc);
+	struct cmd r = KASIM("--no-plot", "-o", dir, sc);
 	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.err, "kasim: cannot create directory "), "%s", r.err);
 	cr_assert_str_eq(r.out, "", "no partial output");
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 	free(d);
 }
@@ -324,7 +324,7 @@ Test(outdir, single_run_never_writes_through_a_symlink)
 		victim_make(d, victim, sizeof victim);
 		SNP(out, "%s/o", d);
 		plant_link(out, names[i], victim);
-		struct run r = KASIM("-q", gp ? "--plot" : "--no-plot", "-o", out, sc);
+		struct cmd r = KASIM("-q", gp ? "--plot" : "--no-plot", "-o", out, sc);
 		cr_assert_eq(r.status, 1, "%s: %s", names[i], r.err);
 		char want[800];
 		SNP(want, "refusing to write %s/%s: it is a symbolic link", out, names[i]);
@@ -336,7 +336,7 @@ Test(outdir, single_run_never_writes_through_a_symlink)
 		cr_assert(!strcmp(names[i], "run.json") || !file_exists(p), "%s: a partial result was committed",
 			  names[i]);
 		cr_assert_eq(count_entries(out, ".kasim-tmp-"), 0);
-		run_free(&r);
+		cmd_free(&r);
 		free(d);
 	}
 	free(sc);
@@ -352,14 +352,14 @@ Test(outdir, symlinked_directories_are_refused)
 	/* DIR/plots -> a directory outside DIR */
 	SNP(out, "%s/o", d);
 	plant_link(out, "plots", elsewhere);
-	struct run r = KASIM("-q", "-o", out, sc);
+	struct cmd r = KASIM("-q", "-o", out, sc);
 	cr_assert_eq(r.status, 1, "%s", r.err);
 	char want[800];
 	SNP(want, "kasim: cannot set up the output files: cannot use directory %s/plots: it is a symbolic link "
 		  "(refused)\n", out);
 	cr_assert_str_eq(r.err, want);
 	cr_assert_eq(count_entries(elsewhere, NULL), 0, "nothing written through DIR/plots");
-	run_free(&r);
+	cmd_free(&r);
 	/* DIR itself a symlink */
 	SNP(out, "%s/link", d);
 	cr_assert_eq(symlink(elsewhere, out), 0);
@@ -368,7 +368,7 @@ Test(outdir, symlinked_directories_are_refused)
 	SNP(want, "kasim: refusing to write into %s: it is a symbolic link\n", out);
 	cr_assert_str_eq(r.err, want);
 	cr_assert_eq(count_entries(elsewhere, NULL), 0);
-	run_free(&r);
+	cmd_free(&r);
 	free(d);
 	free(sc);
 }
@@ -401,17 +401,17 @@ Test(outdir, sweep_and_merge_never_write_through_a_symlink)
 			SNP(out, "%s/o", d);
 			bool dir = !strcmp(names[i], "plots");
 			plant_link(out, names[i], dir ? elsewhere : victim);
-			struct run r;
+			struct cmd r;
 			if (mode == 0) {
 				r = KASIM("sweep", file, "-o", out, "--no-progress");
 			} else {
 				SNP(s0, "%s/s0", d);
 				SNP(s1, "%s/s1", d);
-				struct run a = KASIM("sweep", file, "--shard", "0/2", "-o", s0, "--no-render", "--no-progress");
-				struct run b = KASIM("sweep", file, "--shard", "1/2", "-o", s1, "--no-render", "--no-progress");
+				struct cmd a = KASIM("sweep", file, "--shard", "0/2", "-o", s0, "--no-render", "--no-progress");
+				struct cmd b = KASIM("sweep", file, "--shard", "1/2", "-o", s1, "--no-render", "--no-progress");
 				cr_assert_eq(a.status + b.status, 0, "%s%s", a.err, b.err);
-				run_free(&a);
-				run_free(&b);
+				cmd_free(&a);
+				cmd_free(&b);
 				r = KASIM("merge", s0, s1, "-o", out);
 			}
 			const char *what = mode ? "merge" : "sweep";
@@ -430,7 +430,7 @@ Test(outdir, sweep_and_merge_never_write_through_a_symlink)
 			cr_assert(!strcmp(names[i], "results.csv") || !file_exists(p), "%s %s: results committed",
 				  what, names[i]);
 			cr_assert_eq(count_entries(out, ".kasim-tmp-"), 0, "%s %s", what, names[i]);
-			run_free(&r);
+			cmd_free(&r);
 			free(d);
 		}
 	}
@@ -440,11 +440,11 @@ Test(outdir, sweep_and_merge_never_write_through_a_symlink)
 	victim_make(d, victim, sizeof victim);
 	SNP(out, "%s/o", d);
 	plant_link(out, "results-partial.csv", victim);
-	struct run r = KASIM("sweep", file, "--shard", "0/2", "-o", out, "--no-progress");
+	struct cmd r = KASIM("sweep", file, "--shard", "0/2", "-o", out, "--no-progress");
 	cr_assert_eq(r.status, 1, "%s", r.err);
 	cr_assert(strstr(r.err, "symbolic link"), "%s", r.err);
 	victim_check(victim, "results-partial.csv");
-	run_free(&r);
+	cmd_free(&r);
 	free(d);
 	free(top);
 }
@@ -489,17 +489,19 @@ static const char *const sweep_finals[] = {"results.csv", "summary.csv", "recomm
 /* kasim with PATH = path fails with exit 1 and exactly this message: a cut
  * figure (what the fake gnuplot writes) in out/plots/NAME, and out holds none
  * of the finals. */
-static void expect_cut_figure(char *const argv[], const char *path, const char *out, const char *name,
+static void expect_cut_figure(const char *const argv[], const char *path, const char *out, const char *name,
 			      const char *tail, const char *const *finals, size_t n)
 {
-	struct run r = kasim_run_in(argv, NULL, path);
+	char env[300];
+	SNP(env, "PATH=%s", path);
+	struct cmd r = cmd_run(NULL, argv, &(struct cmd_opts){.env = (const char *const[]){env, NULL}});
 	cr_assert_eq(r.status, 1, "%s", r.err);
 	char want[900];
 	SNP(want, "kasim: %s/plots/%s was not written completely (cut short (no IEND chunk at the end); "
 		  "is the disk full?)%s\n", out, name, tail);
 	cr_assert_str_eq(r.err, want);
 	expect_nothing_committed(out, finals, n);
-	run_free(&r);
+	cmd_free(&r);
 }
 
 Test(outdir, incomplete_figures_fail_the_whole_run)
@@ -509,26 +511,26 @@ Test(outdir, incomplete_figures_fail_the_whole_run)
 	char out[600], file[600], s0[600], s1[600];
 	char *sc = root_path("scenarios/unplug.ini");
 	SNP(out, "%s/run", d);
-	expect_cut_figure((char *const[]){"kasim", "-q", "-o", out, sc, NULL}, path, out, "timeline.png",
+	expect_cut_figure((const char *const[]){"kasim", "-q", "-o", out, sc, NULL}, path, out, "timeline.png",
 			  "; nothing was written under a final name", run_finals,
 			  sizeof run_finals / sizeof run_finals[0]);
 	SNP(file, "%s/s.ini", d);
 	write_file(file, tiny_sweep);
 	SNP(out, "%s/sweep", d);
-	expect_cut_figure((char *const[]){"kasim", "sweep", file, "-o", out, "--no-progress", NULL}, path, out,
+	expect_cut_figure((const char *const[]){"kasim", "sweep", file, "-o", out, "--no-progress", NULL}, path, out,
 			  "survival.png", "", sweep_finals, sizeof sweep_finals / sizeof sweep_finals[0]);
 	SNP(s0, "%s/s0", d);
 	SNP(s1, "%s/s1", d);
-	struct run a = KASIM("sweep", file, "--shard", "0/2", "-o", s0, "--no-render", "--no-progress");
-	struct run b = KASIM("sweep", file, "--shard", "1/2", "-o", s1, "--no-render", "--no-progress");
+	struct cmd a = KASIM("sweep", file, "--shard", "0/2", "-o", s0, "--no-render", "--no-progress");
+	struct cmd b = KASIM("sweep", file, "--shard", "1/2", "-o", s1, "--no-render", "--no-progress");
 	cr_assert_eq(a.status + b.status, 0);
 	SNP(out, "%s/merged", d);
-	expect_cut_figure((char *const[]){"kasim", "merge", s0, s1, "-o", out, NULL}, path, out, "survival.png", "",
+	expect_cut_figure((const char *const[]){"kasim", "merge", s0, s1, "-o", out, NULL}, path, out, "survival.png", "",
 			  sweep_finals, sizeof sweep_finals / sizeof sweep_finals[0]);
 	const char *mf[] = {"manifest", "sweep.ini"};
 	expect_nothing_committed(out, mf, 2);
-	run_free(&a);
-	run_free(&b);
+	cmd_free(&a);
+	cmd_free(&b);
 	free(sc);
 	free(path);
 	free(d);
@@ -575,24 +577,18 @@ Test(outdir, full_disk_leaves_no_broken_file)
 	char mnt[600], out[700], file[600];
 	SNP(mnt, "%s/full", d);
 	mkdir(mnt, 0777);
-	char *argv[] = {"mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt, NULL};
-	pid_t pid = fork();
-	if (pid == 0) {
-		int nul = open("/dev/null", O_WRONLY);
-		dup2(nul, 2);
-		execvp("mount", argv);
-		_exit(127);
-	}
-	int st;
-	waitpid(pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+	struct cmd m = cmd_run("mount", (const char *const[]){"mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt, NULL},
+			       NULL);
+	int st = m.status;
+	cmd_free(&m);
+	if (st != 0)
 		cr_skip_test("cannot mount a tmpfs here");
 	char *sc = root_path("scenarios/alive.ini");
 	SNP(out, "%s/x", mnt);
-	struct run r = KASIM("-q", "-o", out, sc);
+	struct cmd r = KASIM("-q", "-o", out, sc);
 	int status1 = r.status;
 	char *err1 = strdup(r.err);
-	run_free(&r);
+	cmd_free(&r);
 	expect_all_complete(mnt);
 	SNP(file, "%s/s.ini", d);
 	write_file(file, tiny_sweep);
@@ -600,18 +596,14 @@ Test(outdir, full_disk_leaves_no_broken_file)
 	r = KASIM("sweep", file, "-o", out, "--no-progress");
 	int status2 = r.status;
 	char *err2 = strdup(r.err);
-	run_free(&r);
+	cmd_free(&r);
 	expect_all_complete(mnt);
 	SNP(out, "%s/x/run.json", mnt);
 	bool run_json = file_exists(out);
 	SNP(out, "%s/sw/results.csv", mnt);
 	bool results = file_exists(out);
-	pid = fork();
-	if (pid == 0) {
-		execlp("umount", "umount", mnt, (char *)NULL);
-		_exit(127);
-	}
-	waitpid(pid, &st, 0);
+	m = cmd_run("umount", (const char *const[]){"umount", mnt, NULL}, NULL);
+	cmd_free(&m);
 	cr_assert_eq(status1, 1, "the run does not fit in 64 KiB: %s", err1);
 	cr_assert(strstr(err1, "nothing was written under a final name"), "%s", err1);
 	cr_assert_not(run_json, "run.json committed by a failed run");

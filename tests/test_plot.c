@@ -34,19 +34,11 @@ Test(plot, quote)
 /* gnuplot -d SCRIPT [SCRIPT2] in dir (one session); its exit status. */
 static int gnuplot_status2(const char *dir, const char *script, const char *script2)
 {
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		int nul = open("/dev/null", O_WRONLY);
-		dup2(nul, 1);
-		if (chdir(dir) != 0)
-			_exit(126);
-		execlp("gnuplot", "gnuplot", "-d", script, script2, (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	struct cmd c = cmd_run("gnuplot", (const char *const[]){"gnuplot", "-d", script, script2, NULL},
+			       &(struct cmd_opts){.cwd = dir});
+	int st = c.status;
+	cmd_free(&c);
+	return st;
 }
 
 static int gnuplot_status(const char *dir, const char *script)
@@ -87,7 +79,7 @@ Test(plot, scripts_render, .timeout = 120)
 	for (size_t i = 0; i < sizeof scen / sizeof scen[0]; i++) {
 		char *d = make_tmpdir();
 		char *sc = root_path(scen[i]);
-		struct run r = KASIM("-q", "--plot", "-o", d, sc);
+		struct cmd r = KASIM("-q", "--plot", "-o", d, sc);
 		cr_assert_eq(r.status, 0, "%s: %s", scen[i], r.err);
 		cr_assert_str_eq(r.err, "", "%s: gnuplot said something: %s", scen[i], r.err);
 		check_rendered(d);
@@ -96,7 +88,7 @@ Test(plot, scripts_render, .timeout = 120)
 		SNP(pd, "%s/plots", d);
 		cr_assert_eq(gnuplot_status(pd, "timeline.gp"), 0, "%s", scen[i]);
 		cr_assert_eq(gnuplot_status(pd, "detection.gp"), 0, "%s", scen[i]);
-		run_free(&r);
+		cmd_free(&r);
 		free(sc);
 		free(d);
 	}
@@ -156,10 +148,10 @@ Test(plot, hostile_text_cannot_run_commands, .timeout = 60)
 	SNP(text, "[scenario]\nname = evil.name-1\ndescription = %s\nduration = 1m\n"
 				    "[A]\nso_keepalive = on\ntcp_keepidle = 10\n[events]\n5s = unplug B\n", desc);
 	write_file(sc, text);
-	struct run r = KASIM("-q", "--plot", "-o", out, sc);
+	struct cmd r = KASIM("-q", "--plot", "-o", out, sc);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	check_rendered(out);
-	run_free(&r);
+	cmd_free(&r);
 	/* --set can carry a newline, which a scenario file cannot */
 	SNP(set, "scenario.description=ok\nsystem('touch %s')\n`touch %s`", pwned, pwned2);
 	r = KASIM("-q", "--plot", "-o", out, "--set", set, sc);
@@ -172,9 +164,12 @@ Test(plot, hostile_text_cannot_run_commands, .timeout = 60)
 	 * are the templates, byte for byte: nothing of the input is in them */
 	expect_in_file(out, "plots/timeline.vars", "\ndescription\t\"ok system('touch ", "') _touch ");
 	expect_templates(out, run_scripts, 2);
-	run_free(&r);
+	cmd_free(&r);
 	free(d);
 }
+
+/* A PATH where no gnuplot can be found. */
+static const struct cmd_opts no_path = {.env = (const char *const[]){"PATH=/nonexistent", NULL}};
 
 Test(plot, explicit_plot_without_gnuplot_fails)
 {
@@ -182,13 +177,13 @@ Test(plot, explicit_plot_without_gnuplot_fails)
 	char out[600];
 	SNP(out, "%s/o", d);
 	char *sc = root_path("scenarios/unplug.ini");
-	struct run r = kasim_run_in((char *const[]){"kasim", "--plot", "-o", out, sc, NULL}, NULL, "/nonexistent");
+	struct cmd r = KASIM_WITH(&no_path, "--plot", "-o", out, sc);
 	cr_assert_eq(r.status, 69);
 	cr_assert_str_eq(r.err, "kasim: --plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox); "
 				"without --plot kasim still writes the scripts and data\n");
 	cr_assert_str_eq(r.out, "");
 	cr_assert_not(file_exists(out), "nothing written");
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 	free(d);
 }
@@ -199,7 +194,7 @@ Test(plot, without_gnuplot_a_note_once)
 	char out[600], p[700];
 	SNP(out, "%s/o", d);
 	char *sc = root_path("scenarios/unplug.ini");
-	struct run r = kasim_run_in((char *const[]){"kasim", "-o", out, sc, NULL}, NULL, "/nonexistent");
+	struct cmd r = KASIM_WITH(&no_path, "-o", out, sc);
 	cr_assert_eq(r.status, 0);
 	char want[2048];
 	SNP(want,
@@ -211,12 +206,12 @@ Test(plot, without_gnuplot_a_note_once)
 	cr_assert(file_exists(p));
 	SNP(p, "%s/plots/timeline.png", out);
 	cr_assert_not(file_exists(p));
-	run_free(&r);
+	cmd_free(&r);
 	/* --quiet: not even the note */
-	r = kasim_run_in((char *const[]){"kasim", "-q", "-o", out, sc, NULL}, NULL, "/nonexistent");
+	r = KASIM_WITH(&no_path, "-q", "-o", out, sc);
 	cr_assert_eq(r.status, 0);
 	cr_assert_str_eq(r.err, "");
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 	free(d);
 }
@@ -224,10 +219,10 @@ Test(plot, without_gnuplot_a_note_once)
 Test(plot, plot_and_no_plot_contradict)
 {
 	char *sc = root_path("scenarios/unplug.ini");
-	struct run r = KASIM("--plot", "--no-plot", sc);
+	struct cmd r = KASIM("--plot", "--no-plot", sc);
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "kasim: --plot and --no-plot contradict each other"));
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 }
 
@@ -317,7 +312,7 @@ Test(plot, sweep_values_cannot_run_commands)
 	    d, d, d, d, d);
 	write_file(file, text);
 	SNP(out, "%s/o", d);
-	struct run r = KASIM("sweep", file, "-o", out, "--no-progress");
+	struct cmd r = KASIM("sweep", file, "-o", out, "--no-progress");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.err, "");
 	char p[700];
@@ -326,13 +321,13 @@ Test(plot, sweep_values_cannot_run_commands)
 	expect_inert(d, out);
 	render_by_hand(out);
 	expect_inert(d, out);
-	run_free(&r);
+	cmd_free(&r);
 
 	SNP(s0, "%s/s0", d);
 	SNP(s1, "%s/s1", d);
 	SNP(merged, "%s/m", d);
-	struct run a = KASIM("sweep", file, "--shard", "0/2", "-o", s0, "--no-progress");
-	struct run b = KASIM("sweep", file, "--shard", "1/2", "-o", s1, "--no-progress");
+	struct cmd a = KASIM("sweep", file, "--shard", "0/2", "-o", s0, "--no-progress");
+	struct cmd b = KASIM("sweep", file, "--shard", "1/2", "-o", s1, "--no-progress");
 	cr_assert_eq(a.status + b.status, 0, "%s%s", a.err, b.err);
 	r = KASIM("merge", s0, s1, "-o", merged);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -348,9 +343,9 @@ Test(plot, sweep_values_cannot_run_commands)
 	char *dat = slurp(p, NULL);
 	cr_assert(strstr(dat, "\"scenario.description=a_b system(_touch "), "%s", dat);
 	free(dat);
-	run_free(&r);
-	run_free(&a);
-	run_free(&b);
+	cmd_free(&r);
+	cmd_free(&a);
+	cmd_free(&b);
 	free(d);
 }
 
@@ -374,7 +369,7 @@ Test(plot, both_scripts_in_one_gnuplot)
 	if (!have_program("gnuplot"))
 		cr_skip_test("gnuplot is not installed");
 	char *d = make_tmpdir(), *sc = root_path("scenarios/unplug.ini"), pd[600], p[700];
-	struct run r = KASIM("-q", "--no-plot", "-o", d, sc);
+	struct cmd r = KASIM("-q", "--no-plot", "-o", d, sc);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	SNP(pd, "%s/plots", d);
 	cr_assert_eq(gnuplot_status2(pd, "timeline.gp", "detection.gp"), 0);
@@ -382,7 +377,7 @@ Test(plot, both_scripts_in_one_gnuplot)
 	cr_assert_eq(png_width(p), 1500, "timeline.png is the timeline");
 	SNP(p, "%s/detection.png", pd);
 	cr_assert_eq(png_width(p), 1400, "detection.png is the detection plot");
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 	free(d);
 }
@@ -397,11 +392,11 @@ static void layout(const char *root, const char *tpl)
 	SNP(p, "%s/bin", root);
 	cr_assert_eq(mkdir(p, 0755), 0);
 	SNP(cmd, "cp '%s' '%s/bin/kasim'", kasim_bin(), root);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(sh(cmd), 0, "%s", cmd);
 	if (tpl) {
 		char *src = root_path("plots");
 		SNP(cmd, "mkdir -p '%s/%s' && cp '%s'/*.gp '%s/%s'", root, tpl, src, root, tpl);
-		cr_assert_eq(system(cmd), 0);
+		cr_assert_eq(sh(cmd), 0, "%s", cmd);
 		free(src);
 	}
 	SNP(p, "%s/bin/kasim", root);
@@ -413,11 +408,11 @@ static void run_finds_templates(const char *root)
 {
 	char out[600], *sc = root_path("scenarios/unplug.ini");
 	SNP(out, "%s/out", root);
-	struct run r = KASIM("-q", "--no-plot", "-o", out, sc);
+	struct cmd r = KASIM("-q", "--no-plot", "-o", out, sc);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.err, "");
 	expect_templates(out, run_scripts, 2);
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 }
 
@@ -451,13 +446,13 @@ Test(plot, templates_from_kasim_plots)
 	setenv("KASIM_PLOTS", p, 1);
 	SNP(out, "%s/out2", root);
 	char *sc = root_path("scenarios/unplug.ini");
-	struct run r = KASIM("-q", "-o", out, sc);
+	struct cmd r = KASIM("-q", "-o", out, sc);
 	cr_assert_eq(r.status, 1);
 	SNP(want, "kasim: cannot find the gnuplot template timeline.gp (tried %s/none/timeline.gp, from KASIM_PLOTS)\n",
 	    root);
 	cr_assert_str_eq(r.err, want);
 	cr_assert_not(file_exists(out), "nothing written");
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 	free(root);
 }
@@ -472,7 +467,7 @@ Test(plot, templates_missing)
 	layout(root, NULL);
 	char *sc = root_path("scenarios/unplug.ini"), *sw = root_path("scenarios/sweeps/quick.ini");
 	SNP(out, "%s/out", root);
-	struct run r = KASIM("-q", "--no-plot", "-o", out, sc);
+	struct cmd r = KASIM("-q", "--no-plot", "-o", out, sc);
 	cr_assert_eq(r.status, 1);
 	SNP(want, "kasim: cannot find the gnuplot template timeline.gp (tried %s/bin/plots/timeline.gp, "
 		  "%s/share/kasim/plots/timeline.gp); set KASIM_PLOTS to the directory that holds kasim's plots/*.gp\n",
@@ -480,7 +475,7 @@ Test(plot, templates_missing)
 	cr_assert_str_eq(r.err, want);
 	cr_assert_str_eq(r.out, "");
 	cr_assert_not(file_exists(out), "nothing written");
-	run_free(&r);
+	cmd_free(&r);
 	r = KASIM("sweep", sw, "-o", out, "--no-render", "--no-progress");
 	cr_assert_eq(r.status, 1);
 	SNP(want, "kasim: cannot find the gnuplot template sweep-survival.gp (tried %s/bin/plots/sweep-survival.gp, "
@@ -489,14 +484,14 @@ Test(plot, templates_missing)
 	    root, root);
 	cr_assert_str_eq(r.err, want);
 	cr_assert_not(file_exists(out), "nothing written");
-	run_free(&r);
+	cmd_free(&r);
 	r = KASIM("merge", root, "-o", out);
 	cr_assert_eq(r.status, 1);
 	cr_assert_str_eq(r.err, want);
-	run_free(&r);
+	cmd_free(&r);
 	r = KASIM(sc);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	cmd_free(&r);
 	free(sc);
 	free(sw);
 	free(root);

@@ -499,7 +499,7 @@ Test(tcp, same_input_same_record_stream)
 	struct run r1, r2;
 	run_ini(ini, NULL, 0, &r1);
 	run_ini(ini, NULL, 0, &r2);
-	cr_expect_gt(r1.col.n, 50, "the scenario should do something: %zu records", r1.col.n);
+	cr_expect_eq(r1.col.n, 188, "the scenario should do something: %zu records", r1.col.n); /* pinned, not derived by hand (seed 7) */
 	cr_expect_eq(r1.col.n, r2.col.n);
 	char *s1 = stream(&r1), *s2 = stream(&r2);
 	cr_expect_str_eq(s1, s2);
