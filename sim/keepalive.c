@@ -112,10 +112,9 @@ static int tcp_write_wakeup(struct tcp_sock *sk)
 
 /* The record of one firing; every time converted with the host's own timer
  * model (the one the stamps were counted in). */
-static void emit_ka(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed, tcp_stamp_t next)
+__attribute__((noinline)) static void ka_record(struct tcp_sock *sk, enum ka_decision d,
+						 tcp_stamp_t elapsed, tcp_stamp_t next)
 {
-	if (!tcp_tracing(sk))
-		return;
 	const struct timer_model *tm = tcp_tm(sk);
 	struct ks_record r = {.type = REC_KEEPALIVE};
 	r.u.ka = (struct rec_keepalive){
@@ -131,6 +130,14 @@ static void emit_ka(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed
 		.algo = sk->host->prof->algo, .clock = tm->kind,
 	};
 	tcp_trace(sk, &r);
+}
+
+/* Report a firing's decision, only while someone listens. */
+static inline void emit_ka(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed,
+			   tcp_stamp_t next)
+{
+	if (tcp_tracing(sk))
+		ka_record(sk, d, elapsed, next);
 }
 
 /* The abort: RST, then tcp_write_err() (ETIMEDOUT unless a soft error). */
