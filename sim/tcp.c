@@ -605,7 +605,9 @@ static void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
 		if (sk->state == TCP_CLOSE)
 			return;
 	}
-	tcp_data_queue(sk, seg);
+	/* tcp_rcv_established(): a pure ACK has nothing to queue */
+	if (seg->len > 0 || (seg->flags & TH_FIN))
+		tcp_data_queue(sk, seg);
 	tcp_push(sk); /* the window may have opened */
 }
 
