@@ -165,6 +165,10 @@ void tcp_push(struct tcp_sock *sk)
 	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) |
 				 TCPF(TCP_FIN_WAIT1) | TCPF(TCP_LAST_ACK) | TCPF(TCP_CLOSING))))
 		return;
+	if (tcp_write_queue_empty(sk)) {
+		sk->packets_out = packets_in_flight(sk); /* nothing new to send */
+		return;
+	}
 	bool sent = false;
 	uint32_t left;
 	while ((left = unsent_data(sk)) > 0) {
