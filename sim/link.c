@@ -98,12 +98,15 @@ static inline struct link_pkt *link_alloc(struct link *l, bool local)
 	return p;
 }
 
+static void link_update_plain(struct link *l);
+
 void link_init(struct link *l, struct engine *eng, const struct link_config *cfg,
 	       uint64_t seed, link_arrive_fn arrive, void *ctx)
 {
 	*l = (struct link){.eng = eng, .arrive = arrive, .ctx = ctx, .reorder = cfg->reorder};
 	for (int h = 0; h < NHOSTS; h++)
 		l->dir[h] = cfg->dir[h];
+	link_update_plain(l);
 	rng_seed(&l->rng, seed, 0x6c696e6bULL /* "link" */);
 }
 
@@ -146,6 +149,21 @@ static inline bool lossless(const struct link *l, int h)
 	return l->dir[h].ge_p <= 0 && !l->ge_bad[h] && l->dir[h].loss <= 0;
 }
 
+/* Direction h neither loses nor jitters (the Gilbert-Elliott chain can only
+ * turn bad when ge_p > 0): link_send() draws nothing and adds only the delay. */
+static void link_update_plain(struct link *l)
+{
+	for (int h = 0; h < NHOSTS; h++)
+		l->plain[h] = lossless(l, h) && !l->dir[h].jitter;
+}
+
+void link_set_loss(struct link *l, double p)
+{
+	for (int h = 0; h < NHOSTS; h++)
+		l->dir[h].loss = p;
+	link_update_plain(l);
+}
+
 /* The jitter added to a segment sent by h: uniform in [0, jitter]. */
 __attribute__((noinline)) static ks_time_t jitter(struct link *l, int h)
 {
@@ -160,13 +178,15 @@ enum drop_reason link_send(struct link *l, const struct segment *seg, const stru
 	if (why != DROP_NONE)
 		return why;
 	l->sent[h]++;
-	if (!lossless(l, h) && link_lose(l, h)) {
-		l->lost[h]++;
-		return DROP_LINK_LOSS;
-	}
 	ks_time_t when = l->eng->now + l->dir[h].delay;
-	if (l->dir[h].jitter)
-		when += jitter(l, h);
+	if (!l->plain[h]) {
+		if (!lossless(l, h) && link_lose(l, h)) {
+			l->lost[h]++;
+			return DROP_LINK_LOSS;
+		}
+		if (l->dir[h].jitter)
+			when += jitter(l, h);
+	}
 	if (!l->reorder && when < l->last_arrival[h])
 		when = l->last_arrival[h]; /* no overtaking: wait behind the previous segment */
 	l->last_arrival[h] = when;

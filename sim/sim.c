@@ -366,10 +366,7 @@ static const char *apply_path(struct sim *s, const struct sc_event *ev)
 	switch (ev->action) {
 	case ACT_LINK_DOWN: l->down = true; break;
 	case ACT_LINK_UP: l->down = false; break;
-	case ACT_LINK_LOSS:
-		for (int h = 0; h < NHOSTS; h++)
-			l->dir[h].loss = ev->p;
-		break;
+	case ACT_LINK_LOSS: link_set_loss(l, ev->p); break;
 	case ACT_PARTITION: l->partitioned[ev->host] = true; break;
 	case ACT_HEAL: l->partitioned[HOST_A] = l->partitioned[HOST_B] = false; break;
 	case ACT_NAT_FLUSH:
