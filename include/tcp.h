@@ -104,9 +104,19 @@ struct tcp_sock {
 	uint32_t keepalive_probes; /* TCP_KEEPCNT */
 	uint32_t user_timeout;     /* TCP_USER_TIMEOUT, ms (icsk_user_timeout) */
 
-	/* The connection's 4-tuple (host byte order). */
-	uint32_t saddr, daddr;
-	uint16_t sport, dport;
+	/* The connection's 4-tuple (host byte order), laid out like the kernel's
+	 * sock_common: skc_addrpair = {skc_daddr, skc_rcv_saddr}, skc_portpair =
+	 * {skc_dport, skc_num}. A segment for this socket carries the same two
+	 * words (its saddr, daddr and sport, dport: packet.h), so inet_match()
+	 * compares the tuple in two steps. */
+	union {
+		uint64_t addrpair;
+		struct { uint32_t daddr, saddr; };
+	};
+	union {
+		uint32_t portpair;
+		struct { uint16_t dport, sport; };
+	};
 
 	/* Sequence space. */
 	uint32_t iss, irs;

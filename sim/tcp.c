@@ -615,10 +615,12 @@ static void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
 	tcp_push(sk); /* the window may have opened */
 }
 
+/* inet_match(): the segment's address and port pairs are the socket's
+ * (its saddr is our daddr, ...), compared as one word each. */
 static bool tuple_matches(const struct tcp_sock *sk, const struct segment *seg)
 {
-	return sk->state != TCP_CLOSE && seg->daddr == sk->saddr && seg->dport == sk->sport &&
-	       seg->saddr == sk->daddr && seg->sport == sk->dport;
+	return sk->state != TCP_CLOSE && seg->addrpair == sk->addrpair &&
+	       seg->portpair == sk->portpair;
 }
 
 /* tcp_v4_rcv(): find the socket, or answer with a RST. */
