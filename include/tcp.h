@@ -117,6 +117,10 @@ struct tcp_sock {
 		uint32_t portpair;
 		struct { uint16_t dport, sport; };
 	};
+	/* The header every segment of the connection starts from: the tuple as
+	 * sent, the (fixed) window, who sends and who receives. tcp_transmit()
+	 * copies it and fills in the numbers and flags. */
+	struct segment hdr;
 
 	/* Sequence space. */
 	uint32_t iss, irs;

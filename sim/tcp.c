@@ -104,13 +104,13 @@ void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer
 int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
 		 enum seg_kind kind, uint32_t nth)
 {
-	struct segment seg = {
-		.saddr = sk->saddr, .daddr = sk->daddr, .sport = sk->sport, .dport = sk->dport,
-		.seq = seq, .ack = (flags & TH_ACK) ? sk->rcv_nxt : 0, .len = len,
-		.win = TCP_WINDOW, .flags = flags,
-		.src = (uint8_t)sk->host->id, .dst = (uint8_t)!sk->host->id,
-		.kind = (uint8_t)kind, .nth = nth,
-	};
+	struct segment seg = sk->hdr; /* tuple, window, ends (set_tuple) */
+	seg.seq = seq;
+	seg.ack = (flags & TH_ACK) ? sk->rcv_nxt : 0;
+	seg.len = len;
+	seg.flags = flags;
+	seg.kind = (uint8_t)kind;
+	seg.nth = nth;
 	if (flags & TH_ACK)
 		sk->rcv_wup = sk->rcv_nxt; /* the window's left edge we advertised */
 	const struct tcp_env *env = sk->host->env;
@@ -331,6 +331,10 @@ static void set_tuple(struct tcp_sock *sk, uint32_t saddr, uint16_t sport, uint3
 	sk->sport = sport;
 	sk->daddr = daddr;
 	sk->dport = dport;
+	sk->hdr = (struct segment){
+		.saddr = saddr, .daddr = daddr, .sport = sport, .dport = dport, .win = TCP_WINDOW,
+		.src = (uint8_t)sk->host->id, .dst = (uint8_t)!sk->host->id,
+	};
 }
 
 static void reset_connection_fields(struct tcp_sock *sk)
