@@ -29,17 +29,8 @@ enum seg_kind {
 };
 
 struct segment {
-	/* IPv4 addresses and ports, host byte order. Each pair is also one word
-	 * (the kernel's __addrpair / __portpair), so a socket lookup compares a
-	 * segment's tuple in two steps (inet_match(), tcp.c). */
-	union {
-		uint64_t addrpair;
-		struct { uint32_t saddr, daddr; };
-	};
-	union {
-		uint32_t portpair;
-		struct { uint16_t sport, dport; };
-	};
+	uint32_t saddr, daddr; /* IPv4, host byte order */
+	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint32_t len;          /* payload bytes */
 	uint16_t win;

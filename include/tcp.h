@@ -104,19 +104,13 @@ struct tcp_sock {
 	uint32_t keepalive_probes; /* TCP_KEEPCNT */
 	uint32_t user_timeout;     /* TCP_USER_TIMEOUT, ms (icsk_user_timeout) */
 
-	/* The connection's 4-tuple (host byte order), laid out like the kernel's
-	 * sock_common: skc_addrpair = {skc_daddr, skc_rcv_saddr}, skc_portpair =
-	 * {skc_dport, skc_num}. A segment for this socket carries the same two
-	 * words (its saddr, daddr and sport, dport: packet.h), so inet_match()
-	 * compares the tuple in two steps. */
-	union {
-		uint64_t addrpair;
-		struct { uint32_t daddr, saddr; };
-	};
-	union {
-		uint32_t portpair;
-		struct { uint16_t dport, sport; };
-	};
+	/* The connection's 4-tuple (host byte order), in the order of the
+	 * kernel's sock_common (skc_addrpair = {skc_daddr, skc_rcv_saddr},
+	 * skc_portpair = {skc_dport, skc_num}): a segment for this socket holds
+	 * the same pairs the other way round (packet.h), so inet_match() reads
+	 * each pair as one word (tcp.c). */
+	uint32_t daddr, saddr;
+	uint16_t dport, sport;
 	/* The header every segment of the connection starts from: the tuple as
 	 * sent, the (fixed) window, who sends and who receives. tcp_transmit()
 	 * copies it and fills in the numbers and flags. */

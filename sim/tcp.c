@@ -619,12 +619,17 @@ static void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
 	tcp_push(sk); /* the window may have opened */
 }
 
-/* inet_match(): the segment's address and port pairs are the socket's
- * (its saddr is our daddr, ...), compared as one word each. */
+/* inet_match(): the segment's (saddr, daddr) and (sport, dport) are the
+ * socket's (daddr, saddr) and (dport, sport), compared as one word each, as
+ * the kernel compares skc_addrpair and skc_portpair. */
+static inline uint64_t pair32(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | lo; }
+static inline uint32_t pair16(uint16_t lo, uint16_t hi) { return (uint32_t)hi << 16 | lo; }
+
 static bool tuple_matches(const struct tcp_sock *sk, const struct segment *seg)
 {
-	return sk->state != TCP_CLOSE && seg->addrpair == sk->addrpair &&
-	       seg->portpair == sk->portpair;
+	return sk->state != TCP_CLOSE &&
+	       pair32(seg->saddr, seg->daddr) == pair32(sk->daddr, sk->saddr) &&
+	       pair16(seg->sport, seg->dport) == pair16(sk->dport, sk->sport);
 }
 
 /* tcp_v4_rcv(): find the socket, or answer with a RST. */
