@@ -557,6 +557,16 @@ static void tcp_data_queue(struct tcp_sock *sk, const struct segment *seg)
 		tcp_send_ack(sk, SEG_NORMAL, 0);
 }
 
+/* tcp_data_snd_check() -> tcp_push_pending_frames(): push only when the
+ * write queue holds something (tcp_send_head()). With it empty, packets_out
+ * already counts what is in flight: tcp_ack() recounted it if the ACK moved
+ * snd_una, and nothing else moved the send sequence since tcp_push(). */
+static inline void tcp_data_snd_check(struct tcp_sock *sk)
+{
+	if (!tcp_write_queue_empty(sk))
+		tcp_push(sk);
+}
+
 /* tcp_rcv_state_process() for every state after SYN_SENT. */
 static void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
 {
@@ -616,7 +626,7 @@ static void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
 	/* tcp_rcv_established(): a pure ACK has nothing to queue */
 	if (seg->len > 0 || (seg->flags & TH_FIN))
 		tcp_data_queue(sk, seg);
-	tcp_push(sk); /* the window may have opened */
+	tcp_data_snd_check(sk); /* the window may have opened */
 }
 
 /* inet_match(): the segment's (saddr, daddr) and (sport, dport) are the
