@@ -86,16 +86,22 @@ __attribute__((noinline)) static void link_grow(struct link *l)
 	}
 }
 
-/* A free slot for a segment sent now. */
-static inline struct link_pkt *link_alloc(struct link *l, bool local)
+/* The first free slot (the free list is not empty) for a segment sent now. */
+static inline struct link_pkt *link_take(struct link *l, bool local)
 {
-	if (!l->free_list)
-		link_grow(l);
 	struct link_pkt *p = l->free_list;
 	p->a.sent = l->eng->now;
 	p->a.local = local;
 	l->free_list = p->next_free;
 	return p;
+}
+
+/* A free slot for a segment sent now. */
+static inline struct link_pkt *link_alloc(struct link *l, bool local)
+{
+	if (!l->free_list)
+		link_grow(l);
+	return link_take(l, local);
 }
 
 static void link_update_plain(struct link *l);
@@ -171,27 +177,16 @@ __attribute__((noinline)) static ks_time_t jitter(struct link *l, int h)
 	return j > l->dir[h].jitter ? l->dir[h].jitter : j;
 }
 
-enum drop_reason link_send(struct link *l, const struct segment *seg, const struct segment *out)
+/* Put seg on the wire in direction h, due at when (behind the previous
+ * segment unless reorder), in a slot from the free list (not empty). */
+static inline void link_put(struct link *l, const struct segment *seg, const struct segment *out,
+			    int h, ks_time_t when)
 {
-	int h = seg->src;
-	enum drop_reason why = cut(l, h);
-	if (why != DROP_NONE)
-		return why;
-	l->sent[h]++;
-	ks_time_t when = l->eng->now + l->dir[h].delay;
-	if (!l->plain[h]) {
-		if (!lossless(l, h) && link_lose(l, h)) {
-			l->lost[h]++;
-			return DROP_LINK_LOSS;
-		}
-		if (l->dir[h].jitter)
-			when += jitter(l, h);
-	}
 	if (!l->reorder && when < l->last_arrival[h])
 		when = l->last_arrival[h]; /* no overtaking: wait behind the previous segment */
 	l->last_arrival[h] = when;
 
-	struct link_pkt *p = link_alloc(l, false);
+	struct link_pkt *p = link_take(l, false);
 	p->seg = *seg;
 	p->a.out = NULL;
 	if (out) {
@@ -199,6 +194,47 @@ enum drop_reason link_send(struct link *l, const struct segment *seg, const stru
 		p->a.out = &p->out;
 	}
 	eng_schedule(l->eng, &p->arrive, when);
+}
+
+/* link_send() in a direction that loses or jitters: the draws, then the
+ * wire. Out of line, like link_grow_send(): link_send()'s plain path then
+ * calls nothing but the engine and saves no registers. */
+__attribute__((noinline)) static enum drop_reason link_send_drawn(struct link *l,
+								   const struct segment *seg,
+								   const struct segment *out, int h)
+{
+	if (!lossless(l, h) && link_lose(l, h)) {
+		l->lost[h]++;
+		return DROP_LINK_LOSS;
+	}
+	ks_time_t when = l->eng->now + l->dir[h].delay;
+	if (l->dir[h].jitter)
+		when += jitter(l, h);
+	link_put(l, seg, out, h, when);
+	return DROP_NONE;
+}
+
+/* The free list is empty: another chunk of slots, then link_send(). */
+__attribute__((noinline)) static enum drop_reason link_grow_send(struct link *l,
+								  const struct segment *seg,
+								  const struct segment *out)
+{
+	link_grow(l);
+	return link_send(l, seg, out);
+}
+
+enum drop_reason link_send(struct link *l, const struct segment *seg, const struct segment *out)
+{
+	int h = seg->src;
+	enum drop_reason why = cut(l, h);
+	if (why != DROP_NONE)
+		return why;
+	if (!l->free_list)
+		return link_grow_send(l, seg, out);
+	l->sent[h]++;
+	if (!l->plain[h])
+		return link_send_drawn(l, seg, out, h);
+	link_put(l, seg, out, h, l->eng->now + l->dir[h].delay);
 	return DROP_NONE;
 }
 
