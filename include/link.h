@@ -73,6 +73,7 @@ struct link {
 	link_arrive_fn arrive;
 	void *ctx;
 	struct link_pkt *free_list;  /* recycled in-flight slots */
+	struct link_pkt *retired;    /* the last slot delivered: freed at the next arrival */
 	struct link_pkt **chunks;    /* every slot ever allocated, for link_destroy */
 	size_t nchunks;
 };

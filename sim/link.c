@@ -2,9 +2,11 @@
  * link.c - a point-to-point wire: per-direction delay, jitter, Bernoulli and
  * Gilbert-Elliott loss, cuts and one-way partitions.
  *
- * Invariant: every slot is on the free list, pending in the engine, or being
- * delivered (inside link_arrive), exactly one of the three. Slots are allocated in chunks and never freed before
- * link_destroy(), so steady state allocates nothing.
+ * Invariant: every slot is on the free list, pending in the engine, or the
+ * last one delivered (link->retired: being read inside link_arrive's
+ * callback, or waiting for the next arrival), exactly one of the three.
+ * Slots are allocated in chunks and never freed before link_destroy(), so
+ * steady state allocates nothing.
  *
  * Gilbert-Elliott, per segment and direction: the segment is lost with the
  * loss probability of the current state (ge_loss in the bad state, loss in
@@ -59,11 +61,15 @@ static void link_arrive(struct engine *eng, struct ev_timer *t)
 	struct link_pkt *p = container_of(t, struct link_pkt, arrive);
 	struct link *l = p->link;
 	p->a.why = p->a.local ? DROP_NONE : cut(l, p->seg.src);
-	/* The slot goes back to the free list only after the callback, so the
-	 * segments the callback sends never reuse it while it is being read. */
+	/* This slot goes back to the free list at the next arrival, the previous
+	 * one now: the segments the callback sends never reuse the slot it is
+	 * reading, and the callback is the last thing done here (a tail call). */
+	if (l->retired) {
+		l->retired->next_free = l->free_list;
+		l->free_list = l->retired;
+	}
+	l->retired = p;
 	l->arrive(l->ctx, &p->a);
-	p->next_free = l->free_list;
-	l->free_list = p;
 }
 
 /* Another chunk of slots on the free list (steady state never gets here). */
