@@ -66,12 +66,14 @@ struct link {
 	bool down;                       /* "link down" */
 	bool partitioned[NHOSTS];        /* segments sent by [h] are lost */
 	bool ge_bad[NHOSTS];             /* Gilbert-Elliott state per direction */
+	bool plain[NHOSTS];              /* no loss, no jitter: nothing to draw */
 	ks_time_t last_arrival[NHOSTS];  /* FIFO unless reorder */
 	struct rng rng;
 	uint64_t sent[NHOSTS], lost[NHOSTS]; /* segments put on the wire / lost to loss */
 	link_arrive_fn arrive;
 	void *ctx;
 	struct link_pkt *free_list;  /* recycled in-flight slots */
+	struct link_pkt *retired;    /* the last slot delivered: freed at the next arrival */
 	struct link_pkt **chunks;    /* every slot ever allocated, for link_destroy */
 	size_t nchunks;
 };
@@ -85,6 +87,8 @@ void link_destroy(struct link *l);
  * reason it was lost at once (link down, partition, loss).
  */
 enum drop_reason link_send(struct link *l, const struct segment *seg, const struct segment *out);
+/* "link loss P": P(loss) per segment in both directions from now on. */
+void link_set_loss(struct link *l, double p);
 /* Deliver seg to its destination after 0 ns without crossing the wire (a RST
  * the NAT sends to A). Arrives after everything already due now. */
 void link_send_local(struct link *l, const struct segment *seg);

@@ -104,9 +104,17 @@ struct tcp_sock {
 	uint32_t keepalive_probes; /* TCP_KEEPCNT */
 	uint32_t user_timeout;     /* TCP_USER_TIMEOUT, ms (icsk_user_timeout) */
 
-	/* The connection's 4-tuple (host byte order). */
-	uint32_t saddr, daddr;
-	uint16_t sport, dport;
+	/* The connection's 4-tuple (host byte order), in the order of the
+	 * kernel's sock_common (skc_addrpair = {skc_daddr, skc_rcv_saddr},
+	 * skc_portpair = {skc_dport, skc_num}): a segment for this socket holds
+	 * the same pairs the other way round (packet.h), so inet_match() reads
+	 * each pair as one word (tcp.c). */
+	uint32_t daddr, saddr;
+	uint16_t dport, sport;
+	/* The header every segment of the connection starts from: the tuple as
+	 * sent, the (fixed) window, who sends and who receives. tcp_transmit()
+	 * copies it and fills in the numbers and flags. */
+	struct segment hdr;
 
 	/* Sequence space. */
 	uint32_t iss, irs;

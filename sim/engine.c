@@ -114,7 +114,9 @@ static inline void heap_pop(struct engine *e)
 		sift_down(e, 0, last);
 }
 
-__attribute__((noinline)) static void heap_grow(struct engine *e)
+/* A full heap: grow it, then insert t. Out of line, so that arming a timer
+ * on the common path calls nothing and saves no registers. */
+__attribute__((noinline)) static void heap_grow_insert(struct engine *e, struct ev_timer *t)
 {
 	uint32_t cap = e->cap ? e->cap * 2 : 16;
 	struct ev_timer **h = realloc(e->heap, cap * sizeof(*h));
@@ -124,6 +126,7 @@ __attribute__((noinline)) static void heap_grow(struct engine *e)
 	}
 	e->heap = h;
 	e->cap = cap;
+	sift_up(e, e->len++, t);
 }
 
 void eng_schedule(struct engine *e, struct ev_timer *t, ks_time_t when)
@@ -148,8 +151,10 @@ void eng_schedule_seq(struct engine *e, struct ev_timer *t, ks_time_t when, uint
 		heap_fix(e, t->slot - 1, t); /* re-arm in place */
 		return;
 	}
-	if (e->len == e->cap)
-		heap_grow(e);
+	if (e->len == e->cap) {
+		heap_grow_insert(e, t);
+		return;
+	}
 	sift_up(e, e->len++, t);
 }
 

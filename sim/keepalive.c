@@ -112,10 +112,9 @@ static int tcp_write_wakeup(struct tcp_sock *sk)
 
 /* The record of one firing; every time converted with the host's own timer
  * model (the one the stamps were counted in). */
-static void emit_ka(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed, tcp_stamp_t next)
+__attribute__((noinline)) static void ka_record(struct tcp_sock *sk, enum ka_decision d,
+						 tcp_stamp_t elapsed, tcp_stamp_t next)
 {
-	if (!tcp_tracing(sk))
-		return;
 	const struct timer_model *tm = tcp_tm(sk);
 	struct ks_record r = {.type = REC_KEEPALIVE};
 	r.u.ka = (struct rec_keepalive){
@@ -133,8 +132,16 @@ static void emit_ka(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed
 	tcp_trace(sk, &r);
 }
 
+/* Report a firing's decision, only while someone listens. */
+static inline void emit_ka(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed,
+			   tcp_stamp_t next)
+{
+	if (tcp_tracing(sk))
+		ka_record(sk, d, elapsed, next);
+}
+
 /* The abort: RST, then tcp_write_err() (ETIMEDOUT unless a soft error). */
-static void keepalive_abort(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed)
+__cold static void keepalive_abort(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t elapsed)
 {
 	emit_ka(sk, d, elapsed, KS_TIME_NEVER);
 	tcp_send_active_reset(sk);
@@ -142,10 +149,14 @@ static void keepalive_abort(struct tcp_sock *sk, enum ka_decision d, tcp_stamp_t
 			  : d == KA_ABORT_IDLE ? END_KEEPALIVE_IDLE : END_KEEPALIVE);
 }
 
-static void bsd_keepalive_timer(struct tcp_sock *sk);
-static void lwip_slowtmr(struct tcp_sock *sk);
+__cold static void bsd_keepalive_timer(struct tcp_sock *sk);
+__cold static void lwip_slowtmr(struct tcp_sock *sk);
 
-void tcp_keepalive_timer(struct engine *eng, struct ev_timer *t)
+/* Flattened: the common path of a firing (the idle clock, tcp_write_wakeup()
+ * down to the host's interface, the re-arm down to the engine's heap) is
+ * compiled into this one function, one frame instead of five; the abort and
+ * the other stacks' rules (__cold) stay out of line. */
+__attribute__((flatten)) void tcp_keepalive_timer(struct engine *eng, struct ev_timer *t)
 {
 	struct tcp_sock *sk = container_of(t, struct tcp_sock, keepalive_timer);
 	const struct timer_model *tm = tcp_tm(sk);
@@ -243,7 +254,7 @@ out:
 /* FreeBSD tcp_timer_keep() / XNU TCPT_KEEP: the abort is decided on idle
  * time alone (no probe counter), and outstanding data does not stop probing.
  * probes_out only numbers the probes for the outputs. */
-static void bsd_keepalive_timer(struct tcp_sock *sk)
+__cold static void bsd_keepalive_timer(struct tcp_sock *sk)
 {
 	const struct profile *p = sk->host->prof;
 	tcp_stamp_t idle = keepalive_time_elapsed(sk); /* ticks - t_rcvtime */
@@ -286,7 +297,7 @@ static void bsd_keepalive_timer(struct tcp_sock *sk)
 /* lwIP tcp_slowtmr(), keepalive part, run every TCP_SLOW_INTERVAL (500 ms) on
  * every connection. Times are in slow-timer ticks and the thresholds are
  * integer divisions by 500 ms compared with a strict '>'. */
-static void lwip_slowtmr(struct tcp_sock *sk)
+__cold static void lwip_slowtmr(struct tcp_sock *sk)
 {
 	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_FIN_WAIT1) |
 				 TCPF(TCP_FIN_WAIT2) | TCPF(TCP_CLOSING) | TCPF(TCP_LAST_ACK))))

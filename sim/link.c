@@ -2,9 +2,11 @@
  * link.c - a point-to-point wire: per-direction delay, jitter, Bernoulli and
  * Gilbert-Elliott loss, cuts and one-way partitions.
  *
- * Invariant: every slot is on the free list, pending in the engine, or being
- * delivered (inside link_arrive), exactly one of the three. Slots are allocated in chunks and never freed before
- * link_destroy(), so steady state allocates nothing.
+ * Invariant: every slot is on the free list, pending in the engine, or the
+ * last one delivered (link->retired: being read inside link_arrive's
+ * callback, or waiting for the next arrival), exactly one of the three.
+ * Slots are allocated in chunks and never freed before link_destroy(), so
+ * steady state allocates nothing.
  *
  * Gilbert-Elliott, per segment and direction: the segment is lost with the
  * loss probability of the current state (ge_loss in the bad state, loss in
@@ -60,11 +62,15 @@ static void link_arrive(struct engine *eng, struct ev_timer *t)
 	struct link_pkt *p = container_of(t, struct link_pkt, arrive);
 	struct link *l = p->link;
 	p->a.why = p->a.local ? DROP_NONE : cut(l, p->seg.src);
-	/* The slot goes back to the free list only after the callback, so the
-	 * segments the callback sends never reuse it while it is being read. */
+	/* This slot goes back to the free list at the next arrival, the previous
+	 * one now: the segments the callback sends never reuse the slot it is
+	 * reading, and the callback is the last thing done here (a tail call). */
+	if (l->retired) {
+		l->retired->next_free = l->free_list;
+		l->free_list = l->retired;
+	}
+	l->retired = p;
 	l->arrive(l->ctx, &p->a);
-	p->next_free = l->free_list;
-	l->free_list = p;
 }
 
 /* Another chunk of slots on the free list (steady state never gets here). */
@@ -80,11 +86,9 @@ __attribute__((noinline)) static void link_grow(struct link *l)
 	}
 }
 
-/* A free slot for a segment sent now. */
-static inline struct link_pkt *link_alloc(struct link *l, bool local)
+/* The first free slot (the free list is not empty) for a segment sent now. */
+static inline struct link_pkt *link_take(struct link *l, bool local)
 {
-	if (!l->free_list)
-		link_grow(l);
 	struct link_pkt *p = l->free_list;
 	p->a.sent = l->eng->now;
 	p->a.local = local;
@@ -92,12 +96,23 @@ static inline struct link_pkt *link_alloc(struct link *l, bool local)
 	return p;
 }
 
+/* A free slot for a segment sent now. */
+static inline struct link_pkt *link_alloc(struct link *l, bool local)
+{
+	if (!l->free_list)
+		link_grow(l);
+	return link_take(l, local);
+}
+
+static void link_update_plain(struct link *l);
+
 void link_init(struct link *l, struct engine *eng, const struct link_config *cfg,
 	       uint64_t seed, link_arrive_fn arrive, void *ctx)
 {
 	*l = (struct link){.eng = eng, .arrive = arrive, .ctx = ctx, .reorder = cfg->reorder};
 	for (int h = 0; h < NHOSTS; h++)
 		l->dir[h] = cfg->dir[h];
+	link_update_plain(l);
 	rng_seed(&l->rng, seed, 0x6c696e6bULL /* "link" */);
 }
 
@@ -140,11 +155,72 @@ static inline bool lossless(const struct link *l, int h)
 	return l->dir[h].ge_p <= 0 && !l->ge_bad[h] && l->dir[h].loss <= 0;
 }
 
+/* Direction h neither loses nor jitters (the Gilbert-Elliott chain can only
+ * turn bad when ge_p > 0): link_send() draws nothing and adds only the delay. */
+static void link_update_plain(struct link *l)
+{
+	for (int h = 0; h < NHOSTS; h++)
+		l->plain[h] = lossless(l, h) && !l->dir[h].jitter;
+}
+
+void link_set_loss(struct link *l, double p)
+{
+	for (int h = 0; h < NHOSTS; h++)
+		l->dir[h].loss = p;
+	link_update_plain(l);
+}
+
 /* The jitter added to a segment sent by h: uniform in [0, jitter]. */
 __attribute__((noinline)) static ks_time_t jitter(struct link *l, int h)
 {
 	ks_time_t j = (ks_time_t)(rng_unit(&l->rng) * ((double)l->dir[h].jitter + 1.0));
 	return j > l->dir[h].jitter ? l->dir[h].jitter : j;
+}
+
+/* Put seg on the wire in direction h, due at when (behind the previous
+ * segment unless reorder), in a slot from the free list (not empty). */
+static inline void link_put(struct link *l, const struct segment *seg, const struct segment *out,
+			    int h, ks_time_t when)
+{
+	if (!l->reorder && when < l->last_arrival[h])
+		when = l->last_arrival[h]; /* no overtaking: wait behind the previous segment */
+	l->last_arrival[h] = when;
+
+	struct link_pkt *p = link_take(l, false);
+	p->seg = *seg;
+	p->a.out = NULL;
+	if (out) {
+		p->out = *out;
+		p->a.out = &p->out;
+	}
+	eng_schedule(l->eng, &p->arrive, when);
+}
+
+/* link_send() in a direction that loses or jitters: the draws, then the
+ * wire. Out of line, like link_grow_send(): link_send()'s plain path then
+ * calls nothing but the engine and saves no registers. */
+__attribute__((noinline)) static enum drop_reason link_send_drawn(struct link *l,
+								   const struct segment *seg,
+								   const struct segment *out, int h)
+{
+	if (!lossless(l, h) && link_lose(l, h)) {
+		l->lost[h]++;
+		return DROP_LINK_LOSS;
+	}
+	ks_time_t when = l->eng->now + l->dir[h].delay;
+	if (l->dir[h].jitter)
+		when += jitter(l, h);
+	link_put(l, seg, out, h, when);
+	return DROP_NONE;
+}
+
+/* The free list is empty: another chunk of slots, then link_send(). */
+__attribute__((noinline)) static enum drop_reason link_grow_send(struct link *l,
+								  const struct segment *seg,
+								  const struct segment *out)
+{
+	link_grow(l);
+	return link_send(l, seg, out);
 }
 
 enum drop_reason link_send(struct link *l, const struct segment *seg, const struct segment *out)
@@ -153,26 +229,12 @@ enum drop_reason link_send(struct link *l, const struct segment *seg, const stru
 	enum drop_reason why = cut(l, h);
 	if (why != DROP_NONE)
 		return why;
+	if (!l->free_list)
+		return link_grow_send(l, seg, out);
 	l->sent[h]++;
-	if (!lossless(l, h) && link_lose(l, h)) {
-		l->lost[h]++;
-		return DROP_LINK_LOSS;
-	}
-	ks_time_t when = l->eng->now + l->dir[h].delay;
-	if (l->dir[h].jitter)
-		when += jitter(l, h);
-	if (!l->reorder && when < l->last_arrival[h])
-		when = l->last_arrival[h]; /* no overtaking: wait behind the previous segment */
-	l->last_arrival[h] = when;
-
-	struct link_pkt *p = link_alloc(l, false);
-	p->seg = *seg;
-	p->a.out = NULL;
-	if (out) {
-		p->out = *out;
-		p->a.out = &p->out;
-	}
-	eng_schedule(l->eng, &p->arrive, when);
+	if (!l->plain[h])
+		return link_send_drawn(l, seg, out, h);
+	link_put(l, seg, out, h, l->eng->now + l->dir[h].delay);
 	return DROP_NONE;
 }
 

@@ -159,7 +159,7 @@ static void host_trace(void *ctx, struct ks_record *r)
 
 /* The NAT records a decision takes are held while the segment's fate is
  * decided, and come out after its packet record (reading order). */
-static void nat_flush_pending(struct sim *s)
+__attribute__((noinline)) static void nat_emit_pending(struct sim *s)
 {
 	for (size_t i = 0; i < s->nat_npending; i++) {
 		struct ks_record r = {.type = REC_NAT, .u.nat = s->nat_pending[i]};
@@ -169,20 +169,44 @@ static void nat_flush_pending(struct sim *s)
 	s->nat_deferring = false;
 }
 
-static void emit_fate(struct sim *s, const struct segment *seg, const struct segment *out,
-		      ks_time_t sent, enum drop_reason why, int where)
+/* Only a NAT holds records back: without one there is nothing to flush. */
+static inline void nat_flush_pending(struct sim *s)
+{
+	if (s->has_nat)
+		nat_emit_pending(s);
+}
+
+/* The packet record of a fate, built only while a sink listens. */
+__attribute__((noinline)) static void emit_packet(struct sim *s, const struct segment *seg,
+						   const struct segment *out, ks_time_t sent,
+						   enum drop_reason why, int where)
+{
+	struct ks_record r = {.type = REC_PACKET,
+			      .u.pkt = {.seg = seg, .seg_out = out, .sent = sent,
+					.fate_time = s->eng.now, .reason = why, .reason_host = where}};
+	sim_emit(s, &r);
+}
+
+/* Report a fate: the packet record if a sink listens, then the NAT's. */
+__attribute__((noinline)) static void report_fate(struct sim *s, const struct segment *seg,
+						  const struct segment *out, ks_time_t sent,
+						  enum drop_reason why, int where)
+{
+	if (sim_tracing(s))
+		emit_packet(s, seg, out, sent, why, where);
+	nat_flush_pending(s);
+}
+
+/* A segment's fate is known: count it; report it only when a sink listens or
+ * a NAT may hold records (one call, out of the common path). */
+static inline void emit_fate(struct sim *s, const struct segment *seg, const struct segment *out,
+			     ks_time_t sent, enum drop_reason why, int where)
 {
 	s->packets++;
 	if (why != DROP_NONE)
 		s->drops++;
-	if (sim_tracing(s)) {
-		struct ks_record r = {.type = REC_PACKET,
-				      .u.pkt = {.seg = seg, .seg_out = out, .sent = sent,
-						.fate_time = s->eng.now, .reason = why,
-						.reason_host = where}};
-		sim_emit(s, &r);
-	}
-	nat_flush_pending(s);
+	if (sim_tracing(s) || s->has_nat)
+		report_fate(s, seg, out, sent, why, where);
 }
 
 static void nat_report(void *ctx, const struct rec_nat *rn)
@@ -212,16 +236,33 @@ static void nat_send(void *ctx, struct segment *seg)
 		emit_fate(s, seg, NULL, s->eng.now, why, -1);
 }
 
+/* A's segment through the NAT (translated into a buffer of its own, out of
+ * the hosts' common path), then onto the link. */
+__attribute__((noinline)) static int nat_xmit(struct sim *s, struct segment *seg)
+{
+	struct segment out;
+	s->nat_deferring = true;
+	enum drop_reason why = nat_outbound(&s->nat, seg, &out);
+	if (why != DROP_NONE) {
+		emit_fate(s, seg, NULL, s->eng.now, why, -1);
+		return 0;
+	}
+	why = link_send(&s->link, seg, &out);
+	if (why != DROP_NONE)
+		emit_fate(s, seg, &out, s->eng.now, why, -1);
+	else
+		nat_flush_pending(s);
+	return 0;
+}
+
 /* A host puts a segment on its interface: qdisc and cable checks, then the
  * NAT and the link. 0: the segment left the host; 1 (NET_XMIT_DROP): the
- * local qdisc refused it. */
-static int host_xmit(void *ctx, struct segment *seg)
+ * local qdisc refused it. Flattened: the link and the engine's heap are
+ * compiled into this frame (the NAT path and the reports stay out of line). */
+__attribute__((flatten)) static int host_xmit(void *ctx, struct segment *seg)
 {
 	struct sim *s = ctx;
 	struct host *h = &s->host[seg->src];
-	struct segment out;
-	const struct segment *o = NULL;
-	enum drop_reason why;
 	seg->id = ++s->next_pkt_id;
 	if (s->eng.now < h->qdisc_drop_until) {
 		emit_fate(s, seg, NULL, s->eng.now, DROP_QDISC, h->id);
@@ -231,42 +272,32 @@ static int host_xmit(void *ctx, struct segment *seg)
 		emit_fate(s, seg, NULL, s->eng.now, DROP_UNPLUGGED, h->id);
 		return 0; /* it left the stack; the cable ate it */
 	}
-	if (s->has_nat && seg->src == HOST_A) {
-		s->nat_deferring = true;
-		why = nat_outbound(&s->nat, seg, &out);
-		if (why != DROP_NONE) {
-			emit_fate(s, seg, NULL, s->eng.now, why, -1);
-			return 0;
-		}
-		o = &out;
-	}
-	why = link_send(&s->link, seg, o);
+	if (s->has_nat && seg->src == HOST_A)
+		return nat_xmit(s, seg);
+	enum drop_reason why = link_send(&s->link, seg, NULL);
 	if (why != DROP_NONE)
-		emit_fate(s, seg, o, s->eng.now, why, -1);
-	else
-		nat_flush_pending(s);
+		emit_fate(s, seg, NULL, s->eng.now, why, -1);
 	return 0;
 }
 
-static void link_arrived(void *ctx, const struct link_arrival *a)
+/* Delivery with its report first (out of line: a tail call each way keeps
+ * the common path, nobody listening and no NAT, free of saved registers). */
+__attribute__((noinline)) static void deliver_reported(struct sim *s, const struct link_arrival *a,
+						       const struct segment *o,
+						       const struct segment *deliver)
 {
-	struct sim *s = ctx;
-	const struct segment *seg = a->seg, *o = a->out, *deliver = a->out ? a->out : a->seg;
-	struct segment in;
+	struct host *h = &s->host[a->seg->dst];
+	report_fate(s, a->seg, o, a->sent, DROP_NONE, h->id);
+	tcp_v4_rcv(h, deliver);
+}
+
+/* The segment reached host h's cable (o: as the NAT translated it, or NULL;
+ * deliver: what h's TCP gets): cable and power, then the stack. */
+static inline void host_deliver(struct sim *s, const struct link_arrival *a,
+				const struct segment *o, const struct segment *deliver)
+{
+	const struct segment *seg = a->seg;
 	struct host *h = &s->host[seg->dst];
-	if (a->why != DROP_NONE) {
-		emit_fate(s, seg, o, a->sent, a->why, -1);
-		return;
-	}
-	if (s->has_nat && seg->dst == HOST_A && !a->local) {
-		s->nat_deferring = true;
-		enum drop_reason why = nat_inbound(&s->nat, seg, &in);
-		if (why != DROP_NONE) {
-			emit_fate(s, seg, NULL, a->sent, why, -1);
-			return;
-		}
-		deliver = o = &in;
-	}
 	if (!h->plugged) {
 		emit_fate(s, seg, o, a->sent, DROP_UNPLUGGED, h->id);
 		return;
@@ -275,8 +306,39 @@ static void link_arrived(void *ctx, const struct link_arrival *a)
 		emit_fate(s, seg, o, a->sent, DROP_HOST_DOWN, h->id);
 		return;
 	}
-	emit_fate(s, seg, o, a->sent, DROP_NONE, h->id);
-	tcp_v4_rcv(h, deliver);
+	s->packets++; /* emit_fate(DROP_NONE), whose report comes with the delivery below */
+	if (sim_tracing(s) || s->has_nat)
+		deliver_reported(s, a, o, deliver);
+	else
+		tcp_v4_rcv(h, deliver);
+}
+
+/* A segment for A came over the wire through the NAT (translated into a
+ * buffer of its own, out of the common path). */
+__attribute__((noinline)) static void nat_arrived(struct sim *s, const struct link_arrival *a)
+{
+	struct segment in;
+	s->nat_deferring = true;
+	enum drop_reason why = nat_inbound(&s->nat, a->seg, &in);
+	if (why != DROP_NONE) {
+		emit_fate(s, a->seg, NULL, a->sent, why, -1);
+		return;
+	}
+	host_deliver(s, a, &in, &in);
+}
+
+static void link_arrived(void *ctx, const struct link_arrival *a)
+{
+	struct sim *s = ctx;
+	if (a->why != DROP_NONE) {
+		emit_fate(s, a->seg, a->out, a->sent, a->why, -1);
+		return;
+	}
+	if (s->has_nat && a->seg->dst == HOST_A && !a->local) {
+		nat_arrived(s, a);
+		return;
+	}
+	host_deliver(s, a, a->out, a->out ? a->out : a->seg);
 }
 
 /* ---- the scenario's events ---------------------------------------------------- */
@@ -329,10 +391,7 @@ static const char *apply_path(struct sim *s, const struct sc_event *ev)
 	switch (ev->action) {
 	case ACT_LINK_DOWN: l->down = true; break;
 	case ACT_LINK_UP: l->down = false; break;
-	case ACT_LINK_LOSS:
-		for (int h = 0; h < NHOSTS; h++)
-			l->dir[h].loss = ev->p;
-		break;
+	case ACT_LINK_LOSS: link_set_loss(l, ev->p); break;
 	case ACT_PARTITION: l->partitioned[ev->host] = true; break;
 	case ACT_HEAL: l->partitioned[HOST_A] = l->partitioned[HOST_B] = false; break;
 	case ACT_NAT_FLUSH:

@@ -104,13 +104,13 @@ void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer
 int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
 		 enum seg_kind kind, uint32_t nth)
 {
-	struct segment seg = {
-		.saddr = sk->saddr, .daddr = sk->daddr, .sport = sk->sport, .dport = sk->dport,
-		.seq = seq, .ack = (flags & TH_ACK) ? sk->rcv_nxt : 0, .len = len,
-		.win = TCP_WINDOW, .flags = flags,
-		.src = (uint8_t)sk->host->id, .dst = (uint8_t)!sk->host->id,
-		.kind = (uint8_t)kind, .nth = nth,
-	};
+	struct segment seg = sk->hdr; /* tuple, window, ends (set_tuple) */
+	seg.seq = seq;
+	seg.ack = (flags & TH_ACK) ? sk->rcv_nxt : 0;
+	seg.len = len;
+	seg.flags = flags;
+	seg.kind = (uint8_t)kind;
+	seg.nth = nth;
 	if (flags & TH_ACK)
 		sk->rcv_wup = sk->rcv_nxt; /* the window's left edge we advertised */
 	const struct tcp_env *env = sk->host->env;
@@ -165,6 +165,10 @@ void tcp_push(struct tcp_sock *sk)
 	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) |
 				 TCPF(TCP_FIN_WAIT1) | TCPF(TCP_LAST_ACK) | TCPF(TCP_CLOSING))))
 		return;
+	if (tcp_write_queue_empty(sk)) {
+		sk->packets_out = packets_in_flight(sk); /* nothing new to send */
+		return;
+	}
 	bool sent = false;
 	uint32_t left;
 	while ((left = unsent_data(sk)) > 0) {
@@ -327,6 +331,10 @@ static void set_tuple(struct tcp_sock *sk, uint32_t saddr, uint16_t sport, uint3
 	sk->sport = sport;
 	sk->daddr = daddr;
 	sk->dport = dport;
+	sk->hdr = (struct segment){
+		.saddr = saddr, .daddr = daddr, .sport = sport, .dport = dport, .win = TCP_WINDOW,
+		.src = (uint8_t)sk->host->id, .dst = (uint8_t)!sk->host->id,
+	};
 }
 
 static void reset_connection_fields(struct tcp_sock *sk)
@@ -549,6 +557,16 @@ static void tcp_data_queue(struct tcp_sock *sk, const struct segment *seg)
 		tcp_send_ack(sk, SEG_NORMAL, 0);
 }
 
+/* tcp_data_snd_check() -> tcp_push_pending_frames(): push only when the
+ * write queue holds something (tcp_send_head()). With it empty, packets_out
+ * already counts what is in flight: tcp_ack() recounted it if the ACK moved
+ * snd_una, and nothing else moved the send sequence since tcp_push(). */
+static inline void tcp_data_snd_check(struct tcp_sock *sk)
+{
+	if (!tcp_write_queue_empty(sk))
+		tcp_push(sk);
+}
+
 /* tcp_rcv_state_process() for every state after SYN_SENT. */
 static void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
 {
@@ -605,14 +623,23 @@ static void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
 		if (sk->state == TCP_CLOSE)
 			return;
 	}
-	tcp_data_queue(sk, seg);
-	tcp_push(sk); /* the window may have opened */
+	/* tcp_rcv_established(): a pure ACK has nothing to queue */
+	if (seg->len > 0 || (seg->flags & TH_FIN))
+		tcp_data_queue(sk, seg);
+	tcp_data_snd_check(sk); /* the window may have opened */
 }
+
+/* inet_match(): the segment's (saddr, daddr) and (sport, dport) are the
+ * socket's (daddr, saddr) and (dport, sport), compared as one word each, as
+ * the kernel compares skc_addrpair and skc_portpair. */
+static inline uint64_t pair32(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | lo; }
+static inline uint32_t pair16(uint16_t lo, uint16_t hi) { return (uint32_t)hi << 16 | lo; }
 
 static bool tuple_matches(const struct tcp_sock *sk, const struct segment *seg)
 {
-	return sk->state != TCP_CLOSE && seg->daddr == sk->saddr && seg->dport == sk->sport &&
-	       seg->saddr == sk->daddr && seg->sport == sk->dport;
+	return sk->state != TCP_CLOSE &&
+	       pair32(seg->saddr, seg->daddr) == pair32(sk->daddr, sk->saddr) &&
+	       pair16(seg->sport, seg->dport) == pair16(sk->dport, sk->sport);
 }
 
 /* tcp_v4_rcv(): find the socket, or answer with a RST. */

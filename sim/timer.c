@@ -82,11 +82,18 @@ ks_time_t tm_tick_time(const struct timer_model *tm, uint64_t j)
 	return at >= KS_TIME_NEVER ? KS_TIME_NEVER : (ks_time_t)at;
 }
 
+/* The models with ticks, out of line: their 128-bit divisions (library
+ * calls) would make every caller save registers on the exact model's path. */
+__attribute__((noinline)) static tcp_stamp_t tick_stamp(const struct timer_model *tm, ks_time_t now)
+{
+	return (uint32_t)tm_jiffies64(tm, now); /* tcp_jiffies32 / tcp_ticks (u32) */
+}
+
 tcp_stamp_t tm_stamp(const struct timer_model *tm, ks_time_t now)
 {
 	if (tm->kind == TM_EXACT)
 		return now;
-	return (uint32_t)tm_jiffies64(tm, now); /* tcp_jiffies32 / tcp_ticks (u32) */
+	return tick_stamp(tm, now);
 }
 
 tcp_stamp_t tm_secs(const struct timer_model *tm, uint64_t s)
@@ -119,14 +126,19 @@ tcp_stamp_t tm_from_ns(const struct timer_model *tm, ks_time_t ns)
 	return ns;
 }
 
+/* tm_to_ns() for the models with ticks (out of line: see tick_stamp). */
+__attribute__((noinline)) static ks_time_t ticks_to_ns(const struct timer_model *tm, tcp_stamp_t d)
+{
+	if (tm->kind == TM_LWIP)
+		return d * TM_LWIP_SLOW_INTERVAL;
+	return (ks_time_t)(((u128)d * KS_SEC) / tm->hz);
+}
+
 ks_time_t tm_to_ns(const struct timer_model *tm, tcp_stamp_t d)
 {
-	switch (tm->kind) {
-	case TM_LINUX: return (ks_time_t)(((u128)d * KS_SEC) / tm->hz);
-	case TM_LWIP: return d * TM_LWIP_SLOW_INTERVAL;
-	case TM_EXACT: break;
-	}
-	return d;
+	if (tm->kind == TM_EXACT)
+		return d;
+	return ticks_to_ns(tm, d);
 }
 
 tcp_stamp_t tm_elapsed(const struct timer_model *tm, tcp_stamp_t now, tcp_stamp_t then)
@@ -198,6 +210,14 @@ __attribute__((noinline)) static ks_time_t wheel_expiry(const struct timer_model
 	return tm_tick_time(tm, fire);
 }
 
+/* tm_expiry() for TM_LWIP: the slow timer, at the delay-th tick from the
+ * current one. Out of line like the wheel, for the same reason. */
+__attribute__((noinline)) static ks_time_t slow_tick_expiry(const struct timer_model *tm,
+							     ks_time_t now, tcp_stamp_t delay)
+{
+	return tm_tick_time(tm, tm_jiffies64(tm, now) + (delay ? delay : 1));
+}
+
 ks_time_t tm_expiry(const struct timer_model *tm, struct tm_base *base, ks_time_t now,
 		    tcp_stamp_t delay)
 {
@@ -205,8 +225,8 @@ ks_time_t tm_expiry(const struct timer_model *tm, struct tm_base *base, ks_time_
 		ks_time_t when = now + delay;
 		return when < now ? KS_TIME_NEVER : when;
 	}
-	if (tm->kind == TM_LWIP) /* the slow timer: at the delay-th tick from the current one */
-		return tm_tick_time(tm, tm_jiffies64(tm, now) + (delay ? delay : 1));
+	if (tm->kind == TM_LWIP)
+		return slow_tick_expiry(tm, now, delay);
 	return wheel_expiry(tm, base, now, delay);
 }
 

@@ -18,6 +18,12 @@
 #include "tcp.h"
 #include "trace.h"
 
+/* The kernel's annotation (include/linux/compiler_attributes.h): a path the
+ * steady state never takes, kept out of line and out of its callers' way. */
+#ifndef __cold
+#define __cold __attribute__((__cold__, __noinline__))
+#endif
+
 /* ---- the host's interface (struct tcp_env) --------------------------------- */
 
 static inline struct engine *sk_eng(const struct tcp_sock *sk) { return sk->host->eng; }
