@@ -299,4 +299,4 @@ clean:
 	rm -rf build kasim
 
 # The header dependencies the compiler wrote (-MMD -MP).
--include $(wildcard build/*/*.d build/*.d)
+-include $(wildcard build/*.d build/*/*.d build/*/*/*.d)
