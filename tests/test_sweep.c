@@ -28,6 +28,7 @@
 #include "rng.h"
 #include "sweep.h"
 #include "tcp.h"
+#include "textfile.h"
 
 #define SEC KS_SEC
 #define MS KS_MS
@@ -436,8 +437,8 @@ static char *tmpdir(void)
 static char *slurp(const char *dir, const char *name)
 {
 	char *p = sweep_path(dir, name);
-	size_t len;
-	char *s = sweep_read_all(p, &len);
+	struct textfile_info in;
+	char *s = textfile_load(p, SIZE_MAX, &in);
 	cr_assert_not_null(s, "cannot read %s", p);
 	free(p);
 	return s;
@@ -761,11 +762,12 @@ Test(sweep_bin, shards_merge_into_the_unsharded_bytes)
 
 static size_t count_lines(const char *path)
 {
-	size_t n = 0, len;
-	char *s = sweep_read_all(path, &len);
+	size_t n = 0;
+	struct textfile_info in;
+	char *s = textfile_load(path, SIZE_MAX, &in);
 	if (!s)
 		return 0;
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < in.len; i++)
 		n += s[i] == '\n';
 	free(s);
 	return n;
