@@ -312,10 +312,8 @@ char *sweep_manifest_read(const char *dir, struct textfile_info *info)
 	return text;
 }
 
-/* --resume: the manifest already in dir must be this sweep's and shard's
- * (0), else a message and 2. */
 int resume_check(const char *text, const struct sweep *sw, uint64_t si, uint64_t sn, const char *dir,
-			FILE *err)
+		 FILE *err)
 {
 	struct manifest m;
 	int rc = 2;
