@@ -43,7 +43,7 @@ INCS    := -Iinclude -Ibuild/gen
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-# OpenMP: sweeps run on every core (sim/sweep_run.c). The test runner links it
+# OpenMP: sweeps run on every core (sim/sweep_exec.c). The test runner links it
 # too, but never enters a parallel region: parallel sweeps are tested by
 # spawning build/asan/kasim.
 REL_CFLAGS  := -O2 -g -fopenmp -flto=auto

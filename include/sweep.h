@@ -17,10 +17,18 @@
  *   seed(r)  = sweep_run_seed(sweep seed, r): a pure function, so a run's
  *              result never depends on threads, shards or order.
  *
- * Modules: sweep.c (the [sweep] section), sweep_plan.c (dimensions, points,
- * seeds; both share include/priv/sweep_priv.h), sweep_run.c (one run, and
- * the parallel, sharded, resumable executor), sweep_out.c (results, summary,
- * recommendation, plots, merge), sweep_cli.c (kasim sweep / kasim merge).
+ * Modules (private declarations they share: include/priv/sweep_priv.h):
+ *   sweep.c          the [sweep] section
+ *   sweep_plan.c     planning: dimensions, points, seeds, the hash
+ *   sweep_run.c      one run: the survival and detection simulations
+ *   sweep_exec.c     the executor: all cores, shards, the journal, --resume
+ *   sweep_journal.c  run records, journal lines, the manifest, reading them back
+ *   sweep_stats.c    the statistics of each point
+ *   sweep_report.c   results.csv, summary.csv, recommendation.txt
+ *   sweep_points.c, sweep_plot.c  groups and series of points; plots/
+ *   sweep_out.c      staging and committing the output files, all or none
+ *   sweep_merge.c    kasim merge
+ *   sweep_cli.c      kasim sweep / kasim merge
  */
 #ifndef KASIM_SWEEP_H
 #define KASIM_SWEEP_H
@@ -155,7 +163,11 @@ int sweep_execute(const struct sweep *sw, const struct sweep_exec *e, FILE *err)
 /* kasim merge: shard directories -> the files of the unsharded run. */
 int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool render, FILE *err);
 
-/* ---- files (sweep_out.c) ---------------------------------------------------------- */
+/* ---- files (sweep_journal.c, sweep_out.c) ------------------------------------------- */
+
+/* A buffer for a record or a journal line, with its newline and a NUL (the
+ * longest kasim writes is 213 bytes); a longer line read back is refused. */
+#define RUN_LINE_MAX 512
 
 /* A result as one line of 16 fields (no newline), and back: the rows of a
  * shard's results-partial.csv, and the body of a journal line. */
@@ -175,13 +187,14 @@ enum journal_status journal_parse(const char *line, struct run_result *r);
  * committed together, or none. res[r] for every run r. */
 int sweep_write_outputs(const struct sweep *sw, const struct run_result *res, const char *dir,
 			bool render, FILE *err);
-/* A whole file, NUL-terminated; NULL with errno. */
-char *sweep_read_all(const char *path, size_t *len);
 /* "dir/name" (aborts when out of memory). */
 char *sweep_path(const char *dir, const char *name);
-/* ---- the manifest (sweep_run.c): what a directory holds ------------------------------ */
+/* ---- the manifest (sweep_journal.c): what a directory holds ------------------------- */
 
 #define MANIFEST_VERSION 2
+/* A manifest read back is at most this long (its --set options make it
+ * long; Linux passes at most a few MiB of arguments). */
+#define SWEEP_MANIFEST_MAX (16u * 1024 * 1024)
 
 struct manifest {
 	unsigned version;         /* "kasim-sweep N"; the rest is parsed only when N = 2 */

@@ -1,8 +1,8 @@
 /*
  * sweep_points.h - a sweep's points as its reports see them: the statistics
- * of each point (struct pstat, computed by sweep_out.c from the results) and
- * the projections of points onto groups and plot series, shared by the
- * recommendation (sweep_out.c) and the plots (sweep_plot.c).
+ * of each point (struct pstat, computed by sweep_stats.c from the results)
+ * and the projections of points onto groups and plot series, shared by the
+ * recommendation (sweep_report.c) and the plots (sweep_plot.c).
  *
  *   group   a point's values on the environment axes (not [A]/[B] settings):
  *           the recommendation picks the best settings per group, the

@@ -1,7 +1,9 @@
 /*
- * textfile.h - the text files kasim reads (scenario and sweep files): a
- * bounded reader that refuses what is not text, and the one line reader both
- * INI front ends (scenario.c, sweep.c) hand to libinih.
+ * textfile.h - the text files kasim reads (scenario and sweep files, and the
+ * files of a sweep directory that --resume and merge read back): a bounded
+ * reader that refuses what is not text, a bounded reader of one line of a
+ * stream, and the one line reader both INI front ends (scenario.c, sweep.c)
+ * hand to libinih.
  *
  * Limits (docs/security.md, "What kasim reads"):
  *   - a file is at most TEXTFILE_MAX_BYTES bytes; reading stops one byte past
@@ -16,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "scenario.h"
 
@@ -24,12 +27,54 @@
 /* inih's ini_max_line for the reader below: a line, "\r\n" and the NUL. */
 #define TEXTFILE_INI_BUF (TEXTFILE_MAX_LINE + 3)
 
+/* Why textfile_load returned NULL. */
+enum textfile_fault {
+	TEXTFILE_OK,
+	TEXTFILE_OPEN,       /* fopen failed: err (ENOENT: there is no such file) */
+	TEXTFILE_READ,       /* reading failed: err (ENOMEM when out of memory) */
+	TEXTFILE_TOO_LARGE,  /* more than max bytes */
+	TEXTFILE_NUL,        /* a NUL byte, on line `line` */
+};
+
+struct textfile_info {
+	size_t len;          /* of the text returned */
+	enum textfile_fault fault;
+	int err;
+	size_t line;
+};
+
 /*
- * The whole file, NUL-terminated, or NULL with one message in d:
+ * The reader under textfile_read, with the limit as a parameter (for kasim's
+ * own files that are input too, e.g. a sweep's manifest): the whole file,
+ * NUL-terminated, if it has at most max bytes and no NUL byte; else NULL and
+ * info->fault. Reading stops one byte past max; the buffer grows as the file
+ * is read, so a small file costs little whatever max is.
+ */
+char *textfile_load(const char *path, size_t max, struct textfile_info *info);
+
+/*
+ * The whole file (at most TEXTFILE_MAX_BYTES), NUL-terminated, or NULL with one message in d:
  * "FILE: cannot open: ...", "FILE: cannot read: ...", "FILE: larger than ...",
  * or "FILE:LINE: NUL byte ...". *len (may be NULL) gets its length.
  */
 char *textfile_read(const char *path, size_t *len, struct diag *d);
+
+/* What textfile_getline read. */
+struct text_line {
+	size_t len;          /* the line's bytes before its line feed, all of them */
+	bool nul;            /* a NUL byte among them */
+	bool ended;          /* it ended with a line feed (else: the file ended, a torn last line) */
+	bool error;          /* reading failed (ferror) */
+};
+
+/*
+ * The next line of fp, for files too large to hold whole (a sweep's journal
+ * and results-partial.csv: up to SWEEP_MAX_RUNS lines): its first n - 1 bytes
+ * into buf, NUL-terminated, without the line feed; the rest of a longer line
+ * is read and dropped (l->len > n - 1 tells). Memory is buf alone, whatever
+ * the file. False at the end of the file (nothing read) or on an error.
+ */
+bool textfile_getline(FILE *fp, char *buf, size_t n, struct text_line *l);
 
 /* What is wrong with a line the reader returned blank. */
 enum line_fault { LINE_OK, LINE_TOO_LONG, LINE_BARE_CR };

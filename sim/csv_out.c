@@ -44,8 +44,7 @@ static void set_u(struct csv_sink *cs, int c, unsigned long long v)
 }
 static void set_t(struct csv_sink *cs, int c, ks_time_t t) { format_seconds(cs->cell[c], sizeof cs->cell[c], t); }
 
-/* RFC 4180: quote when the field has a comma, a quote or a line break. */
-static void put_field(FILE *o, const char *v)
+void csv_field(FILE *o, const char *v)
 {
 	if (!strpbrk(v, ",\"\r\n")) {
 		fputs(v, o);
@@ -65,7 +64,7 @@ static void row_write(struct csv_sink *cs)
 	for (int i = 0; i < NCOLS; i++) {
 		if (i)
 			fputc(',', cs->out);
-		put_field(cs->out, cs->cell[i]);
+		csv_field(cs->out, cs->cell[i]);
 	}
 	fputc('\n', cs->out);
 }

@@ -4,12 +4,12 @@
 #include "sweep_cli.h"
 
 #include <getopt.h>
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "number.h"
 #include "sweep.h"
 #include "sweep_plot.h"
 #include "termesc.h"
@@ -58,13 +58,29 @@ static int usage_error(FILE *err, const char *cmd, const char *msg, const char *
 	return KASIM_EXIT_USAGE;
 }
 
+/* A decimal number, nothing else; an overflow is an error, never a wrap or
+ * a saturation (number.h). */
 static bool parse_uint(const char *s, uint64_t *v)
 {
-	char *e;
-	if (!*s || *s < '0' || *s > '9')
+	return parse_u64(s, false, v) == NUM_OK;
+}
+
+/* --shard I/N: 0 <= I < N. */
+static bool parse_shard(const char *arg, struct sweep_exec *e)
+{
+	const char *slash = strchr(arg, '/');
+	char num[32];
+	uint64_t i, n;
+
+	if (!slash || (size_t)(slash - arg) >= sizeof num)
 		return false;
-	*v = strtoull(s, &e, 10);
-	return !*e;
+	memcpy(num, arg, (size_t)(slash - arg));
+	num[slash - arg] = '\0';
+	if (!parse_uint(num, &i) || !parse_uint(slash + 1, &n) || n == 0 || i >= n)
+		return false;
+	e->shard_i = i;
+	e->shard_n = n;
+	return true;
 }
 
 /* The plot scripts are kasim's templates: find them before running anything. */
@@ -77,99 +93,100 @@ static bool plot_templates_missing(FILE *err)
 	return true;
 }
 
-int sweep_main(int argc, char **argv, FILE *out, FILE *err)
+enum { O_SHARD = 256, O_RESUME, O_SET, O_NORENDER, O_NOPROGRESS, O_STATS };
+
+static const struct option sweep_longopts[] = {
+	{ "out", required_argument, NULL, 'o' },
+	{ "shard", required_argument, NULL, O_SHARD },
+	{ "resume", no_argument, NULL, O_RESUME },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "set", required_argument, NULL, O_SET },
+	{ "no-render", no_argument, NULL, O_NORENDER },
+	{ "no-progress", no_argument, NULL, O_NOPROGRESS },
+	{ "stats", no_argument, NULL, O_STATS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* What kasim sweep's command line asks for. */
+struct sweep_args {
+	struct sweep_exec e;
+	const char **sets;        /* the --set options, in order */
+	size_t nsets;
+};
+
+/* Option c of getopt_long (its value in optarg) into a: -1 to go on, else
+ * an exit status (--help: 0). */
+static int sweep_option(int c, char **argv, struct sweep_args *a, FILE *out, FILE *err)
 {
-	enum { O_SHARD = 256, O_RESUME, O_SET, O_NORENDER, O_NOPROGRESS, O_STATS };
-	static const struct option longopts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "shard", required_argument, NULL, O_SHARD },
-		{ "resume", no_argument, NULL, O_RESUME },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "set", required_argument, NULL, O_SET },
-		{ "no-render", no_argument, NULL, O_NORENDER },
-		{ "no-progress", no_argument, NULL, O_NOPROGRESS },
-		{ "stats", no_argument, NULL, O_STATS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sweep_exec e = { .shard_n = 1, .render = true, .progress = isatty(2) };
-	const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
-	size_t nsets = 0;
-	int rc = KASIM_EXIT_OK, c;
 	uint64_t v;
 
-	if (!sets)
+	switch (c) {
+	case 'o': a->e.dir = optarg; break;
+	case O_SHARD:
+		if (!parse_shard(optarg, &a->e))
+			return usage_error(err, "sweep", "--shard wants I/N with 0 <= I < N", optarg);
+		break;
+	case O_RESUME: a->e.resume = true; break;
+	case 'j':
+		if (!parse_uint(optarg, &v) || v < 1 || v > 4096)
+			return usage_error(err, "sweep", "--jobs wants a number of threads, 1..4096", optarg);
+		a->e.threads = (int)v;
+		break;
+	case O_SET: a->sets[a->nsets++] = optarg; break;
+	case O_NORENDER: a->e.render = false; break;
+	case O_NOPROGRESS: a->e.progress = false; break;
+	case O_STATS: a->e.stats = true; break;
+	case 'h': fputs(sweep_usage, out); return KASIM_EXIT_OK;
+	case ':': return usage_error(err, "sweep", "option needs a value", argv[optind - 1]);
+	default: return usage_error(err, "sweep", "unknown option", argv[optind - 1]);
+	}
+	return -1;
+}
+
+/* Load the sweep file with the --set options and run it. */
+static int sweep_run_file(const char *file, struct sweep_args *a, FILE *err)
+{
+	struct diag d = { 0 };
+	struct sweep *sw = sweep_load(file, a->sets, a->nsets, &d);
+	int rc;
+
+	diag_print(&d, file, err);
+	diag_free(&d);
+	if (!sw)
+		return KASIM_EXIT_USAGE;
+	if (a->e.shard_n == 1 && plot_templates_missing(err))
+		rc = KASIM_EXIT_FAIL;
+	else
+		rc = sweep_execute(sw, &a->e, err);
+	sweep_free(sw);
+	return rc;
+}
+
+int sweep_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct sweep_args a = { .e = { .shard_n = 1, .render = true, .progress = isatty(2) } };
+	int rc = -1, c;
+
+	a.sets = calloc((size_t)argc + 1, sizeof(*a.sets));
+	if (!a.sets)
 		return KASIM_EXIT_FAIL;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:j:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': e.dir = optarg; break;
-		case O_SHARD: {
-			const char *slash = strchr(optarg, '/');
-			char num[32];
-			uint64_t i, n;
-			if (!slash || (size_t)(slash - optarg) >= sizeof num) {
-				rc = usage_error(err, "sweep", "--shard wants I/N with 0 <= I < N", optarg);
-				goto done;
-			}
-			memcpy(num, optarg, (size_t)(slash - optarg));
-			num[slash - optarg] = '\0';
-			if (!parse_uint(num, &i) || !parse_uint(slash + 1, &n) || n == 0 || i >= n) {
-				rc = usage_error(err, "sweep", "--shard wants I/N with 0 <= I < N", optarg);
-				goto done;
-			}
-			e.shard_i = i;
-			e.shard_n = n;
-			break;
-		}
-		case O_RESUME: e.resume = true; break;
-		case 'j':
-			if (!parse_uint(optarg, &v) || v < 1 || v > 4096) {
-				rc = usage_error(err, "sweep", "--jobs wants a number of threads, 1..4096", optarg);
-				goto done;
-			}
-			e.threads = (int)v;
-			break;
-		case O_SET: sets[nsets++] = optarg; break;
-		case O_NORENDER: e.render = false; break;
-		case O_NOPROGRESS: e.progress = false; break;
-		case O_STATS: e.stats = true; break;
-		case 'h': fputs(sweep_usage, out); goto done;
-		case ':': rc = usage_error(err, "sweep", "option needs a value", argv[optind - 1]); goto done;
-		default: rc = usage_error(err, "sweep", "unknown option", argv[optind - 1]); goto done;
-		}
-	}
-	if (optind != argc - 1) {
-		rc = usage_error(err, "sweep", optind == argc ? "no sweep file given" : "more than one sweep file",
-				 NULL);
-		goto done;
-	}
-	if (!e.dir) {
+	while (rc < 0 && (c = getopt_long(argc, argv, ":o:j:h", sweep_longopts, NULL)) != -1)
+		rc = sweep_option(c, argv, &a, out, err);
+	if (rc < 0 && optind != argc - 1)
+		rc = usage_error(err, "sweep", optind == argc ? "no sweep file given" : "more than one sweep file", NULL);
+	else if (rc < 0 && !a.e.dir)
 		rc = usage_error(err, "sweep", "no output directory (-o DIR)", NULL);
-		goto done;
-	}
-	struct diag d = { 0 };
-	struct sweep *sw = sweep_load(argv[optind], sets, nsets, &d);
-	diag_print(&d, argv[optind], err);
-	diag_free(&d);
-	if (!sw) {
-		rc = KASIM_EXIT_USAGE;
-		goto done;
-	}
-	if (e.shard_n == 1 && plot_templates_missing(err))
-		rc = KASIM_EXIT_FAIL;
-	else
-		rc = sweep_execute(sw, &e, err);
-	sweep_free(sw);
-done:
-	free(sets);
+	else if (rc < 0)
+		rc = sweep_run_file(argv[optind], &a, err);
+	free(a.sets);
 	return rc;
 }
 
 int merge_main(int argc, char **argv, FILE *out, FILE *err)
 {
-	enum { O_NORENDER = 256 };
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "no-render", no_argument, NULL, O_NORENDER },

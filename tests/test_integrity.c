@@ -6,8 +6,11 @@
  */
 #include "binrun.h"
 
+#include <errno.h>
+
 #include "checksum.h"
 #include "sweep.h"
+#include "textfile.h"
 
 /* ---- CRC-32C ------------------------------------------------------------------- */
 
@@ -416,4 +419,121 @@ Test(integrity_bin, merge_refuses_a_changed_results_row_and_an_unfinished_shard)
 	free(man);
 	free(tampered);
 	two_sweeps_free(&t);
+}
+
+/* ---- bounded reading of what --resume and merge read back ------------------------------- */
+
+/* d/name with n bytes of b. */
+static char *write_bytes(const char *d, const char *name, const void *b, size_t n)
+{
+	char *p = cat(d, name);
+	FILE *f = fopen(p, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(b, 1, n, f), n);
+	cr_assert_eq(fclose(f), 0);
+	return p;
+}
+
+Test(integrity, textfile_getline_holds_one_bounded_line)
+{
+	char *d = make_tmpdir(), text[700], buf[16];
+	size_t n = 0;
+	n += (size_t)sprintf(text + n, "abc\n");
+	memset(text + n, 'x', 600);
+	n += 600;
+	memcpy(text + n, "\na\0b\n\ntorn", 11);
+	n += 10;
+	char *p = write_bytes(d, "f", text, n);
+	FILE *f = fopen(p, "rb");
+	struct text_line l;
+
+	cr_assert(textfile_getline(f, buf, sizeof buf, &l));
+	cr_expect_str_eq(buf, "abc");
+	cr_expect(l.len == 3 && l.ended && !l.nul && !l.error);
+	cr_assert(textfile_getline(f, buf, sizeof buf, &l)); /* 600 bytes: 15 kept, all counted */
+	cr_expect_str_eq(buf, "xxxxxxxxxxxxxxx");
+	cr_expect(l.len == 600 && l.ended && !l.nul);
+	cr_assert(textfile_getline(f, buf, sizeof buf, &l));
+	cr_expect_str_eq(buf, "a");
+	cr_expect(l.len == 3 && l.ended && l.nul);
+	cr_assert(textfile_getline(f, buf, sizeof buf, &l));
+	cr_expect(l.len == 0 && l.ended && buf[0] == '\0');
+	cr_assert(textfile_getline(f, buf, sizeof buf, &l)); /* what a kill leaves */
+	cr_expect_str_eq(buf, "torn");
+	cr_expect(l.len == 4 && !l.ended);
+	cr_expect_not(textfile_getline(f, buf, sizeof buf, &l));
+	cr_expect(l.len == 0 && !l.ended && !l.error);
+	fclose(f);
+	free(p);
+	rm_rf(d);
+	free(d);
+}
+
+Test(integrity, textfile_load_limit_nul_and_absence)
+{
+	char *d = make_tmpdir(), *p = write_bytes(d, "f", "ab\ncd\n", 6), *z = write_bytes(d, "z", "a\nb\0c", 5);
+	struct textfile_info in;
+	char *t = textfile_load(p, 6, &in);
+	cr_assert_not_null(t);
+	cr_expect_str_eq(t, "ab\ncd\n");
+	cr_expect_eq(in.len, 6);
+	free(t);
+	cr_expect_null(textfile_load(p, 5, &in));
+	cr_expect_eq(in.fault, TEXTFILE_TOO_LARGE);
+	cr_expect_null(textfile_load(z, 100, &in));
+	cr_expect_eq(in.fault, TEXTFILE_NUL);
+	cr_expect_eq(in.line, 2);
+	char *none = cat(d, "none");
+	cr_expect_null(textfile_load(none, 100, &in));
+	cr_expect(in.fault == TEXTFILE_OPEN && in.err == ENOENT);
+	free(none);
+	free(p);
+	free(z);
+	rm_rf(d);
+	free(d);
+}
+
+/* A journal line longer than any kasim writes is refused like any damaged
+ * line (the journal is read a line at a time, in a bounded buffer). */
+Test(integrity_bin, resume_refuses_a_too_long_journal_line)
+{
+	char *d = make_tmpdir(), *file, *out;
+	swept(d, SMALL("2"), &file, &out);
+	char *journal = read_in(out, "runs.journal"), *longer = malloc(strlen(journal) + 2000);
+	sprintf(longer, "%s", journal);
+	size_t n = strlen(longer);
+	memset(longer + n, '7', 1500);
+	strcpy(longer + n + 1500, "\n");
+	resume_refused(file, out, longer, 31, "not a journal line (16 fields and a checksum)");
+	free(longer);
+	free(journal);
+	rm_rf(d);
+	free(d);
+	free(file);
+	free(out);
+}
+
+/* A manifest with a NUL byte is damaged: it was read as a C string, so a
+ * valid manifest with anything after a NUL was taken for valid. */
+Test(integrity_bin, resume_refuses_a_manifest_with_a_nul_byte)
+{
+	char *d = make_tmpdir(), *file, *out, want[4096];
+	swept(d, SMALL("2"), &file, &out);
+	char *man = read_in(out, "manifest"), *text = malloc(strlen(man) + 8);
+	size_t n = strlen(man);
+	memcpy(text, man, n);
+	memcpy(text + n, "\0junk\n", 6);
+	free(write_bytes(out, "manifest", text, n + 6));
+	struct run r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
+	cr_expect_eq(r.status, 2);
+	SNP(want, "kasim: %s/manifest: damaged (start again in a new directory)\n", out);
+	cr_expect_str_eq(r.err, want);
+	cr_expect_eq(r.out_len, 0);
+	run_free(&r);
+	free(text);
+	free(man);
+	rm_rf(d);
+	free(d);
+	free(file);
+	free(out);
 }

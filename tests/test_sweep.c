@@ -29,6 +29,7 @@
 #include "rng.h"
 #include "sweep.h"
 #include "tcp.h"
+#include "textfile.h"
 
 #define SEC KS_SEC
 #define MS KS_MS
@@ -430,8 +431,8 @@ Test(sweep_run, keepalive_off_detects_nothing_and_a_dead_peer_loses)
 static char *slurp_in(const char *dir, const char *name)
 {
 	char *p = sweep_path(dir, name);
-	size_t len;
-	char *s = sweep_read_all(p, &len);
+	struct textfile_info in;
+	char *s = textfile_load(p, SIZE_MAX, &in);
 	cr_assert_not_null(s, "cannot read %s", p);
 	free(p);
 	return s;
@@ -718,11 +719,12 @@ Test(sweep_bin, shards_merge_into_the_unsharded_bytes)
 
 static size_t count_lines(const char *path)
 {
-	size_t n = 0, len;
-	char *s = sweep_read_all(path, &len);
+	size_t n = 0;
+	struct textfile_info in;
+	char *s = textfile_load(path, SIZE_MAX, &in);
 	if (!s)
 		return 0;
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < in.len; i++)
 		n += s[i] == '\n';
 	free(s);
 	return n;
@@ -819,6 +821,43 @@ Test(sweep_bin, bad_sweep_files_exit_2_and_write_nothing)
 	free(dir);
 	free(file);
 	free(good);
+	free(out);
+	free(err);
+}
+
+/* A number that does not fit 64 bits is an error (number.h's parser), never
+ * saturated: "--shard 0/18446744073709551616" once ran shard 0 of 2^64 - 1,
+ * i.e. run 0 alone, and exited 0. */
+Test(sweep_bin, overflowing_shard_and_jobs_exit_2_and_write_nothing)
+{
+	char *dir = tmpdir(), *file = sweep_path(dir, "s.ini"), *out = sweep_path(dir, "out"),
+	     *err = sweep_path(dir, "err");
+	static const char *const shards[] = { "0/18446744073709551616", "1/99999999999999999999",
+					      "18446744073709551616/3" };
+	char want[512];
+	struct stat st;
+
+	write_text(file, "[sweep]\nA.tcp_keepidle = 60\n");
+	for (size_t i = 0; i < sizeof shards / sizeof *shards; i++) {
+		const char *a[] = { "sweep", file, "--shard", shards[i], "-o", out, "--no-render", NULL };
+		cr_expect_eq(kasim(a, 0, err), 2, "--shard %s", shards[i]);
+		char *msg = slurp(dir, "err");
+		snprintf(want, sizeof want, "kasim sweep: --shard wants I/N with 0 <= I < N: %s\n"
+					    "Try 'kasim sweep --help' for more information.\n", shards[i]);
+		cr_expect_str_eq(msg, want);
+		free(msg);
+		cr_expect(stat(out, &st) != 0, "--shard %s created %s", shards[i], out);
+	}
+	const char *j[] = { "sweep", file, "-j", "18446744073709551617", "-o", out, "--no-render", NULL };
+	cr_expect_eq(kasim(j, 0, err), 2);
+	char *msg = slurp(dir, "err");
+	cr_expect_str_eq(msg, "kasim sweep: --jobs wants a number of threads, 1..4096: 18446744073709551617\n"
+			      "Try 'kasim sweep --help' for more information.\n");
+	free(msg);
+	cr_expect(stat(out, &st) != 0, "-j 18446744073709551617 created %s", out);
+	rm_rf(dir);
+	free(dir);
+	free(file);
 	free(out);
 	free(err);
 }
