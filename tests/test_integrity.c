@@ -524,12 +524,12 @@ Test(integrity_bin, resume_refuses_a_manifest_with_a_nul_byte)
 	memcpy(text, man, n);
 	memcpy(text + n, "\0junk\n", 6);
 	free(write_bytes(out, "manifest", text, n + 6));
-	struct run r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
+	struct cmd r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
 	cr_expect_eq(r.status, 2);
 	SNP(want, "kasim: %s/manifest: damaged (start again in a new directory)\n", out);
 	cr_expect_str_eq(r.err, want);
-	cr_expect_eq(r.out_len, 0);
-	run_free(&r);
+	cr_expect_eq(r.outlen, 0);
+	cmd_free(&r);
 	free(text);
 	free(man);
 	rm_rf(d);

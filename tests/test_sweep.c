@@ -830,18 +830,18 @@ Test(sweep_bin, bad_sweep_files_exit_2_and_write_nothing)
  * i.e. run 0 alone, and exited 0. */
 Test(sweep_bin, overflowing_shard_and_jobs_exit_2_and_write_nothing)
 {
-	char *dir = tmpdir(), *file = sweep_path(dir, "s.ini"), *out = sweep_path(dir, "out"),
+	char *dir = make_tmpdir(), *file = sweep_path(dir, "s.ini"), *out = sweep_path(dir, "out"),
 	     *err = sweep_path(dir, "err");
 	static const char *const shards[] = { "0/18446744073709551616", "1/99999999999999999999",
 					      "18446744073709551616/3" };
 	char want[512];
 	struct stat st;
 
-	write_text(file, "[sweep]\nA.tcp_keepidle = 60\n");
+	write_file(file, "[sweep]\nA.tcp_keepidle = 60\n");
 	for (size_t i = 0; i < sizeof shards / sizeof *shards; i++) {
 		const char *a[] = { "sweep", file, "--shard", shards[i], "-o", out, "--no-render", NULL };
 		cr_expect_eq(kasim(a, 0, err), 2, "--shard %s", shards[i]);
-		char *msg = slurp(dir, "err");
+		char *msg = slurp_in(dir, "err");
 		snprintf(want, sizeof want, "kasim sweep: --shard wants I/N with 0 <= I < N: %s\n"
 					    "Try 'kasim sweep --help' for more information.\n", shards[i]);
 		cr_expect_str_eq(msg, want);
@@ -850,7 +850,7 @@ Test(sweep_bin, overflowing_shard_and_jobs_exit_2_and_write_nothing)
 	}
 	const char *j[] = { "sweep", file, "-j", "18446744073709551617", "-o", out, "--no-render", NULL };
 	cr_expect_eq(kasim(j, 0, err), 2);
-	char *msg = slurp(dir, "err");
+	char *msg = slurp_in(dir, "err");
 	cr_expect_str_eq(msg, "kasim sweep: --jobs wants a number of threads, 1..4096: 18446744073709551617\n"
 			      "Try 'kasim sweep --help' for more information.\n");
 	free(msg);
