@@ -21,20 +21,9 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void sc_report(struct ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	diag_vat(c->d, &c->at, fmt, ap);
-	va_end(ap);
-	c->nerr++;
-}
 
 void sc_oom(struct ctx *c)
 {

@@ -13,7 +13,6 @@
 #include "priv/sweep_priv.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,16 +20,6 @@
 #include "inifile.h"
 #include "number.h"
 #include "textfile.h"
-
-void sw_report(struct sctx *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	diag_vat(c->d, &c->at, fmt, ap);
-	va_end(ap);
-	c->nerr++;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Axis values                                                              */

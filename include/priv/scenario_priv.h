@@ -112,7 +112,7 @@ struct ctx {
 };
 
 /* An error at c->at (counted in c->nerr). */
-void sc_report(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define sc_report(c, ...) ((c)->nerr++, diag_at((c)->d, &(c)->at, __VA_ARGS__))
 /* "out of memory", once. */
 void sc_oom(struct ctx *c);
 

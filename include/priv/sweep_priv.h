@@ -29,7 +29,7 @@ struct sctx {
 };
 
 /* An error at c->at (counted in c->nerr). */
-void sw_report(struct sctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define sw_report(c, ...) ((c)->nerr++, diag_at((c)->d, &(c)->at, __VA_ARGS__))
 
 /* Dimensions, size checks, every value and every point validated by the
  * scenario parser; reports into c (sweep_plan.c). */
