@@ -249,8 +249,14 @@ struct cli_run {
 
 static void print_version(FILE *out)
 {
-	fprintf(out, "kasim %s (git %s)\nbuilt with gcc %s; %s; jansson %s; inih (Debian); %s\n",
-		KASIM_VERSION, kasim_git(), __VERSION__, pcap_lib_version(), JANSSON_VERSION,
+	fprintf(out, "kasim %s (git %s)\nbuilt with %s; %s; jansson %s; inih (Debian); %s\n",
+		KASIM_VERSION, kasim_git(),
+#ifdef __clang__
+		__VERSION__, /* names the compiler: "Debian Clang 14.0.6" */
+#else
+		"gcc " __VERSION__,
+#endif
+		pcap_lib_version(), JANSSON_VERSION,
 #ifdef _OPENMP
 		"OpenMP sweeps"
 #else
