@@ -374,7 +374,7 @@ void tcp_listen(struct host *h)
 /* A SYN for a listener: Linux keeps a request sock; kasim keeps one socket per
  * host, so the listener's socket becomes the connection (inheriting its
  * options, as tcp_create_openreq_child copies the listener). */
-static void tcp_conn_request(struct host *h, const struct segment *syn)
+__cold static void tcp_conn_request(struct host *h, const struct segment *syn)
 {
 	struct tcp_sock *sk = &h->sk;
 	ks_time_t now = h->eng->now;
@@ -633,12 +633,23 @@ __attribute__((noinline)) static void tcp_rcv_state_process(struct tcp_sock *sk,
 }
 
 /* Header prediction, the sender's side (tcp_rcv_established fast path): a
- * pure ACK at rcv_nxt that acknowledges nothing new -- a keepalive's answer.
- * tcp_ack() would only find the peer alive. */
+ * pure ACK at rcv_nxt that acknowledges nothing new -- a keepalive's answer
+ * -- with nothing waiting to be sent. tcp_ack() would only find the peer
+ * alive, tcp_data_snd_check() would push nothing. */
 static inline bool tcp_pure_dupack(const struct tcp_sock *sk, const struct segment *seg)
 {
 	return sk->state == TCP_ESTABLISHED && seg->flags == TH_ACK && seg->len == 0 &&
-	       seg->seq == sk->rcv_nxt && seg->ack == sk->snd_una;
+	       seg->seq == sk->rcv_nxt && seg->ack == sk->snd_una && tcp_write_queue_empty(sk);
+}
+
+/* tcp_validate_incoming() step 1 failed: the segment is outside the window.
+ * Out of line: the registers its rate limit needs around the clock of a
+ * model with ticks (a call) are then saved here, not on every segment. */
+__attribute__((noinline)) static void tcp_rcv_out_of_window(struct tcp_sock *sk,
+							    const struct segment *seg)
+{
+	if (!(seg->flags & TH_RST) && !tcp_oow_rate_limited(sk, seg))
+		tcp_send_dupack(sk, seg); /* this is how a keepalive probe is answered */
 }
 
 /* Every state after SYN_SENT: the sequence check, header prediction, then
@@ -647,13 +658,11 @@ static inline void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segmen
 {
 	/* tcp_validate_incoming() step 1: sequence check. */
 	if (!tcp_sequence(sk, seg)) {
-		if (!(seg->flags & TH_RST) && !tcp_oow_rate_limited(sk, seg))
-			tcp_send_dupack(sk, seg); /* this is how a keepalive probe is answered */
+		tcp_rcv_out_of_window(sk, seg);
 		return;
 	}
 	if (tcp_pure_dupack(sk, seg)) {
 		tcp_ack_alive(sk);
-		tcp_data_snd_check(sk); /* tcp_ack() sees nothing new; push what waits */
 		return;
 	}
 	tcp_rcv_state_process(sk, seg);
