@@ -46,7 +46,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # OpenMP: sweeps run on every core (sim/sweep_exec.c). The test runner links it
 # too, but never enters a parallel region: parallel sweeps are tested by
 # spawning build/asan/kasim.
-REL_CFLAGS  := -O2 -g -fopenmp -flto=auto
+REL_CFLAGS  := -O3 -g -fopenmp -flto=auto
 ASAN_CFLAGS := -O1 -g -fopenmp -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS  := $(sort $(wildcard sim/*.c))

@@ -64,6 +64,9 @@ static inline bool ev_timer_pending(const struct ev_timer *t) { return t->slot !
 /* Arm (or re-arm) t to fire at absolute time when (>= now). A re-arm takes a
  * fresh seq, exactly as if the timer had been cancelled and armed again. */
 void eng_schedule(struct engine *e, struct ev_timer *t, ks_time_t when);
+/* eng_schedule() for a timer known not to be pending (add_timer()): the
+ * same order, without the re-arm's code. */
+void eng_add(struct engine *e, struct ev_timer *t, ks_time_t when);
 /* Take n consecutive seqs now (the first is returned), for timers armed later
  * with eng_schedule_seq(): a timer armed with a reserved seq orders among
  * those due at the same instant as if it had been armed at reservation time.

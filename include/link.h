@@ -87,6 +87,13 @@ void link_destroy(struct link *l);
  * reason it was lost at once (link down, partition, loss).
  */
 enum drop_reason link_send(struct link *l, const struct segment *seg, const struct segment *out);
+/* A segment sent by h now goes straight onto the wire: the link is up, h is
+ * not partitioned, a slot is free and the direction neither loses nor
+ * jitters. link_send() then draws nothing, calls nothing and cannot fail. */
+static inline bool link_plain_now(const struct link *l, int h)
+{
+	return !l->down && !l->partitioned[h] && l->free_list && l->plain[h];
+}
 /* "link loss P": P(loss) per segment in both directions from now on. */
 void link_set_loss(struct link *l, double p);
 /* Deliver seg to its destination after 0 ns without crossing the wire (a RST

@@ -141,21 +141,39 @@ uint64_t eng_reserve_seq(struct engine *e, uint64_t n)
 	return first;
 }
 
-void eng_schedule_seq(struct engine *e, struct ev_timer *t, ks_time_t when, uint64_t seq)
+/* t, not pending, joins the heap. */
+static inline void heap_insert(struct engine *e, struct ev_timer *t)
 {
-	if (when < e->now)
-		when = e->now; /* never in the past: the clock only moves forward */
-	t->when = when;
-	t->seq = seq;
-	if (t->slot) {
-		heap_fix(e, t->slot - 1, t); /* re-arm in place */
-		return;
-	}
 	if (e->len == e->cap) {
 		heap_grow_insert(e, t);
 		return;
 	}
 	sift_up(e, e->len++, t);
+}
+
+/* The key of a timer armed for when (never in the past: the clock only moves
+ * forward) with seq. */
+static inline void ev_set_key(const struct engine *e, struct ev_timer *t, ks_time_t when,
+			      uint64_t seq)
+{
+	t->when = when < e->now ? e->now : when;
+	t->seq = seq;
+}
+
+void eng_schedule_seq(struct engine *e, struct ev_timer *t, ks_time_t when, uint64_t seq)
+{
+	ev_set_key(e, t, when, seq);
+	if (t->slot) {
+		heap_fix(e, t->slot - 1, t); /* re-arm in place */
+		return;
+	}
+	heap_insert(e, t);
+}
+
+void eng_add(struct engine *e, struct ev_timer *t, ks_time_t when)
+{
+	ev_set_key(e, t, when, e->next_seq++);
+	heap_insert(e, t);
 }
 
 void eng_schedule_in(struct engine *e, struct ev_timer *t, ks_time_t delay)

@@ -76,12 +76,19 @@ tcp_stamp_t keepalive_time_elapsed(const struct tcp_sock *sk)
 	return since_data < since_ack ? since_data : since_ack;
 }
 
-void tcp_reset_keepalive_timer(struct tcp_sock *sk, tcp_stamp_t len)
+/* When a keepalive timer armed now for len fires (the nominal time kept for
+ * the records). */
+static ks_time_t keepalive_expiry(struct tcp_sock *sk, tcp_stamp_t len)
 {
 	struct engine *eng = sk_eng(sk);
 	struct host *h = sk->host;
 	sk->ka_nominal = eng->now + tm_to_ns(&h->tm, len);
-	eng_schedule(eng, &sk->keepalive_timer, tm_expiry(&h->tm, &h->wheel, eng->now, len));
+	return tm_expiry(&h->tm, &h->wheel, eng->now, len);
+}
+
+void tcp_reset_keepalive_timer(struct tcp_sock *sk, tcp_stamp_t len)
+{
+	eng_schedule(sk_eng(sk), &sk->keepalive_timer, keepalive_expiry(sk, len));
 }
 
 /* Entering ESTABLISHED (tcp_finish_connect / tcp_create_openreq_child): arm
@@ -242,8 +249,9 @@ __attribute__((flatten)) void tcp_keepalive_timer(struct engine *eng, struct ev_
 resched:
 	emit_ka(sk, d, elapsed, next);
 resched_quiet:
-	/* Step 10: re-arm relative to now, the actual firing time. */
-	tcp_reset_keepalive_timer(sk, next);
+	/* Step 10: re-arm relative to now, the actual firing time. The timer
+	 * has just fired, so it is not pending: add_timer(). */
+	eng_add(eng, &sk->keepalive_timer, keepalive_expiry(sk, next));
 	return;
 out:
 	emit_ka(sk, d, elapsed, KS_TIME_NEVER);

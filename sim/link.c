@@ -193,7 +193,7 @@ static inline void link_put(struct link *l, const struct segment *seg, const str
 		p->out = *out;
 		p->a.out = &p->out;
 	}
-	eng_schedule(l->eng, &p->arrive, when);
+	eng_add(l->eng, &p->arrive, when); /* a free slot is never pending */
 }
 
 /* link_send() in a direction that loses or jitters: the draws, then the
@@ -243,5 +243,5 @@ void link_send_local(struct link *l, const struct segment *seg)
 	struct link_pkt *p = link_alloc(l, true);
 	p->seg = *seg;
 	p->a.out = NULL;
-	eng_schedule(l->eng, &p->arrive, l->eng->now);
+	eng_add(l->eng, &p->arrive, l->eng->now);
 }

@@ -255,6 +255,16 @@ __attribute__((noinline)) static int nat_xmit(struct sim *s, struct segment *seg
 	return 0;
 }
 
+/* A segment onto a link that may lose it (out of line: the common path,
+ * link_plain_now(), then keeps nothing across a call and saves no registers). */
+__attribute__((noinline)) static int link_xmit(struct sim *s, struct segment *seg)
+{
+	enum drop_reason why = link_send(&s->link, seg, NULL);
+	if (why != DROP_NONE)
+		emit_fate(s, seg, NULL, s->eng.now, why, -1);
+	return 0;
+}
+
 /* A host puts a segment on its interface: qdisc and cable checks, then the
  * NAT and the link. 0: the segment left the host; 1 (NET_XMIT_DROP): the
  * local qdisc refused it. Flattened: the link and the engine's heap are
@@ -274,9 +284,9 @@ __attribute__((flatten)) static int host_xmit(void *ctx, struct segment *seg)
 	}
 	if (s->has_nat && seg->src == HOST_A)
 		return nat_xmit(s, seg);
-	enum drop_reason why = link_send(&s->link, seg, NULL);
-	if (why != DROP_NONE)
-		emit_fate(s, seg, NULL, s->eng.now, why, -1);
+	if (!link_plain_now(&s->link, seg->src))
+		return link_xmit(s, seg);
+	link_send(&s->link, seg, NULL); /* on its way: nothing to report */
 	return 0;
 }
 

@@ -374,7 +374,7 @@ void tcp_listen(struct host *h)
 /* A SYN for a listener: Linux keeps a request sock; kasim keeps one socket per
  * host, so the listener's socket becomes the connection (inheriting its
  * options, as tcp_create_openreq_child copies the listener). */
-static void tcp_conn_request(struct host *h, const struct segment *syn)
+__cold static void tcp_conn_request(struct host *h, const struct segment *syn)
 {
 	struct tcp_sock *sk = &h->sk;
 	ks_time_t now = h->eng->now;
@@ -409,8 +409,8 @@ static void tcp_established(struct tcp_sock *sk)
 	tcp_keepalive_established(sk);
 }
 
-/* tcp_rcv_synsent_state_process() */
-static void tcp_rcv_synsent(struct tcp_sock *sk, const struct segment *seg)
+/* tcp_rcv_synsent_state_process() (once per connection: out of line) */
+__cold static void tcp_rcv_synsent(struct tcp_sock *sk, const struct segment *seg)
 {
 	if (seg->flags & TH_ACK) {
 		/* RFC 793: an ACK of something we never sent gets a RST */
@@ -468,6 +468,15 @@ static void tcp_send_dupack(struct tcp_sock *sk, const struct segment *seg)
 	tcp_send_ack(sk, probe ? SEG_KA_ACK : SEG_DUPACK, probe ? seg->nth : 0);
 }
 
+/* tcp_ack()'s end for any acceptable ACK, duplicates included: it proves
+ * the peer alive ("something worked"). */
+static inline void tcp_ack_alive(struct tcp_sock *sk)
+{
+	sk->err_soft = 0;
+	sk->probes_out = 0;
+	sk->rcv_tstamp = tcp_now(sk);
+}
+
 /* tcp_ack(): returns -1 to discard the segment, 0 for an old ACK, 1 otherwise. */
 static int tcp_ack(struct tcp_sock *sk, const struct segment *seg)
 {
@@ -489,10 +498,7 @@ static int tcp_ack(struct tcp_sock *sk, const struct segment *seg)
 			tcp_set_xmit_timer(sk); /* a loss probe, or the RTO */
 		}
 	}
-	/* Any acceptable ACK, duplicates included, proves the peer alive. */
-	sk->err_soft = 0;
-	sk->probes_out = 0;
-	sk->rcv_tstamp = tcp_now(sk);
+	tcp_ack_alive(sk);
 	return 1;
 }
 
@@ -567,15 +573,12 @@ static inline void tcp_data_snd_check(struct tcp_sock *sk)
 		tcp_push(sk);
 }
 
-/* tcp_rcv_state_process() for every state after SYN_SENT. */
-static void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
+/* tcp_rcv_state_process() for every state after SYN_SENT, for a segment in
+ * the window that header prediction did not take (out of line: the common
+ * path below then calls only in tail position and saves no registers). */
+__attribute__((noinline)) static void tcp_rcv_state_process(struct tcp_sock *sk,
+							    const struct segment *seg)
 {
-	/* tcp_validate_incoming() step 1: sequence check. */
-	if (!tcp_sequence(sk, seg)) {
-		if (!(seg->flags & TH_RST) && !tcp_oow_rate_limited(sk, seg))
-			tcp_send_dupack(sk, seg); /* this is how a keepalive probe is answered */
-		return;
-	}
 	/* Step 2: RST. Exact match resets; elsewhere in the window: challenge ACK (RFC 5961). */
 	if (seg->flags & TH_RST) {
 		if (seg->seq == sk->rcv_nxt)
@@ -627,6 +630,42 @@ static void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
 	if (seg->len > 0 || (seg->flags & TH_FIN))
 		tcp_data_queue(sk, seg);
 	tcp_data_snd_check(sk); /* the window may have opened */
+}
+
+/* Header prediction, the sender's side (tcp_rcv_established fast path): a
+ * pure ACK at rcv_nxt that acknowledges nothing new -- a keepalive's answer
+ * -- with nothing waiting to be sent. tcp_ack() would only find the peer
+ * alive, tcp_data_snd_check() would push nothing. */
+static inline bool tcp_pure_dupack(const struct tcp_sock *sk, const struct segment *seg)
+{
+	return sk->state == TCP_ESTABLISHED && seg->flags == TH_ACK && seg->len == 0 &&
+	       seg->seq == sk->rcv_nxt && seg->ack == sk->snd_una && tcp_write_queue_empty(sk);
+}
+
+/* tcp_validate_incoming() step 1 failed: the segment is outside the window.
+ * Out of line: the registers its rate limit needs around the clock of a
+ * model with ticks (a call) are then saved here, not on every segment. */
+__attribute__((noinline)) static void tcp_rcv_out_of_window(struct tcp_sock *sk,
+							    const struct segment *seg)
+{
+	if (!(seg->flags & TH_RST) && !tcp_oow_rate_limited(sk, seg))
+		tcp_send_dupack(sk, seg); /* this is how a keepalive probe is answered */
+}
+
+/* Every state after SYN_SENT: the sequence check, header prediction, then
+ * tcp_rcv_state_process(). */
+static inline void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
+{
+	/* tcp_validate_incoming() step 1: sequence check. */
+	if (!tcp_sequence(sk, seg)) {
+		tcp_rcv_out_of_window(sk, seg);
+		return;
+	}
+	if (tcp_pure_dupack(sk, seg)) {
+		tcp_ack_alive(sk);
+		return;
+	}
+	tcp_rcv_state_process(sk, seg);
 }
 
 /* inet_match(): the segment's (saddr, daddr) and (sport, dport) are the

@@ -321,6 +321,30 @@ Test(engine, schedule_in_the_past_clamps_to_now)
 	eng_destroy(&e);
 }
 
+/* eng_add() takes its seq like eng_schedule() (one counter) and clamps to now. */
+Test(engine, add_orders_like_schedule)
+{
+	struct engine e;
+	struct log log = {0};
+	struct tev v[4];
+	eng_init(&e);
+	for (int i = 0; i < 4; i++)
+		tev_init(&v[i], i, &log);
+	eng_run(&e, 2 * SEC);
+	eng_schedule(&e, &v[1].t, 4 * SEC);
+	eng_schedule(&e, &v[0].t, 5 * SEC);
+	eng_add(&e, &v[2].t, 5 * SEC); /* same time, armed later: after 0 */
+	eng_add(&e, &v[3].t, 1 * SEC); /* in the past: now, before everything */
+	cr_expect_eq(v[3].t.when, 2 * SEC);
+	cr_expect(ev_timer_pending(&v[2].t));
+	cr_expect_eq(eng_run(&e, 10 * SEC), 4);
+	const int want[] = {3, 1, 0, 2};
+	expect_order(&log, want, NELEMS(want));
+	cr_expect_eq(log.at[0], 2 * SEC);
+	cr_expect_eq(log.at[3], 5 * SEC);
+	eng_destroy(&e);
+}
+
 Test(engine, schedule_in_saturates)
 {
 	struct engine e;
