@@ -1,6 +1,7 @@
 /*
- * tcp.c - the input and output paths of a host's TCP (net/ipv4/tcp_input.c,
- * tcp_output.c, tcp_ipv4.c in miniature).
+ * tcp.c - the input path of a host's TCP, its opening, its ends and the
+ * application's calls (net/ipv4/tcp_input.c, tcp_ipv4.c, tcp.c in miniature;
+ * the output path is tcp_output.c).
  *
  * What matters for keepalive is *which* received segments refresh the idle
  * clock, and this file mirrors the kernel there exactly:
@@ -97,104 +98,6 @@ void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer
 	ev_timer_init(&sk->keepalive_timer, tcp_keepalive_timer);
 	ev_timer_init(&sk->retransmit_timer, tcp_retransmit_timer);
 	ev_timer_init(&sk->tw_timer, tw_timer_expired);
-}
-
-/* ---- output -------------------------------------------------------------- */
-
-int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
-		 enum seg_kind kind, uint32_t nth)
-{
-	struct segment seg = sk->hdr; /* tuple, window, ends (set_tuple) */
-	seg.seq = seq;
-	seg.ack = (flags & TH_ACK) ? sk->rcv_nxt : 0;
-	seg.len = len;
-	seg.flags = flags;
-	seg.kind = (uint8_t)kind;
-	seg.nth = nth;
-	if (flags & TH_ACK)
-		sk->rcv_wup = sk->rcv_nxt; /* the window's left edge we advertised */
-	const struct tcp_env *env = sk->host->env;
-	return env->xmit(env->ctx, &seg);
-}
-
-void tcp_send_ack(struct tcp_sock *sk, enum seg_kind kind, uint32_t nth)
-{
-	tcp_transmit(sk, TH_ACK, sk->snd_nxt, 0, kind, nth);
-}
-
-/* tcp_send_active_reset(): RST|ACK at snd_nxt (the keepalive abort's RST;
- * the live kernel sends it too, docs/kernel-conformance.md). */
-void tcp_send_active_reset(struct tcp_sock *sk)
-{
-	tcp_transmit(sk, TH_RST | TH_ACK, sk->snd_nxt, 0, SEG_RST_KA, 0);
-}
-
-/* tcp_v4_send_reset(): a segment matched no socket (RFC 793 "reset generation"). */
-static void tcp_v4_send_reset(struct host *h, const struct segment *in)
-{
-	if (in->flags & TH_RST)
-		return; /* never answer a RST */
-	struct segment seg = {
-		.saddr = in->daddr, .daddr = in->saddr, .sport = in->dport, .dport = in->sport,
-		.src = (uint8_t)h->id, .dst = (uint8_t)!h->id, .kind = SEG_RST_NOSOCK,
-	};
-	rst_reply_numbers(in, &seg);
-	h->env->xmit(h->env->ctx, &seg);
-}
-
-/* Bytes of data (not FIN) queued but not yet sent. */
-static uint32_t unsent_data(const struct tcp_sock *sk)
-{
-	uint32_t queued = sk->write_seq - sk->snd_nxt;
-	return (sk->fin_queued && queued > 0) ? queued - 1 : queued;
-}
-
-/* Segments sent and not yet acknowledged: data in MSS-sized pieces, plus the
- * FIN when it is in flight. */
-static uint32_t packets_in_flight(const struct tcp_sock *sk)
-{
-	uint32_t bytes = sk->snd_nxt - sk->snd_una;
-	uint32_t fin = sk->fin_queued && sk->snd_nxt == sk->write_seq && bytes > 0;
-	bytes -= fin;
-	return (bytes + TCP_MSS - 1) / TCP_MSS + fin;
-}
-
-/* tcp_push(): send new data the fixed window allows, then the FIN. */
-void tcp_push(struct tcp_sock *sk)
-{
-	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) |
-				 TCPF(TCP_FIN_WAIT1) | TCPF(TCP_LAST_ACK) | TCPF(TCP_CLOSING))))
-		return;
-	if (tcp_write_queue_empty(sk)) {
-		sk->packets_out = packets_in_flight(sk); /* nothing new to send */
-		return;
-	}
-	bool sent = false;
-	uint32_t left;
-	while ((left = unsent_data(sk)) > 0) {
-		uint32_t len = left < TCP_MSS ? left : TCP_MSS;
-		if (seq_after(sk->snd_nxt + len, sk->snd_una + TCP_WINDOW))
-			break; /* wait for the (fixed) window to open */
-		if (sk->snd_nxt == sk->snd_una)
-			sk->head_sent = sk_now_ns(sk);
-		tcp_transmit(sk, TH_ACK | TH_PSH, sk->snd_nxt, len, SEG_NORMAL, 0);
-		sk->snd_nxt += len;
-		sent = true;
-	}
-	if (sk->fin_queued && unsent_data(sk) == 0 && sk->snd_nxt != sk->write_seq) {
-		if (sk->snd_nxt == sk->snd_una)
-			sk->head_sent = sk_now_ns(sk);
-		tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_nxt, 0, SEG_NORMAL, 0);
-		sk->snd_nxt += 1;
-		sent = true;
-	}
-	sk->packets_out = packets_in_flight(sk);
-	/* tcp_event_new_data_sent(): arm the RTO if nothing was in flight. */
-	if (sent && !ev_timer_pending(&sk->retransmit_timer))
-		tcp_rearm_rto(sk);
-	/* tcp_write_xmit(): then, maybe, a tail loss probe instead */
-	if (sent)
-		tcp_schedule_loss_probe(sk);
 }
 
 /* ---- connection ends ------------------------------------------------------- */

@@ -49,6 +49,18 @@ static inline bool tcp_write_queue_empty(const struct tcp_sock *sk)
 int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
 		 enum seg_kind kind, uint32_t nth);
 void tcp_send_active_reset(struct tcp_sock *sk);
+/* A RST answering a segment that matched no socket (tcp_v4_send_reset). */
+void tcp_v4_send_reset(struct host *h, const struct segment *in);
+/* Segments sent and not yet acknowledged: data in MSS-sized pieces, plus the
+ * FIN when it is in flight. */
+static inline uint32_t packets_in_flight(const struct tcp_sock *sk)
+{
+	uint32_t bytes = sk->snd_nxt - sk->snd_una;
+	uint32_t fin = sk->fin_queued && sk->snd_nxt == sk->write_seq && bytes > 0;
+	bytes -= fin;
+	return (bytes + TCP_MSS - 1) / TCP_MSS + fin;
+}
+
 /* Immediate pure ACK (tcp_send_ack). */
 void tcp_send_ack(struct tcp_sock *sk, enum seg_kind kind, uint32_t nth);
 /* Send whatever the write queue holds that the window allows (tcp_push). */
