@@ -34,8 +34,6 @@ struct profile {
 const struct profile *profile_get(enum os_profile os);
 /* -1 if unknown */
 int profile_find(const char *name);
-/* "linux, linux-2.6, freebsd, macos, windows, lwip" */
-const char *profile_names(void);
 bool profile_has_opt(const struct profile *p, unsigned opt);
 
 #endif

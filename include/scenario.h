@@ -200,7 +200,6 @@ extern const size_t nat_npresets;
 bool nat_preset_fill(const char *name, struct nat_config *out);
 /* The [nat] defaults without a preset. */
 void nat_config_default(struct nat_config *c);
-const char *nat_miss_name(int m);
 
 /* Validate an option value as setsockopt/sysctl would. Returns NULL when valid,
  * else a static text naming the valid range, e.g. "1..32767 s". */

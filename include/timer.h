@@ -50,8 +50,6 @@ void tm_init(struct timer_model *tm, enum tm_kind kind);
 void tm_init_linux(struct timer_model *tm, uint32_t hz, uint64_t jiffies0, ks_time_t phase);
 /* TM_LWIP: the time since the last slow-timer tick at t = 0. */
 void tm_init_lwip(struct timer_model *tm, ks_time_t phase);
-/* One tick in ns (rounded down for HZ = 300). */
-ks_time_t tm_tick_ns(const struct timer_model *tm);
 
 /* tcp_jiffies32: the TCP clock at engine time now. */
 tcp_stamp_t tm_stamp(const struct timer_model *tm, ks_time_t now);

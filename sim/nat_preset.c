@@ -204,13 +204,3 @@ bool nat_preset_fill(const char *name, struct nat_config *out)
 	}
 	return false;
 }
-
-const char *nat_miss_name(int m)
-{
-	switch (m) {
-	case NAT_MISS_DROP: return "drop";
-	case NAT_MISS_RST: return "rst";
-	case NAT_MISS_CREATE: return "create";
-	}
-	return "?";
-}

@@ -51,11 +51,6 @@ int profile_find(const char *name)
 	return -1;
 }
 
-const char *profile_names(void)
-{
-	return "linux, linux-2.6, freebsd, macos, windows, lwip";
-}
-
 bool profile_has_opt(const struct profile *p, unsigned opt)
 {
 	return opt < 32 && (p->opts & BIT(opt));

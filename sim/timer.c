@@ -45,16 +45,6 @@ void tm_init_lwip(struct timer_model *tm, ks_time_t phase)
 	tm->phase = phase;
 }
 
-ks_time_t tm_tick_ns(const struct timer_model *tm)
-{
-	switch (tm->kind) {
-	case TM_LINUX: return KS_SEC / tm->hz;
-	case TM_LWIP: return TM_LWIP_SLOW_INTERVAL;
-	case TM_EXACT: break;
-	}
-	return 1;
-}
-
 /* ---- the jiffies clock ---- */
 
 uint64_t tm_jiffies64(const struct timer_model *tm, ks_time_t t)
