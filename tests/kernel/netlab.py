@@ -30,7 +30,10 @@ import subprocess
 import sys
 import time
 
-NS_A, NS_B, NS_R = "kcA", "kcB", "kcR"
+# KCHECK_PREFIX (default "kc") names the namespaces, so that two checkouts can
+# run make kernel-check at the same time without tearing down each other's.
+PREFIX = os.environ.get("KCHECK_PREFIX", "kc")
+NS_A, NS_B, NS_R = PREFIX + "A", PREFIX + "B", PREFIX + "R"
 IP_A, IP_B = "10.77.0.1", "10.77.0.2"
 # NAT topology: A 10.77.1.1 - R 10.77.1.254 | R 10.77.2.254 - B 10.77.2.2
 NAT_IP_A, NAT_IP_RA, NAT_IP_RB, NAT_IP_B = "10.77.1.1", "10.77.1.254", "10.77.2.254", "10.77.2.2"
@@ -58,8 +61,8 @@ def can_run():
         if subprocess.run(["which", tool], stdout=subprocess.DEVNULL).returncode != 0:
             return "needs %s" % tool
     try:
-        sh("ip", "netns", "add", "kcprobe")
-        sh("ip", "netns", "del", "kcprobe")
+        sh("ip", "netns", "add", PREFIX + "probe")
+        sh("ip", "netns", "del", PREFIX + "probe")
     except Exception as e:  # noqa: BLE001
         return "network namespaces do not work (%s)" % e
     return None
