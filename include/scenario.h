@@ -150,7 +150,12 @@ struct sc_event {
 	enum sockopt opt; /* ACT_SET */
 	uint64_t arg;  /* bytes (SEND), ns (CONGEST), option value (SET; ms for UT) */
 	double p;      /* LINK_LOSS */
+	ks_time_t every; /* "... every D": repeat every D ns after at; 0 = once */
+	ks_time_t until; /* "... until T": the last occurrence is at or before T;
+	                  * KS_TIME_NEVER = to the end of the simulation */
 };
+/* The shortest period of a repeating event. */
+#define EVENT_EVERY_MIN KS_MS
 
 struct scenario {
 	char name[64];        /* [A-Za-z0-9._-]+ */

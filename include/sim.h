@@ -43,6 +43,14 @@ struct sim {
 	struct ev_timer script;
 	size_t script_next;          /* index in sc->events of the armed one */
 	uint64_t script_seq;         /* sc->events[i] fires with seq script_seq + i */
+	/* Repeating events ("every"): one timer each, armed for the next
+	 * occurrence only when one fires (memory does not grow with time). An
+	 * occurrence of sc->events[i] takes the seq of its first, script_seq + i. */
+	struct sim_repeat {
+		struct ev_timer t;
+		size_t ev;               /* index in sc->events */
+	} *repeat;
+	size_t nrepeat;
 	struct ev_timer connect;     /* A's connect() at t = 0 */
 	uint64_t next_pkt_id;
 	uint64_t packets, drops;

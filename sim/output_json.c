@@ -166,6 +166,15 @@ static void put_config(FILE *o, const struct scenario *sc)
 		} else if (ev->action == ACT_SET)
 			fprintf(o, ", \"option\": \"%s\", \"value\": %llu", sockopt_name(ev->opt),
 				(unsigned long long)ev->arg);
+		if (ev->every) { /* a repeating event: its period and last time (null: the end) */
+			fputs(", \"every\": ", o);
+			put_time(o, ev->every);
+			fputs(", \"until\": ", o);
+			if (ev->until == KS_TIME_NEVER)
+				fputs("null", o);
+			else
+				put_time(o, ev->until);
+		}
 		fputc('}', o);
 	}
 	fputs(sc->nevents ? "\n    ]\n  }" : "]\n  }", o);

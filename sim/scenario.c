@@ -273,7 +273,7 @@ static void check_addrs(struct ctx *c)
 		  (unsigned)s->ep[later].port, later == HOST_A ? "B" : "A");
 }
 
-/* nat events need a NAT; no event after the end. */
+/* nat events need a NAT; no event (nor a repetition's until) after the end. */
 static void check_events(struct ctx *c)
 {
 	struct scenario *s = c->s;
@@ -295,6 +295,14 @@ static void check_events(struct ctx *c)
 			c->at.line = s->events[i].line;
 			sc_report(c, "event at %s is after the end of the simulation (duration %s)", at,
 				  dur);
+		} else if (s->events[i].every && s->events[i].until != KS_TIME_NEVER &&
+			   s->events[i].until > s->duration) {
+			char at[64], dur[64];
+			format_duration(at, sizeof(at), s->events[i].until);
+			format_duration(dur, sizeof(dur), s->duration);
+			c->at.line = s->events[i].line;
+			sc_report(c, "until %s is after the end of the simulation (duration %s; leave "
+				     "until out to repeat to the end)", at, dur);
 		}
 	}
 }

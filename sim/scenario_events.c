@@ -1,7 +1,8 @@
 /*
- * scenario_events.c - the [events] grammar: "WHEN = ACTION ARGS", the
- * endpoint actions (unplug A, send A 100, set A tcp_keepidle 600, ...) and
- * the path's (link down, partition A->B, nat flush, ...).
+ * scenario_events.c - the [events] grammar: "WHEN = ACTION ARGS [REPEAT]",
+ * the endpoint actions (unplug A, send A 100, set A tcp_keepidle 600, ...),
+ * the path's (link down, partition A->B, nat flush, ...), and the optional
+ * repetition "every DURATION [until TIME]" (send A 100 every 10s until 1h).
  */
 #include "priv/scenario_priv.h"
 
@@ -34,6 +35,7 @@ static const char *const path_acts[] = { "link", "partition", "heal", "nat" };
 #define NPATH (sizeof(path_acts) / sizeof(path_acts[0]))
 
 #define MAX_TOK 5
+#define MAX_WORDS (MAX_TOK + 4) /* the action's, then every D until T */
 
 static size_t action_names(const char **names)
 {
@@ -197,6 +199,57 @@ static bool host_event(struct ctx *c, struct sc_event *ev, char **tok, size_t nt
 	return host_args(c, ev, tok);
 }
 
+/* Actions that do the same thing each time, or act once: no "every". */
+static bool repeatable(const struct sc_event *ev)
+{
+	return ev->action != ACT_CLOSE && ev->action != ACT_SET && ev->action != ACT_LINK_LOSS;
+}
+
+/* "every D [until T]" at the end of the words (tok[*ntok - 2 or 4 ..]): fills
+ * ev->every and ev->until and drops the words from *ntok. Reports and
+ * returns false when wrong; true (and nothing changed) without "every". */
+static bool repeat_words(struct ctx *c, struct sc_event *ev, char **tok, size_t *ntok)
+{
+	char dur[64];
+	size_t i = 0;
+	enum num_err e;
+
+	while (i < *ntok && strcmp(tok[i], "every"))
+		i++;
+	if (i == *ntok)
+		return true;
+	if (i == 0 || !(*ntok == i + 2 || (*ntok == i + 4 && !strcmp(tok[i + 2], "until")))) {
+		sc_report(c, "'every' must end the event: ACTION ... every DURATION [until TIME] "
+			     "(e.g. send A 100 every 10s until 1h)");
+		return false;
+	}
+	format_duration(dur, sizeof(dur), EVENT_EVERY_MIN);
+	e = dur_parse(tok[i + 1], &ev->every);
+	if (e == NUM_OK && ev->every < EVENT_EVERY_MIN) {
+		sc_report(c, "every %s is out of range (a duration, at least %s)", tok[i + 1], dur);
+		return false;
+	}
+	if (e != NUM_OK) {
+		sc_report(c, "every: duration '%s' %s", tok[i + 1], dur_error(e));
+		return false;
+	}
+	ev->until = KS_TIME_NEVER;
+	if (*ntok == i + 4) {
+		e = dur_parse(tok[i + 3], &ev->until);
+		if (e != NUM_OK) {
+			sc_report(c, "until: time '%s' %s", tok[i + 3], dur_error(e));
+			return false;
+		}
+		if (ev->until < ev->at) {
+			sc_report(c, "until %s is before the event's first time (until is a time since "
+				     "t = 0, at or after it)", tok[i + 3]);
+			return false;
+		}
+	}
+	*ntok = i;
+	return true;
+}
+
 static void event_add(struct ctx *c, const struct sc_event *ev)
 {
 	if (c->s->nevents == c->evcap) {
@@ -215,12 +268,12 @@ static void event_add(struct ctx *c, const struct sc_event *ev)
 /* The action's words (at most MAX_TOK) of value, then the event. */
 static void event_words(struct ctx *c, struct sc_event *ev, const char *when, char *copy)
 {
-	char *tok[MAX_TOK], *save = NULL, list[256];
+	char *tok[MAX_WORDS], *save = NULL, list[256];
 	size_t ntok = 0;
 	bool path = false, ok;
 
 	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-		if (ntok == MAX_TOK)
+		if (ntok == MAX_WORDS)
 			break;
 		tok[ntok++] = t;
 	}
@@ -229,9 +282,19 @@ static void event_words(struct ctx *c, struct sc_event *ev, const char *when, ch
 			  action_list(list, sizeof(list)));
 		return;
 	}
+	if (!repeat_words(c, ev, tok, &ntok))
+		return;
+	if (ntok > MAX_TOK)
+		ntok = MAX_TOK; /* "takes N arguments, not at least ..." */
 	for (size_t i = 0; i < NPATH; i++)
 		path |= !strcmp(path_acts[i], tok[0]);
 	ok = path ? path_event(c, ev, tok, ntok) : host_event(c, ev, tok, ntok);
+	if (ok && ev->every && !repeatable(ev)) {
+		sc_report(c, "'%s' cannot repeat: it %s (every works with send, congest, unplug, "
+			     "replug, crash, boot, reboot, link down|up, partition, heal, nat)",
+			  tok[0], ev->action == ACT_CLOSE ? "acts once" : "sets the same value each time");
+		ok = false;
+	}
 	if (ok)
 		event_add(c, ev);
 }

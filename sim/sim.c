@@ -15,6 +15,7 @@
 #include "keepalive.h"
 
 static void script_fire(struct engine *eng, struct ev_timer *t);
+static void repeat_fire(struct engine *eng, struct ev_timer *t);
 static void connect_fire(struct engine *eng, struct ev_timer *t);
 static void link_arrived(void *ctx, const struct link_arrival *a);
 static void nat_report(void *ctx, const struct rec_nat *r);
@@ -49,6 +50,26 @@ static void sim_timer_model(struct timer_model *tm, const struct scenario *sc)
 	}
 }
 
+/* A timer for each repeating event (none without "every"). */
+static void sim_repeat_init(struct sim *s)
+{
+	const struct scenario *sc = s->sc;
+	size_t n = 0;
+	for (size_t i = 0; i < sc->nevents; i++)
+		n += sc->events[i].every != 0;
+	if (!n)
+		return;
+	s->repeat = calloc(n, sizeof(*s->repeat));
+	if (!s->repeat)
+		abort(); /* as the engine's heap: a handful of bytes per event line */
+	for (size_t i = 0; i < sc->nevents; i++) {
+		if (!sc->events[i].every)
+			continue;
+		ev_timer_init(&s->repeat[s->nrepeat].t, repeat_fire);
+		s->repeat[s->nrepeat++].ev = i;
+	}
+}
+
 void sim_init(struct sim *s, const struct scenario *sc)
 {
 	memset(s, 0, sizeof(*s));
@@ -75,6 +96,7 @@ void sim_init(struct sim *s, const struct scenario *sc)
 	ev_timer_init(&s->script, script_fire);
 	if (sc->nevents)
 		eng_schedule_seq(&s->eng, &s->script, sc->events[0].at, s->script_seq);
+	sim_repeat_init(s);
 	ev_timer_init(&s->connect, connect_fire);
 	eng_schedule(&s->eng, &s->connect, 0);
 }
@@ -136,6 +158,7 @@ void sim_finish(struct sim *s)
 
 void sim_destroy(struct sim *s)
 {
+	free(s->repeat);
 	if (s->has_nat)
 		nat_destroy(&s->nat);
 	link_destroy(&s->link);
@@ -450,17 +473,50 @@ static const char *apply(struct sim *s, const struct sc_event *ev)
 	return NULL;
 }
 
-static void script_fire(struct engine *eng, struct ev_timer *t)
+/* Arm rp's next occurrence after the one at time 'at', if it comes at or
+ * before its until and the end of the simulation. */
+__attribute__((noinline)) static void repeat_arm(struct sim *s, struct sim_repeat *rp, ks_time_t at)
 {
-	struct sim *s = container_of(t, struct sim, script);
-	const struct scenario *sc = s->sc;
-	const struct sc_event *ev = &sc->events[s->script_next++];
-	/* arm the next one before this one acts, as if every event were pending */
-	if (s->script_next < sc->nevents)
-		eng_schedule_seq(eng, t, sc->events[s->script_next].at, s->script_seq + s->script_next);
+	const struct sc_event *ev = &s->sc->events[rp->ev];
+	ks_time_t last = ev->until < s->sc->duration ? ev->until : s->sc->duration;
+	if (at <= last && last - at >= ev->every)
+		eng_schedule_seq(&s->eng, &rp->t, at + ev->every, s->script_seq + rp->ev);
+}
+
+/* One occurrence of an event: its record, then what it does. */
+static void script_apply(struct sim *s, const struct sc_event *ev)
+{
 	struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = ev}};
 	sim_emit(s, &r); /* the event first, then what it causes */
 	r.u.act.result = apply(s, ev);
 	if (r.u.act.result)
 		sim_emit(s, &r); /* and what became of it, when worth saying */
+}
+
+static void script_fire(struct engine *eng, struct ev_timer *t)
+{
+	struct sim *s = container_of(t, struct sim, script);
+	const struct scenario *sc = s->sc;
+	size_t i = s->script_next++;
+	const struct sc_event *ev = &sc->events[i];
+	/* arm the next one before this one acts, as if every event were pending */
+	if (s->script_next < sc->nevents)
+		eng_schedule_seq(eng, t, sc->events[s->script_next].at, s->script_seq + s->script_next);
+	if (ev->every) {
+		struct sim_repeat *rp = s->repeat;
+		while (rp->ev != i)
+			rp++;
+		repeat_arm(s, rp, ev->at);
+	}
+	script_apply(s, ev);
+}
+
+/* The next occurrence of a repeating event: armed before this one acts, as
+ * script_fire() does. */
+static void repeat_fire(struct engine *eng, struct ev_timer *t)
+{
+	struct sim_repeat *rp = container_of(t, struct sim_repeat, t);
+	struct sim *s = container_of(eng, struct sim, eng);
+	repeat_arm(s, rp, eng->now);
+	script_apply(s, &s->sc->events[rp->ev]);
 }
