@@ -58,6 +58,15 @@ static void put_time(FILE *f, ks_time_t t)
 	fputs(b, f);
 }
 
+/* A time, or null for KS_TIME_NEVER (not re-armed, no end). */
+static void put_time_or_null(FILE *f, ks_time_t t)
+{
+	if (t == KS_TIME_NEVER)
+		fputs("null", f);
+	else
+		put_time(f, t);
+}
+
 /* "192.0.2.10:40000", or just the address when port is 0. */
 static void put_addr(FILE *o, uint32_t a, uint16_t port)
 {
@@ -170,10 +179,7 @@ static void put_config(FILE *o, const struct scenario *sc)
 			fputs(", \"every\": ", o);
 			put_time(o, ev->every);
 			fputs(", \"until\": ", o);
-			if (ev->until == KS_TIME_NEVER)
-				fputs("null", o);
-			else
-				put_time(o, ev->until);
+			put_time_or_null(o, ev->until);
 		}
 		fputc('}', o);
 	}
@@ -245,10 +251,7 @@ static void json_keepalive(struct json_sink *js, ks_time_t now, const struct rec
 	fputs(", \"keepintvl\": ", o);
 	put_time(o, k->intvl);
 	fprintf(o, ", \"keepcnt\": %u, \"user_timeout_ms\": %u, \"next\": ", k->probes, k->user_timeout);
-	if (k->next == KS_TIME_NEVER)
-		fputs("null", o);
-	else
-		put_time(o, k->next);
+	put_time_or_null(o, k->next);
 	if (k->decision == KA_PROBE)
 		fprintf(o, ", \"probe\": %u", k->probe_no);
 	fputs(", \"nominal\": ", o);
@@ -272,10 +275,7 @@ static void json_rto(struct json_sink *js, ks_time_t now, const struct rec_rto *
 	fputs(", \"limit\": ", o);
 	put_time(o, r->limit);
 	fputs(", \"next\": ", o);
-	if (r->next == KS_TIME_NEVER)
-		fputs("null", o);
-	else
-		put_time(o, r->next);
+	put_time_or_null(o, r->next);
 	fputs(", \"nominal\": ", o);
 	put_time(o, r->nominal);
 	fputs(", \"actual\": ", o);

@@ -193,3 +193,35 @@ Test(repeat, not_pre_expanded)
 	cr_expect_leq(r.sim->eng.cap, 16, "heap capacity %u", r.sim->eng.cap);
 	run_free(&r);
 }
+
+/* run.json's config lists a repeating event's every and until (null: to the
+ * end); the JSON timeline has one action per occurrence. */
+Test(repeat, json_config)
+{
+	char *dir = make_tmpdir();
+	char path[512], out[512], rj[600];
+	SNP(path, "%s/r.ini", dir);
+	SNP(out, "%s/out", dir);
+	SNP(rj, "%s/run.json", out);
+	write_file(path, "[scenario]\nduration = 30s\n[events]\n"
+			 "5s = send A 10 every 10s until 25s\n1s = congest B 1ms every 20s\n");
+	struct cmd c = KASIM("--json", "--no-plot", "-q", "-o", out, path);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	char *j = slurp(rj, NULL);
+	cr_assert_not_null(j);
+	cr_expect_not_null(strstr(j, "{\"time\": 1, \"line\": 5, \"action\": \"congest\", "
+				     "\"host\": \"B\", \"duration\": 0.001, \"every\": 20, "
+				     "\"until\": null}"), "%s", j);
+	cr_expect_not_null(strstr(j, "{\"time\": 5, \"line\": 4, \"action\": \"send\", "
+				     "\"host\": \"A\", \"bytes\": 10, \"every\": 10, "
+				     "\"until\": 25}"), "%s", j);
+	size_t n = 0;
+	for (const char *p = c.out; (p = strstr(p, "\"action\": \"send\", \"host\": \"A\", \"line\": 4"));
+	     p++)
+		n++;
+	cr_expect_eq(n, 3); /* 5, 15, 25 */
+	free(j);
+	cmd_free(&c);
+	rm_rf(dir);
+	free(dir);
+}
