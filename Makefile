@@ -24,9 +24,9 @@ VERSION := 0.1.0
 # tshark are only needed by the tests that render plots and read captures back
 # (those tests skip themselves when the tools are missing); at run time gnuplot
 # is optional. mandoc and man-db check the man pages (tests/test_man.c,
-# tests/install-check.sh).
+# tests/install-check.sh). liblwip-dev is lwIP itself, for make lwip-check.
 DEPS_RUN  := pkg-config libinih-dev libjansson-dev libpcap-dev
-DEPS_TEST := libcriterion-dev gnuplot-nox tshark mandoc man-db
+DEPS_TEST := libcriterion-dev gnuplot-nox tshark mandoc man-db liblwip-dev
 PKGS      := inih jansson libpcap
 # make fuzz and make tsan: clang with libFuzzer and the sanitizer runtimes
 # (libclang-rt), LLVM's OpenMP runtime and its TSan support (libomp, archer),
@@ -58,7 +58,7 @@ ASAN_OBJS := $(LIB_SRCS:sim/%.c=build/asan/%.o)
 TEST_OBJS := $(TEST_SRCS:tests/%.c=build/tests/%.o)
 
 .PHONY: all run test bench bench-nat deps deps-test clean kernel-check golden-update
-.PHONY: install uninstall install-check figures FORCE fuzz fuzz-replay tsan
+.PHONY: install uninstall install-check figures FORCE fuzz fuzz-replay tsan lwip-check
 all: kasim
 
 # ---- dependencies --------------------------------------------------------
@@ -77,7 +77,7 @@ build/.deps-ok-run: Makefile
 	@./.ci/install-deps --check 'make deps (or make run)' $(DEPS_RUN)
 	@mkdir -p build && touch $@
 build/.deps-ok-test: Makefile
-	@./.ci/install-deps --check 'make deps-test (or make test)' $(DEPS_RUN) libcriterion-dev
+	@./.ci/install-deps --check 'make deps-test (or make test)' $(DEPS_RUN) libcriterion-dev liblwip-dev
 	@mkdir -p build && touch $@
 build/.deps-clang: Makefile
 	@./.ci/install-deps $(DEPS_RUN) $(DEPS_CLANG)
@@ -150,11 +150,24 @@ test: build/tests/run build/asan/kasim
 		./build/tests/run --color=never -j2
 	$(MAKE) --no-print-directory tsan
 	$(MAKE) --no-print-directory fuzz-replay
+	$(MAKE) --no-print-directory lwip-check
 # make install into a temporary DESTDIR: the installed kasim runs an installed
 # scenario like ./kasim, make uninstall removes it all (tests/install-check.sh).
 test: install-check
 install-check: kasim
 	MAKE='$(MAKE)' tests/install-check.sh
+
+# ---- kasim's os = lwip against lwIP itself (tests/lwip/, docs/testing.md) ------
+# Debian's liblwip runs as endpoint A on virtual time against a scripted peer;
+# every segment it sends and the error it reports are compared with kasim's
+# os = lwip, timer = lwip run of the same case. No root needed: part of make test.
+LWIP_SRCS := $(sort $(wildcard tests/lwip/*.c))
+build/lwip/lwip_check: $(LWIP_SRCS) tests/lwip/lwip_check.h Makefile | $(NEED_TEST)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(ASAN_CFLAGS) $$(pkg-config --cflags lwip jansson) -Itests/lwip \
+		-o $@ $(LWIP_SRCS) $$(pkg-config --libs lwip jansson) -lm
+lwip-check: build/lwip/lwip_check kasim
+	./build/lwip/lwip_check ./kasim
 
 # The golden-output test (tests/test_golden.c) compares with tests/golden/expected.
 # Regenerate it only for a change whose commit names why the outputs changed.

@@ -91,6 +91,20 @@ struct tcp_env {
 	bool tracing;          /* someone listens: build records */
 };
 
+/* lwIP's per-pcb timer state (os = lwip: sim/tcp_lwip.c), in slow-timer
+ * ticks, named as in lwIP's struct tcp_pcb. */
+struct lwip_pcb {
+	int32_t rtime;            /* ticks the RTO has run; -1 = not running */
+	int32_t rto;              /* ticks */
+	int32_t sa, sv;           /* Van Jacobson's scaled mean (x8) and deviation (x4) */
+	uint32_t nrtx;            /* retransmissions */
+	uint32_t rttest;          /* tcp_ticks when the timed segment left; 0 = none */
+	uint32_t rtseq;           /* its sequence number */
+	bool rtt_timing;          /* a segment is timed (lwIP: rttest != 0) */
+	bool ack_delay;           /* TF_ACK_DELAY: an ACK is owed at the next fast tick */
+	struct ev_timer fasttmr;  /* tcp_fasttmr() for this pcb, armed only when owed */
+};
+
 struct tcp_sock {
 	struct host *host;
 	enum tcp_state state;
@@ -154,6 +168,9 @@ struct tcp_sock {
 	ks_time_t end_time;
 	uint32_t probes_sent;      /* keepalive probes transmitted */
 	uint32_t retrans_sent;
+
+	bool lwip;                 /* os = lwip: lwIP's timers (tcp_lwip.c) run this socket */
+	struct lwip_pcb lw;
 };
 
 struct host {

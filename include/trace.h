@@ -97,6 +97,8 @@ struct rec_rto {
 	ks_time_t nominal;       /* when the timer was asked to fire */
 	ks_time_t actual;        /* when it fired */
 	enum tm_kind clock;      /* the host's timer model (see rec_keepalive) */
+	enum ka_algo algo;       /* KA_ALGO_LWIP: lwIP's rule (retransmits = nrtx,
+				  * boundary = TCP_MAXRTX or TCP_SYNMAXRTX, next = rto) */
 };
 
 /* Emitted before the event is applied (result NULL), and once more after it
@@ -122,6 +124,8 @@ struct rec_end {
 	uint32_t boundary;
 	uint8_t rst_flags;       /* END_RESET: flags of the RST */
 	uint8_t rst_kind;        /* END_RESET: enum seg_kind of the RST (who sent it, why) */
+	enum ka_algo algo;       /* the host's rules (KA_ALGO_LWIP: retransmits = nrtx,
+				  * boundary = TCP_MAXRTX or TCP_SYNMAXRTX) */
 };
 
 struct rec_state {

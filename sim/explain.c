@@ -113,10 +113,36 @@ void explain_keepalive(char *buf, size_t n, ks_time_t now, const struct rec_keep
 	}
 }
 
+/* lwIP's slow timer (tcp_lwip.c): nrtx against TCP_MAXRTX / TCP_SYNMAXRTX. */
+static void explain_lwip_rto(char *buf, size_t n, ks_time_t now, const struct rec_rto *r)
+{
+	char c[32];
+	const char *limit = r->syn ? "TCP_SYNMAXRTX" : "TCP_MAXRTX";
+	head(buf, n, r->host, now);
+	if (r->decision == RTO_ABORT) {
+		add(buf, n, "lwIP's slow timer finds nrtx %u >= %s %u: the pcb is dropped, the application "
+			"gets ERR_ABRT (ECONNABORTED) and no RST is sent.", r->retransmits, limit, r->boundary);
+		return;
+	}
+	if (r->syn)
+		add(buf, n, "lwIP's slow timer: rtime reached rto with the SYN unanswered, so SYN "
+			"retransmission #%u goes out (nrtx %u of %s %u); SYNs are not backed off: next try "
+			"in %s.", r->retransmits, r->retransmits, limit, r->boundary, s_(c, sizeof c, r->next));
+	else
+		add(buf, n, "lwIP's slow timer: rtime reached rto with nothing acknowledged, so "
+			"retransmission #%u goes out (nrtx %u of %s %u); next try in %s (rto = (sa/8 + sv) "
+			"<< tcp_backoff[%u]).", r->retransmits, r->retransmits, limit, r->boundary,
+		    s_(c, sizeof c, r->next), r->retransmits - 1);
+}
+
 void explain_rto(char *buf, size_t n, ks_time_t now, const struct rec_rto *r)
 {
 	char a[32], b[32], c[32];
 	char rule[96];
+	if (r->algo == KA_ALGO_LWIP) {
+		explain_lwip_rto(buf, n, now, r);
+		return;
+	}
 	if (r->user_timeout)
 		snprintf(rule, sizeof rule, "TCP_USER_TIMEOUT %u ms", r->user_timeout);
 	else if (r->syn)

@@ -98,8 +98,8 @@ void tcp_keepalive_established(struct tcp_sock *sk)
 {
 	const struct profile *p = sk->host->prof;
 	if (p->algo == KA_ALGO_LWIP)
-		tcp_reset_keepalive_timer(sk, 1);
-	else if (sk->keepopen || p->always_keepalive)
+		return; /* the slow timer has visited the pcb since connect (tcp_lwip.c) */
+	if (sk->keepopen || p->always_keepalive)
 		tcp_reset_keepalive_timer(sk, keepalive_time_when(sk));
 }
 
@@ -307,9 +307,10 @@ __cold static void bsd_keepalive_timer(struct tcp_sock *sk)
  * integer divisions by 500 ms compared with a strict '>'. */
 __cold static void lwip_slowtmr(struct tcp_sock *sk)
 {
-	if (!(TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_FIN_WAIT1) |
-				 TCPF(TCP_FIN_WAIT2) | TCPF(TCP_CLOSING) | TCPF(TCP_LAST_ACK))))
-		return; /* the pcb is gone */
+	if (TCPF(sk->state) & (TCPF(TCP_CLOSE) | TCPF(TCP_LISTEN) | TCPF(TCP_TIME_WAIT)))
+		return; /* not on tcp_active_pcbs */
+	if (!lwip_slowtmr_rexmit(sk))
+		return; /* dropped: too many retransmissions */
 	if (sk->keepopen && (TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT)))) {
 		struct ka_settings ka = keepalive_settings_sk(sk);
 		uint64_t idle_ms = (uint64_t)ka.time * 1000, intvl_ms = (uint64_t)ka.intvl * 1000;

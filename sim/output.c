@@ -232,6 +232,13 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 		keepalive_sentence(buf, n, me, peer, now, e);
 		break;
 	case END_RTO:
+		if (e->algo == KA_ALGO_LWIP) {
+			snprintf(buf, n, "%c aborted with %s at %s (retransmission limit, no RST): %u "
+				 "retransmissions = TCP_MAXRTX %u, so lwIP's slow timer dropped the pcb",
+				 me, tcp_errno_name(e->error), secs(a, sizeof a, now), e->retransmits,
+				 e->boundary);
+			break;
+		}
 		snprintf(buf, n,
 			 "%c aborted with %s at %s (retransmission timeout, no RST): %u retransmissions; "
 			 "%s since the first one >= %s (%s); keepalive plays no part while data is unacknowledged",
@@ -240,9 +247,9 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 			 e->user_timeout ? "TCP_USER_TIMEOUT" : "tcp_retries2");
 		break;
 	case END_SYN_TIMEOUT:
-		snprintf(buf, n, "%c gave up connecting at %s with %s after %u SYN retransmissions", me,
+		snprintf(buf, n, "%c gave up connecting at %s with %s after %u SYN retransmissions%s", me,
 			 secs(a, sizeof a, now), e->error ? tcp_errno_name(e->error) : "no error",
-			 e->retransmits);
+			 e->retransmits, e->algo == KA_ALGO_LWIP ? " (lwIP: TCP_SYNMAXRTX)" : "");
 		break;
 	case END_RESET: {
 		/* who sent the RST, from the segment's annotation */

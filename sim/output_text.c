@@ -176,6 +176,13 @@ static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *
 	}
 	if (r->decision != RTO_ABORT)
 		return;
+	if (r->algo == KA_ALGO_LWIP) {
+		format_ts(t, sizeof t, now);
+		fprintf(ts->out, "%14s %c retransmission timer (lwIP tcp_slowtmr): nrtx %u >= %s %u: "
+			"drop the pcb (ERR_ABRT, no RST)\n", t, host_letter(r->host), r->retransmits,
+			r->syn ? "TCP_SYNMAXRTX" : "TCP_MAXRTX", r->boundary);
+		return;
+	}
 	const char *rule = r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
 	format_ts(t, sizeof t, now);
 	lateness(late, sizeof late, r->nominal, r->actual);

@@ -60,6 +60,8 @@ void tcp_rtt_restore_rto(struct tcp_sock *sk)
 /* inet_csk_reset_xmit_timer(): the timer model decides when it really fires. */
 static void arm(struct tcp_sock *sk, tcp_stamp_t delay)
 {
+	if (sk->lwip)
+		return; /* lwIP's slow timer counts rtime instead (tcp_lwip.c) */
 	struct engine *eng = sk_eng(sk);
 	struct host *h = sk->host;
 	sk->rto_nominal = eng->now + tm_to_ns(&h->tm, delay);
@@ -216,7 +218,7 @@ static uint32_t data_in_flight(const struct tcp_sock *sk)
 
 /* Retransmit the head of the queue: SYN, SYN-ACK, the first unacked data
  * segment, or the FIN. Returns the transmit result. */
-static int retransmit_head(struct tcp_sock *sk)
+int tcp_retransmit_head(struct tcp_sock *sk)
 {
 	uint32_t n = sk->retransmits;
 	if (sk->state == TCP_SYN_SENT)
@@ -313,7 +315,7 @@ void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t)
 	if (sk->retrans_stamp == KS_TIME_NEVER)
 		sk->retrans_stamp = eng->now;
 	sk->retrans_sent++;
-	if (retransmit_head(sk) > 0) {
+	if (tcp_retransmit_head(sk) > 0) {
 		/* local congestion: retry in TCP_RESOURCE_PROBE_INTERVAL, no backoff */
 		tcp_stamp_t next = tm_msecs(tcp_tm(sk), TCP_RESOURCE_PROBE_INTERVAL_MS);
 		arm(sk, next);

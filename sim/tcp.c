@@ -98,6 +98,8 @@ void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer
 	ev_timer_init(&sk->keepalive_timer, tcp_keepalive_timer);
 	ev_timer_init(&sk->retransmit_timer, tcp_retransmit_timer);
 	ev_timer_init(&sk->tw_timer, tw_timer_expired);
+	sk->lwip = h->prof->algo == KA_ALGO_LWIP;
+	lwip_pcb_init(sk);
 }
 
 /* ---- connection ends ------------------------------------------------------- */
@@ -120,7 +122,7 @@ static struct rec_end end_record(const struct tcp_sock *sk, int err, enum tcp_en
 {
 	const struct timer_model *tm = tcp_tm(sk);
 	struct rec_end e = {.host = sk->host->id, .why = why, .error = err, .from = sk->state,
-			    .last_rx = last_rx_time(sk)};
+			    .last_rx = last_rx_time(sk), .algo = sk->host->prof->algo};
 	switch (why) {
 	case END_KEEPALIVE:
 	case END_KEEPALIVE_UT:
@@ -134,6 +136,11 @@ static struct rec_end end_record(const struct tcp_sock *sk, int err, enum tcp_en
 		break;
 	case END_RTO:
 	case END_SYN_TIMEOUT: {
+		if (sk->lwip) {
+			e.retransmits = sk->lw.nrtx; /* tcp_slowtmr(): nrtx reached the limit */
+			e.boundary = lwip_rexmit_limit(sk);
+			break;
+		}
 		struct tcp_write_rule w = tcp_write_timeout_rule(sk);
 		e.retransmits = sk->retransmits;
 		e.retrans_stamp = sk->retrans_stamp;
@@ -165,6 +172,8 @@ static void tcp_done_by(struct tcp_sock *sk, int err, enum tcp_end why, const st
 	eng_cancel(eng, &sk->retransmit_timer);
 	eng_cancel(eng, &sk->keepalive_timer);
 	eng_cancel(eng, &sk->tw_timer);
+	if (sk->lwip)
+		lwip_pcb_purge(sk);
 	sk->write_seq = sk->snd_nxt; /* tcp_write_queue_purge() */
 	sk->packets_out = 0;
 	sk->error = sk->sk_err = err;
@@ -264,7 +273,11 @@ void tcp_connect(struct host *h, const struct host *peer)
 	sk->retrans_stamp = now; /* tcp_connect() */
 	sk->rtt_probe_sent = now;
 	tcp_set_state(sk, TCP_SYN_SENT);
+	if (sk->lwip)
+		lwip_pcb_active(sk);
 	tcp_transmit(sk, TH_SYN, sk->iss, 0, SEG_NORMAL, 0);
+	if (sk->lwip)
+		lwip_output_segment(sk, sk->iss);
 	sk->packets_out = 1;
 	tcp_rearm_rto(sk);
 }
@@ -291,7 +304,11 @@ __cold static void tcp_conn_request(struct host *h, const struct segment *syn)
 	sk->rtt_probe_sent = now;
 	sk->retrans_stamp = now;
 	tcp_set_state(sk, TCP_SYN_RECV);
+	if (sk->lwip)
+		lwip_pcb_active(sk);
 	tcp_transmit(sk, TH_SYN | TH_ACK, sk->iss, 0, SEG_NORMAL, 0);
+	if (sk->lwip)
+		lwip_output_segment(sk, sk->iss);
 	sk->packets_out = 1;
 	tcp_rearm_rto(sk);
 }
@@ -332,6 +349,8 @@ __cold static void tcp_rcv_synsent(struct tcp_sock *sk, const struct segment *se
 	sk->irs = seg->seq;
 	sk->rcv_nxt = sk->rcv_wup = seg->seq + 1;
 	sk->snd_una = seg->ack;
+	if (sk->lwip)
+		lwip_synsent_acked(sk);
 	/* tcp_ack() on the SYN-ACK */
 	sk->rcv_tstamp = tcp_now(sk);
 	sk->probes_out = 0;
@@ -390,6 +409,8 @@ static int tcp_ack(struct tcp_sock *sk, const struct segment *seg)
 
 	if (seq_after(seg->ack, sk->snd_una)) {
 		sk->snd_una = seg->ack;
+		if (sk->lwip)
+			lwip_rcv_ack(sk, seg->ack);
 		sk->retransmits = 0;
 		sk->backoff = 0;
 		sk->packets_out = packets_in_flight(sk);
@@ -462,7 +483,9 @@ static void tcp_data_queue(struct tcp_sock *sk, const struct segment *seg)
 	} else if ((seg->flags & TH_FIN) && seq_before(end, sk->rcv_nxt)) {
 		need_ack = true; /* a retransmitted FIN: ACK it again */
 	}
-	if (need_ack)
+	if (need_ack && sk->lwip && seg->len && !(seg->flags & TH_FIN))
+		lwip_ack_delayed(sk); /* lwIP's tcp_ack(): every second segment, or the fast tick */
+	else if (need_ack)
 		tcp_send_ack(sk, SEG_NORMAL, 0);
 }
 
@@ -504,6 +527,8 @@ __attribute__((noinline)) static void tcp_rcv_state_process(struct tcp_sock *sk,
 			return;
 		}
 		sk->snd_una = seg->ack;
+		if (sk->lwip)
+			lwip_rcv_ack(sk, seg->ack);
 		sk->rcv_tstamp = tcp_now(sk); /* tcp_ack() on the handshake's ACK */
 		sk->probes_out = 0;
 		tcp_established(sk);
@@ -559,6 +584,8 @@ __attribute__((noinline)) static void tcp_rcv_out_of_window(struct tcp_sock *sk,
  * tcp_rcv_state_process(). */
 static inline void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
 {
+	if (sk->lwip)
+		lwip_tcp_process(sk, seg);
 	/* tcp_validate_incoming() step 1: sequence check. */
 	if (!tcp_sequence(sk, seg)) {
 		tcp_rcv_out_of_window(sk, seg);

@@ -26,6 +26,7 @@ int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
 
 void tcp_send_ack(struct tcp_sock *sk, enum seg_kind kind, uint32_t nth)
 {
+	sk->lw.ack_delay = false; /* lwIP: the owed delayed ACK goes with it */
 	tcp_transmit(sk, TH_ACK, sk->snd_nxt, 0, kind, nth);
 }
 
@@ -75,6 +76,8 @@ void tcp_push(struct tcp_sock *sk)
 		if (sk->snd_nxt == sk->snd_una)
 			sk->head_sent = sk_now_ns(sk);
 		tcp_transmit(sk, TH_ACK | TH_PSH, sk->snd_nxt, len, SEG_NORMAL, 0);
+		if (sk->lwip)
+			lwip_output_segment(sk, sk->snd_nxt);
 		sk->snd_nxt += len;
 		sent = true;
 	}
@@ -82,6 +85,8 @@ void tcp_push(struct tcp_sock *sk)
 		if (sk->snd_nxt == sk->snd_una)
 			sk->head_sent = sk_now_ns(sk);
 		tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_nxt, 0, SEG_NORMAL, 0);
+		if (sk->lwip)
+			lwip_output_segment(sk, sk->snd_nxt);
 		sk->snd_nxt += 1;
 		sent = true;
 	}

@@ -109,5 +109,28 @@ struct tcp_write_rule {
 };
 struct tcp_write_rule tcp_write_timeout_rule(const struct tcp_sock *sk);
 void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t);
+/* Retransmit the head of the queue (SYN, SYN-ACK, data or FIN). */
+int tcp_retransmit_head(struct tcp_sock *sk);
+
+/* ---- tcp_lwip.c: lwIP's timers (os = lwip) ------------------------------------ */
+
+void lwip_pcb_init(struct tcp_sock *sk);
+/* The pcb becomes active (connect, or a SYN for a listener): the slow timer
+ * visits it from now on. */
+void lwip_pcb_active(struct tcp_sock *sk);
+void lwip_pcb_purge(struct tcp_sock *sk);
+/* tcp_output_segment(): a queued segment (SYN, data, FIN) went out. */
+void lwip_output_segment(struct tcp_sock *sk, uint32_t seq);
+/* tcp_receive(): an ACK of new data. */
+void lwip_rcv_ack(struct tcp_sock *sk, uint32_t ack);
+void lwip_synsent_acked(struct tcp_sock *sk);
+/* tcp_process(): any segment but RST/SYN refreshes the idle clock. */
+void lwip_tcp_process(struct tcp_sock *sk, const struct segment *seg);
+/* tcp_ack(): acknowledge in-order data, delayed. */
+void lwip_ack_delayed(struct tcp_sock *sk);
+/* TCP_SYNMAXRTX in SYN_SENT, TCP_MAXRTX otherwise. */
+uint32_t lwip_rexmit_limit(const struct tcp_sock *sk);
+/* tcp_slowtmr() steps 1-2; false when the pcb was dropped. */
+bool lwip_slowtmr_rexmit(struct tcp_sock *sk);
 
 #endif

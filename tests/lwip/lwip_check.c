@@ -41,8 +41,18 @@ static const struct lw_case cases[] = {
 	 {{500 * MS, LW_UNPLUG, 0}, {3700 * MS, LW_REPLUG, 0}, {3800 * MS, LW_SEND_B, 100}}},
 	{"syn-lost", "B unplugged before the SYN: SYN retransmissions",
 	 false, 0, 0, 0, 10 * MS, 100 * MS, 60 * S, 1, {{0, LW_UNPLUG, 0}}},
-	{"data-lost", "B unplugged, A writes 100 bytes: retransmissions",
-	 false, 0, 0, 0, 10 * MS, 100 * MS, 200 * S, 2, {{500 * MS, LW_UNPLUG, 0}, {1 * S, LW_SEND_A, 100}}},
+	{"data-lost", "B unplugged, A writes 100 bytes: 12 backed-off retransmissions, ERR_ABRT",
+	 false, 0, 0, 0, 10 * MS, 100 * MS, 3000 * S, 2,
+	 {{500 * MS, LW_UNPLUG, 0}, {1 * S, LW_SEND_A, 100}}},
+	{"rtt-sample", "one RTT sample (timed from the SYN), then B unplugged: the RTO it gives",
+	 false, 0, 0, 0, 300 * MS, 100 * MS, 60 * S, 3,
+	 {{1 * S, LW_SEND_A, 100}, {2 * S, LW_UNPLUG, 0}, {3 * S, LW_SEND_A, 100}}},
+	{"delayed-ack", "B sends one segment, then two at once: the fast timer's ACK, then an immediate one",
+	 false, 0, 0, 0, 10 * MS, 100 * MS, 5 * S, 3,
+	 {{1 * S, LW_SEND_B, 100}, {2 * S, LW_SEND_B, 100}, {2 * S + 1, LW_SEND_B, 100}}},
+	{"probe-busy", "keepalive probes go out beside unacknowledged data",
+	 true, 2000, 1000, 3, 10 * MS, 100 * MS, 30 * S, 2,
+	 {{500 * MS, LW_UNPLUG, 0}, {1 * S, LW_SEND_A, 100}}},
 };
 
 enum { NEXT_TMR, NEXT_FLIGHT, NEXT_EVENT, NEXT_END };

@@ -90,7 +90,7 @@ size_t lw_build(uint8_t *buf, size_t cap, const struct lw_seg *seg)
 	t[13] = seg->flags;
 	put16(t + 14, B_WINDOW);
 	/* The TCP checksum over the pseudo-header, then the segment. */
-	uint8_t ph[12 + 1600];
+	uint8_t ph[12 + 1600] = {0};
 	memcpy(ph, src, 4);
 	memcpy(ph + 4, dst, 4);
 	ph[9] = 6;
