@@ -14,30 +14,25 @@
 
 #include "helpers.h"
 
-static struct run *run(const char *text)
-{
-	struct run *r = calloc(1, sizeof(*r));
-	cr_assert_not_null(r);
-	run_ini(text, NULL, 0, r);
-	return r;
-}
-
-static void run_done(struct run *r)
-{
-	run_free(r);
-	free(r);
-}
-
 #define HEAD "[scenario]\ntimer = lwip\njiffies_phase = 100ms\nduration = %s\n[A]\nos = lwip\n%s" \
 	     "[link]\ndelay = %s\n[events]\n%s"
 
+/* Run the text; the caller frees with run_free() and free(). */
 static struct run *lwip_run(const char *duration, const char *a_keys, const char *delay,
 			    const char *events)
 {
 	char *text = strf(HEAD, duration, a_keys, delay, events);
-	struct run *r = run(text);
+	struct run *r = calloc(1, sizeof(*r));
+	cr_assert_not_null(r);
+	run_ini(text, NULL, 0, r);
 	free(text);
 	return r;
+}
+
+static void lwip_done(struct run *r)
+{
+	run_free(r);
+	free(r);
 }
 
 /* tcp_alloc(): rto = 3000 ms / 500 ms = 6 ticks. The SYN leaves at 0 with
@@ -62,7 +57,7 @@ Test(lwip_rexmit, syn_every_six_ticks_then_tcp_synmaxrtx)
 	cr_expect_eq(e->retransmits, 6);
 	cr_expect_eq(e->boundary, 6);
 	cr_expect_eq(run_count_flags(r, HOST_A, TH_RST, TH_RST), 0);
-	run_done(r);
+	lwip_done(r);
 }
 
 /* Data written at 1 s to an unplugged B: rtime 6 = rto at the tick of 3.9 s.
@@ -93,7 +88,7 @@ Test(lwip_rexmit, data_backoff_table_then_tcp_maxrtx)
 	cr_expect_eq(e->why, END_RTO);
 	cr_expect_eq(e->retransmits, 12);
 	cr_expect_eq(e->boundary, 12);
-	run_done(r);
+	lwip_done(r);
 }
 
 /* One RTT sample, timed from the SYN: tcp_output_segment() starts timing
@@ -116,7 +111,7 @@ Test(lwip_rtt, first_sample_timed_from_the_syn)
 	const struct tcp_sock *sk = run_sk(r, HOST_A);
 	cr_expect_eq(sk->lw.sa, 3);
 	cr_expect_eq(sk->lw.sv, 8);
-	run_done(r);
+	lwip_done(r);
 }
 
 /* tcp_ack(): in-order data is acknowledged at the next tcp_fasttmr()
@@ -137,7 +132,7 @@ Test(lwip_ack, delayed_to_the_fast_tick_every_second_segment_at_once)
 	cr_expect_eq(a2->sent, 2010 * MS + 1);
 	cr_expect_eq(a2->seg.ack - a1->seg.ack, 200);
 	cr_expect_null(run_nth_pkt(r, HOST_A, SEG_NORMAL, 5));
-	run_done(r);
+	lwip_done(r);
 }
 
 /* tcp_process(): any segment clears keep_cnt_sent and restarts pcb->tmr.
@@ -161,5 +156,5 @@ Test(lwip_keepalive, any_segment_restarts_the_probe_series)
 	cr_expect_null(run_nth_pkt(r, HOST_A, SEG_KA_PROBE, NELEMS(probes) + 1));
 	cr_expect_eq(run_end_time(r, HOST_A), 8900 * MS);
 	cr_expect_eq(run_end_must(r, HOST_A)->why, END_KEEPALIVE_IDLE);
-	run_done(r);
+	lwip_done(r);
 }
