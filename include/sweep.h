@@ -20,10 +20,12 @@
  * Modules (private declarations they share: include/priv/sweep_priv.h):
  *   sweep.c          the [sweep] section
  *   sweep_plan.c     planning: dimensions, points, seeds, the hash
- *   sweep_run.c      one run: the survival and detection simulations
+ *   sweep_run.c      one run: the survival simulation and one detection
+ *                    simulation per host that can detect
  *   sweep_exec.c     the executor: all cores, shards, the journal, --resume
  *   sweep_journal.c  run records, journal lines, the manifest, reading them back
- *   sweep_stats.c    the statistics of each point
+ *   sweep_stats.c    the statistics of each point (rare.c: the exact
+ *                    false-abort probability)
  *   sweep_report.c   results.csv, summary.csv, recommendation.txt
  *   sweep_points.c, sweep_plot.c  groups and series of points; plots/
  *   sweep_out.c      staging and committing the output files, all or none
@@ -97,6 +99,9 @@ struct sweep {
 	int zip_line;
 	size_t npoints;
 	uint64_t nruns;           /* npoints * replicas */
+	bool compact;             /* [sweep] compact = yes: no results.csv (per-run rows) */
+	int side;                 /* the host the recommendation is for (sweep_side()) */
+	bool detects[NHOSTS];     /* the host can detect a dead peer at some point */
 	struct scenario **points; /* one validated scenario per point */
 	ks_time_t horizon;        /* the scenario's duration: "lost within H" */
 };
@@ -116,11 +121,19 @@ size_t sweep_value_index(const struct sweep *sw, size_t p, size_t a);
 uint64_t sweep_run_seed(uint64_t seed, uint64_t r);
 /* "p50", ... */
 const char *det_stat_name(enum det_stat s);
+/* Can host h of sc notice a dead peer: its keepalive is on, or its
+ * application sends, closes or sets an option in [events]? A host that
+ * cannot is left out of the detection phase. */
+bool sweep_may_detect(const struct scenario *sc, int h);
 
 /* ---- one run -------------------------------------------------------------- */
 
 /* How a run ended, beyond enum tcp_end. */
-enum { RUN_END_UNANSWERED = 100 };  /* the final exchange got no answer in time */
+enum {
+	RUN_END_UNANSWERED = 100, /* the final exchange got no answer in time */
+	RUN_DET_MIDDLEBOX = 101,  /* detection phase: a middlebox dropped the connection before
+				   * the failure, or reset it: its loss, not a detection */
+};
 
 struct run_result {
 	uint64_t run;
@@ -130,9 +143,11 @@ struct run_result {
 	int8_t end_host;          /* HOST_A / HOST_B, -1 = none */
 	int16_t err;              /* errno the application saw, 0 = none */
 	ks_time_t lost_at;        /* when the loss was noticed; NEVER if survived */
-	ks_time_t fail_at;        /* phase 2: when B was powered off */
-	ks_time_t detect;         /* phase 2: A's error - fail_at; NEVER = not detected */
-	uint8_t det_end;          /* phase 2: how A ended (enum tcp_end) */
+	/* the detection phases, indexed by the host that detects (the other one
+	 * loses power); a host that cannot detect is not simulated: NEVER, END_NONE */
+	ks_time_t fail_at[NHOSTS];  /* when its peer was powered off */
+	ks_time_t detect[NHOSTS];   /* its error - fail_at; NEVER = not detected */
+	uint8_t det_end[NHOSTS];    /* how it ended (enum tcp_end, or RUN_DET_MIDDLEBOX) */
 	uint32_t probes;          /* keepalive probes sent by A and B in [0, H) */
 	uint64_t segments;        /* segments sent by A and B in [0, H) */
 	uint64_t bytes;           /* their IPv4 + TCP bytes (40 per header + payload) */
@@ -166,10 +181,12 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out, bool ren
 /* ---- files (sweep_journal.c, sweep_out.c) ------------------------------------------- */
 
 /* A buffer for a record or a journal line, with its newline and a NUL (the
- * longest kasim writes is 213 bytes); a longer line read back is refused. */
+ * longest kasim writes is 259 bytes); a longer line read back is refused. */
 #define RUN_LINE_MAX 512
+/* The fields of a record. */
+#define RUN_RECORD_FIELDS 19
 
-/* A result as one line of 16 fields (no newline), and back: the rows of a
+/* A result as one line of RUN_RECORD_FIELDS fields (no newline), and back: the rows of a
  * shard's results-partial.csv, and the body of a journal line. */
 int run_record_format(char *buf, size_t n, const struct run_result *r);
 bool run_record_parse(const char *line, struct run_result *r);
@@ -178,7 +195,7 @@ bool run_record_parse(const char *line, struct run_result *r);
 int journal_format(char *buf, size_t n, const struct run_result *r);
 enum journal_status {
 	JOURNAL_OK,
-	JOURNAL_MALFORMED,  /* not 16 fields and a checksum */
+	JOURNAL_MALFORMED,  /* not RUN_RECORD_FIELDS fields and a checksum */
 	JOURNAL_CHECKSUM,   /* the checksum does not match the record */
 };
 enum journal_status journal_parse(const char *line, struct run_result *r);
@@ -191,7 +208,7 @@ int sweep_write_outputs(const struct sweep *sw, const struct run_result *res, co
 char *sweep_path(const char *dir, const char *name);
 /* ---- the manifest (sweep_journal.c): what a directory holds ------------------------- */
 
-#define MANIFEST_VERSION 2
+#define MANIFEST_VERSION 3
 /* A manifest read back is at most this long (its --set options make it
  * long; Linux passes at most a few MiB of arguments). */
 #define SWEEP_MANIFEST_MAX (16u * 1024 * 1024)

@@ -190,7 +190,7 @@ static bool parse_axis_values(struct sctx *c, struct sweep_axis *ax, const char 
 /* ------------------------------------------------------------------------ */
 
 static const char *const reserved[NRESERVED] = {
-	"replicas", "seed", "max_loss", "max_detection", "detection", "prefer", "zip",
+	"replicas", "seed", "max_loss", "max_detection", "detection", "prefer", "zip", "compact",
 };
 
 const char *det_stat_name(enum det_stat s)
@@ -258,6 +258,15 @@ static void reserved_key(struct sctx *c, int k, const char *val)
 		free(sw->zip);
 		sw->zip = strdup(val); /* checked once every axis is known */
 		sw->zip_line = c->at.line;
+		break;
+	case K_COMPACT:
+		if (!strcmp(val, "yes"))
+			sw->compact = true;
+		else if (!strcmp(val, "no"))
+			sw->compact = false;
+		else
+			sw_report(c, "compact = %s is not valid (yes: per-point statistics only, no results.csv; "
+				     "or no)", val);
 		break;
 	case K_PREFER:
 		if (!strcmp(val, "detection"))

@@ -230,17 +230,27 @@ static void print_stats(const struct exec *x, double wall, uint64_t ev, FILE *er
  * i.e. an unfinished shard that --resume ends. */
 static int write_shard(const struct exec *x, FILE *err)
 {
-	size_t cap = (size_t)x->m * 160 + 1, len = 0;
+	size_t cap = 4096, len = 0;
 	char *all = malloc(cap);
 	int rc = 0;
 
+	for (uint64_t k = 0; all && k < x->m; k++) {
+		if (cap - len < RUN_LINE_MAX) {
+			char *p = realloc(all, cap * 2);
+			if (!p) {
+				free(all);
+				all = NULL;
+				break;
+			}
+			all = p;
+			cap *= 2;
+		}
+		len += (size_t)run_record_format(all + len, cap - len - 1, &x->res[k]);
+		all[len++] = '\n';
+	}
 	if (!all) {
 		fputs("kasim: out of memory\n", err);
 		return 1;
-	}
-	for (uint64_t k = 0; k < x->m; k++) {
-		len += (size_t)run_record_format(all + len, cap - len - 1, &x->res[k]);
-		all[len++] = '\n';
 	}
 	char *fin = sweep_manifest(x->sw, x->si, x->sn, all, len);
 	if (outdir_write(x->od, "results-partial.csv", all, len) || outdir_write(x->od, "manifest", fin, strlen(fin)) ||

@@ -1,7 +1,7 @@
 /*
  * sweep_journal.c - what a sweep directory holds besides its outputs, and
  * reading it back for --resume and kasim merge:
- *   - a run's record: one line of 16 fields (results-partial.csv's rows);
+ *   - a run's record: one line of RUN_RECORD_FIELDS fields (results-partial.csv's rows);
  *   - the journal (runs.journal): one record and its CRC-32C per finished
  *     run, loaded line by line on --resume;
  *   - the manifest: which sweep and shard the directory holds.
@@ -28,15 +28,18 @@ static int put_time(char *b, size_t n, ks_time_t t)
 
 int run_record_format(char *buf, size_t n, const struct run_result *r)
 {
-	char t1[24], t2[24], t3[24];
+	char t1[24], t2[24], t3[24], t4[24], t5[24];
 	put_time(t1, sizeof t1, r->lost_at);
-	put_time(t2, sizeof t2, r->fail_at);
-	put_time(t3, sizeof t3, r->detect);
-	int k = snprintf(buf, n, "%llu %016llx %d %u %d %d %s %s %s %u %u %llu %llu %llu %u %u",
+	put_time(t2, sizeof t2, r->fail_at[HOST_A]);
+	put_time(t3, sizeof t3, r->detect[HOST_A]);
+	put_time(t4, sizeof t4, r->fail_at[HOST_B]);
+	put_time(t5, sizeof t5, r->detect[HOST_B]);
+	int k = snprintf(buf, n, "%llu %016llx %d %u %d %d %s %s %s %u %u %llu %llu %llu %u %u %s %s %u",
 			 (unsigned long long)r->run, (unsigned long long)r->seed, r->lost ? 1 : 0,
-			 (unsigned)r->end, r->end_host < 0 ? 2 : r->end_host, r->err, t1, t2, t3, (unsigned)r->det_end, r->probes,
-			 (unsigned long long)r->segments, (unsigned long long)r->bytes,
-			 (unsigned long long)r->events, r->nat_expired, r->nat_evicted);
+			 (unsigned)r->end, r->end_host < 0 ? 2 : r->end_host, r->err, t1, t2, t3,
+			 (unsigned)r->det_end[HOST_A], r->probes, (unsigned long long)r->segments,
+			 (unsigned long long)r->bytes, (unsigned long long)r->events, r->nat_expired, r->nat_evicted,
+			 t4, t5, (unsigned)r->det_end[HOST_B]);
 	return k < 0 ? 0 : (size_t)k >= n ? (int)n - 1 : k;
 }
 
@@ -64,9 +67,9 @@ static bool get_u64(char **p, uint64_t *v, int base)
 
 bool run_record_parse(const char *line, struct run_result *r)
 {
-	uint64_t f[16];
+	uint64_t f[RUN_RECORD_FIELDS];
 	char *p = (char *)line;
-	for (int i = 0; i < 16; i++)
+	for (int i = 0; i < RUN_RECORD_FIELDS; i++)
 		if (!*p || !get_u64(&p, &f[i], i == 1 ? 16 : 10))
 			return false;
 	if (*p)
@@ -79,16 +82,20 @@ bool run_record_parse(const char *line, struct run_result *r)
 	r->end_host = (int8_t)(f[4] == 0 ? 0 : f[4] == 1 ? 1 : -1); /* 2 = none */
 	r->err = (int16_t)f[5];
 	r->lost_at = f[6];
-	r->fail_at = f[7];
-	r->detect = f[8];
-	r->det_end = (uint8_t)f[9];
+	r->fail_at[HOST_A] = f[7];
+	r->detect[HOST_A] = f[8];
+	r->det_end[HOST_A] = (uint8_t)f[9];
 	r->probes = (uint32_t)f[10];
 	r->segments = f[11];
 	r->bytes = f[12];
 	r->events = f[13];
 	r->nat_expired = (uint32_t)f[14];
 	r->nat_evicted = (uint32_t)f[15];
-	return f[2] <= 1 && f[3] <= 255 && f[9] <= 255 && f[14] <= UINT32_MAX && f[15] <= UINT32_MAX;
+	r->fail_at[HOST_B] = f[16];
+	r->detect[HOST_B] = f[17];
+	r->det_end[HOST_B] = (uint8_t)f[18];
+	return f[2] <= 1 && f[3] <= 255 && f[9] <= 255 && f[14] <= UINT32_MAX && f[15] <= UINT32_MAX &&
+	       f[18] <= 255;
 }
 
 enum { CRC_HEX = 8 }; /* " xxxxxxxx" after the record */
@@ -135,7 +142,7 @@ static const char *journal_check(const char *line, const struct sweep *sw, uint6
 	case JOURNAL_CHECKSUM:
 		return "its checksum does not match (the line was changed or damaged)";
 	case JOURNAL_MALFORMED:
-		return "not a journal line (16 fields and a checksum)";
+		return "not a journal line (19 fields and a checksum)";
 	case JOURNAL_OK:
 		break;
 	}
@@ -160,7 +167,7 @@ long long journal_load(const char *path, const struct sweep *sw, uint64_t si, ui
 		struct run_result r;
 		lineno++;
 		const char *why = l.nul ? "it holds a NUL byte"
-			: l.len >= sizeof line ? "not a journal line (16 fields and a checksum)"
+			: l.len >= sizeof line ? "not a journal line (19 fields and a checksum)"
 			: journal_check(line, sw, si, sn, &r);
 		uint64_t k = why ? 0 : r.run / sn;
 		if (!why && done[k] && memcmp(&res[k], &r, sizeof r))
@@ -194,7 +201,7 @@ long long journal_load(const char *path, const struct sweep *sw, uint64_t si, ui
 
 /* The manifest identifies the sweep and the shard; merge and --resume check it.
  * Its lines, in this order (docs/sweeps.md):
- *   kasim-sweep 2
+ *   kasim-sweep 3
  *   hash HHHHHHHHHHHHHHHH      the sweep's definition hash (sweep.h)
  *   runs N                     runs of the whole sweep
  *   shard I/N

@@ -30,14 +30,14 @@ int sweep_stage_outputs(struct outdir *od, const struct sweep *sw, const struct 
 	static const char *const names[] = { "results.csv", "summary.csv", "recommendation.txt" };
 	int rc = 0;
 
-	for (int i = 0; i < 3 && !rc; i++) {
+	for (int i = sw->compact ? 1 : 0; i < 3 && !rc; i++) {
 		FILE *f = outdir_fopen(od, names[i]);
 		if (!f) {
 			rc = 1;
 			break;
 		}
 		if (i == 0)
-			sweep_write_results(f, sw, res);
+			sweep_write_results(f, sw, res, ps);
 		else if (i == 1)
 			sweep_write_summary(f, sw, ps);
 		else

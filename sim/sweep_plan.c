@@ -307,6 +307,27 @@ static void build_points(struct sctx *c, size_t np)
 	}
 }
 
+/* Which hosts can detect, and the side the recommendation is for: the host
+ * whose keys are swept when only one host's are, else the only host that can
+ * detect, else A. */
+static void choose_side(struct sweep *sw)
+{
+	bool swept[NHOSTS] = { false };
+
+	for (size_t p = 0; p < sw->npoints; p++)
+		for (int h = 0; h < NHOSTS; h++)
+			sw->detects[h] |= sweep_may_detect(sw->points[p], h);
+	for (size_t a = 0; a < sw->naxes; a++)
+		for (int h = 0; h < NHOSTS; h++)
+			swept[h] |= sw->axes[a].key[0] == host_letter(h) && sw->axes[a].key[1] == '.';
+	if (swept[HOST_A] != swept[HOST_B])
+		sw->side = swept[HOST_B] ? HOST_B : HOST_A;
+	else if (sw->detects[HOST_A] != sw->detects[HOST_B])
+		sw->side = sw->detects[HOST_B] ? HOST_B : HOST_A;
+	else
+		sw->side = HOST_A;
+}
+
 void sw_plan(struct sctx *c)
 {
 	struct sweep *sw = c->sw;
@@ -343,4 +364,6 @@ void sw_plan(struct sctx *c)
 	}
 	if (!c->nerr)
 		build_points(c, np);
+	if (!c->nerr)
+		choose_side(sw);
 }

@@ -29,7 +29,7 @@ static int cmp_idle(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Survival heatmap: keepidle (x) x environment (y, one row per group). */
+/* Survival heatmap: the side's keepidle (x) x environment (y, one row per group). */
 static void plot_survival(FILE *dat, FILE *vars, const struct sweep *sw, const struct pstat *ps)
 {
 	size_t G = sweep_ngroups(sw);
@@ -62,6 +62,7 @@ static void plot_survival(FILE *dat, FILE *vars, const struct sweep *sw, const s
 	}
 	free(idles);
 	gp_vars_head(vars, "survival.gp");
+	gp_var_text(vars, "side", (const char[]){ host_letter(sw->side), '\0' });
 	gp_var_num(vars, "x0", minidle - gap / 2.0);
 	gp_var_num(vars, "x1", maxidle + gap / 2.0);
 	gp_var_num(vars, "box_half", gap / 2.0);
@@ -77,25 +78,30 @@ static void plot_survival(FILE *dat, FILE *vars, const struct sweep *sw, const s
 	}
 }
 
-/* One data row of detection.dat (a series) or tradeoff.dat (a group). */
-static void block_row(FILE *dat, const struct sweep *sw, const struct pstat *s, bool tradeoff)
+/* One data row of detection.dat (a series) or tradeoff.dat (a group), if
+ * the point has one (1) or not (0). */
+static int block_row(FILE *dat, const struct sweep *sw, const struct pstat *s, bool tradeoff)
 {
 	ks_time_t d = s->det[sw->obj.stat];
 	if (tradeoff) {
-		if (d != KS_TIME_NEVER)
-			fprintf(dat, "%.3f %.9f %d\n", s->bytes_h, sec_d(d), s->meets);
-	} else if (s->det[DET_MAX] != KS_TIME_NEVER && s->det[DET_P50] != KS_TIME_NEVER) {
-		fprintf(dat, "%u %u %u %.9f %.9f %.9f\n", s->idle, s->intvl, s->cnt, sec_d(s->det[DET_P50]),
-			s->det[DET_P90] == KS_TIME_NEVER ? sec_d(s->det[DET_MAX]) : sec_d(s->det[DET_P90]),
-			sec_d(s->det[DET_MAX]));
+		if (d == KS_TIME_NEVER)
+			return 0;
+		fprintf(dat, "%.3f %.9f %d\n", s->bytes_h, sec_d(d), s->meets);
+		return 1;
 	}
+	if (s->det[DET_MAX] == KS_TIME_NEVER || s->det[DET_P50] == KS_TIME_NEVER)
+		return 0;
+	fprintf(dat, "%u %u %u %.9f %.9f %.9f\n", s->idle, s->intvl, s->cnt, sec_d(s->det[DET_P50]),
+		s->det[DET_P90] == KS_TIME_NEVER ? sec_d(s->det[DET_MAX]) : sec_d(s->det[DET_P90]),
+		sec_d(s->det[DET_MAX]));
+	return 1;
 }
 
 /* Detection time vs keepidle (a block per series), and detection vs overhead
  * (a block per group); each block's title is its column header. */
 static void plot_blocks(FILE *dat, FILE *vars, const struct sweep *sw, const struct pstat *ps, bool tradeoff)
 {
-	size_t G = tradeoff ? sweep_ngroups(sw) : sweep_nseries(sw);
+	size_t G = tradeoff ? sweep_ngroups(sw) : sweep_nseries(sw), rows = 0;
 	size_t (*key)(const struct sweep *, size_t) = tradeoff ? sweep_group_of : sweep_series_of;
 
 	for (size_t g = 0; g < G; g++) {
@@ -114,10 +120,13 @@ static void plot_blocks(FILE *dat, FILE *vars, const struct sweep *sw, const str
 			       : " \"keepintvl_s\" \"keepcnt\" \"p50_s\" \"p90_s\" \"max_s\"\n", dat);
 		for (size_t p = 0; p < sw->npoints; p++)
 			if (key(sw, p) == g)
-				block_row(dat, sw, &ps[p], tradeoff);
+				rows += (size_t)block_row(dat, sw, &ps[p], tradeoff);
 	}
 	gp_vars_head(vars, tradeoff ? "tradeoff.gp" : "detection.gp");
 	gp_var_num(vars, "blocks", (double)G);
+	/* no row at all: the figure says that nothing was detected */
+	gp_var_num(vars, "rows", (double)rows);
+	gp_var_text(vars, "side", (const char[]){ host_letter(sw->side), '\0' });
 	if (tradeoff)
 		gp_var_text(vars, "stat", det_stat_name(sw->obj.stat));
 }

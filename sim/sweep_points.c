@@ -9,14 +9,15 @@
 
 /* A point projected onto some of the sweep's dimensions: the groups of the
  * recommendation (the environment axes, not [A]/[B]) and the plot series
- * (every axis but A.tcp_keepidle, the x axis). */
+ * (every axis but the side's tcp_keepidle, the x axis). */
 typedef bool (*dim_keep)(const struct sweep *sw, size_t d);
 
-/* The dimension of A.tcp_keepidle, or SIZE_MAX. */
+/* The dimension of the side's keepidle (A.tcp_keepidle, or B's when the
+ * recommendation is for B), or SIZE_MAX. */
 static size_t x_dim(const struct sweep *sw)
 {
 	for (size_t a = 0; a < sw->naxes; a++)
-		if (!strcmp(sw->axes[a].key, "A.tcp_keepidle"))
+		if (sw->axes[a].key[0] == host_letter(sw->side) && !strcmp(sw->axes[a].key + 1, ".tcp_keepidle"))
 			return sw->axes[a].dim;
 	return SIZE_MAX;
 }

@@ -33,12 +33,14 @@ static const char *end_text(unsigned end)
 {
 	if (end == RUN_END_UNANSWERED)
 		return "unanswered";
-	if (end <= END_CRASH)
+	if (end == RUN_DET_MIDDLEBOX)
+		return "lost-to-middlebox";
+	if (end <= END_KEEPALIVE_IDLE)
 		return end_name((enum tcp_end)end);
 	return "unknown";
 }
 
-/* first, then ",KEY" for every axis, then rest: a header row. */
+/* first, then ",KEY" for every axis, then rest: (the start of) a header row. */
 static void put_header(FILE *f, const struct sweep *sw, const char *first, const char *rest)
 {
 	fputs(first, f);
@@ -58,7 +60,32 @@ static void put_values(FILE *f, const struct sweep *sw, size_t p)
 	}
 }
 
-static void put_result(FILE *f, const struct sweep *sw, uint64_t r, const struct run_result *x)
+/* The hosts with columns of their own: those that can detect at some point
+ * (A when neither can). */
+static bool shown(const struct sweep *sw, int h)
+{
+	return sw->detects[h] || (h == HOST_A && !sw->detects[HOST_B]);
+}
+
+/* ",X_NAME..." for every shown host X: a header of per-host columns. */
+static void put_host_header(FILE *f, const struct sweep *sw, const char *const *names, size_t n)
+{
+	for (int h = 0; h < NHOSTS; h++)
+		for (size_t i = 0; shown(sw, h) && i < n; i++)
+			fprintf(f, ",%c_%s", host_letter(h), names[i]);
+}
+
+static const char *detected_by(const struct run_result *x, int h)
+{
+	if (x->detect[h] != KS_TIME_NEVER)
+		return end_text(x->det_end[h]);
+	if (x->det_end[h] == RUN_DET_MIDDLEBOX)
+		return end_text(RUN_DET_MIDDLEBOX);
+	return x->det_end[h] != END_NONE ? "ended-before-failure" : "never";
+}
+
+static void put_result(FILE *f, const struct sweep *sw, uint64_t r, const struct run_result *x,
+		       const struct pstat *ps)
 {
 	size_t p = (size_t)(r / sw->replicas);
 	double hours = (double)sw->points[p]->duration / (3600.0 * KS_SEC);
@@ -69,45 +96,83 @@ static void put_result(FILE *f, const struct sweep *sw, uint64_t r, const struct
 	fprintf(f, ",%s,%s,%s,%s,", x->lost ? "lost" : "survived", x->lost ? end_text(x->end) : "",
 		x->end_host == 0 ? "A" : x->end_host == 1 ? "B" : "", x->err ? tcp_errno_name(x->err) : "");
 	csv_time(f, x->lost_at);
-	fputc(',', f);
-	csv_time(f, x->fail_at);
-	fputc(',', f);
-	csv_time(f, x->detect);
-	fprintf(f, ",%s,%u,%llu,%llu,%.3f,%.3f,%u,%u\n",
-		x->detect != KS_TIME_NEVER ? end_text(x->det_end)
-		: x->det_end != END_NONE    ? "ended-before-failure"
-					    : "never",
-		x->probes, (unsigned long long)x->segments, (unsigned long long)x->bytes, x->probes / hours,
-		x->bytes / hours, x->nat_expired, x->nat_evicted);
+	for (int h = 0; h < NHOSTS; h++) {
+		if (!shown(sw, h))
+			continue;
+		const struct phost *ph = &ps[p].host[h];
+		fprintf(f, ",%s,%u,%u,%u,", ph->keepalive ? "on" : "off", ph->idle, ph->intvl, ph->cnt);
+		csv_time(f, x->fail_at[h]);
+		fputc(',', f);
+		csv_time(f, x->detect[h]);
+		fprintf(f, ",%s", detected_by(x, h));
+	}
+	fprintf(f, ",%u,%llu,%llu,%.3f,%.3f,%u,%u\n", x->probes, (unsigned long long)x->segments,
+		(unsigned long long)x->bytes, x->probes / hours, x->bytes / hours, x->nat_expired, x->nat_evicted);
 }
 
-void sweep_write_results(FILE *f, const struct sweep *sw, const struct run_result *res)
+static const char *const host_settings[] = { "keepalive", "keepidle_s", "keepintvl_s", "keepcnt" };
+
+void sweep_write_results(FILE *f, const struct sweep *sw, const struct run_result *res, const struct pstat *ps)
 {
-	put_header(f, sw, "run,point,replica,seed",
-		   ",outcome,ended_by,end_host,error,lost_at_s,failure_at_s,detection_s,detected_by,"
-		   "probes,segments,bytes,probes_per_h,bytes_per_h,nat_expired,nat_evicted\n");
+	static const char *const det[] = { "failure_at_s", "detection_s", "detected_by" };
+	put_header(f, sw, "run,point,replica,seed", ",outcome,ended_by,end_host,error,lost_at_s");
+	for (int h = 0; h < NHOSTS; h++)
+		for (size_t i = 0; shown(sw, h) && i < 7; i++)
+			fprintf(f, ",%c_%s", host_letter(h), i < 4 ? host_settings[i] : det[i - 4]);
+	fputs(",probes,segments,bytes,probes_per_h,bytes_per_h,nat_expired,nat_evicted\n", f);
 	for (uint64_t r = 0; r < sw->nruns; r++)
-		put_result(f, sw, r, &res[r]);
+		put_result(f, sw, r, &res[r], ps);
+}
+
+/* A probability in a report: 4 decimals, or 3 significant digits when it
+ * is below 0.001 and not 0 (a 95 % bound of 3.7e-06 is not "0.0000"). */
+static void fmt_prob(char *b, size_t n, double v)
+{
+	snprintf(b, n, v == 0 || v >= 1e-3 ? "%.4f" : "%.2e", v);
 }
 
 void sweep_write_summary(FILE *f, const struct sweep *sw, const struct pstat *ps)
 {
-	put_header(f, sw, "point",
-		   ",keepidle_s,keepintvl_s,keepcnt,runs,lost,p_loss,p_loss_lo95,p_loss_hi95,detected,"
-		   "detection_p50_s,detection_p90_s,detection_p99_s,detection_max_s,probes_per_h,bytes_per_h,"
-		   "nat_expired,nat_evicted,meets_objective\n");
+	static const char *const det[] = { "detected", "detection_p50_s", "detection_p90_s", "detection_p99_s",
+					   "detection_max_s" };
+	const char side = host_letter(sw->side);
+	put_header(f, sw, "point", "");
+	put_host_header(f, sw, host_settings, 4);
+	fputs(",runs,lost,p_loss,p_loss_lo95,p_loss_hi95", f);
+	put_host_header(f, sw, det, 5);
+	fprintf(f, ",probes_per_h,bytes_per_h,nat_expired,nat_evicted,%c_loss_safe_keepidle_max_s,"
+		   "%c_loss_unsafe_keepidle_min_s,%c_false_abort_per_episode,%c_false_abort_per_day,"
+		   "%c_false_abort_per_year,meets_objective\n", side, side, side, side, side);
 	for (size_t p = 0; p < sw->npoints; p++) {
 		const struct pstat *s = &ps[p];
 		fprintf(f, "%zu", p);
 		put_values(f, sw, p);
-		fprintf(f, ",%u,%u,%u,%u,%u,%.6f,%.6f,%.6f,%u", s->idle, s->intvl, s->cnt, s->runs, s->lost,
-			s->p, s->lo, s->hi, s->detected);
-		for (int q = 0; q < 4; q++) {
-			fputc(',', f);
-			csv_time(f, s->det[q]);
+		for (int h = 0; h < NHOSTS; h++)
+			if (shown(sw, h))
+				fprintf(f, ",%s,%u,%u,%u", s->host[h].keepalive ? "on" : "off", s->host[h].idle,
+					s->host[h].intvl, s->host[h].cnt);
+		fprintf(f, ",%u,%u,%.6f,%.6f,%.6f", s->runs, s->lost, s->p, s->lo, s->hi);
+		for (int h = 0; h < NHOSTS; h++) {
+			if (!shown(sw, h))
+				continue;
+			fprintf(f, ",%u", s->host[h].detected);
+			for (int q = 0; q < 4; q++) {
+				fputc(',', f);
+				csv_time(f, s->host[h].det[q]);
+			}
 		}
-		fprintf(f, ",%.3f,%.3f,%llu,%llu,%s\n", s->probes_h, s->bytes_h, (unsigned long long)s->nat_expired,
-			(unsigned long long)s->nat_evicted, s->meets ? "yes" : "no");
+		fprintf(f, ",%.3f,%.3f,%llu,%llu,", s->probes_h, s->bytes_h, (unsigned long long)s->nat_expired,
+			(unsigned long long)s->nat_evicted);
+		if (s->safe_idle_max)
+			fprintf(f, "%u", s->safe_idle_max);
+		fputc(',', f);
+		if (s->unsafe_idle_min)
+			fprintf(f, "%u", s->unsafe_idle_min);
+		if (s->fa_exact)
+			fprintf(f, ",%.6e,%.6e,%.6e", s->fa.per_episode, s->fa.per_day, s->fa.per_year);
+		else
+			fputs(",,,", f);
+		fprintf(f, ",%s\n", s->meets ? "yes" : "no");
 	}
 }
 
@@ -177,6 +242,20 @@ static void choice_free(struct choice *ch)
 
 /* ---- recommendation.txt: the text -------------------------------------------------- */
 
+/* Why the recommendation is for sw->side. */
+static const char *sw_side_why(const struct sweep *sw)
+{
+	bool swept[NHOSTS] = { false };
+	for (size_t a = 0; a < sw->naxes; a++)
+		for (int h = 0; h < NHOSTS; h++)
+			swept[h] |= sw->axes[a].key[0] == host_letter(h) && sw->axes[a].key[1] == '.';
+	if (swept[HOST_A] != swept[HOST_B])
+		return sw->side == HOST_A ? "A's keys are swept" : "B's keys are swept";
+	if (sw->detects[HOST_A] != sw->detects[HOST_B])
+		return sw->side == HOST_A ? "only A can detect a dead peer" : "only B can detect a dead peer";
+	return "the client, by default";
+}
+
 /* The lines above the table: the sweep, the objective, the definitions. */
 static void put_preamble(FILE *f, const struct sweep *sw)
 {
@@ -200,35 +279,25 @@ static void put_preamble(FILE *f, const struct sweep *sw)
 	else
 		fprintf(f, ", then the least overhead, then the shortest %s detection time of a dead peer.\n",
 			stat);
-	fputs("Lost: an end reported an error before the horizon, or the byte A sent at the horizon\n"
-	      "was not acknowledged. Detection: from B's power-off to A's error (docs/sweeps.md).\n"
-	      "Overhead: segments (IPv4+TCP headers, 40 bytes each) per hour of the idle connection.\n\n",
-	      f);
+	char me = host_letter(sw->side), peer = host_letter(!sw->side);
+	fprintf(f, "Settings recommended for %c (%s). Lost: an end reported an error before the horizon,\n"
+		   "or the byte A sent at the horizon was not acknowledged. Detection: from %c's power-off to\n"
+		   "%c's error, none when a middlebox took the connection first (docs/sweeps.md).\n"
+		   "Overhead: segments (IPv4+TCP headers, 40 bytes each) per hour of the idle connection.\n"
+		   "False abort/yr: P(%c's keepalive aborts the healthy connection within a year because the\n"
+		   "path lost its probes or their answers), exact (n/a where the model does not allow it).\n\n",
+		me, sw_side_why(sw), peer, me, me);
 }
 
-/* Where keepidle stops being safe: "; loss-safe up to keepidle N s" (the
- * longest meeting) and "; P(loss) > X from keepidle N s" (the shortest
- * failing) among group g's points, appended to buf (len used of n). */
-static void idle_limits(char *buf, size_t len, size_t n, const struct sweep *sw, const struct pstat *ps,
-			size_t g, uint32_t idle)
+/* Where keepidle stops being safe (the boundary of the point's group,
+ * sweep_stats.c): "; loss-safe up to keepidle N s" and "; P(loss) > X from
+ * keepidle N s", appended to buf (len used of n). */
+static void idle_limits(char *buf, size_t len, size_t n, const struct sweep *sw, const struct pstat *s)
 {
-	uint32_t ok_max = 0, bad_min = UINT32_MAX;
-	bool idle_varies = false;
-	for (size_t q = 0; q < sw->npoints; q++) {
-		if (sweep_group_of(sw, q) != g)
-			continue;
-		idle_varies |= ps[q].idle != idle;
-		if (ps[q].p <= sw->obj.max_loss) {
-			if (ps[q].idle > ok_max)
-				ok_max = ps[q].idle;
-		} else if (ps[q].idle < bad_min) {
-			bad_min = ps[q].idle;
-		}
-	}
-	if (idle_varies && ok_max && len < n)
-		len += (size_t)snprintf(buf + len, n - len, "; loss-safe up to keepidle %u s", ok_max);
-	if (idle_varies && bad_min != UINT32_MAX && len < n)
-		snprintf(buf + len, n - len, "; P(loss) > %g from keepidle %u s", sw->obj.max_loss, bad_min);
+	if (s->safe_idle_max && len < n)
+		len += (size_t)snprintf(buf + len, n - len, "; loss-safe up to keepidle %u s", s->safe_idle_max);
+	if (s->unsafe_idle_min && len < n)
+		snprintf(buf + len, n - len, "; P(loss) > %g from keepidle %u s", sw->obj.max_loss, s->unsafe_idle_min);
 }
 
 /* Why group g's point was chosen, in words. */
@@ -248,7 +317,7 @@ static char *reason_text(const struct sweep *sw, const struct pstat *ps, const s
 	else
 		len += (size_t)snprintf(buf + len, sizeof buf - len,
 					"NO setting meets P(loss) <= %g%s; this one loses least", sw->obj.max_loss, lim);
-	idle_limits(buf, len, sizeof buf, sw, ps, g, ps[ch->best[g]].idle);
+	idle_limits(buf, len, sizeof buf, sw, &ps[ch->best[g]]);
 	return strdup(buf);
 }
 
@@ -264,7 +333,8 @@ static enum axis_col axis_col(const struct sweep *sw, size_t a)
 	const char *k = sw->axes[a].key;
 	if (!sw->dim_setting[sw->axes[a].dim])
 		return COL_ENV;
-	if (!strcmp(k, "A.tcp_keepidle") || !strcmp(k, "A.tcp_keepintvl") || !strcmp(k, "A.tcp_keepcnt"))
+	if (k[0] == host_letter(sw->side) && k[1] == '.' &&
+	    (!strcmp(k + 2, "tcp_keepidle") || !strcmp(k + 2, "tcp_keepintvl") || !strcmp(k + 2, "tcp_keepcnt")))
 		return COL_KEEPALIVE;
 	return COL_SETTING;
 }
@@ -281,7 +351,7 @@ struct table {
 	size_t c_ka, c_set, c_p;  /* the first keepalive, other setting and P(loss) column */
 	size_t next;              /* the column the next cell goes into */
 	char **reason;            /* one per row */
-	char dethead[32];
+	char dethead[32], kahead[3][16];
 };
 
 static void add_head(struct table *t, const char *head)
@@ -305,7 +375,7 @@ static void table_init(struct table *t, const struct sweep *sw, size_t rows)
 		naxes += axis_col(sw, a) != COL_KEEPALIVE;
 	memset(t, 0, sizeof(*t));
 	t->rows = rows;
-	t->ncols = naxes + 3 + 5;
+	t->ncols = naxes + 3 + 6;
 	t->cols = calloc(t->ncols, sizeof(*t->cols));
 	t->reason = calloc(rows, sizeof(char *));
 	if (!t->cols || !t->reason)
@@ -313,12 +383,15 @@ static void table_init(struct table *t, const struct sweep *sw, size_t rows)
 	for (size_t c = 0; c < t->ncols; c++)
 		if (!(t->cols[c].cell = calloc(rows, sizeof(char *))))
 			abort();
-	snprintf(t->dethead, sizeof t->dethead, "detection %s", det_stat_name(sw->obj.stat));
+	char me = host_letter(sw->side);
+	snprintf(t->dethead, sizeof t->dethead, "%c detection %s", me, det_stat_name(sw->obj.stat));
+	snprintf(t->kahead[0], sizeof t->kahead[0], "%c keepidle", me);
+	snprintf(t->kahead[1], sizeof t->kahead[1], "%c keepintvl", me);
+	snprintf(t->kahead[2], sizeof t->kahead[2], "%c keepcnt", me);
 	add_axis_heads(t, sw, COL_ENV);
 	t->c_ka = t->next;
-	add_head(t, "keepidle");
-	add_head(t, "keepintvl");
-	add_head(t, "keepcnt");
+	for (int i = 0; i < 3; i++)
+		add_head(t, t->kahead[i]);
 	t->c_set = t->next;
 	add_axis_heads(t, sw, COL_SETTING);
 	t->c_p = t->next;
@@ -327,6 +400,7 @@ static void table_init(struct table *t, const struct sweep *sw, size_t rows)
 	add_head(t, t->dethead);
 	add_head(t, "probes/h");
 	add_head(t, "bytes/h");
+	add_head(t, "false abort/yr");
 }
 
 /* The next cell of row g. */
@@ -356,14 +430,24 @@ static void table_row(struct table *t, const struct sweep *sw, const struct psta
 	add_cell(t, g, "%u s", s->intvl);
 	add_cell(t, g, "%u", s->cnt);
 	add_axis_cells(t, sw, COL_SETTING, g, p);
-	add_cell(t, g, "%.4f (%u/%u)", s->p, s->lost, s->runs);
-	add_cell(t, g, "%.4f-%.4f", s->lo, s->hi);
+	char lo[24], hi[24];
+	fmt_prob(lo, sizeof lo, s->p);
+	add_cell(t, g, "%s (%u/%u)", lo, s->lost, s->runs);
+	fmt_prob(lo, sizeof lo, s->lo);
+	fmt_prob(hi, sizeof hi, s->hi);
+	add_cell(t, g, "%s-%s", lo, hi);
 	if (s->det[sw->obj.stat] == KS_TIME_NEVER)
 		add_cell(t, g, "never");
 	else
 		add_cell(t, g, "%.1f s", (double)s->det[sw->obj.stat] / KS_SEC);
 	add_cell(t, g, "%.1f", s->probes_h);
 	add_cell(t, g, "%.0f", s->bytes_h);
+	if (!s->fa_exact)
+		add_cell(t, g, "n/a");
+	else if (s->fa.per_year == 0)
+		add_cell(t, g, "0");
+	else
+		add_cell(t, g, "%.2e", s->fa.per_year);
 }
 
 /* One line of the table: cell(c) for every column, then " | " and the reason. */

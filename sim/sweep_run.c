@@ -11,11 +11,13 @@
  *   or A's own TCP gives up on the byte (RTO, or a RST from a middlebox).
  *   Overhead is counted over [0, H).
  *
- *   phase 2, detection: a fresh connection with the same settings; after one
- *   healthy keepalive cycle C = keepidle + round trip, B loses power at a
- *   uniformly random moment of the next cycle (fail_at = C + u C, u in [0, 1)
- *   drawn from the sweep seed and the replica number, the same for every
- *   point). The detection time is A's error minus fail_at.
+ *   phase 2, detection, once per host that can detect (sweep_may_detect()):
+ *   a fresh connection with the same settings; after one healthy keepalive
+ *   cycle C = the host's keepidle + round trip, its peer loses power at a
+ *   uniformly random moment of the next cycle (fail_at = C + u C, u in
+ *   [0, 1) drawn from the sweep seed and the replica number, the same for
+ *   every point). The detection time is the host's error minus fail_at,
+ *   unless a middlebox took the connection first (RUN_DET_MIDDLEBOX).
  *
  * Both simulations take their seeds from the run's seed only, so a run is a
  * pure function of (sweep, run index), and touches nothing shared.
@@ -225,10 +227,19 @@ static void phase_survival(const struct scenario *sc, uint64_t seed, struct run_
 	free(s1.events);
 }
 
-/* The detection sink: stops phase 2 at A's REC_END and keeps it. */
+/*
+ * The detection sink: stops a detection phase at the detecting host's
+ * REC_END and keeps it. It also notes when a middlebox took the connection
+ * instead: a segment it dropped for want of a mapping before the failure (the
+ * connection was already gone: what the host then "detects" is that loss),
+ * or a RST it sent to the host (a crashed peer sends none).
+ */
 struct detection {
 	struct sink sink;
 	struct sim *sim;
+	int host;
+	ks_time_t fail;
+	bool middlebox;
 	bool ended;
 	enum tcp_end why;
 	ks_time_t at;
@@ -238,7 +249,12 @@ static void detection_record(struct sink *k, const struct sim *sim, const struct
 {
 	(void)sim;
 	struct detection *d = container_of(k, struct detection, sink);
-	if (r->type == REC_END && r->u.end.host == HOST_A) {
+	if (r->type == REC_PACKET) {
+		const struct rec_packet *p = &r->u.pkt;
+		if (((p->reason == DROP_NAT_NO_MAPPING || p->reason == DROP_NAT_TABLE_FULL) && p->fate_time < d->fail) ||
+		    (p->seg->kind == SEG_RST_NAT && p->seg->dst == d->host))
+			d->middlebox = true;
+	} else if (r->type == REC_END && r->u.end.host == d->host) {
 		d->ended = true;
 		d->why = r->u.end.why;
 		d->at = r->t;
@@ -246,21 +262,37 @@ static void detection_record(struct sink *k, const struct sim *sim, const struct
 	}
 }
 
-static void phase_detection(const struct scenario *sc, uint64_t seed, uint64_t phase_seed,
+bool sweep_may_detect(const struct scenario *sc, int h)
+{
+	if (sc->ep[h].so_keepalive)
+		return true;
+	/* the application makes it send (data, FIN) or sets an option */
+	for (size_t i = 0; i < sc->nevents; i++) {
+		const struct sc_event *e = &sc->events[i];
+		if (e->host == h && (e->action == ACT_SEND || e->action == ACT_CLOSE || e->action == ACT_SET))
+			return true;
+	}
+	return false;
+}
+
+/* Host h's detection phase: its peer loses power at a random moment of h's
+ * keepalive cycle (u drawn from phase_seed, a stream per host). */
+static void phase_detection(const struct scenario *sc, int h, uint64_t seed, uint64_t phase_seed,
 			    struct run_result *out)
 {
-	const struct ep_config *ep = &sc->ep[HOST_A];
+	static const uint64_t stream[NHOSTS] = { 0x646574656374ULL /* "detect" */, 0x646574656374ULL ^ 0x42 };
+	const struct ep_config *ep = &sc->ep[h];
 	struct ka_settings ka = keepalive_settings(ep);
 	ks_time_t idle = (ks_time_t)ka.time * KS_SEC;
 	ks_time_t intvl = (ks_time_t)ka.intvl * KS_SEC;
 	ks_time_t cycle = idle + sc->link.dir[HOST_A].delay + sc->link.dir[HOST_B].delay;
 	struct rng rng;
 
-	rng_seed(&rng, phase_seed, 0x646574656374ULL /* "detect" */);
+	rng_seed(&rng, phase_seed, stream[h]);
 	ks_time_t fail = cycle + (ks_time_t)(rng_unit(&rng) * (double)cycle);
-	struct sc_event crash = { .at = fail, .action = ACT_CRASH, .host = HOST_B };
+	struct sc_event crash = { .at = fail, .action = ACT_CRASH, .host = !h };
 	struct scenario s2 = *sc;
-	uint64_t x = seed;
+	uint64_t x = seed ^ (h == HOST_A ? 0 : 0x4242424242424242ULL);
 
 	size_t at;
 	s2.events = events_plus(sc, &crash, &at);
@@ -268,15 +300,15 @@ static void phase_detection(const struct scenario *sc, uint64_t seed, uint64_t p
 	s2.seed = splitmix64(&x);
 	s2.duration = fail + idle + ka.probes * intvl + (ks_time_t)ep->tcp_user_timeout * KS_MS + sc->duration;
 	struct sim *sim = new_sim(&s2);
-	struct detection d = { .sink = { .record = detection_record }, .sim = sim };
+	struct detection d = { .sink = { .record = detection_record }, .sim = sim, .host = h, .fail = fail };
 	sim_add_sink(sim, &d.sink);
 	sim_run_until(sim, s2.duration);
 
 	struct sim_counters cnt;
 	sim_counters(sim, &cnt);
-	out->fail_at = fail;
-	out->det_end = (uint8_t)(d.ended ? d.why : END_NONE);
-	out->detect = d.ended && d.at >= fail ? d.at - fail : KS_TIME_NEVER;
+	out->fail_at[h] = fail;
+	out->det_end[h] = (uint8_t)(d.middlebox ? RUN_DET_MIDDLEBOX : d.ended ? d.why : END_NONE);
+	out->detect[h] = d.ended && !d.middlebox && d.at >= fail ? d.at - fail : KS_TIME_NEVER;
 	out->events += cnt.events;
 	sim_destroy(sim);
 	free(sim);
@@ -295,7 +327,12 @@ void sweep_run_one(const struct sweep *sw, uint64_t r, struct run_result *out)
 	 * (common random numbers): replica k of every point fails at the same
 	 * fraction of its cycle, so detection times differ between points by the
 	 * settings, not by the luck of the draw. */
-	uint64_t x = out->seed ^ 0x9e3779b97f4a7c15ULL;
-	phase_detection(sc, splitmix64(&x), sweep_run_seed(sw->seed ^ 0x6661696cULL /* "fail" */,
-							   r % sw->replicas), out);
+	uint64_t x = out->seed ^ 0x9e3779b97f4a7c15ULL, dseed = splitmix64(&x);
+	uint64_t pseed = sweep_run_seed(sw->seed ^ 0x6661696cULL /* "fail" */, r % sw->replicas);
+	for (int h = 0; h < NHOSTS; h++) {
+		out->fail_at[h] = out->detect[h] = KS_TIME_NEVER;
+		/* a host that cannot detect is left out (its peer's crash would change nothing it does) */
+		if (sweep_may_detect(sc, h))
+			phase_detection(sc, h, dseed, pseed, out);
+	}
 }

@@ -47,23 +47,26 @@ static void bump_field(char *l, int f)
 }
 
 
-static const char rec[] = "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1";
+static const char rec[] = "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1 - 7000000000 1";
 
 Test(integrity, a_changed_journal_line_fails_its_checksum)
 {
 	struct run_result r;
 	char line[256];
-	SNP(line, "%s 0f5620e7", rec);
+	SNP(line, "%s 7804ca54", rec);
 	cr_assert_eq(journal_parse(line, &r), JOURNAL_OK);
 	cr_assert_eq(r.segments, 21);
 	bump_field(line, 12); /* 840 -> 841 bytes */
 	cr_assert(strstr(line, " 21 841 99 ") != NULL, "%s", line);
 	cr_assert_eq(journal_parse(line, &r), JOURNAL_CHECKSUM);
-	SNP(line, "%s 0f5620e8", rec);
+	SNP(line, "%s 7804ca55", rec);
 	cr_assert_eq(journal_parse(line, &r), JOURNAL_CHECKSUM);
-	SNP(line, "%s 0F5620E7", rec); /* lower-case hex only */
+	SNP(line, "%s 7804CA54", rec); /* lower-case hex only */
 	cr_assert_eq(journal_parse(line, &r), JOURNAL_MALFORMED);
-	cr_assert_eq(journal_parse(rec, &r), JOURNAL_MALFORMED); /* a line of an older kasim */
+	cr_assert_eq(journal_parse(rec, &r), JOURNAL_MALFORMED); /* no checksum */
+	/* a line of the 16-field format, its checksum right: not a record any more */
+	cr_assert_eq(journal_parse("12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1 0f5620e7",
+				   &r), JOURNAL_MALFORMED);
 	cr_assert_eq(journal_parse("1 00000000", &r), JOURNAL_CHECKSUM);
 	cr_assert_eq(journal_parse("", &r), JOURNAL_MALFORMED);
 	cr_assert_eq(journal_parse(" 0f5620e7", &r), JOURNAL_CHECKSUM);
@@ -88,12 +91,12 @@ Test(integrity, manifest_round_trip)
 {
 	struct sweep *sw = small("[sweep]\nA.tcp_keepidle = 60, 120\nreplicas = 3\n", "link.delay=1ms");
 	char *m = sweep_manifest(sw, 1, 2, "abc\n", 4), want[512];
-	SNP(want, "kasim-sweep 2\nhash %016llx\nruns 6\nshard 1/2\nresults 4 %08x\npath s.ini\nset link.delay=1ms\n",
+	SNP(want, "kasim-sweep 3\nhash %016llx\nruns 6\nshard 1/2\nresults 4 %08x\npath s.ini\nset link.delay=1ms\n",
 	    (unsigned long long)sw->hash, (unsigned)crc32c(0, "abc\n", 4));
 	cr_assert_str_eq(m, want);
 	struct manifest p;
 	cr_assert(manifest_parse(m, &p));
-	cr_assert_eq(p.version, 2);
+	cr_assert_eq(p.version, 3);
 	cr_assert_eq(p.hash, sw->hash);
 	cr_assert_eq(p.runs, 6);
 	cr_assert_eq(p.si, 1);
@@ -113,12 +116,12 @@ Test(integrity, manifest_round_trip)
 	free(m);
 	/* read back exactly as written, or damaged */
 	static const char *const bad[] = {
-		"kasim-sweep 2\nhash 0x01\nruns 6\nshard 1/2\npath s\n",
-		"kasim-sweep 2\nhash 1\nruns 6\nshard 1/2\npath s\n",
-		"kasim-sweep 2\nhash 0000000000000001\nruns 6\nshard 2/2\npath s\n",
-		"kasim-sweep 2\nhash 0000000000000001\nruns +6\nshard 1/2\npath s\n",
-		"kasim-sweep 2\nhash 0000000000000001\nruns 6\nshard 1/2\nresults 4 ABC\npath s\n",
-		"kasim-sweep 2\nhash 0000000000000001\nruns 6\nshard 1/2\n",
+		"kasim-sweep 3\nhash 0x01\nruns 6\nshard 1/2\npath s\n",
+		"kasim-sweep 3\nhash 1\nruns 6\nshard 1/2\npath s\n",
+		"kasim-sweep 3\nhash 0000000000000001\nruns 6\nshard 2/2\npath s\n",
+		"kasim-sweep 3\nhash 0000000000000001\nruns +6\nshard 1/2\npath s\n",
+		"kasim-sweep 3\nhash 0000000000000001\nruns 6\nshard 1/2\nresults 4 ABC\npath s\n",
+		"kasim-sweep 3\nhash 0000000000000001\nruns 6\nshard 1/2\n",
 		"kasim-sweep 02\n",
 		"",
 	};
@@ -216,7 +219,7 @@ Test(integrity_bin, resume_refuses_a_changed_journal_line)
 	resume_refused(file, out, bad, 5, "its checksum does not match (the line was changed or damaged)");
 
 	/* a valid line of another shard (run 31 of 30) */
-	struct run_result x = { .run = 31, .seed = 7, .lost_at = KS_TIME_NEVER, .fail_at = 1, .detect = 1 };
+	struct run_result x = { .run = 31, .seed = 7, .lost_at = KS_TIME_NEVER, .fail_at = { 1, 1 }, .detect = { 1, 1 } };
 	char line[256];
 	journal_format(line, sizeof line, &x);
 	char *other = malloc(strlen(journal) + sizeof line + 2);
@@ -261,7 +264,7 @@ Test(integrity_bin, resume_refuses_a_changed_sweep_file)
 	write_in(out, "manifest", "kasim-sweep 1\nhash 0\nruns 30\nshard 0/1\npath s.ini\n");
 	r = KASIM("sweep", file, "-o", out, "--no-render", "--resume");
 	cr_assert_eq(r.status, 2);
-	SNP(want, "kasim: %s/manifest: written by another version of kasim (format 1, this one reads 2); start "
+	SNP(want, "kasim: %s/manifest: written by another version of kasim (format 1, this one reads 3); start "
 		  "again in a new directory\n", out);
 	cr_assert_str_eq(r.err, want);
 	cmd_free(&r);
@@ -504,7 +507,7 @@ Test(integrity_bin, resume_refuses_a_too_long_journal_line)
 	size_t n = strlen(longer);
 	memset(longer + n, '7', 1500);
 	strcpy(longer + n + 1500, "\n");
-	resume_refused(file, out, longer, 31, "not a journal line (16 fields and a checksum)");
+	resume_refused(file, out, longer, 31, "not a journal line (19 fields and a checksum)");
 	free(longer);
 	free(journal);
 	rm_rf(d);

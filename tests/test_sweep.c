@@ -277,7 +277,9 @@ Test(sweep_errors, keys)
 	sw_err(HEAD "replica = 3\n", "t.ini:7: unknown key 'replica' in [sweep] (did you mean 'replicas'?)");
 	sw_err(HEAD "frobnicate = 3\n",
 	       "t.ini:7: unknown key 'frobnicate' in [sweep] (valid keys: replicas, seed, max_loss, max_detection, "
-	       "detection, prefer, zip, or an axis SECTION.KEY such as A.tcp_keepidle)");
+	       "detection, prefer, zip, compact, or an axis SECTION.KEY such as A.tcp_keepidle)");
+	sw_err(HEAD "compact = maybe\n",
+	       "t.ini:7: compact = maybe is not valid (yes: per-point statistics only, no results.csv; or no)");
 	sw_err(HEAD "replicas = 0\n", "t.ini:7: replicas = 0 is not valid (an integer, 1..1000000)");
 	sw_err(HEAD "replicas = 2\nreplicas = 3\n", "t.ini:8: duplicate key 'replicas' (first set at line 7)");
 	sw_err(HEAD "A.tcp_keepidle = 30\n\nA.tcp_keepidle = 60\n",
@@ -320,7 +322,8 @@ static bool same_result(const struct run_result *a, const struct run_result *b)
 {
 	return a->run == b->run && a->seed == b->seed && a->lost == b->lost && a->end == b->end &&
 	       a->end_host == b->end_host && a->err == b->err && a->lost_at == b->lost_at &&
-	       a->fail_at == b->fail_at && a->detect == b->detect && a->det_end == b->det_end &&
+	       !memcmp(a->fail_at, b->fail_at, sizeof a->fail_at) && !memcmp(a->detect, b->detect, sizeof a->detect) &&
+	       !memcmp(a->det_end, b->det_end, sizeof a->det_end) &&
 	       a->probes == b->probes && a->segments == b->segments && a->bytes == b->bytes &&
 	       a->events == b->events && a->nat_expired == b->nat_expired && a->nat_evicted == b->nat_evicted;
 }
@@ -352,7 +355,7 @@ Test(sweep_seeds, a_run_does_not_depend_on_order)
 	/* common random numbers: replica k fails at the same phase at every point */
 	for (uint64_t k = 0; k < 4; k++) {
 		ks_time_t c0 = 30 * SEC, c1 = 60 * SEC;
-		double u0 = (double)(fwd[k].fail_at - c0) / c0, u1 = (double)(fwd[4 + k].fail_at - c1) / c1;
+		double u0 = (double)(fwd[k].fail_at[HOST_A] - c0) / c0, u1 = (double)(fwd[4 + k].fail_at[HOST_A] - c1) / c1;
 		cr_expect(u0 - u1 < 1e-9 && u1 - u0 < 1e-9, "replica %llu: %g vs %g", (unsigned long long)k, u0, u1);
 	}
 	sweep_free(sw);
@@ -392,17 +395,17 @@ Test(sweep_run, survival_overhead_and_detection_closed_forms)
 			cr_assert_eq(x.bytes, 40 * segs);
 			/* B loses power at fail in [C, 2C); the last answer A got came
 			 * 2d after the last probe that reached B before that */
-			cr_assert(x.fail_at >= C && x.fail_at < 2 * C);
+			cr_assert(x.fail_at[HOST_A] >= C && x.fail_at[HOST_A] < 2 * C);
 			ks_time_t last_rx = 2 * d;
-			for (ks_time_t p = 2 * d + I; p + d <= x.fail_at; p += C)
+			for (ks_time_t p = 2 * d + I; p + d <= x.fail_at[HOST_A]; p += C)
 				last_rx = p + 2 * d;
-			cr_assert_eq(x.det_end, END_KEEPALIVE);
-			cr_assert_eq(x.detect, last_rx + I + N * V - x.fail_at,
+			cr_assert_eq(x.det_end[HOST_A], END_KEEPALIVE);
+			cr_assert_eq(x.detect[HOST_A], last_rx + I + N * V - x.fail_at[HOST_A],
 				     "case %zu run %llu: detection %llu, want %llu", c, (unsigned long long)r,
-				     (unsigned long long)x.detect,
-				     (unsigned long long)(last_rx + I + N * V - x.fail_at));
+				     (unsigned long long)x.detect[HOST_A],
+				     (unsigned long long)(last_rx + I + N * V - x.fail_at[HOST_A]));
 			/* and so within (I + N V - C, I + N V] */
-			cr_assert(x.detect <= I + N * V && x.detect + C > I + N * V);
+			cr_assert(x.detect[HOST_A] <= I + N * V && x.detect[HOST_A] + C > I + N * V);
 		}
 		sweep_free(sw);
 	}
@@ -422,7 +425,7 @@ Test(sweep_run, keepalive_off_detects_nothing_and_a_dead_peer_loses)
 	cr_expect_eq(x.err, 0);
 	cr_expect_eq(x.lost_at, 600 * SEC);
 	/* phase 2: B also crashes at fail_at, but A never probes */
-	cr_expect_eq(x.detect, KS_TIME_NEVER);
+	cr_expect_eq(x.detect[HOST_A], KS_TIME_NEVER);
 	sweep_free(sw);
 }
 
@@ -449,10 +452,10 @@ static void run_all_serial(const struct sweep *sw, const char *dir)
 	free(res);
 }
 
-/* The recommendation row for the (only) group: "keepidle keepintvl keepcnt". */
+/* The recommendation row for the (only) group: "A keepidle  A keepintvl  A keepcnt". */
 static void expect_recommended(const char *rec, const char *row_start)
 {
-	const char *t = strstr(rec, "\nkeepidle");
+	const char *t = strstr(rec, "\nA keepidle");
 	cr_assert_not_null(t, "%s", rec);
 	const char *row = strchr(t + 1, '\n');
 	cr_assert_not_null(row);
@@ -473,7 +476,7 @@ Test(sweep_out, recommendation_follows_the_objective)
 	struct sweep *sw = sw_ok(base);
 	run_all_serial(sw, dir);
 	char *rec = slurp_in(dir, "recommendation.txt");
-	expect_recommended(rec, "60 s      10 s       3       | 0.0000 (0/4)");
+	expect_recommended(rec, "60 s        10 s         3         | 0.0000 (0/4)");
 	cr_expect_not_null(strstr(rec, "shortest detection of the 10 of 10 settings with P(loss) <= 0.001"), "%s", rec);
 	free(rec);
 	sweep_free(sw);
@@ -482,7 +485,7 @@ Test(sweep_out, recommendation_follows_the_objective)
 	sw = sw_ok(text);
 	run_all_serial(sw, dir);
 	rec = slurp_in(dir, "recommendation.txt");
-	expect_recommended(rec, "600 s     10 s       3       | 0.0000 (0/4)");
+	expect_recommended(rec, "600 s       10 s         3         | 0.0000 (0/4)");
 	free(rec);
 	sweep_free(sw);
 
@@ -500,8 +503,8 @@ Test(sweep_out, recommendation_follows_the_objective)
 		for (uint32_t k = 0; k < sw->replicas; k++) {
 			struct run_result x;
 			sweep_run_one(sw, p * sw->replicas + k, &x);
-			ks_time_t det = I + I + 30 * SEC - x.fail_at; /* last answer at C = I */
-			cr_assert_eq(x.detect, det);
+			ks_time_t det = I + I + 30 * SEC - x.fail_at[HOST_A]; /* last answer at C = I */
+			cr_assert_eq(x.detect[HOST_A], det);
 			if (det > worst)
 				worst = det;
 		}
@@ -512,16 +515,15 @@ Test(sweep_out, recommendation_follows_the_objective)
 	 * keepidle 300 s the largest within 5 min) */
 	cr_assert_eq(want_idle, 300);
 	char row[128];
-	snprintf(row, sizeof row, "%-9s 10 s       3       | 0.0000 (0/4)", "");
 	snprintf(row, sizeof row, "%u s", want_idle);
-	snprintf(row + strlen(row), sizeof row - strlen(row), "%*s10 s       3       | 0.0000 (0/4)",
-		 (int)(10 - strlen(row)), "");
+	snprintf(row + strlen(row), sizeof row - strlen(row), "%*s10 s         3         | 0.0000 (0/4)",
+		 (int)(12 - strlen(row)), "");
 	expect_recommended(rec, row);
 	/* summary row of keepidle 240: 0 of 4 lost, Wilson upper bound z^2/(n+z^2) */
 	char *sum = slurp_in(dir, "summary.csv");
 	const double z2 = 1.959963984540054 * 1.959963984540054;
 	char srow[128];
-	snprintf(srow, sizeof srow, "\n3,240,240,10,3,4,0,0.000000,0.000000,%.6f,4,", z2 / (4 + z2));
+	snprintf(srow, sizeof srow, "\n3,240,on,240,10,3,4,0,0.000000,0.000000,%.6f,4,", z2 / (4 + z2));
 	cr_expect_not_null(strstr(sum, srow), "%s not in\n%s", srow, sum);
 	free(sum);
 	free(rec);
@@ -534,17 +536,19 @@ Test(sweep_out, journal_lines_round_trip)
 {
 	struct run_result r = { .run = 12345, .seed = 0xfedcba9876543210ULL, .lost = true, .end = END_RESET,
 				.end_host = HOST_B, .err = KS_ECONNRESET, .lost_at = 7 * SEC + 1,
-				.fail_at = 61 * SEC, .detect = KS_TIME_NEVER, .det_end = END_NONE, .probes = 9,
+				.fail_at = { 61 * SEC, KS_TIME_NEVER }, .detect = { KS_TIME_NEVER, 7 * SEC }, .det_end = { END_NONE, END_KEEPALIVE }, .probes = 9,
 				.segments = 21, .bytes = 840, .events = 99, .nat_expired = 2, .nat_evicted = 1 },
 			  back;
 	char line[256];
 	run_record_format(line, sizeof line, &r);
-	cr_assert_str_eq(line, "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1");
+	/* A's detection phase, then the counters, then B's (fields 17-19) */
+	cr_assert_str_eq(line, "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1 - 7000000000 1");
 	cr_assert(run_record_parse(line, &back));
 	cr_assert(same_result(&r, &back));
 	/* the journal line: the record and its CRC-32C (computed independently) */
 	journal_format(line, sizeof line, &r);
-	cr_assert_str_eq(line, "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1 0f5620e7");
+	cr_assert_str_eq(line, "12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1 - 7000000000 1 "
+			       "7804ca54");
 	cr_assert_eq(journal_parse(line, &back), JOURNAL_OK);
 	cr_assert(same_result(&r, &back));
 	r.end_host = -1;
@@ -553,6 +557,9 @@ Test(sweep_out, journal_lines_round_trip)
 	cr_assert_eq(back.end_host, -1);
 	cr_assert_not(run_record_parse("12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840", &back));
 	cr_assert_not(run_record_parse("12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 1",
+				       &back));
+	/* a record of the 16-field format (before B's detection phase) is refused */
+	cr_assert_not(run_record_parse("12345 fedcba9876543210 1 5 1 104 7000000001 61000000000 - 0 9 21 840 99 2 1",
 				       &back));
 	cr_assert_not(run_record_parse("12345 fedcba9876543210 1 5 1 104 70000x0001 61000000000 - 0 9 21 840 99",
 				       &back));

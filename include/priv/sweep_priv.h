@@ -17,7 +17,7 @@
 #include "sweep.h"
 #include "textfile.h"
 
-enum { K_REPLICAS, K_SEED, K_MAX_LOSS, K_MAX_DETECTION, K_DETECTION, K_PREFER, K_ZIP, NRESERVED };
+enum { K_REPLICAS, K_SEED, K_MAX_LOSS, K_MAX_DETECTION, K_DETECTION, K_PREFER, K_ZIP, K_COMPACT, NRESERVED };
 
 struct sctx {
 	struct diag_loc at;     /* FILE:LINE of messages */
@@ -62,7 +62,7 @@ int resume_check(const char *text, const struct sweep *sw, uint64_t si, uint64_t
 struct pstat *sweep_point_stats(const struct sweep *sw, const struct run_result *res);
 
 /* sweep_report.c: the three reports. */
-void sweep_write_results(FILE *f, const struct sweep *sw, const struct run_result *res);
+void sweep_write_results(FILE *f, const struct sweep *sw, const struct run_result *res, const struct pstat *ps);
 void sweep_write_summary(FILE *f, const struct sweep *sw, const struct pstat *ps);
 void sweep_write_recommendation(FILE *f, const struct sweep *sw, const struct pstat *ps);
 

@@ -2,7 +2,7 @@
 # tests/golden/run.sh KASIM OUTDIR - write the outputs that the golden-output test pins:
 # every shipped scenario as text, --json and --explain, its -o directory (run.json,
 # timeline.csv, captures, plot data), and the shipped sweeps' reports (quick.ini whole,
-# on 1 and 2 threads; nat-safe.ini's shard 7/100). Run from the repository's top.
+# on 1 and 2 threads; nat-safe.ini's shard 7/100; server-side.ini whole). Run from the repository's top.
 #
 # Not pinned: the gnuplot scripts (*.gp) and rendered figures, whose text is
 # presentation (issue: plots/ templates), and the sweep journal/manifest, whose format
@@ -29,3 +29,4 @@ sweep() { # NAME ARGS...: a sweep's reports and plot data, nothing else
 sweep quick-j1 scenarios/sweeps/quick.ini -j 1
 sweep quick-j2 scenarios/sweeps/quick.ini -j 2
 sweep nat-safe-7of100 scenarios/sweeps/nat-safe.ini --shard 7/100 -j 2
+sweep server-side scenarios/sweeps/server-side.ini -j 2

@@ -1,0 +1,409 @@
+/*
+ * test_sweep_side.c - sweeps over either side (docs/sweeps.md, issue #14.4,
+ * #14.7, #13.4): B's detection phase against the closed form, the columns of
+ * each host that detects, the recommendation for the side that was swept, a
+ * connection lost to a middlebox never reported as a detection, the loss-safe
+ * boundary and the exact false-abort probability as summary.csv columns, the
+ * compact mode, and honest small probabilities in recommendation.txt.
+ */
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binrun.h"
+#include "rare.h"
+#include "sweep.h"
+#include "tcp.h"
+#include "textfile.h"
+
+#define SEC KS_SEC
+#define MS KS_MS
+
+static struct sweep *load(const char *text)
+{
+	struct diag d = { 0 };
+	struct sweep *sw = sweep_parse("t.ini", text, NULL, 0, &d);
+	cr_assert_not_null(sw, "rejected:\n%s\n%s", text, d.n ? d.msg[0] : "");
+	diag_free(&d);
+	return sw;
+}
+
+static char *slurp_out(const char *dir, const char *name)
+{
+	char *p = sweep_path(dir, name);
+	struct textfile_info in;
+	char *s = textfile_load(p, SIZE_MAX, &in);
+	cr_assert_not_null(s, "cannot read %s", p);
+	free(p);
+	return s;
+}
+
+/* Every run of sw, serially; the outputs into dir; the results (free()). */
+static struct run_result *run_all(const struct sweep *sw, const char *dir)
+{
+	struct run_result *res = calloc(sw->nruns, sizeof(*res));
+	for (uint64_t r = 0; r < sw->nruns; r++)
+		sweep_run_one(sw, r, &res[r]);
+	FILE *devnull = fopen("/dev/null", "w");
+	cr_assert_eq(sweep_write_outputs(sw, res, dir, false, devnull), 0);
+	fclose(devnull);
+	return res;
+}
+
+/* Line n (0 = the header) of text, malloc'd. */
+static char *line_of(const char *text, size_t n)
+{
+	const char *l = text;
+	for (size_t i = 0; i < n && l; i++) {
+		l = strchr(l, '\n');
+		l = l ? l + 1 : NULL;
+	}
+	cr_assert_not_null(l);
+	size_t len = strcspn(l, "\n");
+	char *s = strndup(l, len);
+	return s;
+}
+
+/* Field k (0-based) of a CSV line without quotes, malloc'd. */
+static char *field(const char *line, size_t k)
+{
+	const char *f = line;
+	for (size_t i = 0; i < k; i++) {
+		f = strchr(f, ',');
+		cr_assert_not_null(f, "no field %zu in %s", k, line);
+		f++;
+	}
+	return strndup(f, strcspn(f, ","));
+}
+
+/* The index of column name in the header line. */
+static size_t column(const char *header, const char *name)
+{
+	for (size_t k = 0;; k++) {
+		char *f = field(header, k);
+		bool eq = !strcmp(f, name);
+		free(f);
+		if (eq)
+			return k;
+	}
+}
+
+static void expect_cell(const char *csv, size_t row, const char *col, const char *want)
+{
+	char *h = line_of(csv, 0), *l = line_of(csv, row);
+	char *f = field(l, column(h, col));
+	cr_expect_str_eq(f, want, "row %zu, %s: '%s', want '%s'", row, col, f, want);
+	free(f);
+	free(l);
+	free(h);
+}
+
+/* ---- B detects: the closed form, mirrored -------------------------------------- */
+
+Test(sweep_side, b_detection_closed_form)
+{
+	/* Only B probes. B last hears from A at 3d (the handshake's ACK); its
+	 * probes leave at 3d + I + kC, C = I + 2d, each answered 2d later. A
+	 * loses power at fail in [C, 2C); B aborts keepidle + keepcnt keepintvls
+	 * after the last answer it got (tcp_keepalive_timer()). */
+	static const struct { unsigned idle, intvl, cnt, delay_ms; } cases[] = {
+		{ 60, 10, 3, 10 }, { 300, 15, 4, 25 }, { 45, 1, 1, 1 },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		char text[512];
+		snprintf(text, sizeof text,
+			 "[scenario]\nduration = 1d\nseed = 3\n[B]\nso_keepalive = on\ntcp_keepidle = %u\n"
+			 "tcp_keepintvl = %u\ntcp_keepcnt = %u\n[link]\ndelay = %ums\n[sweep]\nreplicas = 12\n",
+			 cases[c].idle, cases[c].intvl, cases[c].cnt, cases[c].delay_ms);
+		struct sweep *sw = load(text);
+		cr_expect_eq(sw->side, HOST_B, "only B can detect: the recommendation is for B");
+		cr_expect(!sw->detects[HOST_A] && sw->detects[HOST_B]);
+		const ks_time_t I = cases[c].idle * SEC, V = cases[c].intvl * SEC, d = cases[c].delay_ms * MS,
+				C = I + 2 * d, N = cases[c].cnt;
+		for (uint64_t r = 0; r < sw->nruns; r++) {
+			struct run_result x;
+			sweep_run_one(sw, r, &x);
+			/* A cannot detect: not simulated */
+			cr_expect_eq(x.fail_at[HOST_A], KS_TIME_NEVER);
+			cr_expect_eq(x.detect[HOST_A], KS_TIME_NEVER);
+			cr_expect_eq(x.det_end[HOST_A], END_NONE);
+			ks_time_t fail = x.fail_at[HOST_B];
+			cr_assert(fail >= C && fail < 2 * C);
+			ks_time_t last_rx = 3 * d;
+			for (ks_time_t p = 3 * d + I; p + d <= fail; p += C)
+				last_rx = p + 2 * d;
+			cr_expect_eq(x.det_end[HOST_B], END_KEEPALIVE);
+			cr_expect_eq(x.detect[HOST_B], last_rx + I + N * V - fail, "case %zu run %llu: %llu, want %llu",
+				     c, (unsigned long long)r, (unsigned long long)x.detect[HOST_B],
+				     (unsigned long long)(last_rx + I + N * V - fail));
+		}
+		sweep_free(sw);
+	}
+}
+
+Test(sweep_side, columns_of_each_host_that_detects)
+{
+	char *dir = make_tmpdir();
+	struct sweep *sw = load("[scenario]\nduration = 1h\n[A]\nso_keepalive = on\n[B]\nso_keepalive = on\n"
+				"[sweep]\nA.tcp_keepidle = 60, 120\n");
+	cr_expect_eq(sw->side, HOST_A);
+	free(run_all(sw, dir));
+	char *sum = slurp_out(dir, "summary.csv"), *res = slurp_out(dir, "results.csv");
+	char *h = line_of(sum, 0), *hr = line_of(res, 0);
+	cr_expect_str_eq(h, "point,A.tcp_keepidle,A_keepalive,A_keepidle_s,A_keepintvl_s,A_keepcnt,B_keepalive,"
+			    "B_keepidle_s,B_keepintvl_s,B_keepcnt,runs,lost,p_loss,p_loss_lo95,p_loss_hi95,A_detected,"
+			    "A_detection_p50_s,A_detection_p90_s,A_detection_p99_s,A_detection_max_s,B_detected,"
+			    "B_detection_p50_s,B_detection_p90_s,B_detection_p99_s,B_detection_max_s,probes_per_h,"
+			    "bytes_per_h,nat_expired,nat_evicted,A_loss_safe_keepidle_max_s,A_loss_unsafe_keepidle_min_s,"
+			    "A_false_abort_per_episode,A_false_abort_per_day,A_false_abort_per_year,meets_objective");
+	cr_expect_str_eq(hr, "run,point,replica,seed,A.tcp_keepidle,outcome,ended_by,end_host,error,lost_at_s,"
+			     "A_keepalive,A_keepidle_s,A_keepintvl_s,A_keepcnt,A_failure_at_s,A_detection_s,A_detected_by,"
+			     "B_keepalive,B_keepidle_s,B_keepintvl_s,B_keepcnt,B_failure_at_s,B_detection_s,B_detected_by,"
+			     "probes,segments,bytes,probes_per_h,bytes_per_h,nat_expired,nat_evicted");
+	/* B's effective settings: the sysctl defaults 7200 / 75 / 9 */
+	expect_cell(sum, 1, "B_keepidle_s", "7200");
+	expect_cell(sum, 1, "B_keepintvl_s", "75");
+	expect_cell(sum, 1, "B_keepcnt", "9");
+	expect_cell(sum, 1, "B_detected", "1");
+	/* both probe: no exact false-abort probability */
+	expect_cell(sum, 1, "A_false_abort_per_year", "");
+	free(h);
+	free(hr);
+	free(sum);
+	free(res);
+	sweep_free(sw);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* ---- the shipped server-side sweep: the recommendation is B's -------------------- */
+
+Test(sweep_side, server_side_sweep_recommends_b)
+{
+	char *path = root_path("scenarios/sweeps/server-side.ini"), *dir = make_tmpdir();
+	struct diag d = { 0 };
+	struct sweep *sw = sweep_load(path, NULL, 0, &d);
+	cr_assert_not_null(sw);
+	cr_assert_eq(sw->side, HOST_B);
+	struct run_result *res = run_all(sw, dir);
+	/* B's probe is answered by A at once; the next one reaches the balancer
+	 * (at A's end) keepidle + 2d after that answer: the flow survives iff
+	 * I + 2d < T, T its idle timeout (reference D.4, mirrored) */
+	const struct scenario *sc0 = sw->points[0];
+	ks_time_t T = sc0->nat.established_timeout, d2 = 2 * sc0->link.dir[HOST_A].delay;
+	unsigned safe = 0, unsafe = 0;
+	for (size_t p = 0; p < sw->npoints; p++) {
+		ks_time_t I = sw->points[p]->ep[HOST_B].tcp_keepidle * SEC;
+		bool ok = I + d2 < T;
+		if (ok && I / SEC > safe)
+			safe = (unsigned)(I / SEC);
+		if (!ok && (!unsafe || I / SEC < unsafe))
+			unsafe = (unsigned)(I / SEC);
+		for (uint32_t k = 0; k < sw->replicas; k++) {
+			const struct run_result *x = &res[p * sw->replicas + k];
+			cr_expect_eq(x->lost, !ok, "keepidle %llu", (unsigned long long)(I / SEC));
+			/* a lost connection is never a detection */
+			if (!ok) {
+				cr_expect_eq(x->detect[HOST_B], KS_TIME_NEVER);
+				cr_expect_eq(x->det_end[HOST_B], RUN_DET_MIDDLEBOX);
+			} else {
+				cr_expect_eq(x->det_end[HOST_B], END_KEEPALIVE);
+			}
+		}
+	}
+	cr_assert_eq(safe, 180);
+	cr_assert_eq(unsafe, 240);
+	char *rec = slurp_out(dir, "recommendation.txt"), *sum = slurp_out(dir, "summary.csv");
+	cr_expect_not_null(strstr(rec, "Settings recommended for B (B's keys are swept)."), "%s", rec);
+	const char *head = strstr(rec, "\nB keepidle  B keepintvl  B keepcnt | P(loss)");
+	cr_assert_not_null(head, "%s", rec);
+	/* the longest safe keepidle (prefer = overhead; its detection is within 10 min) */
+	const char *row = strchr(head + 1, '\n');
+	cr_expect_eq(strncmp(row + 1, "180 s       15 s         4         | 0.0000 (0/10)", 49), 0, "%s", rec);
+	cr_expect_not_null(strstr(rec, "loss-safe up to keepidle 180 s; P(loss) > 0.001 from keepidle 240 s"));
+	/* #13.4: the boundary as columns, on every row of the group */
+	for (size_t p = 1; p <= sw->npoints; p++) {
+		expect_cell(sum, p, "B_loss_safe_keepidle_max_s", "180");
+		expect_cell(sum, p, "B_loss_unsafe_keepidle_min_s", "240");
+	}
+	/* lost points report no detection statistic */
+	expect_cell(sum, 4, "B_detected", "0");
+	expect_cell(sum, 4, "B_detection_p50_s", "");
+	free(rec);
+	free(sum);
+	free(res);
+	sweep_free(sw);
+	diag_free(&d);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* ---- A connection lost to a silent NAT is not a fast detection ------------------ */
+
+Test(sweep_side, lost_to_the_nat_is_not_a_detection)
+{
+	/* Azure's load balancer forgets the flow after T = 240 s and drops what
+	 * comes later. With keepidle 300 s A's first probe is dropped at C (the
+	 * connection is already gone), A aborts at C + N V whatever B does; B
+	 * fails at fail in [C, 2C). Reporting C + N V - fail (0..120 s) as the
+	 * detection time made the broken setting look faster than the safe one. */
+	char *dir = make_tmpdir();
+	struct sweep *sw = load("[scenario]\nduration = 1h\nseed = 4\n[A]\nso_keepalive = on\ntcp_keepintvl = 30\n"
+				"tcp_keepcnt = 4\n[link]\ndelay = 10ms\n[nat]\npreset = azure-lb\n[sweep]\n"
+				"A.tcp_keepidle = 200, 300\nreplicas = 20\n");
+	struct run_result *res = run_all(sw, dir);
+	for (uint32_t k = 0; k < 20; k++) {
+		const struct run_result *ok = &res[k], *bad = &res[20 + k];
+		ks_time_t C = 200 * SEC + 20 * MS;
+		cr_expect_eq(ok->det_end[HOST_A], END_KEEPALIVE);
+		cr_expect(ok->detect[HOST_A] <= C - 20 * MS + 120 * SEC);
+		cr_expect(bad->lost);
+		cr_expect_eq(bad->detect[HOST_A], KS_TIME_NEVER, "replica %u: detection %llu ns", k,
+			     (unsigned long long)bad->detect[HOST_A]);
+		cr_expect_eq(bad->det_end[HOST_A], RUN_DET_MIDDLEBOX);
+	}
+	char *res_csv = slurp_out(dir, "results.csv"), *sum = slurp_out(dir, "summary.csv");
+	expect_cell(res_csv, 21, "A_detected_by", "lost-to-middlebox");
+	expect_cell(res_csv, 21, "A_detection_s", "");
+	expect_cell(sum, 2, "A_detected", "0");
+	expect_cell(sum, 2, "A_detection_p50_s", "");
+	free(res_csv);
+	free(sum);
+	free(res);
+	sweep_free(sw);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* ---- false aborts, small probabilities, compact mode ----------------------------------- */
+
+Test(sweep_side, false_abort_columns_are_exact)
+{
+	/* 1 % loss each way, keepcnt 4: q = 1 - 0.99^2, q^4 per episode; an
+	 * episode answered by probe j lasts 60 + 10 (j-1) + 0.02 s */
+	char *dir = make_tmpdir();
+	struct sweep *sw = load("[scenario]\nduration = 10m\n[A]\nso_keepalive = on\ntcp_keepintvl = 10\n"
+				"tcp_keepcnt = 4\n[link]\ndelay = 10ms\nloss = 0.01\n[sweep]\nA.tcp_keepidle = 60, 120\n");
+	free(run_all(sw, dir));
+	char *sum = slurp_out(dir, "summary.csv"), *rec = slurp_out(dir, "recommendation.txt");
+	const double q = 1 - 0.99 * 0.99, h = q * q * q * q;
+	for (int p = 0; p < 2; p++) {
+		double idle = 60 + 60 * p, num = 0, den = 0;
+		for (int j = 1; j <= 4; j++) {
+			double w = pow(q, j - 1) * (1 - q);
+			num += w * (idle + 10 * (j - 1) + 0.02);
+			den += w;
+		}
+		double n = 86400 / (num / den);
+		char want[3][32];
+		snprintf(want[0], sizeof want[0], "%.6e", h);
+		snprintf(want[1], sizeof want[1], "%.6e", 1 - pow(1 - h, n));
+		snprintf(want[2], sizeof want[2], "%.6e", 1 - pow(1 - h, 365 * n));
+		expect_cell(sum, (size_t)p + 1, "A_false_abort_per_episode", want[0]);
+		expect_cell(sum, (size_t)p + 1, "A_false_abort_per_day", want[1]);
+		expect_cell(sum, (size_t)p + 1, "A_false_abort_per_year", want[2]);
+		if (p == 0) {
+			/* the issue's "around 10^-7 per probing episode" */
+			cr_expect_str_eq(want[0], "1.568239e-07");
+			char cell[32];
+			snprintf(cell, sizeof cell, " %.2e ", 1 - pow(1 - h, 365 * n));
+			cr_expect_not_null(strstr(rec, cell), "no '%s' in\n%s", cell, rec);
+		}
+	}
+	free(sum);
+	free(rec);
+	sweep_free(sw);
+	rm_rf(dir);
+	free(dir);
+}
+
+Test(sweep_side, small_probabilities_are_not_printed_as_zero)
+{
+	/* 0 of 4000 lost: the Wilson 95 % upper bound z^2 / (n + z^2) = 9.59e-04,
+	 * which "%.4f" printed as 0.0010 and a larger n as 0.0000 */
+	char *dir = make_tmpdir();
+	struct sweep *sw = load("[scenario]\nduration = 1m\n[sweep]\nreplicas = 4000\n");
+	free(run_all(sw, dir));
+	char *rec = slurp_out(dir, "recommendation.txt");
+	const double z2 = 1.959963984540054 * 1.959963984540054;
+	char want[64];
+	snprintf(want, sizeof want, "| 0.0000 (0/4000)  0.0000-%.2e ", z2 / (4000 + z2));
+	cr_expect_not_null(strstr(rec, want), "no '%s' in\n%s", want, rec);
+	cr_expect_not_null(strstr(want, "9.59e-04"));
+	/* no keepalive: no exact false-abort probability */
+	cr_expect_not_null(strstr(rec, " n/a "), "%s", rec);
+	free(rec);
+	sweep_free(sw);
+	rm_rf(dir);
+	free(dir);
+}
+
+Test(sweep_side, compact_mode_keeps_the_statistics_without_run_rows)
+{
+	char *d1 = make_tmpdir(), *d2 = make_tmpdir();
+	static const char base[] = "[scenario]\nduration = 2h\n[A]\nso_keepalive = on\n[link]\nloss = 0.05\n"
+				   "[sweep]\nA.tcp_keepidle = 60, 600\nreplicas = 6\n";
+	char text[512];
+	snprintf(text, sizeof text, "%scompact = yes\n", base);
+	struct sweep *full = load(base), *compact = load(text);
+	cr_expect_not(full->compact);
+	cr_expect(compact->compact);
+	free(run_all(full, d1));
+	free(run_all(compact, d2));
+	char *p = sweep_path(d2, "results.csv");
+	cr_expect_not(file_exists(p), "compact = yes wrote results.csv");
+	free(p);
+	static const char *const same[] = { "summary.csv", "recommendation.txt", "plots/survival.dat",
+					    "plots/detection.dat", "plots/tradeoff.dat" };
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+		char *a = slurp_out(d1, same[i]), *b = slurp_out(d2, same[i]);
+		cr_expect_str_eq(a, b, "%s differs", same[i]);
+		free(a);
+		free(b);
+	}
+	sweep_free(full);
+	sweep_free(compact);
+	rm_rf(d1);
+	rm_rf(d2);
+	free(d1);
+	free(d2);
+}
+
+Test(sweep_side, monte_carlo_agrees_with_the_exact_false_abort)
+{
+	/* Where aborts are frequent enough to count: 5 % loss each way, keepcnt
+	 * 3, keepidle 20 s, keepintvl 5 s, a 1 h horizon. The exact episode
+	 * probability h (rare.c) and the mean cycle give P(abort within H) =
+	 * 1 - (1 - h)^(H / mean); the simulated runs (phase 1, every abort a
+	 * keepalive timeout of A) must agree within 4 binomial standard
+	 * deviations. This ties the exact model to the simulator it describes. */
+	enum { REPL = 400 };
+	struct sweep *sw = load("[scenario]\nduration = 1h\nseed = 77\n[A]\nso_keepalive = on\ntcp_keepidle = 20\n"
+				"tcp_keepintvl = 5\ntcp_keepcnt = 3\n[link]\nloss = 0.05\n[sweep]\nreplicas = 400\n");
+	struct rare_chain ch;
+	const char *why;
+	struct false_abort fa;
+	cr_assert(rare_chain_of(sw->points[0], HOST_A, &ch, &why));
+	rare_false_abort(&ch, &fa);
+	double q = 1 - 0.95 * 0.95;
+	cr_expect(fabs(fa.per_episode - q * q * q) <= 1e-12 * q * q * q);
+	double P = 1 - pow(1 - fa.per_episode, 3600 / fa.mean_cycle_s);
+	unsigned k = 0;
+	for (uint64_t r = 0; r < sw->nruns; r++) {
+		struct run_result x;
+		sweep_run_one(sw, r, &x);
+		if (x.lost) {
+			cr_expect_eq(x.end, END_KEEPALIVE);
+			cr_expect_eq(x.end_host, HOST_A);
+			k++;
+		}
+	}
+	double phat = (double)k / REPL, sd = sqrt(P * (1 - P) / REPL);
+	cr_expect(P > 0.1 && P < 0.9, "P = %g: pick parameters with a useful P", P);
+	cr_expect(fabs(phat - P) <= 4 * sd, "simulated %g (%u/%d) vs exact %g +- %g", phat, k, REPL, P, 4 * sd);
+	sweep_free(sw);
+}
