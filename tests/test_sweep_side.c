@@ -17,7 +17,6 @@
 #include "rare.h"
 #include "sweep.h"
 #include "tcp.h"
-#include "textfile.h"
 
 #define SEC KS_SEC
 #define MS KS_MS
@@ -31,26 +30,46 @@ static struct sweep *load(const char *text)
 	return sw;
 }
 
-static char *slurp_out(const char *dir, const char *name)
+/* A sweep run serially into a new directory, and its reports. */
+struct out {
+	struct sweep *sw;
+	char *dir;
+	struct run_result *res;   /* every run's result */
+	char *results, *summary, *rec; /* results.csv (NULL when absent), summary.csv, recommendation.txt */
+};
+
+static char *file_in(const char *dir, const char *name)
 {
-	char *p = sweep_path(dir, name);
-	struct textfile_info in;
-	char *s = textfile_load(p, SIZE_MAX, &in);
-	cr_assert_not_null(s, "cannot read %s", p);
+	char *p = sweep_path(dir, name), *s = slurp(p, NULL);
 	free(p);
 	return s;
 }
 
-/* Every run of sw, serially; the outputs into dir; the results (free()). */
-static struct run_result *run_all(const struct sweep *sw, const char *dir)
+static void run_out(struct out *o, struct sweep *sw)
 {
-	struct run_result *res = calloc(sw->nruns, sizeof(*res));
+	o->sw = sw;
+	o->dir = make_tmpdir();
+	o->res = calloc(sw->nruns, sizeof(*o->res));
 	for (uint64_t r = 0; r < sw->nruns; r++)
-		sweep_run_one(sw, r, &res[r]);
+		sweep_run_one(sw, r, &o->res[r]);
 	FILE *devnull = fopen("/dev/null", "w");
-	cr_assert_eq(sweep_write_outputs(sw, res, dir, false, devnull), 0);
+	cr_assert_eq(sweep_write_outputs(sw, o->res, o->dir, false, devnull), 0);
 	fclose(devnull);
-	return res;
+	o->results = file_in(o->dir, "results.csv");
+	o->summary = file_in(o->dir, "summary.csv");
+	o->rec = file_in(o->dir, "recommendation.txt");
+	cr_assert(o->summary && o->rec);
+}
+
+static void out_free(struct out *o)
+{
+	sweep_free(o->sw);
+	rm_rf(o->dir);
+	free(o->dir);
+	free(o->res);
+	free(o->results);
+	free(o->summary);
+	free(o->rec);
 }
 
 /* Line n (0 = the header) of text, malloc'd. */
@@ -109,20 +128,21 @@ Test(sweep_side, b_detection_closed_form)
 	 * probes leave at 3d + I + kC, C = I + 2d, each answered 2d later. A
 	 * loses power at fail in [C, 2C); B aborts keepidle + keepcnt keepintvls
 	 * after the last answer it got (tcp_keepalive_timer()). */
-	static const struct { unsigned idle, intvl, cnt, delay_ms; } cases[] = {
-		{ 60, 10, 3, 10 }, { 300, 15, 4, 25 }, { 45, 1, 1, 1 },
+	static const char *const texts[] = {
+		"tcp_keepidle = 60\ntcp_keepintvl = 10\ntcp_keepcnt = 3\n[link]\ndelay = 10ms\n",
+		"tcp_keepidle = 300\ntcp_keepintvl = 15\ntcp_keepcnt = 4\n[link]\ndelay = 25ms\n",
+		"tcp_keepidle = 45\ntcp_keepintvl = 1\ntcp_keepcnt = 1\n[link]\ndelay = 1ms\n",
 	};
-	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+	for (size_t c = 0; c < sizeof texts / sizeof texts[0]; c++) {
 		char text[512];
-		snprintf(text, sizeof text,
-			 "[scenario]\nduration = 1d\nseed = 3\n[B]\nso_keepalive = on\ntcp_keepidle = %u\n"
-			 "tcp_keepintvl = %u\ntcp_keepcnt = %u\n[link]\ndelay = %ums\n[sweep]\nreplicas = 12\n",
-			 cases[c].idle, cases[c].intvl, cases[c].cnt, cases[c].delay_ms);
+		snprintf(text, sizeof text, "[scenario]\nseed = 3\n[B]\nso_keepalive = on\n%s[sweep]\nreplicas = 12\n",
+			 texts[c]);
 		struct sweep *sw = load(text);
 		cr_expect_eq(sw->side, HOST_B, "only B can detect: the recommendation is for B");
 		cr_expect(!sw->detects[HOST_A] && sw->detects[HOST_B]);
-		const ks_time_t I = cases[c].idle * SEC, V = cases[c].intvl * SEC, d = cases[c].delay_ms * MS,
-				C = I + 2 * d, N = cases[c].cnt;
+		const struct ep_config *b = &sw->points[0]->ep[HOST_B];
+		const ks_time_t I = b->tcp_keepidle * SEC, V = b->tcp_keepintvl * SEC, d = sw->points[0]->link.dir[HOST_A].delay,
+				C = I + 2 * d, N = b->tcp_keepcnt;
 		for (uint64_t r = 0; r < sw->nruns; r++) {
 			struct run_result x;
 			sweep_run_one(sw, r, &x);
@@ -146,13 +166,12 @@ Test(sweep_side, b_detection_closed_form)
 
 Test(sweep_side, columns_of_each_host_that_detects)
 {
-	char *dir = make_tmpdir();
-	struct sweep *sw = load("[scenario]\nduration = 1h\n[A]\nso_keepalive = on\n[B]\nso_keepalive = on\n"
-				"[sweep]\nA.tcp_keepidle = 60, 120\n");
-	cr_expect_eq(sw->side, HOST_A);
-	free(run_all(sw, dir));
-	char *sum = slurp_out(dir, "summary.csv"), *res = slurp_out(dir, "results.csv");
-	char *h = line_of(sum, 0), *hr = line_of(res, 0);
+	struct out o;
+	run_out(&o, load("[scenario]\nduration = 1h\n[A]\nso_keepalive = on\n[B]\nso_keepalive = on\n"
+			 "[sweep]\nA.tcp_keepidle = 60, 120\n"));
+	cr_expect_eq(o.sw->side, HOST_A);
+	const char *sum = o.summary;
+	char *h = line_of(sum, 0), *hr = line_of(o.results, 0);
 	cr_expect_str_eq(h, "point,A.tcp_keepidle,A_keepalive,A_keepidle_s,A_keepintvl_s,A_keepcnt,B_keepalive,"
 			    "B_keepidle_s,B_keepintvl_s,B_keepcnt,runs,lost,p_loss,p_loss_lo95,p_loss_hi95,A_detected,"
 			    "A_detection_p50_s,A_detection_p90_s,A_detection_p99_s,A_detection_max_s,B_detected,"
@@ -172,23 +191,21 @@ Test(sweep_side, columns_of_each_host_that_detects)
 	expect_cell(sum, 1, "A_false_abort_per_year", "");
 	free(h);
 	free(hr);
-	free(sum);
-	free(res);
-	sweep_free(sw);
-	rm_rf(dir);
-	free(dir);
+	out_free(&o);
 }
 
 /* ---- the shipped server-side sweep: the recommendation is B's -------------------- */
 
 Test(sweep_side, server_side_sweep_recommends_b)
 {
-	char *path = root_path("scenarios/sweeps/server-side.ini"), *dir = make_tmpdir();
+	char *path = root_path("scenarios/sweeps/server-side.ini");
 	struct diag d = { 0 };
+	struct out o;
 	struct sweep *sw = sweep_load(path, NULL, 0, &d);
 	cr_assert_not_null(sw);
 	cr_assert_eq(sw->side, HOST_B);
-	struct run_result *res = run_all(sw, dir);
+	run_out(&o, sw);
+	const struct run_result *res = o.res;
 	/* B's probe is answered by A at once; the next one reaches the balancer
 	 * (at A's end) keepidle + 2d after that answer: the flow survives iff
 	 * I + 2d < T, T its idle timeout (reference D.4, mirrored) */
@@ -216,7 +233,7 @@ Test(sweep_side, server_side_sweep_recommends_b)
 	}
 	cr_assert_eq(safe, 180);
 	cr_assert_eq(unsafe, 240);
-	char *rec = slurp_out(dir, "recommendation.txt"), *sum = slurp_out(dir, "summary.csv");
+	const char *rec = o.rec, *sum = o.summary;
 	cr_expect_not_null(strstr(rec, "Settings recommended for B (B's keys are swept)."), "%s", rec);
 	const char *head = strstr(rec, "\nB keepidle  B keepintvl  B keepcnt | P(loss)");
 	cr_assert_not_null(head, "%s", rec);
@@ -232,14 +249,9 @@ Test(sweep_side, server_side_sweep_recommends_b)
 	/* lost points report no detection statistic */
 	expect_cell(sum, 4, "B_detected", "0");
 	expect_cell(sum, 4, "B_detection_p50_s", "");
-	free(rec);
-	free(sum);
-	free(res);
-	sweep_free(sw);
+	out_free(&o);
 	diag_free(&d);
 	free(path);
-	rm_rf(dir);
-	free(dir);
 }
 
 /* ---- A connection lost to a silent NAT is not a fast detection ------------------ */
@@ -251,11 +263,11 @@ Test(sweep_side, lost_to_the_nat_is_not_a_detection)
 	 * connection is already gone), A aborts at C + N V whatever B does; B
 	 * fails at fail in [C, 2C). Reporting C + N V - fail (0..120 s) as the
 	 * detection time made the broken setting look faster than the safe one. */
-	char *dir = make_tmpdir();
-	struct sweep *sw = load("[scenario]\nduration = 1h\nseed = 4\n[A]\nso_keepalive = on\ntcp_keepintvl = 30\n"
-				"tcp_keepcnt = 4\n[link]\ndelay = 10ms\n[nat]\npreset = azure-lb\n[sweep]\n"
-				"A.tcp_keepidle = 200, 300\nreplicas = 20\n");
-	struct run_result *res = run_all(sw, dir);
+	struct out o;
+	run_out(&o, load("[scenario]\nduration = 1h\nseed = 4\n[A]\nso_keepalive = on\ntcp_keepintvl = 30\n"
+			 "tcp_keepcnt = 4\n[link]\ndelay = 10ms\n[nat]\npreset = azure-lb\n[sweep]\n"
+			 "A.tcp_keepidle = 200, 300\nreplicas = 20\n"));
+	const struct run_result *res = o.res;
 	for (uint32_t k = 0; k < 20; k++) {
 		const struct run_result *ok = &res[k], *bad = &res[20 + k];
 		ks_time_t C = 200 * SEC + 20 * MS;
@@ -266,17 +278,11 @@ Test(sweep_side, lost_to_the_nat_is_not_a_detection)
 			     (unsigned long long)bad->detect[HOST_A]);
 		cr_expect_eq(bad->det_end[HOST_A], RUN_DET_MIDDLEBOX);
 	}
-	char *res_csv = slurp_out(dir, "results.csv"), *sum = slurp_out(dir, "summary.csv");
-	expect_cell(res_csv, 21, "A_detected_by", "lost-to-middlebox");
-	expect_cell(res_csv, 21, "A_detection_s", "");
-	expect_cell(sum, 2, "A_detected", "0");
-	expect_cell(sum, 2, "A_detection_p50_s", "");
-	free(res_csv);
-	free(sum);
-	free(res);
-	sweep_free(sw);
-	rm_rf(dir);
-	free(dir);
+	expect_cell(o.results, 21, "A_detected_by", "lost-to-middlebox");
+	expect_cell(o.results, 21, "A_detection_s", "");
+	expect_cell(o.summary, 2, "A_detected", "0");
+	expect_cell(o.summary, 2, "A_detection_p50_s", "");
+	out_free(&o);
 }
 
 /* ---- false aborts, small probabilities, compact mode ----------------------------------- */
@@ -285,11 +291,10 @@ Test(sweep_side, false_abort_columns_are_exact)
 {
 	/* 1 % loss each way, keepcnt 4: q = 1 - 0.99^2, q^4 per episode; an
 	 * episode answered by probe j lasts 60 + 10 (j-1) + 0.02 s */
-	char *dir = make_tmpdir();
-	struct sweep *sw = load("[scenario]\nduration = 10m\n[A]\nso_keepalive = on\ntcp_keepintvl = 10\n"
-				"tcp_keepcnt = 4\n[link]\ndelay = 10ms\nloss = 0.01\n[sweep]\nA.tcp_keepidle = 60, 120\n");
-	free(run_all(sw, dir));
-	char *sum = slurp_out(dir, "summary.csv"), *rec = slurp_out(dir, "recommendation.txt");
+	struct out o;
+	run_out(&o, load("[scenario]\nduration = 10m\n[A]\nso_keepalive = on\ntcp_keepintvl = 10\n"
+			 "tcp_keepcnt = 4\n[link]\ndelay = 10ms\nloss = 0.01\n[sweep]\nA.tcp_keepidle = 60, 120\n"));
+	const char *sum = o.summary, *rec = o.rec;
 	const double q = 1 - 0.99 * 0.99, h = q * q * q * q;
 	for (int p = 0; p < 2; p++) {
 		double idle = 60 + 60 * p, num = 0, den = 0;
@@ -314,21 +319,16 @@ Test(sweep_side, false_abort_columns_are_exact)
 			cr_expect_not_null(strstr(rec, cell), "no '%s' in\n%s", cell, rec);
 		}
 	}
-	free(sum);
-	free(rec);
-	sweep_free(sw);
-	rm_rf(dir);
-	free(dir);
+	out_free(&o);
 }
 
 Test(sweep_side, small_probabilities_are_not_printed_as_zero)
 {
 	/* 0 of 4000 lost: the Wilson 95 % upper bound z^2 / (n + z^2) = 9.59e-04,
 	 * which "%.4f" printed as 0.0010 and a larger n as 0.0000 */
-	char *dir = make_tmpdir();
-	struct sweep *sw = load("[scenario]\nduration = 1m\n[sweep]\nreplicas = 4000\n");
-	free(run_all(sw, dir));
-	char *rec = slurp_out(dir, "recommendation.txt");
+	struct out o;
+	run_out(&o, load("[scenario]\nduration = 1m\n[sweep]\nreplicas = 4000\n"));
+	const char *rec = o.rec;
 	const double z2 = 1.959963984540054 * 1.959963984540054;
 	char want[64];
 	snprintf(want, sizeof want, "| 0.0000 (0/4000)  0.0000-%.2e ", z2 / (4000 + z2));
@@ -336,41 +336,33 @@ Test(sweep_side, small_probabilities_are_not_printed_as_zero)
 	cr_expect_not_null(strstr(want, "9.59e-04"));
 	/* no keepalive: no exact false-abort probability */
 	cr_expect_not_null(strstr(rec, " n/a "), "%s", rec);
-	free(rec);
-	sweep_free(sw);
-	rm_rf(dir);
-	free(dir);
+	out_free(&o);
 }
 
 Test(sweep_side, compact_mode_keeps_the_statistics_without_run_rows)
 {
-	char *d1 = make_tmpdir(), *d2 = make_tmpdir();
 	static const char base[] = "[scenario]\nduration = 2h\n[A]\nso_keepalive = on\n[link]\nloss = 0.05\n"
 				   "[sweep]\nA.tcp_keepidle = 60, 600\nreplicas = 6\n";
 	char text[512];
 	snprintf(text, sizeof text, "%scompact = yes\n", base);
-	struct sweep *full = load(base), *compact = load(text);
-	cr_expect_not(full->compact);
-	cr_expect(compact->compact);
-	free(run_all(full, d1));
-	free(run_all(compact, d2));
-	char *p = sweep_path(d2, "results.csv");
-	cr_expect_not(file_exists(p), "compact = yes wrote results.csv");
-	free(p);
-	static const char *const same[] = { "summary.csv", "recommendation.txt", "plots/survival.dat",
-					    "plots/detection.dat", "plots/tradeoff.dat" };
-	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
-		char *a = slurp_out(d1, same[i]), *b = slurp_out(d2, same[i]);
-		cr_expect_str_eq(a, b, "%s differs", same[i]);
+	struct out full, compact;
+	run_out(&full, load(base));
+	run_out(&compact, load(text));
+	cr_expect_not(full.sw->compact);
+	cr_expect(compact.sw->compact);
+	cr_expect_not_null(full.results);
+	cr_expect_null(compact.results, "compact = yes wrote results.csv");
+	cr_expect_str_eq(full.summary, compact.summary);
+	cr_expect_str_eq(full.rec, compact.rec);
+	static const char *const plots[] = { "plots/survival.dat", "plots/detection.dat", "plots/tradeoff.dat" };
+	for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++) {
+		char *a = file_in(full.dir, plots[i]), *b = file_in(compact.dir, plots[i]);
+		cr_expect(a && b && !strcmp(a, b), "%s differs", plots[i]);
 		free(a);
 		free(b);
 	}
-	sweep_free(full);
-	sweep_free(compact);
-	rm_rf(d1);
-	rm_rf(d2);
-	free(d1);
-	free(d2);
+	out_free(&full);
+	out_free(&compact);
 }
 
 Test(sweep_side, monte_carlo_agrees_with_the_exact_false_abort)
