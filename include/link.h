@@ -41,9 +41,10 @@ enum drop_reason {
 	DROP_PARTITION,      /* this direction has failed ("partition A->B") */
 	DROP_NAT_NO_MAPPING, /* the NAT has no mapping for it (miss policy drop or rst) */
 	DROP_NAT_TABLE_FULL, /* the NAT's table is full and table_full = drop */
+	DROP_UNREACHABLE,    /* "unreachable X": X's end of the path rejects it (ICMP, icmp.h) */
 };
 /* "unplugged", "host-down", "local-qdisc", "link-loss", "link-down",
- * "partition", "nat-no-mapping", "nat-table-full" (JSON); NULL for DROP_NONE. */
+ * "partition", "nat-no-mapping", "nat-table-full", "unreachable" (JSON); NULL for DROP_NONE. */
 const char *drop_reason_name(enum drop_reason r);
 
 /* One arrival at the far end of the wire (or a NAT-local delivery). */

@@ -61,6 +61,9 @@ const char *action_name(enum action a);
 /* One NAT decision in words, no time, no newline: "NAT: mapping 192.0.2.10:40000
  * <-> 203.0.113.1:40000 expired (idle 350 s >= established_timeout 350 s)". */
 void nat_text(char *buf, size_t n, const struct rec_nat *r);
+/* One ICMP decision in words, no time, no newline: the path's answer (and
+ * its rate limit) or what tcp_v4_err() made of it. */
+void icmp_text(char *buf, size_t n, const struct rec_icmp *r);
 /* "7200.000000": seconds with 6 decimals (truncated to µs, as tcpdump). */
 void format_ts(char *buf, size_t n, ks_time_t t);
 /* "7200.000000000": seconds with 9 decimals, exact. */

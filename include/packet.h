@@ -26,6 +26,7 @@ enum seg_kind {
 	SEG_RST_OTHER,    /* any other RST */
 	SEG_RST_NAT,      /* a RST sent by the NAT (no mapping, or rst_on_expiry) */
 	SEG_TLP,          /* tail loss probe (tcp_send_loss_probe) */
+	SEG_ICMP,         /* an ICMP error about a segment (icmp.h): not TCP */
 };
 
 struct segment {
@@ -38,9 +39,17 @@ struct segment {
 	/* annotations */
 	uint8_t src, dst;      /* HOST_A / HOST_B: who sent it, who it is for */
 	uint8_t kind;          /* enum seg_kind */
+	/* SEG_ICMP only: an ICMP error (type, code) sent from saddr to daddr,
+	 * quoting the segment whose header it carries in the fields above:
+	 * the quoted segment went from daddr (sport) to icmp_qdaddr (dport), and
+	 * nth holds its id (its IPv4 identification in a capture).
+	 * The fields sit in what was padding: the struct does not grow. */
+	uint8_t icmp_type, icmp_code;
 	uint32_t nth;          /* probe or retransmission number */
+	uint32_t icmp_qdaddr;  /* SEG_ICMP: the quoted segment's destination */
 	uint64_t id;           /* 1, 2, ... in order of sending */
 };
+_Static_assert(sizeof(struct segment) == 48, "struct segment grew");
 
 /* Sequence-space comparisons (RFC 793, mod 2^32). */
 static inline int seq_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }

@@ -47,6 +47,8 @@ struct ep_config {
 	uint32_t tcp_keepalive_probes; /* count, default 9 */
 	uint32_t tcp_retries2;         /* default 15 */
 	uint32_t tcp_syn_retries;      /* default 6 */
+	uint32_t icmp_ratelimit;       /* ms, default 1000: when this host's side answers with ICMP */
+	uint32_t icmp_ratemask;        /* ICMP types rate limited, default 0x1818 */
 	uint32_t addr;                 /* IPv4, host byte order */
 	uint16_t port;
 	enum os_profile os;            /* os = linux (default), freebsd, ... */
@@ -120,6 +122,8 @@ enum sockopt {
 	OPT_SYSCTL_KEEPALIVE_PROBES,
 	OPT_SYSCTL_RETRIES2,
 	OPT_SYSCTL_SYN_RETRIES,
+	OPT_SYSCTL_ICMP_RATELIMIT,
+	OPT_SYSCTL_ICMP_RATEMASK,
 };
 
 enum action {
@@ -140,6 +144,8 @@ enum action {
 	ACT_HEAL,       /* end every partition */
 	ACT_NAT_FLUSH,  /* every mapping is deleted */
 	ACT_NAT_REBOOT, /* the NAT loses all state and restarts its port allocator */
+	ACT_UNREACHABLE,/* host's end of the path answers every segment for host with
+			 * ICMP destination unreachable, code arg (-1 as UINT64_MAX: off) */
 };
 
 struct sc_event {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "engine.h"
+#include "icmp.h"
 #include "link.h"
 #include "nat.h"
 #include "output.h"
@@ -36,6 +37,11 @@ struct sim {
 	bool nat_deferring;          /* inside nat_outbound/inbound: hold NAT records */
 	size_t nat_npending;         /* ...until the segment's own fate is out */
 	struct rec_nat nat_pending[4];
+	/* Arrivals that need more than host_deliver(): a NAT, or a scenario
+	 * with "unreachable" events (link_arrived's one test for both). */
+	bool divert;
+	struct icmp_path icmp;       /* who answers with ICMP, and their rate limits */
+	struct timer_model icmp_tm;  /* the answering side's clock: jiffies under timer = linux */
 	/* The scenario's events: one timer, armed for the next of them only (so
 	 * memory does not grow with their number), with the seq reserved for it in
 	 * sim_init() before anything the model arms: at any instant they come

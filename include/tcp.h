@@ -68,6 +68,7 @@ enum tcp_end {
 	END_CLOSED,        /* orderly close finished */
 	END_CRASH,         /* the host lost power */
 	END_KEEPALIVE_IDLE,/* keepalive abort on idle time (BSD, lwIP profiles) */
+	END_ICMP,          /* an ICMP error in SYN_SENT / SYN_RECV (tcp_v4_err) */
 };
 
 struct host;
@@ -141,7 +142,7 @@ struct tcp_sock {
 	tcp_stamp_t lrcvtime;      /* icsk_ack.lrcvtime: last in-order data queued */
 	tcp_stamp_t last_oow_ack_time;
 	uint32_t probes_out;       /* icsk_probes_out */
-	int err_soft;              /* sk_err_soft (never set: ICMP is not modelled) */
+	int err_soft;              /* sk_err_soft: an ICMP error, reported if the connection times out */
 
 	/* Retransmission: srtt/rttvar in ns, icsk_rto in stamp units (jiffies). */
 	ks_time_t srtt, rttvar;
@@ -195,6 +196,8 @@ void tcp_connect(struct host *h, const struct host *peer);  /* A: send SYN */
 void tcp_listen(struct host *h);                              /* B: passive open */
 /* A segment arrives at host h (cable and power already checked). */
 void tcp_v4_rcv(struct host *h, const struct segment *seg);
+/* An ICMP error (a SEG_ICMP segment, icmp.h) arrives at host h (tcp_err.c). */
+void tcp_v4_err(struct host *h, const struct segment *icmp);
 /* Application calls. */
 /* Return 0 or the errno the call fails with. */
 int tcp_sendmsg(struct tcp_sock *sk, uint64_t bytes);

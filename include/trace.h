@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "icmp.h"
 #include "link.h"
 #include "nat.h"
 #include "packet.h"
@@ -30,6 +31,7 @@ enum ks_rec_type {
 	REC_END,        /* a connection ended (error or orderly) */
 	REC_STATE,      /* a TCP state change */
 	REC_NAT,        /* a NAT decision about the simulated connection's mapping */
+	REC_ICMP,       /* an ICMP error: the path's answer, or what the TCP made of it */
 };
 
 /*
@@ -99,6 +101,7 @@ struct rec_rto {
 	enum tm_kind clock;      /* the host's timer model (see rec_keepalive) */
 	enum ka_algo algo;       /* KA_ALGO_LWIP: lwIP's rule (retransmits = nrtx,
 				  * boundary = TCP_MAXRTX or TCP_SYNMAXRTX, next = rto) */
+	int err;                 /* RTO_ABORT: what tcp_write_err() reports (sk_err_soft or ETIMEDOUT) */
 };
 
 /* Emitted before the event is applied (result NULL), and once more after it
@@ -144,6 +147,7 @@ struct ks_record {
 		struct rec_end end;
 		struct rec_state st;
 		struct rec_nat nat;
+		struct rec_icmp icmp;
 	} u;
 };
 

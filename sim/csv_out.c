@@ -78,7 +78,8 @@ static void csv_packet(struct csv_sink *cs, const struct rec_packet *p)
 	set(cs, C_HOST, hs(seg->src));
 	set(cs, C_SRC, hs(seg->src));
 	set(cs, C_DST, hs(seg->dst));
-	set(cs, C_FLAGS, tcp_flags_str(seg->flags, fl));
+	/* an ICMP error: "ICMP", and the quoted segment's seq */
+	set(cs, C_FLAGS, seg->kind == SEG_ICMP ? "ICMP" : tcp_flags_str(seg->flags, fl));
 	set_u(cs, C_SEQ, seg->seq);
 	if (seg->flags & TH_ACK)
 		set_u(cs, C_ACK, seg->ack);
@@ -176,6 +177,16 @@ static void csv_record(struct sink *s, const struct sim *sim, const struct ks_re
 		if (r->u.nat.decision == NATD_DROPPED)
 			set(cs, C_DROP_REASON, drop_reason_name(r->u.nat.drop));
 		nat_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.nat);
+		break;
+	case REC_ICMP:
+		set_t(cs, C_TIME, r->t);
+		set(cs, C_RECORD, "icmp");
+		set(cs, C_HOST, hs(r->u.icmp.host));
+		set(cs, C_DECISION, icmp_decision_name(r->u.icmp.decision));
+		set_u(cs, C_SEQ, r->u.icmp.seq);
+		if (r->u.icmp.decision >= ICMPD_SOFT && tcp_errno_name(r->u.icmp.err))
+			set(cs, C_ERROR, tcp_errno_name(r->u.icmp.err));
+		icmp_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.icmp);
 		break;
 	default:
 		return; /* record types added later are not rows (yet) */

@@ -42,6 +42,7 @@ const char *drop_reason_name(enum drop_reason r)
 	case DROP_PARTITION: return "partition";
 	case DROP_NAT_NO_MAPPING: return "nat-no-mapping";
 	case DROP_NAT_TABLE_FULL: return "nat-table-full";
+	case DROP_UNREACHABLE: return "unreachable";
 	}
 	return "unknown";
 }

@@ -47,6 +47,10 @@ void packet_note(char *buf, size_t n, const struct segment *seg)
 	case SEG_RST_OTHER: snprintf(buf, n, "RST"); break;
 	case SEG_RST_NAT: snprintf(buf, n, "RST sent by the NAT (as if from %c)", host_letter(seg->src)); break;
 	case SEG_TLP: snprintf(buf, n, "tail loss probe"); break;
+	case SEG_ICMP:
+		snprintf(buf, n, "ICMP %s from %c's end of the path", icmp_code_name(seg->icmp_code),
+			 host_letter(seg->src));
+		break;
 	case SEG_NORMAL: buf[0] = '\0'; break;
 	}
 }
@@ -63,6 +67,7 @@ void drop_text(char *buf, size_t n, enum drop_reason r, int host)
 	case DROP_PARTITION: snprintf(buf, n, "this direction is partitioned"); break;
 	case DROP_NAT_NO_MAPPING: snprintf(buf, n, "the NAT has no mapping for it"); break;
 	case DROP_NAT_TABLE_FULL: snprintf(buf, n, "the NAT's table is full"); break;
+	case DROP_UNREACHABLE: snprintf(buf, n, "%c's end of the path rejects it", host_letter(host)); break;
 	}
 }
 
@@ -83,7 +88,7 @@ const char *end_name(enum tcp_end e)
 		[END_KEEPALIVE_UT] = "keepalive-user-timeout", [END_RTO] = "retransmission-timeout",
 		[END_SYN_TIMEOUT] = "connect-timeout", [END_RESET] = "reset",
 		[END_CLOSED] = "closed", [END_CRASH] = "crashed",
-		[END_KEEPALIVE_IDLE] = "keepalive-idle-timeout",
+		[END_KEEPALIVE_IDLE] = "keepalive-idle-timeout", [END_ICMP] = "icmp-error",
 	};
 	return names[e];
 }
@@ -97,6 +102,7 @@ const char *action_name(enum action a)
 		[ACT_LINK_DOWN] = "link-down", [ACT_LINK_UP] = "link-up",
 		[ACT_LINK_LOSS] = "link-loss", [ACT_PARTITION] = "partition", [ACT_HEAL] = "heal",
 		[ACT_NAT_FLUSH] = "nat-flush", [ACT_NAT_REBOOT] = "nat-reboot",
+		[ACT_UNREACHABLE] = "unreachable",
 	};
 	return names[a];
 }
@@ -152,6 +158,76 @@ void nat_text(char *buf, size_t n, const struct rec_nat *r)
 		break;
 	case NATD_RST:
 		snprintf(buf, n, "NAT: sends a RST to %c (%s)", host_letter(r->rst_to), r->why);
+		break;
+	}
+}
+
+/* The answering side: sent or rate limited, with the token bucket. */
+static void icmp_path_text(char *buf, size_t n, const struct rec_icmp *r)
+{
+	char tok[32], cap[32];
+	char me = host_letter(r->host), peer = host_letter(!r->host);
+	int k = snprintf(buf, n, "%c's end of the path rejects %c's segment (seq %u)", me, peer, r->seq);
+	if (k < 0 || (size_t)k >= n)
+		return;
+	buf += k;
+	n -= (size_t)k;
+	if (!r->limited) {
+		snprintf(buf, n, ": ICMP %s to %c (type %u not in icmp_ratemask 0x%x: not rate limited)",
+			 icmp_code_name(r->code), peer, r->type, r->ratemask);
+		return;
+	}
+	format_seconds(tok, sizeof tok, r->tokens);
+	format_seconds(cap, sizeof cap, (ks_time_t)XRLIM_BURST_FACTOR * r->ratelimit_ms * KS_MS);
+	if (r->decision == ICMPD_SENT)
+		snprintf(buf, n, ": ICMP %s to %c (rate limit: %s s of tokens left, each ICMP costs "
+			 "icmp_ratelimit %u ms, at most %s s)", icmp_code_name(r->code), peer, tok,
+			 r->ratelimit_ms, cap);
+	else
+		snprintf(buf, n, ": no ICMP, rate limited (inet_peer_xrlim_allow(): %s s of tokens < "
+			 "icmp_ratelimit %u ms)", tok, r->ratelimit_ms);
+}
+
+void icmp_text(char *buf, size_t n, const struct rec_icmp *r)
+{
+	char me = host_letter(r->host);
+	const char *what = icmp_code_name(r->code), *err = tcp_errno_name(r->err);
+	char a[32], b[32];
+	switch (r->decision) {
+	case ICMPD_SENT:
+	case ICMPD_RATELIMITED:
+		icmp_path_text(buf, n, r);
+		break;
+	case ICMPD_NOSOCK:
+		snprintf(buf, n, "%c: ICMP %s (seq %u) matches no connection: ignored", me, what, r->seq);
+		break;
+	case ICMPD_OUT_OF_WINDOW:
+		snprintf(buf, n, "%c: ICMP %s ignored: seq %u is not between snd_una %u and snd_nxt %u "
+			 "(tcp_v4_err(); a keepalive probe's seq is snd_una - 1)", me, what, r->seq,
+			 r->snd_una, r->snd_nxt);
+		break;
+	case ICMPD_SOFT:
+		snprintf(buf, n, "%c: ICMP %s for seq %u: sk_err_soft = %s (tcp_v4_err(): a soft error, "
+			 "reported only if the connection times out)", me, what, r->seq, err);
+		break;
+	case ICMPD_REVERT:
+		format_seconds(a, sizeof a, r->rto);
+		format_seconds(b, sizeof b, r->remaining);
+		snprintf(buf, n, "%c: ICMP %s for the head (seq %u): RTO reverted (tcp_ld_RTO_revert(), "
+			 "RFC 6069): icsk_backoff %u, RTO %s s, retransmission in %s s; sk_err_soft = %s",
+			 me, what, r->seq, r->backoff, a, b, err);
+		break;
+	case ICMPD_HARD:
+		snprintf(buf, n, "%c: ICMP %s in SYN_SENT: connect() fails with %s (tcp_v4_err(): "
+			 "tcp_done_with_error())", me, what, err);
+		break;
+	case ICMPD_REQ_DROP:
+		snprintf(buf, n, "%c: ICMP %s for the SYN-ACK: the request is dropped silently "
+			 "(tcp_req_err())", me, what);
+		break;
+	case ICMPD_REQ_IGNORED:
+		snprintf(buf, n, "%c: ICMP %s for the SYN-ACK: the request stays (tcp_req_err() aborts "
+			 "only for net and host unreachable)", me, what);
 		break;
 	}
 }
@@ -269,6 +345,15 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 	}
 	case END_CLOSED:
 		snprintf(buf, n, "%c closed the connection normally at %s", me, secs(a, sizeof a, now));
+		break;
+	case END_ICMP:
+		if (e->error)
+			snprintf(buf, n, "%c's connect() failed with %s at %s: an ICMP error answered its SYN "
+				 "(tcp_v4_err() in SYN_SENT: a hard error)", me, tcp_errno_name(e->error),
+				 secs(a, sizeof a, now));
+		else
+			snprintf(buf, n, "%c dropped its half-open connection at %s: an ICMP error answered "
+				 "its SYN-ACK (tcp_req_err())", me, secs(a, sizeof a, now));
 		break;
 	case END_CRASH:
 		if (host->powered)

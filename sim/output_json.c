@@ -203,6 +203,8 @@ static void start(struct json_sink *js, const struct sim *sim)
 	fputs(",\n  \"packets\": [", o);
 }
 
+static void json_fate(FILE *o, const struct rec_packet *p);
+
 static void json_packet(struct json_sink *js, const struct rec_packet *p)
 {
 	const struct segment *seg = p->seg;
@@ -211,6 +213,16 @@ static void json_packet(struct json_sink *js, const struct rec_packet *p)
 	fprintf(o, "%s\n    {\"id\": %llu, \"time\": ", js->any_packet ? "," : "", (unsigned long long)seg->id);
 	js->any_packet = true;
 	put_time(o, p->sent);
+	if (seg->kind == SEG_ICMP) {
+		/* not TCP: the ICMP's type and code, and the segment it quotes */
+		fprintf(o, ", \"src\": %s, \"dst\": %s, \"icmp\": \"%s\", \"icmp_type\": %u, "
+			   "\"icmp_code\": %u, \"quoted\": {\"src\": %s, \"flags\": \"%s\", \"seq\": %u, "
+			   "\"ack\": %u, \"len\": %u}, ", hstr(seg->src), hstr(seg->dst),
+			icmp_code_name(seg->icmp_code), seg->icmp_type, seg->icmp_code, hstr(seg->dst),
+			tcp_flags_str(seg->flags, fl), seg->seq, seg->ack, seg->len);
+		json_fate(o, p);
+		return;
+	}
 	fprintf(o, ", \"src\": %s, \"dst\": %s, \"flags\": \"%s\", \"seq\": %u, \"ack\": %u, \"len\": %u, "
 		   "\"keepalive\": %s, ", hstr(seg->src), hstr(seg->dst), tcp_flags_str(seg->flags, fl),
 		seg->seq, seg->ack, seg->len, seg->kind == SEG_KA_PROBE ? "true" : "false");
@@ -224,12 +236,19 @@ static void json_packet(struct json_sink *js, const struct rec_packet *p)
 		fprintf(o, ", \"nat_port\": %u", seg->src == HOST_A ? p->seg_out->sport : seg->dport);
 	else
 		fputs(", \"nat_port\": null", o);
+	fputs(", ", o);
+	json_fate(o, p);
+}
+
+/* "fate": ..., with the arrival or where and why it was dropped (ends the object). */
+static void json_fate(FILE *o, const struct rec_packet *p)
+{
 	if (p->reason == DROP_NONE) {
-		fputs(", \"fate\": \"delivered\", \"arrival\": ", o);
+		fputs("\"fate\": \"delivered\", \"arrival\": ", o);
 		put_time(o, p->fate_time);
 		fputs(", \"reason\": null}", o);
 	} else {
-		fputs(", \"fate\": \"dropped\", \"dropped_at\": ", o);
+		fputs("\"fate\": \"dropped\", \"dropped_at\": ", o);
 		put_time(o, p->fate_time);
 		const char *where = p->reason_host >= 0 ? hstr(p->reason_host)
 				    : p->reason >= DROP_NAT_NO_MAPPING ? "\"nat\"" : "\"link\"";
@@ -319,6 +338,33 @@ static void json_record(struct sink *s, const struct sim *sim, const struct ks_r
 		if (n->decision == NATD_RST)
 			fprintf(js->events, ", \"rst_to\": %s", hstr(n->rst_to));
 		nat_text(text, sizeof text, n);
+		fputs(", \"text\": ", js->events);
+		put_str(js->events, text);
+		fputc('}', js->events);
+		break;
+	}
+	case REC_ICMP: {
+		const struct rec_icmp *ic = &r->u.icmp;
+		char text[400];
+		event_head(js, r->t, "icmp");
+		fprintf(js->events, ", \"host\": %s, \"decision\": \"%s\", \"icmp\": \"%s\", \"seq\": %u, "
+			"\"error\": ", hstr(ic->host), icmp_decision_name(ic->decision),
+			icmp_code_name(ic->code), ic->seq);
+		if (ic->decision >= ICMPD_SOFT && tcp_errno_name(ic->err))
+			fprintf(js->events, "\"%s\"", tcp_errno_name(ic->err));
+		else
+			fputs("null", js->events);
+		if (ic->decision <= ICMPD_RATELIMITED) {
+			fputs(", \"tokens\": ", js->events);
+			put_time(js->events, ic->tokens);
+		}
+		if (ic->decision == ICMPD_REVERT) {
+			fprintf(js->events, ", \"backoff\": %u, \"rto\": ", ic->backoff);
+			put_time(js->events, ic->rto);
+			fputs(", \"remaining\": ", js->events);
+			put_time(js->events, ic->remaining);
+		}
+		icmp_text(text, sizeof text, ic);
 		fputs(", \"text\": ", js->events);
 		put_str(js->events, text);
 		fputc('}', js->events);

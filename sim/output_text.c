@@ -64,6 +64,19 @@ static void text_packet(struct text_sink *ts, const struct rec_packet *p)
 	char t[32], fl[8], note[96], drop[64];
 	format_ts(t, sizeof t, p->sent);
 	packet_note(note, sizeof note, seg);
+	if (seg->kind == SEG_ICMP) {
+		/* the quoted segment went the other way */
+		fprintf(ts->out, "%14s %c > %c: ICMP %s (type %u, code %u) for %c > %c: Flags [%s], seq %u, "
+			"length %u", t, host_letter(seg->src), host_letter(seg->dst),
+			icmp_code_name(seg->icmp_code), seg->icmp_type, seg->icmp_code, host_letter(seg->dst),
+			host_letter(seg->src), tcp_flags_str(seg->flags, fl), seg->seq, seg->len);
+		if (p->reason != DROP_NONE) {
+			drop_text(drop, sizeof drop, p->reason, p->reason_host);
+			fprintf(ts->out, "  %s(dropped: %s)%s", col(ts, C_RED), drop, col(ts, C_OFF));
+		}
+		fputc('\n', ts->out);
+		return;
+	}
 	fprintf(ts->out, "%14s %c > %c: Flags [%s], seq %u", t, host_letter(seg->src), host_letter(seg->dst),
 		tcp_flags_str(seg->flags, fl), seg->seq);
 	if (seg->flags & TH_ACK)
@@ -187,8 +200,8 @@ static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *
 	format_ts(t, sizeof t, now);
 	lateness(late, sizeof late, r->nominal, r->actual);
 	fprintf(ts->out, "%14s %c retransmission timer: %u retransmissions, %s since the first one "
-		"(limit %s, %s): give up (ETIMEDOUT, no RST)%s\n", t, host_letter(r->host), r->retransmits,
-		secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule, late);
+		"(limit %s, %s): give up (%s, no RST)%s\n", t, host_letter(r->host), r->retransmits,
+		secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule, tcp_errno_name(r->err), late);
 }
 
 static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_action *a)
@@ -207,6 +220,10 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 		case ACT_HEAL: fprintf(ts->out, "%14s event: heal\n", t); break;
 		case ACT_NAT_FLUSH: fprintf(ts->out, "%14s event: nat flush\n", t); break;
 		case ACT_NAT_REBOOT: fprintf(ts->out, "%14s event: nat reboot\n", t); break;
+		case ACT_UNREACHABLE:
+			fprintf(ts->out, "%14s event: unreachable %c %s\n", t, host_letter(ev->host),
+				ev->arg == UINT64_MAX ? "off" : icmp_code_name((uint8_t)ev->arg));
+			break;
 		default: break;
 		}
 		return;
@@ -253,6 +270,13 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 			fprintf(ts->out, "%14s %s\n", t, line);
 		}
 		break;
+	case REC_ICMP: {
+		char line[400];
+		format_ts(t, sizeof t, r->t);
+		icmp_text(line, sizeof line, &r->u.icmp);
+		fprintf(ts->out, "%14s %s\n", t, line);
+		break;
+	}
 	case REC_STATE:
 		if (ts->opts.explain) {
 			char line[256];

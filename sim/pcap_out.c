@@ -60,9 +60,48 @@ static uint32_t sum16(const uint8_t *p, size_t len)
 	return s;
 }
 
+/* A SEG_ICMP segment as an IPv4 ICMP error (RFC 792): type, code, checksum,
+ * 4 unused bytes, then the quoted datagram's IP header and its first 8 bytes
+ * (the TCP ports and sequence number), as icmp_send() quotes them. */
+static size_t build_icmp(uint8_t *buf, size_t cap, const struct segment *seg, size_t *caplen)
+{
+	uint8_t pkt[56] = {0};
+	struct segment q = *seg; /* the quoted segment, as its sender built it */
+	uint8_t tcp[40];
+	size_t tl;
+
+	q.kind = SEG_NORMAL;
+	q.id = seg->nth;
+	q.saddr = seg->daddr;
+	q.daddr = seg->icmp_qdaddr;
+	q.len = 0; /* its payload is not quoted; the IP total length says how long it was */
+	pcap_build_packet(tcp, sizeof tcp, &q, &tl);
+	pkt[0] = 0x45;
+	put16(pkt + 2, sizeof pkt);
+	put16(pkt + 4, (uint16_t)seg->id);
+	pkt[8] = 64;
+	pkt[9] = 1; /* ICMP */
+	put32(pkt + 12, seg->saddr);
+	put32(pkt + 16, seg->daddr);
+	put16(pkt + 10, inet_checksum(pkt, 20, 0));
+	pkt[20] = seg->icmp_type;
+	pkt[21] = seg->icmp_code;
+	memcpy(pkt + 28, tcp, 28);                       /* IP header + 8 bytes of TCP */
+	put16(pkt + 30, (uint16_t)(40 + seg->len));      /* the quoted datagram's own length */
+	put16(pkt + 38, 0);
+	put16(pkt + 38, inet_checksum(pkt + 28, 20, 0)); /* its header checksum, redone */
+	put16(pkt + 22, inet_checksum(pkt + 20, sizeof pkt - 20, 0));
+	size_t n = sizeof pkt < cap ? sizeof pkt : cap;
+	memcpy(buf, pkt, n);
+	*caplen = n;
+	return sizeof pkt;
+}
+
 size_t pcap_build_packet(uint8_t *buf, size_t cap, const struct segment *seg, size_t *caplen)
 {
 	uint8_t hdr[40] = {0};
+	if (seg->kind == SEG_ICMP)
+		return build_icmp(buf, cap, seg, caplen);
 	size_t total = 40 + (size_t)seg->len;
 	uint16_t ip_len = total > 0xffff ? 0xffff : (uint16_t)total;
 

@@ -203,6 +203,7 @@ static void emit_rto(struct tcp_sock *sk, enum rto_decision d, bool syn, uint32_
 		.next = next == KS_TIME_NEVER ? KS_TIME_NEVER : tm_to_ns(tcp_tm(sk), next),
 		.boundary = boundary, .user_timeout = sk->user_timeout,
 		.nominal = nominal, .actual = sk_now_ns(sk), .clock = tcp_tm(sk)->kind,
+		.err = sk->err_soft ? sk->err_soft : KS_ETIMEDOUT,
 	};
 	tcp_trace(sk, &r);
 }
@@ -274,14 +275,59 @@ struct tcp_write_rule tcp_write_timeout_rule(const struct tcp_sock *sk)
 	return w;
 }
 
+static void retransmit_timer_expired(struct tcp_sock *sk, ks_time_t nominal);
+
 void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t)
 {
 	struct tcp_sock *sk = container_of(t, struct tcp_sock, retransmit_timer);
+	tm_fire(tcp_tm(sk), &sk->host->wheel, eng->now);
+	retransmit_timer_expired(sk, sk->rto_nominal);
+}
+
+void tcp_retransmit_now(struct tcp_sock *sk)
+{
+	eng_cancel(sk_eng(sk), &sk->retransmit_timer);
+	retransmit_timer_expired(sk, sk_now_ns(sk));
+}
+
+/* inet_csk_rto_backoff(): icsk_rto << icsk_backoff, at most TCP_RTO_MAX. */
+static tcp_stamp_t inet_csk_rto_backoff(const struct tcp_sock *sk)
+{
+	tcp_stamp_t max = tcp_rto_max(sk);
+	if (sk->backoff >= 64 || sk->rto > max >> sk->backoff)
+		return max;
+	return rto_bound(sk, sk->rto << sk->backoff);
+}
+
+int tcp_ld_RTO_revert(struct tcp_sock *sk, uint32_t seq, struct rec_icmp *r)
+{
+	const struct timer_model *tm = tcp_tm(sk);
+	/* only an ICMP about the head, during a backed-off retransmission episode */
+	if (seq != sk->snd_una || !sk->retransmits || !sk->backoff || !sk->packets_out)
+		return 0;
+	sk->backoff--;
+	tcp_rtt_restore_rto(sk);               /* srtt ? __tcp_set_rto() : TCP_TIMEOUT_INIT */
+	sk->rto = inet_csk_rto_backoff(sk);
+	sk->tlp_pending = false;
+	/* remaining = icsk_rto - usecs_to_jiffies(now - the head's last transmission) */
+	tcp_stamp_t since = tm_from_ns(tm, sk_now_ns(sk) - sk->head_sent);
+	r->backoff = sk->backoff;
+	r->rto = tm_to_ns(tm, sk->rto);
+	if (sk->rto <= since) {
+		r->remaining = 0;
+		return 2; /* "RTO revert clocked out retransmission": retransmit now */
+	}
+	r->remaining = tm_to_ns(tm, sk->rto - since);
+	arm(sk, sk->rto - since);              /* tcp_reset_xmit_timer(ICSK_TIME_RETRANS) */
+	return 1;
+}
+
+static void retransmit_timer_expired(struct tcp_sock *sk, ks_time_t nominal)
+{
+	struct engine *eng = sk_eng(sk);
 	bool syn = TCPF(sk->state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV));
-	ks_time_t nominal = sk->rto_nominal;
 	bool expired = false;
 
-	tm_fire(tcp_tm(sk), &sk->host->wheel, eng->now);
 	if (!sk->packets_out)
 		return; /* everything was acked meanwhile */
 	if (sk->tlp_pending) {

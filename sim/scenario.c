@@ -273,7 +273,8 @@ static void check_addrs(struct ctx *c)
 		  (unsigned)s->ep[later].port, later == HOST_A ? "B" : "A");
 }
 
-/* nat events need a NAT; no event (nor a repetition's until) after the end. */
+/* nat events need a NAT; ICMP errors are not modelled through one; no
+ * event (nor a repetition's until) after the end. */
 static void check_events(struct ctx *c)
 {
 	struct scenario *s = c->s;
@@ -285,6 +286,11 @@ static void check_events(struct ctx *c)
 			c->at.line = s->events[i].line;
 			sc_report(c, "nat %s: there is no NAT (add a [nat] section)",
 				  a == ACT_NAT_FLUSH ? "flush" : "reboot");
+		}
+		if (a == ACT_UNREACHABLE && s->nat.enabled) {
+			c->at.line = s->events[i].line;
+			sc_report(c, "unreachable: ICMP errors through the NAT are not modelled (remove "
+				     "[nat], or use partition or link down)");
 		}
 	}
 	for (size_t i = 0; i < s->nevents; i++) {

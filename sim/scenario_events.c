@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "icmp.h"
+
 #define SEND_MAX 1073741824u
 
 static const struct act_def {
@@ -31,7 +33,7 @@ static const struct act_def {
 #define NACTS (sizeof(act_defs) / sizeof(act_defs[0]))
 
 /* The path's actions: no host argument. */
-static const char *const path_acts[] = { "link", "partition", "heal", "nat" };
+static const char *const path_acts[] = { "link", "partition", "heal", "nat", "unreachable" };
 #define NPATH (sizeof(path_acts) / sizeof(path_acts[0]))
 
 #define MAX_TOK 5
@@ -77,13 +79,41 @@ static bool link_event(struct ctx *c, struct sc_event *ev, char **tok, size_t nt
 	return true;
 }
 
-/* link ... | partition A->B | partition B->A | heal | nat flush | nat reboot.
- * Fills ev; reports and returns false when wrong. */
+/* unreachable X host|net|port|admin|off: X's end of the path answers every
+ * segment for X with that ICMP destination unreachable (icmp.h). */
+static bool unreachable_event(struct ctx *c, struct sc_event *ev, char **tok, size_t ntok)
+{
+	static const char usage[] = "unreachable X host|net|port|admin|off, where X is A or B";
+	int code;
+	if (ntok != 3) {
+		sc_report(c, "'unreachable' takes 2 arguments, not %s%zu (%s)", ntok == MAX_TOK ? "at least " : "",
+			  ntok - 1, usage);
+		return false;
+	}
+	if (strcmp(tok[1], "A") && strcmp(tok[1], "B")) {
+		sc_report(c, "unreachable: unknown host '%s' (A or B, upper case)", tok[1]);
+		return false;
+	}
+	code = strcmp(tok[2], "off") ? icmp_code_parse(tok[2]) : -1;
+	if (code < 0 && strcmp(tok[2], "off")) {
+		sc_report(c, "unreachable: unknown ICMP '%s' (host, net, port, admin or off)", tok[2]);
+		return false;
+	}
+	ev->action = ACT_UNREACHABLE;
+	ev->host = tok[1][0] == 'A' ? HOST_A : HOST_B;
+	ev->arg = code < 0 ? UINT64_MAX : (uint64_t)code;
+	return true;
+}
+
+/* link ... | partition A->B | partition B->A | heal | nat flush | nat reboot |
+ * unreachable X ICMP. Fills ev; reports and returns false when wrong. */
 static bool path_event(struct ctx *c, struct sc_event *ev, char **tok, size_t ntok)
 {
 	ev->host = -1;
 	if (!strcmp(tok[0], "link"))
 		return link_event(c, ev, tok, ntok);
+	if (!strcmp(tok[0], "unreachable"))
+		return unreachable_event(c, ev, tok, ntok);
 	if (!strcmp(tok[0], "partition")) {
 		if (ntok == 2 && !strcmp(tok[1], "A->B")) {
 			ev->host = HOST_A;

@@ -43,6 +43,8 @@ static const struct key_def ep_keys[] = {
 	OPT_KEY("net.ipv4.tcp_keepalive_probes", OPT_SYSCTL_KEEPALIVE_PROBES),
 	OPT_KEY("net.ipv4.tcp_retries2", OPT_SYSCTL_RETRIES2),
 	OPT_KEY("net.ipv4.tcp_syn_retries", OPT_SYSCTL_SYN_RETRIES),
+	OPT_KEY("net.ipv4.icmp_ratelimit", OPT_SYSCTL_ICMP_RATELIMIT),
+	OPT_KEY("net.ipv4.icmp_ratemask", OPT_SYSCTL_ICMP_RATEMASK),
 	{ "addr", V_ADDR, 0, 0, 0, 0, "IPv4:PORT, e.g. 192.0.2.10:40000, port 1..65535", DIR_NONE, NULL },
 	{ "os", V_OS, 0, offsetof(struct ep_config, os), 0, 0,
 	  "linux, linux-2.6, freebsd, macos, windows or lwip", DIR_NONE, NULL },

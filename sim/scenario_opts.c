@@ -41,8 +41,14 @@ const struct opt_def sc_opt_defs[] = {
 		"0..255 retransmissions", NULL, offsetof(struct ep_config, tcp_retries2), false },
 	[OPT_SYSCTL_SYN_RETRIES] = { U_COUNT, 1, 127,
 		"1..127 retransmissions", NULL, offsetof(struct ep_config, tcp_syn_retries), false },
+	/* proc_dointvec_ms_jiffies / proc_dointvec: any non-negative int */
+	[OPT_SYSCTL_ICMP_RATELIMIT] = { U_MS, 0, 2147483647,
+		"0..2147483647 ms, 0 = no limit", NULL, offsetof(struct ep_config, icmp_ratelimit), false },
+	[OPT_SYSCTL_ICMP_RATEMASK] = { U_MASK, 0, 2147483647,
+		"0..2147483647, a mask of ICMP types (bit n = type n), decimal or 0x hex", NULL,
+		offsetof(struct ep_config, icmp_ratemask), false },
 };
-#define NOPTS (OPT_SYSCTL_SYN_RETRIES + 1)
+#define NOPTS (OPT_SYSCTL_ICMP_RATEMASK + 1)
 
 const char *sockopt_check(enum sockopt opt, uint64_t value)
 {
@@ -64,6 +70,8 @@ void ep_config_default(struct ep_config *c, int host)
 	c->tcp_keepalive_probes = 9;
 	c->tcp_retries2 = 15;
 	c->tcp_syn_retries = 6;
+	c->icmp_ratelimit = 1000;  /* ICMP_RATELIMIT_DEFAULT (icmp.h) */
+	c->icmp_ratemask = 0x1818; /* ICMP_RATEMASK_DEFAULT */
 	if (host == HOST_A) {
 		c->addr = 0xC000020Au; /* 192.0.2.10 (TEST-NET-1) */
 		c->port = 40000;
@@ -154,7 +162,8 @@ static bool opt_value(struct ctx *c, const struct opt_def *o, const char *name, 
 		return whole_units(c, name, val, o->range, KS_SEC, "seconds", "a number of seconds",
 				   "75 or 2h", v);
 	case U_COUNT:
-		switch (parse_u64(val, false, v)) {
+	case U_MASK:
+		switch (parse_u64(val, o->unit == U_MASK, v)) {
 		case NUM_OK:
 			return true;
 		case NUM_OVERFLOW:

@@ -88,6 +88,14 @@ void sim_init(struct sim *s, const struct scenario *sc)
 		nat_init(&s->nat, &s->eng, &sc->nat, sc->seed, &hooks);
 	}
 	tcp_listen(&s->host[HOST_B]);
+	icmp_path_init(&s->icmp);
+	if (sc->timer == TM_LINUX)
+		s->icmp_tm = s->tm;
+	else
+		tm_init(&s->icmp_tm, TM_EXACT);
+	s->divert = s->has_nat;
+	for (size_t i = 0; i < sc->nevents; i++)
+		s->divert |= sc->events[i].action == ACT_UNREACHABLE;
 
 	/* The scenario's events come first: their seqs are taken before anything
 	 * the model arms, and one timer walks them in order (struct sim). */
@@ -360,6 +368,58 @@ __attribute__((noinline)) static void nat_arrived(struct sim *s, const struct li
 	host_deliver(s, a, &in, &in);
 }
 
+/* The end of the path in front of h answers seg with an ICMP error, when its
+ * rate limit allows (icmp.h); the segment goes no further. */
+__attribute__((noinline)) static void icmp_answer(struct sim *s, const struct link_arrival *a)
+{
+	const struct segment *seg = a->seg;
+	const struct host *h = &s->host[seg->dst];
+	uint8_t code = (uint8_t)s->icmp.code[seg->dst];
+	struct rec_icmp r = {.host = h->id, .seq = seg->seq};
+	emit_fate(s, seg, a->out, a->sent, DROP_UNREACHABLE, h->id);
+	bool ok = icmp_xrlim_allow(&s->icmp.peer[h->id], &h->cfg, &s->icmp_tm, s->eng.now,
+				   ICMP_DEST_UNREACH, code, &r);
+	if (sim_tracing(s)) {
+		struct ks_record rec = {.type = REC_ICMP, .u.icmp = r};
+		sim_emit(s, &rec);
+	}
+	if (!ok)
+		return;
+	struct segment icmp;
+	icmp_build(&icmp, seg, h->cfg.addr, ICMP_DEST_UNREACH, code);
+	icmp.id = ++s->next_pkt_id;
+	enum drop_reason why = link_send(&s->link, &icmp, NULL);
+	if (why != DROP_NONE)
+		emit_fate(s, &icmp, NULL, s->eng.now, why, -1);
+}
+
+/* An ICMP error reached its destination's cable: cable and power, then the
+ * TCP's error handler (tcp_v4_err). */
+static void icmp_arrived(struct sim *s, const struct link_arrival *a)
+{
+	struct host *h = &s->host[a->seg->dst];
+	if (!h->plugged || !h->powered) {
+		emit_fate(s, a->seg, NULL, a->sent, h->plugged ? DROP_HOST_DOWN : DROP_UNPLUGGED, h->id);
+		return;
+	}
+	emit_fate(s, a->seg, NULL, a->sent, DROP_NONE, h->id);
+	tcp_v4_err(h, a->seg);
+}
+
+/* Arrivals with a NAT or ICMP on the path (out of the common path). */
+__attribute__((noinline)) static void diverted_arrival(struct sim *s, const struct link_arrival *a)
+{
+	const struct segment *seg = a->seg;
+	if (seg->kind == SEG_ICMP)
+		icmp_arrived(s, a);
+	else if (s->icmp.code[seg->dst] >= 0 && !a->local)
+		icmp_answer(s, a);
+	else if (s->has_nat && seg->dst == HOST_A && !a->local)
+		nat_arrived(s, a);
+	else
+		host_deliver(s, a, a->out, a->out ? a->out : seg);
+}
+
 static void link_arrived(void *ctx, const struct link_arrival *a)
 {
 	struct sim *s = ctx;
@@ -367,8 +427,8 @@ static void link_arrived(void *ctx, const struct link_arrival *a)
 		emit_fate(s, a->seg, a->out, a->sent, a->why, -1);
 		return;
 	}
-	if (s->has_nat && a->seg->dst == HOST_A && !a->local) {
-		nat_arrived(s, a);
+	if (s->divert) {
+		diverted_arrival(s, a);
 		return;
 	}
 	host_deliver(s, a, a->out, a->out ? a->out : a->seg);
@@ -400,6 +460,8 @@ static void apply_set(struct host *h, const struct sc_event *ev)
 	case OPT_SYSCTL_KEEPALIVE_PROBES: h->cfg.tcp_keepalive_probes = v; break;
 	case OPT_SYSCTL_RETRIES2: h->cfg.tcp_retries2 = v; break;
 	case OPT_SYSCTL_SYN_RETRIES: h->cfg.tcp_syn_retries = v; break;
+	case OPT_SYSCTL_ICMP_RATELIMIT: h->cfg.icmp_ratelimit = v; break;
+	case OPT_SYSCTL_ICMP_RATEMASK: h->cfg.icmp_ratemask = v; break;
 	}
 }
 
@@ -413,6 +475,8 @@ static const char *errno_result(int err, const char *call)
 	case KS_ETIMEDOUT: return "fails with ETIMEDOUT";
 	case KS_ECONNREFUSED: return "fails with ECONNREFUSED";
 	case KS_ECONNABORTED: return "fails with ECONNABORTED";
+	case KS_EHOSTUNREACH: return "fails with EHOSTUNREACH";
+	case KS_ENETUNREACH: return "fails with ENETUNREACH";
 	}
 	return "fails";
 }
@@ -431,6 +495,9 @@ static const char *apply_path(struct sim *s, const struct sc_event *ev)
 	case ACT_NAT_REBOOT:
 		if (s->has_nat)
 			nat_flush(&s->nat, ev->action == ACT_NAT_REBOOT);
+		break;
+	case ACT_UNREACHABLE:
+		s->icmp.code[ev->host] = ev->arg == UINT64_MAX ? -1 : (int)ev->arg;
 		break;
 	default: break;
 	}

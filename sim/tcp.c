@@ -46,6 +46,8 @@ const char *tcp_errno_name(int err)
 	case KS_ECONNRESET: return "ECONNRESET";
 	case KS_ETIMEDOUT: return "ETIMEDOUT";
 	case KS_ECONNABORTED: return "ECONNABORTED";
+	case KS_EHOSTUNREACH: return "EHOSTUNREACH";
+	case KS_ENETUNREACH: return "ENETUNREACH";
 	}
 	return NULL;
 }

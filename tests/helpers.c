@@ -55,6 +55,7 @@ static void col_record(struct sink *s, const struct sim *sim, const struct ks_re
 	case REC_END: x.u.end = r->u.end; break;
 	case REC_STATE: x.u.st = r->u.st; break;
 	case REC_NAT: x.u.nat = r->u.nat; break;
+	case REC_ICMP: x.u.icmp = r->u.icmp; break;
 	}
 	col_push(c, &x);
 }
@@ -302,6 +303,28 @@ ks_time_t run_end_time(const struct run *r, int host)
 	return e ? e->t : KS_TIME_NEVER;
 }
 
+static bool icmp_is(const struct rec *x, int host, int decision)
+{
+	return x->type == REC_ICMP && (host == ANY || x->u.icmp.host == host) &&
+	       (decision == ANY || (int)x->u.icmp.decision == decision);
+}
+
+size_t run_count_icmp(const struct run *r, int host, int decision)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->col.n; i++)
+		k += icmp_is(&r->col.recs[i], host, decision);
+	return k;
+}
+
+const struct rec *run_nth_icmp(const struct run *r, int host, int decision, size_t n)
+{
+	for (size_t i = 0; i < r->col.n; i++)
+		if (icmp_is(&r->col.recs[i], host, decision) && --n == 0)
+			return &r->col.recs[i];
+	return NULL;
+}
+
 size_t run_count_states(const struct run *r, int host)
 {
 	size_t k = 0;
@@ -384,6 +407,16 @@ void rec_format(char *buf, size_t n, const struct rec *x)
 			 a->rem_addr, a->rem_port, (int)a->cls, (int)a->refreshed,
 			 (unsigned long long)a->idle, (unsigned long long)a->timeout, (int)a->drop,
 			 a->rst_to, a->why ? a->why : "-");
+		break;
+	}
+	case REC_ICMP: {
+		const struct rec_icmp *c = &x->u.icmp;
+		snprintf(buf, n,
+			 "%llu ICMP host=%d d=%d type=%u code=%u seq=%u una=%u nxt=%u err=%d tokens=%llu "
+			 "backoff=%u rto=%llu rem=%llu",
+			 t, c->host, (int)c->decision, c->type, c->code, c->seq, c->snd_una, c->snd_nxt,
+			 c->err, (unsigned long long)c->tokens, c->backoff, (unsigned long long)c->rto,
+			 (unsigned long long)c->remaining);
 		break;
 	}
 	}

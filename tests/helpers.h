@@ -51,6 +51,7 @@ struct rec {
 		struct rec_end end;
 		struct rec_state st;
 		struct rec_nat nat;
+		struct rec_icmp icmp;
 	} u;
 };
 
@@ -113,6 +114,9 @@ const struct rec *run_end_of(const struct run *r, int host);
 const struct rec_end *run_end_must(const struct run *r, int host);
 /* When host ended, or KS_TIME_NEVER. */
 ks_time_t run_end_time(const struct run *r, int host);
+/* ICMP decisions (REC_ICMP) of host (ANY) with decision (ANY). */
+size_t run_count_icmp(const struct run *r, int host, int decision);
+const struct rec *run_nth_icmp(const struct run *r, int host, int decision, size_t n);
 /* State changes of host, in order. */
 size_t run_count_states(const struct run *r, int host);
 const struct rec *run_nth_state(const struct run *r, int host, size_t n);

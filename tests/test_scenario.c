@@ -568,7 +568,8 @@ Test(scenario, did_you_mean)
 			"t.ini:2: unknown key 'foo' in [A] (valid keys: so_keepalive, tcp_keepidle, "
 			"tcp_keepintvl, tcp_keepcnt, tcp_user_timeout, net.ipv4.tcp_keepalive_time, "
 			"net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, "
-			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, addr, os)");
+			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, net.ipv4.icmp_ratelimit, "
+			"net.ipv4.icmp_ratemask, addr, os)");
 	sc_expect_error("[foo]\n", "t.ini:1: unknown section [foo] (valid sections: [scenario], "
 				   "[A], [B], [link], [nat], [events])");
 	sc_expect_error("seed = 5\n",
@@ -614,7 +615,7 @@ Test(scenario, all_errors_with_their_lines)
 				 "t.ini:7: unknown section [lnik] (did you mean [link]?)",
 				 "t.ini:11: unknown action 'unplgu' (did you mean 'unplug'? valid actions: "
 				 "unplug, replug, crash, boot, reboot, close, send, congest, set, link, "
-				 "partition, heal, nat)",
+				 "partition, heal, nat, unreachable)",
 				 "t.ini:13: addr = 192.0.2.10:40000 is A's address and port too "
 				 "(A and B must differ)",
 				 "t.ini:10: event at 4h is after the end of the simulation (duration 3h)",
@@ -758,12 +759,13 @@ Test(scenario, event_errors)
 			"t.ini:2: unknown option 'addr' (valid options: so_keepalive, tcp_keepidle, "
 			"tcp_keepintvl, tcp_keepcnt, tcp_user_timeout, net.ipv4.tcp_keepalive_time, "
 			"net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, "
-			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries)");
+			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, net.ipv4.icmp_ratelimit, "
+			"net.ipv4.icmp_ratemask)");
 	sc_expect_error("[events]\n10s = set A keepidle 5\n",
 			"t.ini:2: unknown option 'keepidle' (did you mean 'tcp_keepidle'?)");
 	sc_expect_error("[events]\n10s = shutdown A\n",
 			"t.ini:2: unknown action 'shutdown' (valid actions: unplug, replug, crash, "
-			"boot, reboot, close, send, congest, set, link, partition, heal, nat)");
+			"boot, reboot, close, send, congest, set, link, partition, heal, nat, unreachable)");
 	sc_expect_error("[events]\n10s = unplug a\n",
 			"t.ini:2: unplug: unknown host 'a' (A or B, upper case)");
 	sc_expect_error("[events]\n10s = unplug\n",
@@ -789,7 +791,7 @@ Test(scenario, event_errors)
 			"a bare number is seconds)");
 	sc_expect_error("[events]\n10s =\n",
 			"t.ini:2: event at '10s' has no action (valid actions: unplug, replug, crash, "
-			"boot, reboot, close, send, congest, set, link, partition, heal, nat)");
+			"boot, reboot, close, send, congest, set, link, partition, heal, nat, unreachable)");
 	/* exactly at the end is fine */
 	struct scenario *s = sc_ok("[scenario]\nduration = 3h\n[events]\n3h = unplug B\n", NULL, 0);
 	cr_expect_eq(s->events[0].at, 3 * 3600 * SEC);

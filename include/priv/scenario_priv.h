@@ -27,7 +27,7 @@
 
 /* ---- socket options and sysctls (scenario_opts.c) ---- */
 
-enum opt_unit { U_BOOL, U_SEC, U_COUNT, U_MS };
+enum opt_unit { U_BOOL, U_SEC, U_COUNT, U_MS, U_MASK /* a count, or 0x hex */ };
 
 /* Indexed by enum sockopt; the option's name is its row in the [A]/[B] keys. */
 struct opt_def {

@@ -111,6 +111,13 @@ struct tcp_write_rule tcp_write_timeout_rule(const struct tcp_sock *sk);
 void tcp_retransmit_timer(struct engine *eng, struct ev_timer *t);
 /* Retransmit the head of the queue (SYN, SYN-ACK, data or FIN). */
 int tcp_retransmit_head(struct tcp_sock *sk);
+/* tcp_ld_RTO_revert() (RFC 6069) for an ICMP quoting seq: undo one backoff
+ * step and re-arm for what is left of the reverted RTO. Fills the revert's
+ * numbers in *r; returns 0 (no revert), 1 (re-armed) or 2 (the reverted RTO
+ * has run out: the caller retransmits now with tcp_retransmit_now()). */
+int tcp_ld_RTO_revert(struct tcp_sock *sk, uint32_t seq, struct rec_icmp *r);
+/* tcp_retransmit_timer() called directly (not from the timer). */
+void tcp_retransmit_now(struct tcp_sock *sk);
 
 /* ---- tcp_lwip.c: lwIP's timers (os = lwip) ------------------------------------ */
 

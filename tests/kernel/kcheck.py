@@ -69,6 +69,12 @@ CASES = [
     {"name": "data-retries2", "what": "100 bytes in flight, B unplugged, tcp_retries2 = 3",
      "A_opts": {}, "A_sysctl": {"net.ipv4.tcp_retries2": 3},
      "events": [[0.5, "unplug B"], [1.0, "send A 100"]], "deadline": 12},
+    {"name": "icmp-probing", "what": "B's input rejects with ICMP host-unreachable: probes' ICMPs ignored (seq snd_una - 1)",
+     "A_opts": {"so_keepalive": 1, "tcp_keepidle": 2, "tcp_keepintvl": 1, "tcp_keepcnt": 3},
+     "events": [[0.5, "unreachable B host"]], "deadline": 7},
+    {"name": "icmp-data", "what": "100 bytes, ICMP host-unreachable: RTOs reverted, rate limit 6 + 1/s, EHOSTUNREACH",
+     "A_opts": {}, "A_sysctl": {"net.ipv4.tcp_retries2": 4},
+     "events": [[0.5, "unreachable B host"], [1.0, "send A 100"]], "deadline": 14},
     {"name": "nat-loose1", "what": "masquerade, conntrack 3 s, tcp_loose 1: probe re-creates the entry",
      "A_opts": {"so_keepalive": 1, "tcp_keepidle": 5, "tcp_keepintvl": 1, "tcp_keepcnt": 3},
      "events": [], "deadline": 8, "nat": {"loose": 1, "timeout": 3}},
@@ -78,7 +84,8 @@ CASES = [
 ]
 
 FLAGS = {"F": 1, "S": 2, "R": 4, "P": 8, ".": 16}
-ERRNO = {110: "ETIMEDOUT", 104: "ECONNRESET", 32: "EPIPE", 111: "ECONNREFUSED", 0: None, None: None}
+ERRNO = {110: "ETIMEDOUT", 104: "ECONNRESET", 32: "EPIPE", 111: "ECONNREFUSED", 113: "EHOSTUNREACH",
+         101: "ENETUNREACH", 0: None, None: None}
 
 
 def flag_str(mask):
@@ -122,10 +129,11 @@ def kernel_view(k):
     for p in pk:
         if p["t"] - t0 >= case_deadline_ns(k) - 50000000:
             break  # the client closes its socket at the deadline
-        base = isn[p["from_a"]]
+        # an ICMP error quotes a segment of the other side: its seq is relative to that ISN
+        base = isn[p["from_a"] if "icmp" not in p else not p["from_a"]]
         out.append({"t": p["t"] - t0, "src": "A" if p["from_a"] else "B",
                     "flags": p["flags"] & 0x1f, "seq": (p["seq"] - base) & 0xffffffff if base is not None else None,
-                    "len": p["len"]})
+                    "len": p["len"], "icmp": p.get("icmp")})
     mono0 = t0 - clk["real_minus_mono"]
     tick = clk["tick_ns"]
     jif = mono0 // tick + clk["jiffies_offset"]
@@ -180,6 +188,15 @@ def kasim_view(doc):
     for p in doc["packets"]:
         src = p["src"]
         reason = p.get("reason")
+        if "icmp" in p:
+            # an ICMP error: compared by its type, code and the quoted seq
+            if p.get("fate") == "dropped" and src == "B":
+                continue
+            q = p["quoted"]
+            out.append({"t": int(round(float(p["arrival"] if src == "B" else p["time"]) * 1e9)),
+                        "src": src, "flags": 0, "seq": (q["seq"] - isn[q["src"]]) & 0xffffffff,
+                        "len": 0, "icmp": [p["icmp_type"], p["icmp_code"]]})
+            continue
         where = p.get("where")
         if src == "A" and reason == "local-qdisc":
             continue  # the capture point is after A's qdisc
@@ -190,7 +207,7 @@ def kasim_view(doc):
             continue  # never reached A's interface
         t = p["time"] if src == "A" else p.get("arrival", p["time"])
         out.append({"t": int(round(float(t) * 1e9)), "src": src, "flags": kasim_mask(p["flags"]),
-                    "seq": (p["seq"] - isn[src]) & 0xffffffff, "len": p["len"]})
+                    "seq": (p["seq"] - isn[src]) & 0xffffffff, "len": p["len"], "icmp": None})
     a = doc["endpoints"]["A"]
     t_err = a.get("error_time")
     return {"packets": out, "errno": a.get("error"),
@@ -209,7 +226,7 @@ def compare(kv, sv):
         if kp and sp:
             d = sp["t"] - kp["t"]
             same = kp["src"] == sp["src"] and kp["flags"] == sp["flags"] and kp["seq"] == sp["seq"] \
-                and kp["len"] == sp["len"]
+                and kp["len"] == sp["len"] and kp.get("icmp") == sp.get("icmp")
             good = same and abs(d) <= tol
             worst = max(worst, abs(d))
         else:
@@ -229,6 +246,8 @@ def compare(kv, sv):
 def fmt_pkt(p):
     if not p:
         return "-"
+    if p.get("icmp"):
+        return "%s ICMP %d/%d for seq %s" % (p["src"], p["icmp"][0], p["icmp"][1], p["seq"])
     return "%s %s seq %s len %d" % (p["src"], flag_str(p["flags"]), p["seq"], p["len"])
 
 

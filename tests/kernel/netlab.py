@@ -15,6 +15,10 @@ Everything the scenario does to the kernel is one of:
   congest A DURATION    tc qdisc add dev <A's veth> root pfifo limit 0 (the
                         qdisc drops all A sends: NET_XMIT_DROP), removed after
                         DURATION
+  unreachable B ICMP    nft in B's input hook: reject with icmp type
+                        host-unreachable (net-unreachable, port-unreachable,
+                        admin-prohibited); "off" removes the rule. B's own
+                        netfilter answers, through icmp_send() and its rate limit
 
 The measured times of every action are returned, so that kasim is given the
 inputs the kernel really saw.
@@ -193,11 +197,22 @@ def read_pcap(path, a_ip):
         ts = sec * 1000000000 + (frac if nano else frac * 1000)
         l2 = 14 if linktype == 1 else 16  # ethernet or Linux cooked
         ip = frame[l2:]
-        if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 6:
+        if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] not in (1, 6):
             continue
         ihl = (ip[0] & 15) * 4
         tot = struct.unpack(">H", ip[2:4])[0]
         src = socket.inet_ntoa(ip[12:16])
+        if ip[9] == 1:
+            # an ICMP error: type, code, then the quoted IP header and 8 bytes of TCP
+            icmp = ip[ihl:]
+            if len(icmp) < 8 + 20 + 8:
+                continue
+            qihl = (icmp[8] & 15) * 4
+            qtcp = icmp[8 + qihl:]
+            qsport, qdport, qseq = struct.unpack(">HHI", qtcp[:8])
+            pkts.append({"t": ts, "from_a": src == a_ip, "icmp": [icmp[0], icmp[1]], "seq": qseq,
+                         "ack": 0, "flags": 0, "len": 0, "sport": qsport, "dport": qdport})
+            continue
         tcp = ip[ihl:]
         sport, dport, seq, ack = struct.unpack(">HHII", tcp[:12])
         doff = (tcp[12] >> 4) * 4
@@ -222,7 +237,7 @@ def run_kernel(case, workdir):
             sh("sysctl", "-qw", "%s=%s" % (k, v), ns=NS_A)
         pcap = os.path.join(workdir, case["name"] + ".pcap")
         td = subprocess.Popen(["ip", "netns", "exec", NS_A, "tcpdump", "-i", net["dev"], "-n", "-U", "--immediate-mode",
-                               "-s", "128", "--time-stamp-precision=nano", "-w", pcap, "tcp"],
+                               "-s", "128", "--time-stamp-precision=nano", "-w", pcap, "tcp or icmp"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         procs.append(td)
         # wait for "listening on"
@@ -288,6 +303,17 @@ def b_drop(on):
     else:
         for hook in ("input", "output"):
             sh("nft", "flush", "chain", "inet", "kc", hook, ns=NS_B)
+
+
+ICMP_NFT = {"host": "host-unreachable", "net": "net-unreachable", "port": "port-unreachable",
+            "admin": "admin-prohibited"}
+
+
+def b_unreachable(what):
+    sh("nft", "flush", "chain", "inet", "kc", "input", ns=NS_B)
+    if what != "off":
+        sh("nft", "add", "rule", "inet", "kc", "input", "meta", "nfproto", "ipv4", "counter", "reject",
+           "with", "icmp", "type", ICMP_NFT[what], ns=NS_B)
 
 
 def client(spec):
@@ -362,6 +388,8 @@ def client(spec):
                 os.kill(spec["server_pid"], signal.SIGKILL)
                 time.sleep(0.2)
                 b_drop(False)
+            elif w[0] == "unreachable" and w[1] == "B":
+                b_unreachable(w[2])
             elif w[0] == "congest" and w[1] == "A":
                 sh("tc", "qdisc", "add", "dev", spec["dev"], "root", "pfifo", "limit", "0")
                 dur = parse_secs(w[2])
