@@ -203,8 +203,8 @@ void icmp_text(char *buf, size_t n, const struct rec_icmp *r)
 		break;
 	case ICMPD_OUT_OF_WINDOW:
 		snprintf(buf, n, "%c: ICMP %s ignored: seq %u is not between snd_una %u and snd_nxt %u "
-			 "(tcp_v4_err(); a keepalive probe's seq is snd_una - 1)", me, what, r->seq,
-			 r->snd_una, r->snd_nxt);
+			 "(tcp_v4_err()%s)", me, what, r->seq, r->snd_una, r->snd_nxt,
+			 r->seq == r->snd_una - 1 ? ": a keepalive probe's seq is snd_una - 1" : "");
 		break;
 	case ICMPD_SOFT:
 		snprintf(buf, n, "%c: ICMP %s for seq %u: sk_err_soft = %s (tcp_v4_err(): a soft error, "

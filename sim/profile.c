@@ -13,7 +13,8 @@
 		 BIT(OPT_TCP_KEEPCNT))
 #define LINUX_SYSCTLS (BIT(OPT_SYSCTL_KEEPALIVE_TIME) | BIT(OPT_SYSCTL_KEEPALIVE_INTVL) | \
 		       BIT(OPT_SYSCTL_KEEPALIVE_PROBES) | BIT(OPT_SYSCTL_RETRIES2) |           \
-		       BIT(OPT_SYSCTL_SYN_RETRIES))
+		       BIT(OPT_SYSCTL_SYN_RETRIES) | BIT(OPT_SYSCTL_ICMP_RATELIMIT) |          \
+		       BIT(OPT_SYSCTL_ICMP_RATEMASK))
 #define KA_OPTS_TEXT "so_keepalive, tcp_keepidle, tcp_keepintvl, tcp_keepcnt"
 
 static const struct profile profiles[NOS] = {
