@@ -233,48 +233,66 @@ size_t run_count_probes_sent(const struct run *r, int host)
 	return k;
 }
 
-static bool ka_match(const struct rec *x, int host, int decision)
+/* A timer or ICMP decision record of type, host (ANY) and decision (ANY). */
+static bool decision_match(const struct rec *x, enum ks_rec_type type, int host, int decision)
 {
-	return x->type == REC_KEEPALIVE && (host == ANY || x->u.ka.host == host) &&
-	       (decision == ANY || (int)x->u.ka.decision == decision);
+	int h, d;
+	if (x->type != type)
+		return false;
+	switch (type) {
+	case REC_KEEPALIVE: h = x->u.ka.host; d = (int)x->u.ka.decision; break;
+	case REC_RTO: h = x->u.rto.host; d = (int)x->u.rto.decision; break;
+	case REC_ICMP: h = x->u.icmp.host; d = (int)x->u.icmp.decision; break;
+	default: return false;
+	}
+	return (host == ANY || h == host) && (decision == ANY || d == decision);
+}
+
+static size_t count_decisions(const struct run *r, enum ks_rec_type type, int host, int decision)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->col.n; i++)
+		k += decision_match(&r->col.recs[i], type, host, decision);
+	return k;
+}
+
+static const struct rec *nth_decision(const struct run *r, enum ks_rec_type type, int host, int decision,
+				      size_t n)
+{
+	for (size_t i = 0; i < r->col.n; i++)
+		if (decision_match(&r->col.recs[i], type, host, decision) && --n == 0)
+			return &r->col.recs[i];
+	return NULL;
 }
 
 size_t run_count_ka(const struct run *r, int host, int decision)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < r->col.n; i++)
-		k += ka_match(&r->col.recs[i], host, decision);
-	return k;
+	return count_decisions(r, REC_KEEPALIVE, host, decision);
 }
 
 const struct rec *run_nth_ka(const struct run *r, int host, int decision, size_t n)
 {
-	for (size_t i = 0; i < r->col.n; i++)
-		if (ka_match(&r->col.recs[i], host, decision) && --n == 0)
-			return &r->col.recs[i];
-	return NULL;
-}
-
-static bool rto_match(const struct rec *x, int host, int decision)
-{
-	return x->type == REC_RTO && (host == ANY || x->u.rto.host == host) &&
-	       (decision == ANY || (int)x->u.rto.decision == decision);
+	return nth_decision(r, REC_KEEPALIVE, host, decision, n);
 }
 
 size_t run_count_rto(const struct run *r, int host, int decision)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < r->col.n; i++)
-		k += rto_match(&r->col.recs[i], host, decision);
-	return k;
+	return count_decisions(r, REC_RTO, host, decision);
 }
 
 const struct rec *run_nth_rto(const struct run *r, int host, int decision, size_t n)
 {
-	for (size_t i = 0; i < r->col.n; i++)
-		if (rto_match(&r->col.recs[i], host, decision) && --n == 0)
-			return &r->col.recs[i];
-	return NULL;
+	return nth_decision(r, REC_RTO, host, decision, n);
+}
+
+size_t run_count_icmp(const struct run *r, int host, int decision)
+{
+	return count_decisions(r, REC_ICMP, host, decision);
+}
+
+const struct rec *run_nth_icmp(const struct run *r, int host, int decision, size_t n)
+{
+	return nth_decision(r, REC_ICMP, host, decision, n);
 }
 
 const struct rec *run_end(const struct rec *recs, size_t n, int host)
@@ -301,28 +319,6 @@ ks_time_t run_end_time(const struct run *r, int host)
 {
 	const struct rec *e = run_end_of(r, host);
 	return e ? e->t : KS_TIME_NEVER;
-}
-
-static bool icmp_is(const struct rec *x, int host, int decision)
-{
-	return x->type == REC_ICMP && (host == ANY || x->u.icmp.host == host) &&
-	       (decision == ANY || (int)x->u.icmp.decision == decision);
-}
-
-size_t run_count_icmp(const struct run *r, int host, int decision)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < r->col.n; i++)
-		k += icmp_is(&r->col.recs[i], host, decision);
-	return k;
-}
-
-const struct rec *run_nth_icmp(const struct run *r, int host, int decision, size_t n)
-{
-	for (size_t i = 0; i < r->col.n; i++)
-		if (icmp_is(&r->col.recs[i], host, decision) && --n == 0)
-			return &r->col.recs[i];
-	return NULL;
 }
 
 size_t run_count_states(const struct run *r, int host)
