@@ -101,7 +101,8 @@ struct rec_rto {
 	enum tm_kind clock;      /* the host's timer model (see rec_keepalive) */
 	enum ka_algo algo;       /* KA_ALGO_LWIP: lwIP's rule (retransmits = nrtx,
 				  * boundary = TCP_MAXRTX or TCP_SYNMAXRTX, next = rto) */
-	int err;                 /* RTO_ABORT: what tcp_write_err() reports (sk_err_soft or ETIMEDOUT) */
+	int err_soft;            /* sk_err_soft (an ICMP error), 0 = none: tcp_write_err()
+				  * reports it at an abort instead of ETIMEDOUT */
 };
 
 /* Emitted before the event is applied (result NULL), and once more after it

@@ -155,8 +155,8 @@ void explain_rto(char *buf, size_t n, ks_time_t now, const struct rec_rto *r)
 			"%s since the first one ≥ the limit %s (%s), so %c gives up: the application gets "
 			"%s%s and no RST is sent.",
 		    r->retransmits, plural(r->retransmits), s_(a, sizeof a, r->since), s_(b, sizeof b, r->limit),
-		    rule, host_letter(r->host), tcp_errno_name(r->err),
-		    r->err != KS_ETIMEDOUT ? " (sk_err_soft: the last ICMP error)" : "");
+		    rule, host_letter(r->host), r->err_soft ? tcp_errno_name(r->err_soft) : "ETIMEDOUT",
+		    r->err_soft ? " (sk_err_soft: the last ICMP error)" : "");
 		return;
 	}
 	if (r->decision == RTO_PROBE) {

@@ -201,7 +201,8 @@ static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *
 	lateness(late, sizeof late, r->nominal, r->actual);
 	fprintf(ts->out, "%14s %c retransmission timer: %u retransmissions, %s since the first one "
 		"(limit %s, %s): give up (%s, no RST)%s\n", t, host_letter(r->host), r->retransmits,
-		secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule, tcp_errno_name(r->err), late);
+		secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule,
+		r->err_soft ? tcp_errno_name(r->err_soft) : "ETIMEDOUT", late);
 }
 
 static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_action *a)

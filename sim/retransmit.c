@@ -203,7 +203,7 @@ static void emit_rto(struct tcp_sock *sk, enum rto_decision d, bool syn, uint32_
 		.next = next == KS_TIME_NEVER ? KS_TIME_NEVER : tm_to_ns(tcp_tm(sk), next),
 		.boundary = boundary, .user_timeout = sk->user_timeout,
 		.nominal = nominal, .actual = sk_now_ns(sk), .clock = tcp_tm(sk)->kind,
-		.err = sk->err_soft ? sk->err_soft : KS_ETIMEDOUT,
+		.err_soft = sk->err_soft,
 	};
 	tcp_trace(sk, &r);
 }

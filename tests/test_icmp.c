@@ -206,7 +206,7 @@ Test(icmp, data_retransmissions_reverted_and_rate_limited)
 	cr_expect_eq(e->why, END_RTO);
 	cr_expect_eq(e->error, KS_EHOSTUNREACH);
 	cr_expect_eq(run_end_time(&r, A), 13740 * MS);
-	cr_expect_eq(run_nth_rto(&r, A, RTO_ABORT, 1)->u.rto.err, KS_EHOSTUNREACH);
+	cr_expect_eq(run_nth_rto(&r, A, RTO_ABORT, 1)->u.rto.err_soft, KS_EHOSTUNREACH);
 	run_free(&r);
 }
 
