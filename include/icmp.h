@@ -62,6 +62,7 @@ enum icmp_decision {
 	ICMPD_HARD,          /* SYN_SENT: tcp_done_with_error(): connect() fails */
 	ICMPD_REQ_DROP,      /* SYN_RECV: tcp_req_err() drops the request silently */
 	ICMPD_REQ_IGNORED,   /* SYN_RECV: tcp_req_err(): this code does not abort */
+	ICMPD_STACK_IGNORES, /* os = lwip: icmp_input() answers echo requests only */
 };
 
 struct rec_icmp {

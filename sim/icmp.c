@@ -65,7 +65,7 @@ const char *icmp_decision_name(enum icmp_decision d)
 		[ICMPD_NOSOCK] = "no-socket", [ICMPD_OUT_OF_WINDOW] = "out-of-window",
 		[ICMPD_SOFT] = "soft-error", [ICMPD_REVERT] = "rto-reverted",
 		[ICMPD_HARD] = "hard-error", [ICMPD_REQ_DROP] = "request-dropped",
-		[ICMPD_REQ_IGNORED] = "request-kept",
+		[ICMPD_REQ_IGNORED] = "request-kept", [ICMPD_STACK_IGNORES] = "ignored-by-stack",
 	};
 	return names[d];
 }

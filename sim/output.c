@@ -225,6 +225,10 @@ void icmp_text(char *buf, size_t n, const struct rec_icmp *r)
 		snprintf(buf, n, "%c: ICMP %s for the SYN-ACK: the request is dropped silently "
 			 "(tcp_req_err())", me, what);
 		break;
+	case ICMPD_STACK_IGNORES:
+		snprintf(buf, n, "%c: ICMP %s ignored: lwIP's icmp_input() does not pass destination "
+			 "unreachable to TCP", me, what);
+		break;
 	case ICMPD_REQ_IGNORED:
 		snprintf(buf, n, "%c: ICMP %s for the SYN-ACK: the request stays (tcp_req_err() aborts "
 			 "only for net and host unreachable)", me, what);

@@ -14,6 +14,9 @@
  *     undoes one backoff step when the ICMP quotes the head during a
  *     retransmission episode (retransmit.c).
  *   - SYN_SENT: any of these errors ends connect() (tcp_done_with_error()).
+ *   - Other profiles: lwIP's icmp_input() answers echo requests only and never
+ *     tells TCP; the BSD, macOS and Windows profiles use these Linux rules
+ *     (not sourced); linux-2.6 (2.6.24) predates the RFC 6069 revert.
  *   - Otherwise the error is soft: sk_err_soft (without IP_RECVERR), which the
  *     application sees only if the connection times out (tcp_write_err()); an
  *     acceptable ACK clears it (tcp_ack()).
@@ -64,6 +67,10 @@ void tcp_v4_err(struct host *h, const struct segment *icmp)
 	struct rec_icmp r = {.host = h->id, .type = icmp->icmp_type, .code = icmp->icmp_code,
 			     .seq = icmp->seq, .err = icmp_err_convert(icmp->icmp_code)};
 
+	if (h->prof->algo == KA_ALGO_LWIP) {
+		report(sk, &r, ICMPD_STACK_IGNORES); /* icmp_input(): echo only */
+		return;
+	}
 	if (!quoted_matches(sk, icmp) || sk->state == TCP_TIME_WAIT) {
 		report(sk, &r, ICMPD_NOSOCK); /* no socket, or a timewait one: ignored */
 		return;
@@ -79,9 +86,10 @@ void tcp_v4_err(struct host *h, const struct segment *icmp)
 		report(sk, &r, ICMPD_OUT_OF_WINDOW); /* LINUX_MIB_OUTOFWINDOWICMPS */
 		return;
 	}
-	/* ICMP_DEST_UNREACH: net and host unreachable may revert the backoff (RFC 6069) */
+	/* ICMP_DEST_UNREACH: net and host unreachable may revert the backoff
+	 * (RFC 6069, Linux >= 2.6.32: not the linux-2.6 profile's 2.6.24) */
 	int revert = 0;
-	if (r.code == ICMP_NET_UNREACH || r.code == ICMP_HOST_UNREACH)
+	if ((r.code == ICMP_NET_UNREACH || r.code == ICMP_HOST_UNREACH) && h->prof->algo == KA_ALGO_LINUX)
 		revert = tcp_ld_RTO_revert(sk, icmp->seq, &r);
 	if (sk->state == TCP_SYN_SENT) {
 		/* tcp_done_with_error(): connect() fails with the error */

@@ -312,6 +312,29 @@ Test(icmp, only_segments_for_the_host_are_answered)
 	run_free(&r);
 }
 
+/* lwIP never hears of it: the data times out after TCP_MAXRTX with ERR_ABRT
+ * exactly as without ICMP; linux-2.6 has the soft error but no revert. */
+Test(icmp, other_stacks)
+{
+	struct run r, q;
+	run_ini("[scenario]\nduration = 1h\n[A]\nos = lwip\n" PATH
+		"[events]\n5s = unreachable B host\n10s = send A 100\n", NULL, 0, &r);
+	run_ini("[scenario]\nduration = 1h\n[A]\nos = lwip\n" PATH "[events]\n5s = partition A->B\n10s = send A 100\n",
+		NULL, 0, &q);
+	cr_expect_gt(run_count_icmp(&r, A, ICMPD_STACK_IGNORES), 0);
+	cr_expect_eq(run_count_icmp(&r, A, ANY), run_count_icmp(&r, A, ICMPD_STACK_IGNORES));
+	cr_expect_eq(run_end_must(&r, A)->error, run_end_must(&q, A)->error);
+	cr_expect_eq(run_end_time(&r, A), run_end_time(&q, A));
+	run_free(&r);
+	run_free(&q);
+	run_ini("[scenario]\nduration = 1h\n[A]\nos = linux-2.6\nnet.ipv4.tcp_retries2 = 3\n" PATH
+		"[events]\n5s = unreachable B host\n10s = send A 100\n", NULL, 0, &r);
+	cr_expect_eq(run_count_icmp(&r, A, ICMPD_REVERT), 0);
+	cr_expect_eq(run_end_must(&r, A)->error, KS_EHOSTUNREACH);
+	cr_expect_eq(run_end_time(&r, A), 13300 * MS, "the textbook series, as for port unreachable");
+	run_free(&r);
+}
+
 /* ---- the grammar ---------------------------------------------------------------- */
 
 static void expect_refused(const char *text, const char *msg)
