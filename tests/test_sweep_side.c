@@ -399,3 +399,16 @@ Test(sweep_side, monte_carlo_agrees_with_the_exact_false_abort)
 	cr_expect(fabs(phat - P) <= 4 * sd, "simulated %g (%u/%d) vs exact %g +- %g", phat, k, REPL, P, 4 * sd);
 	sweep_free(sw);
 }
+
+Test(sweep_side, bsd_idle_abort_is_named)
+{
+	/* FreeBSD's tcp_timer_keep() aborts on idle time (END_KEEPALIVE_IDLE);
+	 * results.csv named that "unknown" */
+	struct out o;
+	run_out(&o, load("[scenario]\nduration = 1h\n[A]\nos = freebsd\nso_keepalive = on\ntcp_keepidle = 60\n"
+			 "tcp_keepintvl = 10\ntcp_keepcnt = 3\n[sweep]\nreplicas = 2\n"));
+	cr_expect_eq(o.res[0].det_end[HOST_A], END_KEEPALIVE_IDLE);
+	expect_cell(o.results, 1, "A_detected_by", "keepalive-idle-timeout");
+	expect_cell(o.results, 2, "A_detected_by", "keepalive-idle-timeout");
+	out_free(&o);
+}
