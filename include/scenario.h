@@ -52,6 +52,7 @@ struct ep_config {
 	uint32_t addr;                 /* IPv4, host byte order */
 	uint16_t port;
 	enum os_profile os;            /* os = linux (default), freebsd, ... */
+	char library[16];              /* library = NAME applied ("" = none) */
 };
 
 /* One direction of the wire, indexed by the sender: dir[HOST_A] is A->B. */
@@ -209,6 +210,9 @@ void ep_config_default(struct ep_config *c, int host);
 extern const char *const nat_preset_names[];
 extern const size_t nat_npresets;
 bool nat_preset_fill(const char *name, struct nat_config *out);
+/* The vendor's documented range of established_timeout for a preset; false
+ * when there is none (fixed, or not documented). */
+bool nat_preset_range(const char *name, ks_time_t *min, ks_time_t *max, const char **setting);
 /* The [nat] defaults without a preset. */
 void nat_config_default(struct nat_config *c);
 

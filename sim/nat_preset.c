@@ -165,26 +165,84 @@ static void example_cgnat(struct nat_config *c)
 	c->inbound_miss = NAT_MISS_DROP;
 }
 
+static void aws_nlb(struct nat_config *c)
+{
+	/* mb B.3: AWS Network Load Balancer, TCP listeners: idle timeout 350 s,
+	 * configurable 60..6000 s (ELB User Guide, network-load-balancers.html
+	 * "Connection idle timeout", attribute tcp.idle_timeout.seconds). "If a
+	 * client or a target sends data after the idle timeout period elapses, it
+	 * receives a TCP RST packet to indicate that the connection is no longer
+	 * valid." */
+	c->established_timeout = 350 * S;
+	c->transitory_timeout = 350 * S; /* ASSUMPTION: one idle timer for every state */
+	c->outbound_miss = NAT_MISS_RST;
+	c->inbound_miss = NAT_MISS_RST;
+}
+
+static void aws_network_firewall(struct nat_config *c)
+{
+	/* mb B.3: AWS Network Firewall FlowTimeouts.TcpIdleTimeoutSeconds: default
+	 * 350, 60..6000 s (API_FlowTimeouts.html): after it "data packets are
+	 * dropped, however, the next TCP SYN packet is considered a new flow". */
+	c->established_timeout = 350 * S;
+	c->transitory_timeout = 350 * S; /* ASSUMPTION: one idle timer for every state */
+	c->outbound_miss = NAT_MISS_DROP;
+	c->inbound_miss = NAT_MISS_DROP;
+}
+
+static void gcp_lb(struct nat_config *c)
+{
+	/* mb B.3: GCE egress and the network (L3/L4) load balancer drop idle TCP
+	 * flows after 600 s, silently (Compute Engine troubleshooting, quoted in
+	 * grpc/grpc-go#536 and grpc/grpc-java#1648). */
+	c->established_timeout = 600 * S;
+	c->transitory_timeout = 600 * S; /* ASSUMPTION: one idle timer for every state */
+	c->outbound_miss = NAT_MISS_DROP;
+	c->inbound_miss = NAT_MISS_DROP;
+}
+
+static void kube_proxy(struct nat_config *c)
+{
+	/* mb B.3: kube-proxy sets nf_conntrack_tcp_timeout_established to
+	 * --conntrack-tcp-timeout-established, default 24h (kube-proxy reference;
+	 * kubernetes/kubernetes#71358), not the kernel's 5 days; everything else
+	 * is the node's conntrack. */
+	linux_conntrack(c);
+	c->established_timeout = 86400 * S;
+}
+
+/* A vendor's documented range for the established idle timeout (0 = none). */
+struct preset_range {
+	ks_time_t min, max;
+	const char *setting; /* the vendor's name for it */
+};
+
 static const struct {
 	const char *name;
 	void (*fill)(struct nat_config *c);
+	struct preset_range range;
 } presets[] = {
-	{ "aws-nat-gateway", aws_nat_gateway },
-	{ "azure-nat-gateway", azure_nat_gateway },
-	{ "azure-lb", azure_lb },
-	{ "gcp-cloud-nat", gcp_cloud_nat },
-	{ "linux-conntrack", linux_conntrack },
-	{ "docker-ipvs", docker_ipvs },
-	{ "rfc5382-minimum", rfc5382_minimum },
-	{ "example-home-router", example_home_router },
-	{ "example-cgnat", example_cgnat },
+	{ "aws-nat-gateway", aws_nat_gateway, {0, 0, NULL} },
+	{ "azure-nat-gateway", azure_nat_gateway, {4 * MIN, 120 * MIN, "the NAT gateway's TCP idle timeout"} },
+	{ "azure-lb", azure_lb, {4 * MIN, 100 * MIN, "the load balancer's idle timeout"} },
+	{ "gcp-cloud-nat", gcp_cloud_nat, {0, 0, NULL} },
+	{ "linux-conntrack", linux_conntrack, {0, 0, NULL} },
+	{ "docker-ipvs", docker_ipvs, {0, 0, NULL} },
+	{ "rfc5382-minimum", rfc5382_minimum, {0, 0, NULL} },
+	{ "example-home-router", example_home_router, {0, 0, NULL} },
+	{ "example-cgnat", example_cgnat, {0, 0, NULL} },
+	{ "aws-nlb", aws_nlb, {60 * S, 6000 * S, "tcp.idle_timeout.seconds"} },
+	{ "aws-network-firewall", aws_network_firewall, {60 * S, 6000 * S, "TcpIdleTimeoutSeconds"} },
+	{ "gcp-lb", gcp_lb, {0, 0, NULL} },
+	{ "kube-proxy", kube_proxy, {0, 0, NULL} },
 };
 
 #define NPRESETS (sizeof(presets) / sizeof(presets[0]))
 
 const char *const nat_preset_names[] = {
 	"aws-nat-gateway", "azure-nat-gateway", "azure-lb", "gcp-cloud-nat", "linux-conntrack",
-	"docker-ipvs", "rfc5382-minimum", "example-home-router", "example-cgnat",
+	"docker-ipvs", "rfc5382-minimum", "example-home-router", "example-cgnat", "aws-nlb",
+	"aws-network-firewall", "gcp-lb", "kube-proxy",
 };
 const size_t nat_npresets = NPRESETS;
 _Static_assert(sizeof(nat_preset_names) / sizeof(nat_preset_names[0]) == NPRESETS,
@@ -199,6 +257,21 @@ bool nat_preset_fill(const char *name, struct nat_config *out)
 			presets[i].fill(out);
 			strcpy(out->preset, presets[i].name);
 			out->enabled = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The vendor's range for established_timeout under preset name: false when
+ * the vendor documents none (or the preset is unknown). */
+bool nat_preset_range(const char *name, ks_time_t *min, ks_time_t *max, const char **setting)
+{
+	for (size_t i = 0; i < NPRESETS; i++) {
+		if (!strcmp(presets[i].name, name) && presets[i].range.max) {
+			*min = presets[i].range.min;
+			*max = presets[i].range.max;
+			*setting = presets[i].range.setting;
 			return true;
 		}
 	}

@@ -313,9 +313,30 @@ static void check_events(struct ctx *c)
 	}
 }
 
+/* A preset whose vendor documents a range for its idle timeout: the value
+ * (the preset's or an explicit one) must be inside it. */
+static void check_nat_range(struct ctx *c)
+{
+	const struct nat_config *n = &c->s->nat;
+	ks_time_t min, max;
+	const char *setting;
+	if (!n->enabled || !nat_preset_range(n->preset, &min, &max, &setting))
+		return;
+	if (n->established_timeout >= min && n->established_timeout <= max)
+		return;
+	char v[32];
+	format_duration(v, sizeof(v), n->established_timeout);
+	if (!key_where(c, SEC_NAT, "established_timeout"))
+		key_where(c, SEC_NAT, "preset");
+	sc_report(c, "established_timeout = %s is outside %s's range (%s: %llu..%llu s)", v,
+		  n->preset, setting, (unsigned long long)(min / KS_SEC),
+		  (unsigned long long)(max / KS_SEC));
+}
+
 static void check_all(struct ctx *c)
 {
 	check_timer_keys(c);
+	check_nat_range(c);
 	for (int h = 0; h < NHOSTS; h++)
 		check_profile(c, h);
 	c->at.set = NULL;

@@ -86,9 +86,10 @@ void scenario_key_value(const struct scenario *sc, size_t sec, size_t k, int hos
 	switch (kd->kind) {
 	case V_NAME:
 	case V_PRESET:
+	case V_LIBRARY:
 		str_value(v, f);
-		if (kd->kind == V_PRESET && !*v->s)
-			v->type = CFG_NULL; /* no preset */
+		if (kd->kind != V_NAME && !*v->s)
+			v->type = CFG_NULL; /* no preset, no library */
 		break;
 	case V_TEXT:
 		str_value(v, *(char *const *)f);

@@ -5,6 +5,7 @@
  * one function per section. Socket options and sysctls have their limits in
  * scenario_opts.c.
  */
+#include "library.h"
 #include "priv/scenario_priv.h"
 
 #include <arpa/inet.h>
@@ -48,6 +49,8 @@ static const struct key_def ep_keys[] = {
 	{ "addr", V_ADDR, 0, 0, 0, 0, "IPv4:PORT, e.g. 192.0.2.10:40000, port 1..65535", DIR_NONE, NULL },
 	{ "os", V_OS, 0, offsetof(struct ep_config, os), 0, 0,
 	  "linux, linux-2.6, freebsd, macos, windows or lwip", DIR_NONE, NULL },
+	{ "library", V_LIBRARY, 0, offsetof(struct ep_config, library), 0, 0,
+	  "go, node, redis, libpq, postgres, curl, libcurl or java", DIR_NONE, NULL },
 };
 
 const char *sockopt_name(enum sockopt opt)
@@ -433,12 +436,43 @@ static void value_apply(struct ctx *c, const struct key_def *k, void *field, con
 	}
 	case V_PRESET: /* nat_key_apply() */
 	case V_OPT:    /* ep_key_apply() */
+	case V_LIBRARY:
 	case V_ADDR:
 		break;
 	}
 }
 
 /* [A] / [B]: socket options, the address, the OS profile. */
+/* library = NAME: the keepalive options the library sets, for every one the
+ * section does not set itself (the keys win whatever their order). */
+static void apply_library(struct ctx *c, int sec, struct ep_config *ep, const char *val)
+{
+	static const enum sockopt opts[] = {OPT_SO_KEEPALIVE, OPT_TCP_KEEPIDLE, OPT_TCP_KEEPINTVL,
+					    OPT_TCP_KEEPCNT};
+	const struct library *lib = library_get(val);
+	char list[256];
+
+	if (!lib) {
+		const char *hint = diag_suggest(val, library_names, library_count);
+		diag_join(list, sizeof(list), library_names, library_count, "", "");
+		if (hint)
+			sc_report(c, "unknown library '%s' (did you mean '%s'? valid libraries: %s)", val,
+				  hint, list);
+		else
+			sc_report(c, "unknown library '%s' (valid libraries: %s)", val, list);
+		return;
+	}
+	const uint64_t v[] = {lib->so_keepalive, lib->keepidle, lib->keepintvl, lib->keepcnt};
+	for (size_t i = 0; i < NKEYS(opts); i++) {
+		size_t idx = 0;
+		while (ep_keys[idx].kind != V_OPT || ep_keys[idx].opt != opts[i])
+			idx++;
+		if (!c->first_line[sec][idx] && !c->set_src[sec][idx])
+			sc_opt_store(ep, opts[i], v[i]);
+	}
+	strcpy(ep->library, lib->name);
+}
+
 static void ep_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *val)
 {
 	struct ep_config *ep = (struct ep_config *)(void *)((char *)c->s + sc_sections[sec].base);
@@ -449,6 +483,9 @@ static void ep_key_apply(struct ctx *c, int sec, const struct key_def *k, const 
 	case V_OPT:
 		if (sc_opt_parse(c, k->opt, k->name, val, &v))
 			sc_opt_store(ep, k->opt, v);
+		break;
+	case V_LIBRARY:
+		apply_library(c, sec, ep, val);
 		break;
 	case V_ADDR:
 		if (!parse_addr(val, &ep->addr, &ep->port)) {

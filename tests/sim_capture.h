@@ -87,7 +87,7 @@ __attribute__((unused)) static struct capture *cap_run_file(const char *name, co
 	return cap_view(c);
 }
 
-static void cap_free(struct capture *c)
+__attribute__((unused)) static void cap_free(struct capture *c)
 {
 	run_free(&c->run);
 	free(c->pkts);

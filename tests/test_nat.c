@@ -42,6 +42,10 @@ static const struct preset_case presets[] = {
 	{ "rfc5382-minimum", (2 * 3600 + 4 * 60) * SEC, 4 * 60 * SEC, 262144, NAT_MISS_DROP, NAT_MISS_DROP, NAT_FULL_EVICT, false, false },
 	{ "example-home-router", 1800 * SEC, 4 * 60 * SEC, 4096, NAT_MISS_DROP, NAT_MISS_DROP, NAT_FULL_EVICT, false, false },
 	{ "example-cgnat", 5 * 60 * SEC, 4 * 60 * SEC, 65536, NAT_MISS_DROP, NAT_MISS_DROP, NAT_FULL_EVICT, false, false },
+	{ "aws-nlb", 350 * SEC, 350 * SEC, 262144, NAT_MISS_RST, NAT_MISS_RST, NAT_FULL_EVICT, false, false },
+	{ "aws-network-firewall", 350 * SEC, 350 * SEC, 262144, NAT_MISS_DROP, NAT_MISS_DROP, NAT_FULL_EVICT, false, false },
+	{ "gcp-lb", 600 * SEC, 600 * SEC, 262144, NAT_MISS_DROP, NAT_MISS_DROP, NAT_FULL_EVICT, false, false },
+	{ "kube-proxy", 86400 * SEC, 120 * SEC, 262144, NAT_MISS_CREATE, NAT_MISS_RST, NAT_FULL_DROP, false, true },
 };
 #define NPRESET_CASES (sizeof(presets) / sizeof(presets[0]))
 
@@ -135,12 +139,13 @@ Test(nat, bad_values_rejected_with_file_and_line)
 	cap_expect_error("[nat]\npreset = cisco\n",
 			 "t.ini:2: unknown preset 'cisco' (valid presets: aws-nat-gateway, "
 			 "azure-nat-gateway, azure-lb, gcp-cloud-nat, linux-conntrack, docker-ipvs, "
-			 "rfc5382-minimum, example-home-router, example-cgnat)");
+			 "rfc5382-minimum, example-home-router, example-cgnat, aws-nlb, "
+			 "aws-network-firewall, gcp-lb, kube-proxy)");
 	cap_expect_error("[nat]\npreset = aws-nat-gatway\n",
 			 "t.ini:2: unknown preset 'aws-nat-gatway' (did you mean 'aws-nat-gateway'? valid "
 			 "presets: aws-nat-gateway, azure-nat-gateway, azure-lb, gcp-cloud-nat, "
 			 "linux-conntrack, docker-ipvs, rfc5382-minimum, example-home-router, "
-			 "example-cgnat)");
+			 "example-cgnat, aws-nlb, aws-network-firewall, gcp-lb, kube-proxy)");
 	cap_expect_error("[nat]\noutbound_miss = reset\n",
 			 "t.ini:2: outbound_miss = reset is not a valid value (valid: drop, rst, create)");
 	cap_expect_error("[nat]\ninbound_miss = create\n",

@@ -569,7 +569,7 @@ Test(scenario, did_you_mean)
 			"tcp_keepintvl, tcp_keepcnt, tcp_user_timeout, net.ipv4.tcp_keepalive_time, "
 			"net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, "
 			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, net.ipv4.icmp_ratelimit, "
-			"net.ipv4.icmp_ratemask, addr, os)");
+			"net.ipv4.icmp_ratemask, addr, os, library)");
 	sc_expect_error("[foo]\n", "t.ini:1: unknown section [foo] (valid sections: [scenario], "
 				   "[A], [B], [link], [nat], [events])");
 	sc_expect_error("seed = 5\n",

@@ -59,6 +59,7 @@ enum val_kind {
 	V_HZ,       /* uint32_t: 100, 250, 300 or 1000 */
 	V_OS,       /* enum os_profile by name (ep_config.os) */
 	V_DURLIST,  /* struct dur_list: 1..DUR_LIST_MAX durations within min..max */
+	V_LIBRARY,  /* [A]/[B] library: fills the keepalive options not set explicitly */
 };
 
 /* Link keys: which direction(s) a key sets (the values of enum cfg_dir). */
