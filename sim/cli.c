@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_cli.h"
 #include "csv_out.h"
 #include "gnuplot.h"
 #include "outdir.h"
@@ -36,6 +37,8 @@ static const char usage_text[] =
 	"Usage: kasim [OPTIONS] SCENARIO.ini\n"
 	"       kasim sweep [OPTIONS] SWEEP.ini -o DIR    (kasim sweep --help)\n"
 	"       kasim merge SHARD_DIR... -o DIR          (kasim merge --help)\n"
+	"       kasim check FILE...                      (kasim check --help)\n"
+	"       kasim variant ASSIGNMENT --seed N -o DIR (kasim variant --help)\n"
 	"Simulate two TCP endpoints, the link between them and Linux's keepalive and\n"
 	"retransmission timers; print every packet, every timer decision and when and\n"
 	"why each endpoint noticed (or did not notice) that its peer was gone.\n"
@@ -71,8 +74,8 @@ static const char usage_text[] =
 	"The scenario format is described in docs/scenario-format.md, the outputs in\n"
 	"docs/outputs.md.\n"
 	"Exit status: 0 on success, 2 for bad input (options, scenario file, --set),\n"
-	"1 when output could not be written, 69 when --plot was given and gnuplot is\n"
-	"not installed.\n";
+	"1 when output could not be written or an expectation of the file's [expect]\n"
+	"section failed, 69 when --plot was given and gnuplot is not installed.\n";
 
 static int usage_error(FILE *err, const char *msg, const char *arg)
 {
@@ -240,6 +243,8 @@ struct cli_opts {
 struct cli_run {
 	struct scenario *sc;
 	struct sink *sink;
+	struct expect_set es;        /* the file's [expect] */
+	struct sink *exp_sink;       /* checks it, when there is one */
 	struct sim *sim;
 	bool sim_ready;
 	struct run_files rf;
@@ -347,6 +352,8 @@ static int load_and_check(struct cli_opts *o, struct cli_run *r, FILE *err)
 		return KASIM_EXIT_USAGE;
 	}
 	diag_free(&d);
+	if (expect_load(o->file, &r->es, err) != KASIM_EXIT_OK)
+		return KASIM_EXIT_USAGE;
 	if (o->want_out && !o->out_dir) {
 		/* out/NAME: the name is [A-Za-z0-9._-]+ already; "." and ".." would
 		 * leave out/, so they are refused. */
@@ -381,7 +388,9 @@ static int set_up(struct cli_opts *o, struct cli_run *r, FILE *out, FILE *err)
 	o->oo.color = want_color(o->color, out);
 	r->sink = o->json ? json_sink_new(out, &o->oo) : text_sink_new(out, &o->oo);
 	r->sim = malloc(sizeof(*r->sim));
-	if (!r->sink || !r->sim) {
+	if (r->es.n)
+		r->exp_sink = expect_sink_new();
+	if (!r->sink || !r->sim || (r->es.n && !r->exp_sink)) {
 		fputs("kasim: cannot set up the output (out of memory or no temporary files)\n", err);
 		return KASIM_EXIT_FAIL;
 	}
@@ -397,6 +406,8 @@ static int set_up(struct cli_opts *o, struct cli_run *r, FILE *out, FILE *err)
 	sim_init(r->sim, r->sc);
 	r->sim_ready = true;
 	sim_add_sink(r->sim, r->sink);
+	if (r->exp_sink)
+		sim_add_sink(r->sim, r->exp_sink);
 	if (o->want_out) {
 		sim_add_sink(r->sim, r->rf.json_sink);
 		sim_add_sink(r->sim, r->rf.csv_sink);
@@ -493,7 +504,16 @@ static int run_steps(int argc, char **argv, struct cli_opts *o, struct cli_run *
 		fputs("kasim: error writing the output\n", err);
 		return KASIM_EXIT_FAIL;
 	}
-	return o->want_out ? commit_outputs(o, r, err) : KASIM_EXIT_OK;
+	rc = o->want_out ? commit_outputs(o, r, err) : KASIM_EXIT_OK;
+	if (rc == KASIM_EXIT_OK && r->exp_sink) {
+		/* after the summary (on stderr with --json: stdout stays one document) */
+		FILE *f = o->json ? err : out;
+		fprintf(f, "%sExpectations ([expect]):\n", o->json ? "" : "\n");
+		if (expect_report(f, o->file, &r->es, r->exp_sink, true))
+			rc = KASIM_EXIT_FAIL;
+		fflush(f);
+	}
+	return rc;
 }
 
 int kasim_main(int argc, char **argv, FILE *out, FILE *err)
@@ -502,6 +522,8 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 	/* subcommands (docs/sweeps.md); anything else is a scenario file */
 	if (argc > 1 && (!strcmp(argv[1], "sweep") || !strcmp(argv[1], "merge")))
 		return (argv[1][0] == 's' ? sweep_main : merge_main)(argc - 1, argv + 1, out, err);
+	if (argc > 1 && (!strcmp(argv[1], "check") || !strcmp(argv[1], "variant")))
+		return (argv[1][0] == 'c' ? check_main : variant_main)(argc - 1, argv + 1, out, err);
 	struct cli_opts o = {.color = COLOR_AUTO};
 	struct cli_run r = {0};
 	o.sets = calloc((size_t)argc + 1, sizeof(*o.sets));
@@ -521,6 +543,9 @@ int kasim_main(int argc, char **argv, FILE *out, FILE *err)
 	free(r.sim);
 	if (r.sink)
 		r.sink->destroy(r.sink);
+	if (r.exp_sink)
+		r.exp_sink->destroy(r.exp_sink);
+	expect_set_free(&r.es);
 	files_destroy(&r.rf);
 	scenario_free(r.sc);
 	free(o.sets);

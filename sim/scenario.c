@@ -36,9 +36,12 @@ void sc_oom(struct ctx *c)
 /* The INI reader's callbacks                                               */
 /* ------------------------------------------------------------------------ */
 
-/* The section the caller parses itself (scenario_parse_text's skip_section). */
+/* The section the caller parses itself (scenario_parse_text's skip_section),
+ * and [expect], which any scenario file may hold (expect.c reads it). */
 static bool is_skipped(const struct ctx *c, const char *name, size_t len)
 {
+	if (len == 6 && !strncmp(name, "expect", 6))
+		return true;
 	return c->skip && strlen(c->skip) == len && !strncmp(c->skip, name, len);
 }
 
