@@ -23,6 +23,7 @@
 #include "check_cli.h"
 #include "csv_out.h"
 #include "gnuplot.h"
+#include "notes.h"
 #include "outdir.h"
 #include "output.h"
 #include "pcap_out.h"
@@ -354,6 +355,8 @@ static int load_and_check(struct cli_opts *o, struct cli_run *r, FILE *err)
 	diag_free(&d);
 	if (expect_load(o->file, &r->es, err) != KASIM_EXIT_OK)
 		return KASIM_EXIT_USAGE;
+	if (!o->quiet)
+		scenario_notes_print(r->sc, o->file, o->sets, o->nsets, err);
 	if (o->want_out && !o->out_dir) {
 		/* out/NAME: the name is [A-Za-z0-9._-]+ already; "." and ".." would
 		 * leave out/, so they are refused. */

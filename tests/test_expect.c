@@ -351,3 +351,50 @@ Test(variant, same_seed_same_files_and_errors)
 	rm_rf(tmp);
 	free(tmp), free(a), free(b), free(x), free(dir);
 }
+
+/* The traps of issue #13: a fault before the handshake (an event at 0 runs
+ * before A's SYN), and a bare tcp_user_timeout below a second. */
+Test(notes, fault_before_the_handshake_and_a_user_timeout_in_ms)
+{
+	char *p = tmp_write("trap.ini", "[A]\nso_keepalive = on\ntcp_user_timeout = 12\n[link]\ndelay = 10ms\n"
+				       "[events]\n0 = unplug B\n0.02 = link loss 0.5\n0.03 = crash B\n");
+	struct cmd c = KASIM(p);
+	cr_expect_eq(c.status, 0);
+	/* the handshake ends when A's ACK reaches B: 10 + 10 + 10 ms */
+	char *want = strf("kasim: %s:7: note: the unplug at 0 s comes before the handshake is complete (0.03 s): "
+			  "an event runs before anything else at its time, so one at 0 even precedes A's SYN; this "
+			  "tests a failed connect, not keepalive (to test keepalive, put the fault after the handshake)\n"
+			  "kasim: %s:8: note: the link loss at 0.02 s comes before the handshake is complete (0.03 s): "
+			  "an event runs before anything else at its time, so one at 0 even precedes A's SYN; this "
+			  "tests a failed connect, not keepalive (to test keepalive, put the fault after the handshake)\n"
+			  "kasim: %s:3: note: tcp_user_timeout = 12 means 12 ms, as setsockopt(TCP_USER_TIMEOUT) "
+			  "takes it, while the keepalive intervals are in seconds (write 12s for 12 seconds)\n",
+			  p, p, p);
+	cr_expect_str_eq(c.err, want);
+	free(want);
+	cmd_free(&c);
+	c = KASIM("-q", p);
+	cr_expect_eq(c.errlen, 0, "-q: %s", c.err);
+	cmd_free(&c);
+	/* a unit says it is meant; keepalive off: no keepalive intervals */
+	const char *const quiet[] = {"A.tcp_user_timeout=500ms", "A.so_keepalive=off"};
+	for (size_t i = 0; i < NELEMS(quiet); i++) {
+		c = KASIM("--set", quiet[i], p);
+		cr_expect_null(strstr(c.err, "tcp_user_timeout = "), "%s: %s", quiet[i], c.err);
+		cmd_free(&c);
+	}
+	tmp_remove(p);
+}
+
+Test(notes, shipped_scenarios_get_none)
+{
+	const char *const names[] = {"unplug.ini", "alive.ini", "reboot.ini", "user-timeout.ini", "data-in-flight.ini",
+				     "setsockopt.ini", "nat-idle-timeout.ini", "one-way.ini", "flaky-link.ini"};
+	for (size_t i = 0; i < NELEMS(names); i++) {
+		char *f = scenario_file(names[i]);
+		struct cmd c = KASIM(f);
+		cr_expect_eq(c.errlen, 0, "%s: %s", names[i], c.err);
+		cmd_free(&c);
+		free(f);
+	}
+}

@@ -111,6 +111,8 @@ Test(man, every_help_option_documented)
 		{(const char *const[]){"kasim", "--help", NULL}, "--no-plot", 14},
 		{(const char *const[]){"kasim", "sweep", "--help", NULL}, "--no-progress", 12},
 		{(const char *const[]){"kasim", "merge", "--help", NULL}, "--no-render", 5},
+		{(const char *const[]){"kasim", "check", "--help", NULL}, "--answers", 3},
+		{(const char *const[]){"kasim", "variant", "--help", NULL}, "--seed", 4},
 	};
 	for (size_t i = 0; i < sizeof helps / sizeof *helps; i++) {
 		struct cmd r = cmd_run(NULL, helps[i].argv, NULL);
