@@ -9,5 +9,8 @@
 
 int sweep_main(int argc, char **argv, FILE *out, FILE *err);
 int merge_main(int argc, char **argv, FILE *out, FILE *err);
+/* "kasim CMD: MSG: ARG" and the pointer to CMD's --help, on err (ARG, input
+ * text, escaped); returns KASIM_EXIT_USAGE. Every subcommand's usage errors. */
+int subcommand_usage_error(FILE *err, const char *cmd, const char *msg, const char *arg);
 
 #endif

@@ -15,6 +15,7 @@
 #include "output.h"
 #include "scenario.h"
 #include "sim.h"
+#include "sweep_cli.h"
 #include "termesc.h"
 #include "textfile.h"
 
@@ -41,10 +42,7 @@ static const char check_usage[] =
 
 static int usage_error(FILE *err, const char *msg, const char *arg)
 {
-	fprintf(err, "kasim check: %s%s", msg, arg ? ": " : "");
-	termesc_fputs(arg ? arg : "", err);
-	fputs("\nTry 'kasim check --help' for more information.\n", err);
-	return KASIM_EXIT_USAGE;
+	return subcommand_usage_error(err, "check", msg, arg);
 }
 
 int expect_load(const char *file, struct expect_set *es, FILE *err)

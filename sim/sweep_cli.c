@@ -58,6 +58,11 @@ static int usage_error(FILE *err, const char *cmd, const char *msg, const char *
 	return KASIM_EXIT_USAGE;
 }
 
+int subcommand_usage_error(FILE *err, const char *cmd, const char *msg, const char *arg)
+{
+	return usage_error(err, cmd, msg, arg);
+}
+
 /* A decimal number, nothing else; an overflow is an error, never a wrap or
  * a saturation (number.h). */
 static bool parse_uint(const char *s, uint64_t *v)

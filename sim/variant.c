@@ -19,6 +19,7 @@
 #include "number.h"
 #include "outdir.h"
 #include "rng.h"
+#include "sweep_cli.h"
 #include "termesc.h"
 #include "textfile.h"
 
@@ -57,6 +58,21 @@ static void secs_of(char *buf, size_t n, ks_time_t t)
 	format_seconds(buf, n, t);
 }
 
+/* The keepalive scenario both keepalive generators write: A probes, B is
+ * unplugged at `unplug` s; ut_ms 0 = no TCP_USER_TIMEOUT. */
+static void ka_scenario(struct variant *v, const char *what, ks_time_t abort, const uint64_t ka[3], uint64_t ut_ms,
+			uint64_t d_ms, uint64_t unplug)
+{
+	fprintf(v->sc, "[scenario]\ndescription = %s variant %llu\ntimer = exact\nduration = %llus\n\n[A]\n"
+		"so_keepalive = on\ntcp_keepidle = %llu\ntcp_keepintvl = %llu\ntcp_keepcnt = %llu\n", what,
+		(unsigned long long)v->seed, (unsigned long long)(abort / KS_SEC + 600), (unsigned long long)ka[0],
+		(unsigned long long)ka[1], (unsigned long long)ka[2]);
+	if (ut_ms)
+		fprintf(v->sc, "tcp_user_timeout = %llums\n", (unsigned long long)ut_ms);
+	fprintf(v->sc, "\n[link]\ndelay = %llums\n\n[events]\n%llus = unplug B\n", (unsigned long long)d_ms,
+		(unsigned long long)unplug);
+}
+
 /* Times t0 + k * step, k = 0..n-1, as "7200s, 7275s, ...". */
 static void time_list(FILE *f, ks_time_t t0, ks_time_t step, uint64_t n)
 {
@@ -84,12 +100,8 @@ static void gen_dead_peer(struct variant *v, uint64_t *st)
 	ks_time_t first = rtt + (ks_time_t)idle * KS_SEC, step = (ks_time_t)intvl * KS_SEC;
 	ks_time_t abort = first + (ks_time_t)cnt * step;
 	char b[32], r[32];
-	fprintf(v->sc, "[scenario]\ndescription = dead-peer variant %llu: B's cable is pulled; when does A notice?\n"
-		"timer = exact\nduration = %llus\n\n[A]\nso_keepalive = on\ntcp_keepidle = %llu\n"
-		"tcp_keepintvl = %llu\ntcp_keepcnt = %llu\n\n[link]\ndelay = %llums\n\n[events]\n%llus = unplug B\n",
-		(unsigned long long)v->seed, (unsigned long long)(abort / KS_SEC + 600), (unsigned long long)idle,
-		(unsigned long long)intvl, (unsigned long long)cnt, (unsigned long long)d_ms,
-		(unsigned long long)unplug);
+	ka_scenario(v, "B's cable is pulled; when does A notice? dead-peer", abort, (const uint64_t[3]){idle, intvl, cnt},
+		    0, d_ms, unplug);
 	secs_of(r, sizeof r, rtt);
 	secs_of(b, sizeof b, abort);
 	fprintf(v->exp, "; A last heard from B at the SYN-ACK: 2 x %llu ms = %s s (lrcvtime).\n"
@@ -125,13 +137,8 @@ static void gen_user_timeout(struct variant *v, uint64_t *st)
 	ks_time_t first = rtt + (ks_time_t)idle * KS_SEC, step = (ks_time_t)intvl * KS_SEC;
 	ks_time_t abort = first + (ks_time_t)j * step;
 	char b[32], r[32], u[32];
-	fprintf(v->sc, "[scenario]\ndescription = user-timeout variant %llu: TCP_USER_TIMEOUT against tcp_keepcnt\n"
-		"timer = exact\nduration = %llus\n\n[A]\nso_keepalive = on\ntcp_keepidle = %llu\n"
-		"tcp_keepintvl = %llu\ntcp_keepcnt = %llu\ntcp_user_timeout = %llums\n\n[link]\ndelay = %llums\n\n"
-		"[events]\n1s = unplug B\n",
-		(unsigned long long)v->seed, (unsigned long long)(abort / KS_SEC + 600), (unsigned long long)idle,
-		(unsigned long long)intvl, (unsigned long long)cnt, (unsigned long long)ut_ms,
-		(unsigned long long)d_ms);
+	ka_scenario(v, "TCP_USER_TIMEOUT against tcp_keepcnt: user-timeout", abort,
+		    (const uint64_t[3]){idle, intvl, cnt}, ut_ms, d_ms, 1);
 	secs_of(r, sizeof r, rtt);
 	secs_of(b, sizeof b, abort);
 	secs_of(u, sizeof u, (ks_time_t)ut_ms * KS_MS);
@@ -212,10 +219,7 @@ static int find_generator(const char *dir)
 
 static int usage_error(FILE *err, const char *msg, const char *arg)
 {
-	fprintf(err, "kasim variant: %s%s", msg, arg ? ": " : "");
-	termesc_fputs(arg ? arg : "", err);
-	fputs("\nTry 'kasim variant --help' for more information.\n", err);
-	return KASIM_EXIT_USAGE;
+	return subcommand_usage_error(err, "variant", msg, arg);
 }
 
 /* The three files, through the one output writer. */

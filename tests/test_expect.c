@@ -70,28 +70,33 @@ Test(expect, a_failed_expectation_says_expected_and_got_and_exits_1)
 	tmp_remove(p);
 }
 
+/* A child's exit status and stdout (want is freed), then the child. */
+static void expect_cmd(struct cmd *c, int status, char *want)
+{
+	cr_expect_eq(c->status, status, "stdout: %s stderr: %s", c->out, c->err);
+	cr_expect_str_eq(c->out, want);
+	free(want);
+	cmd_free(c);
+}
+
+/* kasim check on unplug_with(expect): the exit status and stdout (want: a
+ * format with the file's path as %1$s and the first [expect] line as %2$d). */
+static void checked(const char *expect, int status, const char *want)
+{
+	char *p = unplug_with(expect);
+	struct cmd c = KASIM("check", p);
+	expect_cmd(&c, status, strf(want, p, L1));
+	tmp_remove(p);
+}
+
 Test(expect, tolerance_plus_minus_both_spellings)
 {
 	/* 7875 s: inside 7875.4 ± 0.5 and 7874.6 +- 0.4, outside 7875.6 ± 0.5 */
-	char *ok = unplug_with("A.error_time = 7875.4s \xc2\xb1 0.5s\nA.end_time = 7874.6 +- 400ms\n"
-			       "A.probes_sent = 10 +- 1\n");
-	struct cmd c = KASIM("check", ok);
-	cr_expect_eq(c.status, 0, "stdout: %s stderr: %s", c.out, c.err);
-	char *l = strf("%s: ok, 3 expectations held\n", ok);
-	cr_expect_str_eq(c.out, l);
-	free(l);
-	cmd_free(&c);
-	tmp_remove(ok);
-
-	char *bad = unplug_with("A.error_time = 7875.6s \xc2\xb1 0.5s\n");
-	c = KASIM("check", bad);
-	cr_expect_eq(c.status, 1);
-	l = strf("%s: FAILED, 1 of 1 expectation failed\n  %s:%d: A.error_time = 7875.6 s \xc2\xb1 0.5 s: FAILED, got 7875 s\n",
-		 bad, bad, L1);
-	cr_expect_str_eq(c.out, l);
-	free(l);
-	cmd_free(&c);
-	tmp_remove(bad);
+	checked("A.error_time = 7875.4s \xc2\xb1 0.5s\nA.end_time = 7874.6 +- 400ms\nA.probes_sent = 10 +- 1\n", 0,
+		"%1$s: ok, 3 expectations held\n");
+	checked("A.error_time = 7875.6s \xc2\xb1 0.5s\n", 1,
+		"%1$s: FAILED, 1 of 1 expectation failed\n"
+		"  %1$s:%2$d: A.error_time = 7875.6 s \xc2\xb1 0.5 s: FAILED, got 7875 s\n");
 }
 
 Test(expect, every_endpoint_field)
@@ -233,30 +238,30 @@ Test(check, help_and_usage)
 	cmd_free(&c);
 }
 
+/* Grade answers (the text of name) against key: the exit status and stdout
+ * (want: a format with the answers file's path as its first argument, %1$s). */
+static void grade(const char *name, const char *answers, const char *key, int status, const char *want)
+{
+	char *ans = tmp_write(name, answers);
+	struct cmd c = KASIM("check", "--answers", ans, key);
+	expect_cmd(&c, status, strf(want, ans, key));
+	tmp_remove(ans);
+}
+
 Test(check, answers_graded_against_the_key_with_its_tolerances)
 {
 	char *key = unplug_with("A.error = ETIMEDOUT\nA.error_time = 7875s \xc2\xb1 1s\nA.probes_sent = 9\n"
 				"B.state = ESTABLISHED\n");
-	char *ans = tmp_write("alice.txt", "# Alice\nA.error = ETIMEDOUT\nA.error_time = 7875.9\nA.probes_sent = 8\n");
-	struct cmd c = KASIM("check", "--answers", ans, key);
-	cr_expect_eq(c.status, 1);
-	char *want = strf("%s: 2 of 4 answers right\n"
-			  "  %s:4: A.probes_sent = 8: wrong (the key, %s:%d: 9)\n"
-			  "  %s:%d: B.state: not answered\n", ans, ans, key, L1 + 2, key, L1 + 3);
-	cr_expect_str_eq(c.out, want);
-	free(want);
-	cmd_free(&c);
-	tmp_remove(ans);
+	/* 7875.9 is within the key's 1 s; 8 probes is wrong; B.state missing */
+	grade("alice.txt", "# Alice\nA.error = ETIMEDOUT\nA.error_time = 7875.9\nA.probes_sent = 8\n", key, 1,
+	      "%1$s: 2 of 4 answers right\n"
+	      "  %1$s:4: A.probes_sent = 8: wrong (the key, %2$s:14: 9)\n"
+	      "  %2$s:15: B.state: not answered\n");
+	grade("bob.txt", "A.error_time = 7874\nA.error = ETIMEDOUT\nB.state = ESTABLISHED\nA.probes_sent = 9\n", key, 0,
+	      "%1$s: 4 of 4 answers right\n");
 
-	ans = tmp_write("bob.txt", "A.error_time = 7874\nA.error = ETIMEDOUT\nB.state = ESTABLISHED\nA.probes_sent = 9\n");
-	c = KASIM("check", "--answers", ans, key);
-	cr_expect_eq(c.status, 0, "stdout: %s stderr: %s", c.out, c.err);
-	want = strf("%s: 4 of 4 answers right\n", ans);
-	cr_expect_str_eq(c.out, want);
-	free(want);
-	cmd_free(&c);
-	tmp_remove(ans);
-
+	char *ans;
+	struct cmd c;
 	/* bad answers files: exit 2, FILE:LINE */
 	ans = tmp_write("eve.txt", "A.probes_snt = 9\nA.error_time = 7875 +- 1\n[x]\n");
 	c = KASIM("check", "--answers", ans, key);
