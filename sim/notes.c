@@ -24,6 +24,8 @@ static bool is_fault(const struct sc_event *ev)
 	case ACT_NAT_FLUSH:
 	case ACT_NAT_REBOOT:
 		return true;
+	case ACT_UNREACHABLE:
+		return ev->arg != UINT64_MAX; /* "off" ends it */
 	case ACT_LINK_LOSS:
 		return ev->p > 0;
 	default:
@@ -42,6 +44,7 @@ static const char *fault_name(const struct sc_event *ev)
 	case ACT_PARTITION: return "partition";
 	case ACT_NAT_FLUSH: return "nat flush";
 	case ACT_NAT_REBOOT: return "nat reboot";
+	case ACT_UNREACHABLE: return "unreachable";
 	default: return "link loss";
 	}
 }
