@@ -64,6 +64,14 @@ void nat_text(char *buf, size_t n, const struct rec_nat *r);
 /* One ICMP decision in words, no time, no newline: the path's answer (and
  * its rate limit) or what tcp_v4_err() made of it. */
 void icmp_text(char *buf, size_t n, const struct rec_icmp *r);
+/* One heartbeat decision in words, no time, no newline: "A gRPC keepalive:
+ * PING #1 (17 bytes), PING ACK due within 20 s". */
+void hb_text(char *buf, size_t n, const struct rec_heartbeat *r);
+/* The summary of a give-up at time t: "A's gRPC keepalive: no PING ACK
+ * within 20 s, transport closed at 3020 s (...)". */
+void hb_summary(char *buf, size_t n, ks_time_t t, const struct rec_heartbeat *r);
+/* "ping", "miss", "give-up", as used in JSON and CSV. */
+const char *hb_decision_name(enum hb_decision d);
 /* "7200.000000": seconds with 6 decimals (truncated to µs, as tcpdump). */
 void format_ts(char *buf, size_t n, ks_time_t t);
 /* "7200.000000000": seconds with 9 decimals, exact. */

@@ -27,6 +27,7 @@ enum seg_kind {
 	SEG_RST_NAT,      /* a RST sent by the NAT (no mapping, or rst_on_expiry) */
 	SEG_TLP,          /* tail loss probe (tcp_send_loss_probe) */
 	SEG_ICMP,         /* an ICMP error about a segment (icmp.h): not TCP */
+	SEG_RST_ABORT,    /* RST of an application's abortive close (tcp_abort_close) */
 };
 
 struct segment {

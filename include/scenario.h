@@ -34,6 +34,24 @@ enum { HOST_A = 0, HOST_B = 1, NHOSTS = 2 };
 /* 'A' or 'B': how every output names a host. */
 static inline char host_letter(int h) { return h == HOST_A ? 'A' : 'B'; }
 
+/* What an application does when its heartbeats go unanswered. */
+enum hb_action { HB_ACTION_CLOSE, HB_ACTION_ABORT };
+
+/* Application heartbeats of one endpoint (docs/heartbeats.md): heartbeat =
+ * PRESET and the heartbeat_* keys. Independent of TCP keepalive: the pings
+ * and replies are payload that goes through the TCP model. */
+struct hb_config {
+	char preset[16];          /* "" = off; "custom" or a preset name */
+	ks_time_t interval;       /* between pings (idle time when idle_only); 0 = unset */
+	ks_time_t timeout;        /* a ping's reply must arrive within this */
+	uint64_t count;           /* consecutive missed replies before giving up */
+	uint64_t size;            /* bytes of one ping */
+	uint64_t reply_size;      /* bytes of the peer's reply; 0 = the peer does not reply */
+	bool idle_only;           /* on: the interval counts from the last data received */
+	bool without_calls;       /* ping also when no call is open (permit_without_calls) */
+	int action;               /* enum hb_action */
+};
+
 /* Socket options and per-host sysctls, with Linux's names and units. */
 struct ep_config {
 	bool so_keepalive;          /* SO_KEEPALIVE, default off */
@@ -53,6 +71,7 @@ struct ep_config {
 	uint16_t port;
 	enum os_profile os;            /* os = linux (default), freebsd, ... */
 	char library[16];              /* library = NAME applied ("" = none) */
+	struct hb_config hb;           /* application heartbeats (heartbeat = ...) */
 };
 
 /* One direction of the wire, indexed by the sender: dir[HOST_A] is A->B. */
@@ -215,6 +234,21 @@ bool nat_preset_fill(const char *name, struct nat_config *out);
 bool nat_preset_range(const char *name, ks_time_t *min, ks_time_t *max, const char **setting);
 /* The [nat] defaults without a preset. */
 void nat_config_default(struct nat_config *c);
+
+/* Heartbeat presets (sim/heartbeat_preset.c): names in documentation order
+ * ("off" and "custom" first); fill out with the preset's values. Returns
+ * false when name is unknown. */
+extern const char *const hb_preset_names[];
+extern const size_t hb_npresets;
+bool hb_preset_fill(const char *name, struct hb_config *out);
+/* How outputs name a preset's heartbeat and its reply ("gRPC keepalive",
+ * "PING ACK"), and what its application does on giving up ("transport
+ * closed"); "heartbeat", "reply" for custom. */
+struct hb_words {
+	const char *what, *reply, *closed, *aborted;
+	const char *interval_needed; /* non-NULL: why heartbeat_interval must be set */
+};
+const struct hb_words *hb_preset_words(const char *name);
 
 /* Validate an option value as setsockopt/sysctl would. Returns NULL when valid,
  * else a static text naming the valid range, e.g. "1..32767 s". */

@@ -15,6 +15,7 @@
 
 #include "engine.h"
 #include "icmp.h"
+#include "heartbeat.h"
 #include "link.h"
 #include "nat.h"
 #include "output.h"
@@ -58,6 +59,7 @@ struct sim {
 	} *repeat;
 	size_t nrepeat;
 	struct ev_timer connect;     /* A's connect() at t = 0 */
+	struct heartbeat *hb;        /* the applications' heartbeats; NULL when neither has one */
 	uint64_t next_pkt_id;
 	uint64_t packets, drops;
 	struct sink *sinks[SIM_MAX_SINKS];

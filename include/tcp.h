@@ -69,6 +69,7 @@ enum tcp_end {
 	END_CRASH,         /* the host lost power */
 	END_KEEPALIVE_IDLE,/* keepalive abort on idle time (BSD, lwIP profiles) */
 	END_ICMP,          /* an ICMP error in SYN_SENT / SYN_RECV (tcp_v4_err) */
+	END_APP_ABORT,     /* the application closed with SO_LINGER {1, 0}: RST (tcp_abort_close) */
 };
 
 struct host;
@@ -172,6 +173,12 @@ struct tcp_sock {
 
 	bool lwip;                 /* os = lwip: lwIP's timers (tcp_lwip.c) run this socket */
 	struct lwip_pcb lw;
+	/* The application's callbacks, as the kernel's sk_data_ready (in-order
+	 * data was queued) and sk_state_change, with sk_user_data for it; NULL:
+	 * no application listens (heartbeat.h sets them). */
+	void (*sk_data_ready)(struct tcp_sock *sk);
+	void (*sk_state_change)(struct tcp_sock *sk);
+	void *sk_user_data;
 };
 
 struct host {
@@ -202,6 +209,8 @@ void tcp_v4_err(struct host *h, const struct segment *icmp);
 /* Return 0 or the errno the call fails with. */
 int tcp_sendmsg(struct tcp_sock *sk, uint64_t bytes);
 int tcp_close(struct tcp_sock *sk);
+/* close() with SO_LINGER {1, 0}: a RST instead of a FIN, the socket is gone. */
+int tcp_abort_close(struct tcp_sock *sk);
 void tcp_host_crash(struct host *h);
 
 const char *tcp_state_name(enum tcp_state s);

@@ -32,6 +32,7 @@ enum ks_rec_type {
 	REC_STATE,      /* a TCP state change */
 	REC_NAT,        /* a NAT decision about the simulated connection's mapping */
 	REC_ICMP,       /* an ICMP error: the path's answer, or what the TCP made of it */
+	REC_HEARTBEAT,  /* an application heartbeat's decision (heartbeat.h) */
 };
 
 /*
@@ -137,6 +138,29 @@ struct rec_state {
 	enum tcp_state from, to;
 };
 
+/* What an application's heartbeat did (sim/heartbeat.c). */
+enum hb_decision {
+	HBD_PING,     /* the interval passed: a ping was written */
+	HBD_MISS,     /* a ping's timeout passed without its reply */
+	HBD_GIVEUP,   /* misses reached the count: the application closes or aborts */
+};
+
+struct rec_heartbeat {
+	int host;
+	enum hb_decision decision;
+	const struct hb_words *words; /* the protocol's names ("gRPC keepalive", "PING ACK") */
+	uint32_t no;             /* the ping concerned, 1-based */
+	uint32_t misses, count;  /* consecutive missed replies (after this decision), the limit */
+	uint64_t size;           /* bytes of a ping */
+	ks_time_t interval, timeout; /* effective (a timeout of 0 is the interval) */
+	ks_time_t sent;          /* when ping no was written */
+	ks_time_t last_alive;    /* the peer's last sign of life (a reply, or data when any
+				  * data counts), or when the connection was established */
+	bool idle_only;
+	bool no_reply;           /* reply_size 0: any data from the peer is the answer (AMQP) */
+	int action;              /* enum hb_action */
+};
+
 struct ks_record {
 	enum ks_rec_type type;
 	ks_time_t t;             /* engine time of the record */
@@ -149,6 +173,7 @@ struct ks_record {
 		struct rec_state st;
 		struct rec_nat nat;
 		struct rec_icmp icmp;
+		struct rec_heartbeat hb;
 	} u;
 };
 

@@ -188,6 +188,13 @@ static void csv_record(struct sink *s, const struct sim *sim, const struct ks_re
 			set(cs, C_ERROR, tcp_errno_name(r->u.icmp.err));
 		icmp_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.icmp);
 		break;
+	case REC_HEARTBEAT:
+		set_t(cs, C_TIME, r->t);
+		set(cs, C_RECORD, "heartbeat");
+		set(cs, C_HOST, hs(r->u.hb.host));
+		set(cs, C_DECISION, hb_decision_name(r->u.hb.decision));
+		hb_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.hb);
+		break;
 	default:
 		return; /* record types added later are not rows (yet) */
 	}

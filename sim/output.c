@@ -51,6 +51,7 @@ void packet_note(char *buf, size_t n, const struct segment *seg)
 		snprintf(buf, n, "ICMP %s from %c's end of the path", icmp_code_name(seg->icmp_code),
 			 host_letter(seg->src));
 		break;
+	case SEG_RST_ABORT: snprintf(buf, n, "RST: the application aborted (SO_LINGER 0)"); break;
 	case SEG_NORMAL: buf[0] = '\0'; break;
 	}
 }
@@ -89,6 +90,7 @@ const char *end_name(enum tcp_end e)
 		[END_SYN_TIMEOUT] = "connect-timeout", [END_RESET] = "reset",
 		[END_CLOSED] = "closed", [END_CRASH] = "crashed",
 		[END_KEEPALIVE_IDLE] = "keepalive-idle-timeout", [END_ICMP] = "icmp-error",
+		[END_APP_ABORT] = "aborted",
 	};
 	return names[e];
 }
@@ -338,6 +340,7 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 		case SEG_RST_NOSOCK: snprintf(from, sizeof from, " (%c had no such connection)", peer); break;
 		case SEG_RST_KA: snprintf(from, sizeof from, " (%c's keepalive gave up)", peer); break;
 		case SEG_RST_NAT: snprintf(from, sizeof from, " (sent by the NAT, not by %c)", peer); break;
+		case SEG_RST_ABORT: snprintf(from, sizeof from, " (%c's application aborted)", peer); break;
 		default: break;
 		}
 		if (e->error)
@@ -359,6 +362,10 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 			snprintf(buf, n, "%c dropped its half-open connection at %s: an ICMP error answered "
 				 "its SYN-ACK (tcp_req_err())", me, secs(a, sizeof a, now));
 		break;
+	case END_APP_ABORT:
+		snprintf(buf, n, "%c's application aborted the connection at %s (close with SO_LINGER "
+			 "0: a RST)", me, secs(a, sizeof a, now));
+		break;
 	case END_CRASH:
 		if (host->powered)
 			snprintf(buf, n, "%c lost power at %s and came back up without the connection: "
@@ -372,4 +379,62 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 		snprintf(buf, n, "%c ended at %s", me, secs(a, sizeof a, now));
 		break;
 	}
+}
+
+/* ---- application heartbeats ------------------------------------------------------ */
+
+const char *hb_decision_name(enum hb_decision d)
+{
+	static const char *const names[] = {
+		[HBD_PING] = "ping", [HBD_MISS] = "miss", [HBD_GIVEUP] = "give-up",
+	};
+	return names[d];
+}
+
+void hb_text(char *buf, size_t n, const struct rec_heartbeat *r)
+{
+	const struct hb_words *w = r->words;
+	char me = host_letter(r->host), a[32];
+	secs(a, sizeof a, r->timeout);
+	switch (r->decision) {
+	case HBD_PING:
+		snprintf(buf, n, "%c %s: ping #%u (%llu bytes), %s due within %s", me, w->what, r->no,
+			 (unsigned long long)r->size, w->reply, a);
+		break;
+	case HBD_MISS:
+	case HBD_GIVEUP: {
+		char what[64];
+		if (r->no_reply)
+			snprintf(what, sizeof what, "nothing from %c within %s of #%u", host_letter(!r->host),
+				 a, r->no);
+		else
+			snprintf(what, sizeof what, "no %s to #%u within %s", w->reply, r->no, a);
+		snprintf(buf, n, "%c %s: %s (%u of %u missed)%s%s", me, w->what, what, r->misses,
+			 r->count, r->decision == HBD_GIVEUP ? ": give up, " : "",
+			 r->decision != HBD_GIVEUP ? "" : r->action == HB_ACTION_ABORT ? w->aborted : w->closed);
+		break;
+	}
+	}
+}
+
+void hb_summary(char *buf, size_t n, ks_time_t t, const struct rec_heartbeat *r)
+{
+	const struct hb_words *w = r->words;
+	char me = host_letter(r->host), peer = host_letter(!r->host);
+	char a[32], b[32], c[32], d[32], e[32];
+	int len = snprintf(buf, n, "%c's %s: %s %s within %s, %s at %s", me, w->what,
+			   r->no_reply ? "nothing from" : "no", r->no_reply ? (peer == 'A' ? "A" : "B") : w->reply,
+			   secs(a, sizeof a, r->timeout),
+			   r->action == HB_ACTION_ABORT ? w->aborted : w->closed, secs(b, sizeof b, t));
+	if (len < 0 || (size_t)len >= n)
+		return;
+	/* idle_only and nothing heard since: last + count x interval + timeout */
+	if (r->last_alive + r->count * r->interval + r->timeout == t)
+		snprintf(buf + len, n - (size_t)len, ": last heard from %c at %s; %s + %u x %s + %s = %s",
+			 peer, secs(c, sizeof c, r->last_alive), c, r->count,
+			 secs(d, sizeof d, r->interval), secs(e, sizeof e, r->timeout), b);
+	else
+		snprintf(buf + len, n - (size_t)len, ": ping #%u at %s + %s = %s (%u unanswered in a row; "
+			 "last heard from %c at %s)", r->no, secs(c, sizeof c, r->sent), a, b, r->misses,
+			 peer, secs(d, sizeof d, r->last_alive));
 }

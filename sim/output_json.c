@@ -22,6 +22,7 @@ struct json_sink {
 	bool started, any_packet, any_timer, any_event;
 	bool ended[NHOSTS];
 	struct rec_end end[NHOSTS];
+	char *hb_summary[NHOSTS];  /* an application's heartbeat gave up: its sentence */
 };
 
 static const char *hstr(int h) { return h == HOST_A ? "\"A\"" : "\"B\""; }
@@ -311,6 +312,30 @@ static void event_head(struct json_sink *js, ks_time_t now, const char *type)
 	fprintf(o, ", \"type\": \"%s\"", type);
 }
 
+/* An application heartbeat's decision; a give-up keeps its summary sentence. */
+static void json_heartbeat(struct json_sink *js, ks_time_t now, const struct rec_heartbeat *h)
+{
+	FILE *o = js->events;
+	char text[512];
+	event_head(js, now, "heartbeat");
+	fprintf(o, ", \"host\": %s, \"decision\": \"%s\", \"ping\": %u, \"misses\": %u, "
+		   "\"count\": %u, \"sent\": ", hstr(h->host), hb_decision_name(h->decision), h->no,
+		h->misses, h->count);
+	put_time(o, h->sent);
+	fputs(", \"timeout\": ", o);
+	put_time(o, h->timeout);
+	fputs(", \"last_alive\": ", o);
+	put_time(o, h->last_alive);
+	hb_text(text, sizeof text, h);
+	fputs(", \"text\": ", o);
+	put_str(o, text);
+	fputc('}', o);
+	if (h->decision == HBD_GIVEUP && !js->hb_summary[h->host]) {
+		hb_summary(text, sizeof text, now, h);
+		js->hb_summary[h->host] = strdup(text); /* NULL (no memory): left out */
+	}
+}
+
 static void json_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
 {
 	struct json_sink *js = (struct json_sink *)s;
@@ -370,6 +395,9 @@ static void json_record(struct sink *s, const struct sim *sim, const struct ks_r
 		fputc('}', js->events);
 		break;
 	}
+	case REC_HEARTBEAT:
+		json_heartbeat(js, r->t, &r->u.hb);
+		break;
 	case REC_ACTION:
 		event_head(js, r->t, "action");
 		fprintf(js->events, ", \"action\": \"%s\", \"host\": %s, \"line\": %d, \"arg\": %llu, ",
@@ -436,6 +464,10 @@ static void json_endpoint(struct json_sink *js, const struct sim *sim, int h)
 		sk->retrans_sent);
 	summary_sentence(line, sizeof line, sim, h, js->ended[h] ? &js->end[h] : NULL);
 	put_str(o, line);
+	if (js->hb_summary[h]) { /* only when an application's heartbeat gave up */
+		fputs(", \"heartbeat\": ", o);
+		put_str(o, js->hb_summary[h]);
+	}
 	fputc('}', o);
 }
 
@@ -494,6 +526,8 @@ static void json_destroy(struct sink *s)
 		fclose(js->timers);
 	if (js->events)
 		fclose(js->events);
+	for (int h = 0; h < NHOSTS; h++)
+		free(js->hb_summary[h]);
 	free(js);
 }
 

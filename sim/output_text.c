@@ -27,6 +27,9 @@ struct text_sink {
 	bool header_done;
 	bool ended[NHOSTS];
 	struct rec_end end[NHOSTS];
+	bool hb_gave_up[NHOSTS];       /* an application's heartbeat gave up */
+	struct rec_heartbeat hb[NHOSTS];
+	ks_time_t hb_time[NHOSTS];
 };
 
 
@@ -278,6 +281,18 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 		fprintf(ts->out, "%14s %s\n", t, line);
 		break;
 	}
+	case REC_HEARTBEAT: {
+		char line[320];
+		if (r->u.hb.decision == HBD_GIVEUP) {
+			ts->hb_gave_up[r->u.hb.host] = true;
+			ts->hb[r->u.hb.host] = r->u.hb;
+			ts->hb_time[r->u.hb.host] = r->t;
+		}
+		format_ts(t, sizeof t, r->t);
+		hb_text(line, sizeof line, &r->u.hb);
+		fprintf(ts->out, "%14s %s\n", t, line);
+		break;
+	}
 	case REC_STATE:
 		if (ts->opts.explain) {
 			char line[256];
@@ -298,6 +313,10 @@ static void text_finish(struct sink *s, const struct sim *sim)
 	for (int h = 0; h < NHOSTS; h++) {
 		summary_sentence(line, sizeof line, sim, h, ts->ended[h] ? &ts->end[h] : NULL);
 		fprintf(ts->out, "  %s.\n", line);
+		if (ts->hb_gave_up[h]) {
+			hb_summary(line, sizeof line, ts->hb_time[h], &ts->hb[h]);
+			fprintf(ts->out, "  %s.\n", line);
+		}
 	}
 	if (sim->has_nat) {
 		const struct nat_stats *st = &sim->nat.st;

@@ -258,6 +258,29 @@ static void check_profile(struct ctx *c, int h)
 	}
 }
 
+/* A heartbeat needs an interval: the presets whose protocol has none by
+ * default (gRPC clients, ssh, ...) say so. */
+static void check_heartbeat(struct ctx *c, int h)
+{
+	const struct hb_config *hb = &c->s->ep[h].hb;
+	int sec = h == HOST_A ? SEC_A : SEC_B;
+	const struct sect_def *sd = &sc_sections[sec];
+
+	for (size_t i = 0; !hb->preset[0] && i < sd->nkeys; i++) {
+		if ((c->hb_set[h] & (1u << i)) && key_where(c, sec, sd->keys[i].name)) {
+			sc_report(c, "%s: there is no heartbeat (set heartbeat = custom or a preset)",
+				  sd->keys[i].name);
+			return;
+		}
+	}
+	size_t ival = (size_t)(sc_key_find(sec, "heartbeat_interval") - sd->keys);
+	if (!hb->preset[0] || hb->interval || (c->hb_set[h] & (1u << ival)) ||
+	    !key_where(c, sec, "heartbeat"))
+		return; /* (an invalid heartbeat_interval was reported as such) */
+	sc_report(c, "heartbeat = %s needs heartbeat_interval (%s; e.g. heartbeat_interval = 30s)",
+		  hb->preset, hb_preset_words(hb->preset)->interval_needed);
+}
+
 /* A and B must not share address and port: reported where the later was set. */
 static void check_addrs(struct ctx *c)
 {
@@ -340,8 +363,10 @@ static void check_all(struct ctx *c)
 {
 	check_timer_keys(c);
 	check_nat_range(c);
-	for (int h = 0; h < NHOSTS; h++)
+	for (int h = 0; h < NHOSTS; h++) {
 		check_profile(c, h);
+		check_heartbeat(c, h);
+	}
 	c->at.set = NULL;
 	check_addrs(c);
 	check_events(c);

@@ -33,6 +33,9 @@ static const struct key_def scenario_keys[] = {
 	  "0 up to one tick (1 s / hz), exclusive", DIR_NONE, NULL },
 };
 
+static const char *const hb_action_names[] = { "close", "abort", NULL };
+#define HB(f) (offsetof(struct ep_config, hb) + offsetof(struct hb_config, f))
+
 static const struct key_def ep_keys[] = {
 	OPT_KEY("so_keepalive", OPT_SO_KEEPALIVE),
 	OPT_KEY("tcp_keepidle", OPT_TCP_KEEPIDLE),
@@ -51,6 +54,18 @@ static const struct key_def ep_keys[] = {
 	  "linux, linux-2.6, freebsd, macos, windows or lwip", DIR_NONE, NULL },
 	{ "library", V_LIBRARY, 0, offsetof(struct ep_config, library), 0, 0,
 	  "go, node, redis, libpq, postgres, curl, libcurl or java", DIR_NONE, NULL },
+	/* application heartbeats (docs/heartbeats.md) */
+	{ "heartbeat", V_PRESET, 0, HB(preset), 0, 0, NULL, DIR_NONE, NULL },
+	{ "heartbeat_interval", V_DURATION, 0, HB(interval), KS_MS, DAY, "1ms..1d", DIR_NONE, NULL },
+	{ "heartbeat_timeout", V_DURATION, 0, HB(timeout), 0, DAY,
+	  "0..1d, 0 = the interval (a miss is counted at the next ping)", DIR_NONE, NULL },
+	{ "heartbeat_count", V_U64, 0, HB(count), 1, 100, "1..100 missed replies", DIR_NONE, NULL },
+	{ "heartbeat_size", V_U64, 0, HB(size), 1, 65536, "1..65536 bytes", DIR_NONE, NULL },
+	{ "heartbeat_reply_size", V_U64, 0, HB(reply_size), 0, 65536,
+	  "0..65536 bytes, 0 = the peer does not reply", DIR_NONE, NULL },
+	{ "heartbeat_idle_only", V_BOOL, 0, HB(idle_only), 0, 0, BOOLV, DIR_NONE, NULL },
+	{ "heartbeat_without_calls", V_BOOL, 0, HB(without_calls), 0, 0, BOOLV, DIR_NONE, NULL },
+	{ "heartbeat_action", V_ENUM, 0, HB(action), 0, 0, NULL, DIR_NONE, hb_action_names },
 };
 
 const char *sockopt_name(enum sockopt opt)
@@ -442,7 +457,6 @@ static void value_apply(struct ctx *c, const struct key_def *k, void *field, con
 	}
 }
 
-/* [A] / [B]: socket options, the address, the OS profile. */
 /* library = NAME: the keepalive options the library sets, for every one the
  * section does not set itself (the keys win whatever their order). */
 static void apply_library(struct ctx *c, int sec, struct ep_config *ep, const char *val)
@@ -473,6 +487,9 @@ static void apply_library(struct ctx *c, int sec, struct ep_config *ep, const ch
 	strcpy(ep->library, lib->name);
 }
 
+static void hb_apply_preset(struct ctx *c, int h, const char *val);
+
+/* [A] / [B]: socket options, the address, the OS profile, the heartbeats. */
 static void ep_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *val)
 {
 	struct ep_config *ep = (struct ep_config *)(void *)((char *)c->s + sc_sections[sec].base);
@@ -496,7 +513,12 @@ static void ep_key_apply(struct ctx *c, int sec, const struct key_def *k, const 
 		c->addr_src[h].set = c->at.set;
 		c->addr_src[h].order = ++c->order;
 		break;
+	case V_PRESET:
+		hb_apply_preset(c, h, val);
+		break;
 	default:
+		if (k->off >= offsetof(struct ep_config, hb))
+			c->hb_set[h] |= 1u << (k - ep_keys);
 		value_apply(c, k, (char *)ep + k->off, val);
 		break;
 	}
@@ -534,41 +556,73 @@ static void link_key_apply(struct ctx *c, const struct key_def *k, const char *v
 	}
 }
 
+/* The size of a preset-filled key's field (0: not filled by presets). */
+static size_t kind_size(enum val_kind kind)
+{
+	switch (kind) {
+	case V_DURATION: return sizeof(ks_time_t);
+	case V_DURLIST: return sizeof(struct dur_list);
+	case V_U64: return sizeof(uint64_t);
+	case V_PROB: case V_RATE: return sizeof(double);
+	case V_BOOL: return sizeof(bool);
+	case V_ENUM: return sizeof(int);
+	case V_IPV4: return sizeof(uint32_t);
+	default: return 0;
+	}
+}
+
+/* Copy the preset's value of every key in keys[from..to) not set explicitly
+ * (bit i of set) from preset to dst (the section's structs). */
+static void preset_copy(const struct key_def *keys, size_t from, size_t to, uint32_t set,
+			void *dst, const void *preset)
+{
+	for (size_t i = from; i < to; i++) {
+		size_t size = kind_size(keys[i].kind);
+		if (keys[i].kind != V_PRESET && size && !(set & (1u << i)))
+			memcpy((char *)dst + keys[i].off, (const char *)preset + keys[i].off, size);
+	}
+}
+
+/* "unknown preset 'x' (did you mean 'y'? valid presets: ...)" */
+static void unknown_preset(struct ctx *c, const char *val, const char *const *names, size_t n)
+{
+	char list[512];
+	const char *hint = diag_suggest(val, names, n);
+	diag_join(list, sizeof(list), names, n, "", "");
+	if (hint)
+		sc_report(c, "unknown preset '%s' (did you mean '%s'? valid presets: %s)", val, hint,
+			  list);
+	else
+		sc_report(c, "unknown preset '%s' (valid presets: %s)", val, list);
+}
+
+/* heartbeat = NAME: every heartbeat_* key of the section not set explicitly
+ * takes the preset's value, whatever the order. */
+static void hb_apply_preset(struct ctx *c, int h, const char *val)
+{
+	struct ep_config p = {0};
+	size_t first = (size_t)(sc_key_find(SEC_A, "heartbeat") - ep_keys);
+
+	if (!hb_preset_fill(val, &p.hb)) {
+		unknown_preset(c, val, hb_preset_names, hb_npresets);
+		return;
+	}
+	preset_copy(ep_keys, first, NKEYS(ep_keys), c->hb_set[h], &c->s->ep[h], &p);
+	strcpy(c->s->ep[h].hb.preset, p.hb.preset);
+}
+
 /* preset = NAME: every [nat] key not set explicitly takes the preset's value
  * (the keys of the section win whatever their order). */
 static void apply_preset(struct ctx *c, const char *val)
 {
-	struct nat_config p, *n = &c->s->nat;
-	char list[512];
+	struct nat_config p;
 
 	if (!nat_preset_fill(val, &p)) {
-		const char *hint = diag_suggest(val, nat_preset_names, nat_npresets);
-		diag_join(list, sizeof(list), nat_preset_names, nat_npresets, "", "");
-		if (hint)
-			sc_report(c, "unknown preset '%s' (did you mean '%s'? valid presets: %s)", val,
-				  hint, list);
-		else
-			sc_report(c, "unknown preset '%s' (valid presets: %s)", val, list);
+		unknown_preset(c, val, nat_preset_names, nat_npresets);
 		return;
 	}
-	for (size_t i = 0; i < NKEYS(nat_keys); i++) {
-		const struct key_def *k = &nat_keys[i];
-		size_t size;
-		if (k->kind == V_PRESET || (c->nat_set & (1u << i)))
-			continue;
-		switch (k->kind) {
-		case V_DURATION: size = sizeof(ks_time_t); break;
-		case V_DURLIST: size = sizeof(struct dur_list); break;
-		case V_U64: size = sizeof(uint64_t); break;
-		case V_PROB: case V_RATE: size = sizeof(double); break;
-		case V_BOOL: size = sizeof(bool); break;
-		case V_ENUM: size = sizeof(int); break;
-		case V_IPV4: size = sizeof(uint32_t); break;
-		default: continue;
-		}
-		memcpy((char *)n + k->off, (char *)&p + k->off, size);
-	}
-	strcpy(n->preset, p.preset);
+	preset_copy(nat_keys, 0, NKEYS(nat_keys), c->nat_set, &c->s->nat, &p);
+	strcpy(c->s->nat.preset, p.preset);
 }
 
 /* [nat]: any key places the NAT; preset fills what is not set explicitly. */

@@ -87,6 +87,12 @@ void sim_init(struct sim *s, const struct scenario *sc)
 		s->has_nat = true;
 		nat_init(&s->nat, &s->eng, &sc->nat, sc->seed, &hooks);
 	}
+	if (sc->ep[HOST_A].hb.preset[0] || sc->ep[HOST_B].hb.preset[0]) {
+		s->hb = malloc(sizeof(*s->hb));
+		if (!s->hb)
+			abort(); /* as the engine's heap */
+		hb_init(s->hb, &s->host[HOST_A], &s->host[HOST_B]);
+	}
 	tcp_listen(&s->host[HOST_B]);
 	icmp_path_init(&s->icmp);
 	if (sc->timer == TM_LINUX)
@@ -166,11 +172,12 @@ void sim_finish(struct sim *s)
 
 void sim_destroy(struct sim *s)
 {
-	free(s->repeat);
 	if (s->has_nat)
 		nat_destroy(&s->nat);
 	link_destroy(&s->link);
-	eng_destroy(&s->eng);
+	eng_destroy(&s->eng); /* it unlinks pending timers: those below too */
+	free(s->repeat);
+	free(s->hb);
 }
 
 /* ---- the hosts' interface (struct tcp_env) -------------------------------------- */
@@ -531,7 +538,10 @@ static const char *apply(struct sim *s, const struct sc_event *ev)
 			tcp_host_crash(h);
 		h->powered = true;
 		break;
-	case ACT_SEND: return errno_result(tcp_sendmsg(&h->sk, ev->arg), "send");
+	case ACT_SEND:
+		if (s->hb)
+			hb_app_write(s->hb, ev->host); /* a call opens */
+		return errno_result(tcp_sendmsg(&h->sk, ev->arg), "send");
 	case ACT_CLOSE: return errno_result(tcp_close(&h->sk), "close");
 	case ACT_SET: apply_set(h, ev); break;
 	case ACT_CONGEST: h->qdisc_drop_until = s->eng.now + ev->arg; break;

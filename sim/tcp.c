@@ -62,6 +62,8 @@ static void tcp_set_state(struct tcp_sock *sk, enum tcp_state to)
 		tcp_trace(sk, &r);
 	}
 	sk->state = to;
+	if (sk->sk_state_change)
+		sk->sk_state_change(sk); /* the application is told (sock_def_wakeup) */
 }
 
 static void tw_timer_expired(struct engine *eng, struct ev_timer *t);
@@ -460,13 +462,13 @@ static void tcp_data_queue(struct tcp_sock *sk, const struct segment *seg)
 	bool accepts_data = TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_FIN_WAIT1) |
 					      TCPF(TCP_FIN_WAIT2));
 	uint32_t end = seg->seq + seg->len;
-	bool need_ack = false;
+	bool need_ack = false, queued = false;
 
 	if (seg->len > 0 && accepts_data) {
 		if (!seq_after(seg->seq, sk->rcv_nxt) && seq_after(end, sk->rcv_nxt)) {
 			sk->rcv_nxt = end; /* in order (possibly overlapping): queue it */
 			tcp_event_data_recv(sk);
-			need_ack = true;
+			need_ack = queued = true;
 		} else {
 			tcp_send_dupack(sk, seg); /* out of order or old: no OOO queue */
 			return;
@@ -489,6 +491,9 @@ static void tcp_data_queue(struct tcp_sock *sk, const struct segment *seg)
 		lwip_ack_delayed(sk); /* lwIP's tcp_ack(): every second segment, or the fast tick */
 	else if (need_ack)
 		tcp_send_ack(sk, SEG_NORMAL, 0);
+	/* tcp_data_ready(): the reader wakes; it runs after this segment's ACK */
+	if (queued && sk->sk_data_ready)
+		sk->sk_data_ready(sk);
 }
 
 /* tcp_data_snd_check() -> tcp_push_pending_frames(): push only when the
@@ -667,5 +672,19 @@ int tcp_close(struct tcp_sock *sk)
 	sk->fin_queued = true;
 	sk->write_seq += 1; /* tcp_send_fin(): the FIN takes a sequence number */
 	tcp_push(sk);
+	return 0;
+}
+
+int tcp_abort_close(struct tcp_sock *sk)
+{
+	if (sk->state == TCP_CLOSE)
+		return 0;
+	sk->dead = true;
+	/* tcp_close(): SOCK_LINGER with sk_lingertime 0 -> tcp_disconnect(), which
+	 * resets when tcp_need_reset(old_state) */
+	if (TCPF(sk->state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_FIN_WAIT1) |
+			       TCPF(TCP_FIN_WAIT2) | TCPF(TCP_SYN_RECV)))
+		tcp_transmit(sk, TH_RST | TH_ACK, sk->snd_nxt, 0, SEG_RST_ABORT, 0);
+	tcp_done(sk, 0, END_APP_ABORT);
 	return 0;
 }

@@ -56,6 +56,7 @@ static void col_record(struct sink *s, const struct sim *sim, const struct ks_re
 	case REC_STATE: x.u.st = r->u.st; break;
 	case REC_NAT: x.u.nat = r->u.nat; break;
 	case REC_ICMP: x.u.icmp = r->u.icmp; break;
+	case REC_HEARTBEAT: x.u.hb = r->u.hb; break;
 	}
 	col_push(c, &x);
 }
@@ -233,7 +234,7 @@ size_t run_count_probes_sent(const struct run *r, int host)
 	return k;
 }
 
-/* A timer or ICMP decision record of type, host (ANY) and decision (ANY). */
+/* A timer, ICMP or heartbeat decision record of type, host (ANY) and decision (ANY). */
 static bool decision_match(const struct rec *x, enum ks_rec_type type, int host, int decision)
 {
 	int h, d;
@@ -243,6 +244,7 @@ static bool decision_match(const struct rec *x, enum ks_rec_type type, int host,
 	case REC_KEEPALIVE: h = x->u.ka.host; d = (int)x->u.ka.decision; break;
 	case REC_RTO: h = x->u.rto.host; d = (int)x->u.rto.decision; break;
 	case REC_ICMP: h = x->u.icmp.host; d = (int)x->u.icmp.decision; break;
+	case REC_HEARTBEAT: h = x->u.hb.host; d = (int)x->u.hb.decision; break;
 	default: return false;
 	}
 	return (host == ANY || h == host) && (decision == ANY || d == decision);
@@ -293,6 +295,16 @@ size_t run_count_icmp(const struct run *r, int host, int decision)
 const struct rec *run_nth_icmp(const struct run *r, int host, int decision, size_t n)
 {
 	return nth_decision(r, REC_ICMP, host, decision, n);
+}
+
+size_t run_count_hb(const struct run *r, int host, int decision)
+{
+	return count_decisions(r, REC_HEARTBEAT, host, decision);
+}
+
+const struct rec *run_nth_hb(const struct run *r, int host, int decision, size_t n)
+{
+	return nth_decision(r, REC_HEARTBEAT, host, decision, n);
 }
 
 const struct rec *run_end(const struct rec *recs, size_t n, int host)
@@ -394,6 +406,14 @@ void rec_format(char *buf, size_t n, const struct rec *x)
 		snprintf(buf, n, "%llu STATE host=%d %d>%d", t, x->u.st.host, (int)x->u.st.from,
 			 (int)x->u.st.to);
 		break;
+	case REC_HEARTBEAT: {
+		const struct rec_heartbeat *h = &x->u.hb;
+		snprintf(buf, n, "%llu HB host=%d d=%d no=%u misses=%u/%u sent=%llu T=%llu I=%llu alive=%llu",
+			 t, h->host, (int)h->decision, h->no, h->misses, h->count,
+			 (unsigned long long)h->sent, (unsigned long long)h->timeout,
+			 (unsigned long long)h->interval, (unsigned long long)h->last_alive);
+		break;
+	}
 	case REC_NAT: {
 		const struct rec_nat *a = &x->u.nat;
 		snprintf(buf, n,
@@ -426,5 +446,14 @@ char *strf(const char *fmt, ...)
 	int k = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	cr_assert_geq(k, 0, "vasprintf failed");
+	return s;
+}
+
+struct scenario *scenario_text_ok(const char *text)
+{
+	struct diag d = {0};
+	struct scenario *s = scenario_parse_string("t.ini", text, NULL, 0, &d);
+	cr_assert_not_null(s, "rejected: %s", d.n ? d.msg[0] : "?");
+	diag_free(&d);
 	return s;
 }

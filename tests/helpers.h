@@ -52,6 +52,7 @@ struct rec {
 		struct rec_state st;
 		struct rec_nat nat;
 		struct rec_icmp icmp;
+		struct rec_heartbeat hb;
 	} u;
 };
 
@@ -81,6 +82,11 @@ void run_ini(const char *ini_text, const char *const *sets, size_t nsets, struct
 /* The same for $KASIM_ROOT/scenarios/name. */
 void run_file(const char *name, const char *const *sets, size_t nsets, struct run *out);
 void run_free(struct run *r);
+
+/* Parse a scenario text ("t.ini"); fails the test with the first message
+ * when it is rejected. scenario_free() it. (Errors: sim_capture.h's
+ * cap_expect_error().) */
+struct scenario *scenario_text_ok(const char *text);
 
 /* Convenience: the endpoint's socket after the run. */
 const struct tcp_sock *run_sk(const struct run *r, int host);
@@ -117,6 +123,9 @@ ks_time_t run_end_time(const struct run *r, int host);
 /* ICMP decisions (REC_ICMP) of host (ANY) with decision (ANY). */
 size_t run_count_icmp(const struct run *r, int host, int decision);
 const struct rec *run_nth_icmp(const struct run *r, int host, int decision, size_t n);
+/* Heartbeat decisions of host (ANY) with decision (ANY). */
+size_t run_count_hb(const struct run *r, int host, int decision);
+const struct rec *run_nth_hb(const struct run *r, int host, int decision, size_t n);
 /* State changes of host, in order. */
 size_t run_count_states(const struct run *r, int host);
 const struct rec *run_nth_state(const struct run *r, int host, size_t n);

@@ -10,26 +10,7 @@
 #include <string.h>
 
 #include "helpers.h"
-
-static struct scenario *parse_ok(const char *text)
-{
-	struct diag d = {0};
-	struct scenario *s = scenario_parse_string("t.ini", text, NULL, 0, &d);
-	cr_assert_not_null(s, "rejected: %s", d.n ? d.msg[0] : "?");
-	diag_free(&d);
-	return s;
-}
-
-static void expect_error(const char *text, const char *want)
-{
-	struct diag d = {0};
-	struct scenario *s = scenario_parse_string("t.ini", text, NULL, 0, &d);
-	cr_expect_null(s, "accepted: %s", text);
-	cr_assert_eq(d.n, 1, "%zu messages for %s (first: %s)", d.n, text, d.n ? d.msg[0] : "");
-	cr_expect_str_eq(d.msg[0], want);
-	scenario_free(s);
-	diag_free(&d);
-}
+#include "sim_capture.h"
 
 /* The times of the REC_ACTIONs of event line 'line' (before its result). */
 static size_t action_times(const struct run *r, int line, ks_time_t *out, size_t max)
@@ -48,7 +29,7 @@ static size_t action_times(const struct run *r, int line, ks_time_t *out, size_t
 
 Test(repeat, grammar)
 {
-	struct scenario *s = parse_ok("[scenario]\nduration = 2h\n[nat]\n[events]\n"
+	struct scenario *s = scenario_text_ok("[scenario]\nduration = 2h\n[nat]\n[events]\n"
 				      "10s = send A 100 every 10s until 35s\n"  /* 5 */
 				      "1m = nat flush every 1h\n"               /* 6 */
 				      "0 = congest B 1s every 1500ms\n"         /* 7 */
@@ -72,40 +53,40 @@ Test(repeat, grammar)
 
 Test(repeat, errors)
 {
-	expect_error("[events]\n1s = send A 1 every 0\n",
+	cap_expect_error("[events]\n1s = send A 1 every 0\n",
 		     "t.ini:2: every 0 is out of range (a duration, at least 1ms)");
-	expect_error("[events]\n1s = send A 1 every 999us\n",
+	cap_expect_error("[events]\n1s = send A 1 every 999us\n",
 		     "t.ini:2: every 999us is out of range (a duration, at least 1ms)");
-	expect_error("[events]\n1s = send A 1 every 1x\n",
+	cap_expect_error("[events]\n1s = send A 1 every 1x\n",
 		     "t.ini:2: every: duration '1x' is not a duration (e.g. 90s, 1500ms, 2h11m15s, "
 		     "1d; a bare number is seconds)");
-	expect_error("[events]\n10s = send A 1 every 1s until 9s\n",
+	cap_expect_error("[events]\n10s = send A 1 every 1s until 9s\n",
 		     "t.ini:2: until 9s is before the event's first time (until is a time since "
 		     "t = 0, at or after it)");
-	expect_error("[scenario]\nduration = 1h\n[events]\n10s = send A 1 every 1s until 2h\n",
+	cap_expect_error("[scenario]\nduration = 1h\n[events]\n10s = send A 1 every 1s until 2h\n",
 		     "t.ini:4: until 2h is after the end of the simulation (duration 1h; leave "
 		     "until out to repeat to the end)");
-	expect_error("[events]\n1s = send A every 1s 100\n",
+	cap_expect_error("[events]\n1s = send A every 1s 100\n",
 		     "t.ini:2: 'every' must end the event: ACTION ... every DURATION [until TIME] "
 		     "(e.g. send A 100 every 10s until 1h)");
-	expect_error("[events]\n1s = send A 1 every 1s for 1h\n",
+	cap_expect_error("[events]\n1s = send A 1 every 1s for 1h\n",
 		     "t.ini:2: 'every' must end the event: ACTION ... every DURATION [until TIME] "
 		     "(e.g. send A 100 every 10s until 1h)");
-	expect_error("[events]\n1s = every 1s\n",
+	cap_expect_error("[events]\n1s = every 1s\n",
 		     "t.ini:2: 'every' must end the event: ACTION ... every DURATION [until TIME] "
 		     "(e.g. send A 100 every 10s until 1h)");
-	expect_error("[events]\n1s = close A every 1s\n",
+	cap_expect_error("[events]\n1s = close A every 1s\n",
 		     "t.ini:2: 'close' cannot repeat: it acts once (every works with send, congest, "
 		     "unplug, replug, crash, boot, reboot, link down|up, partition, heal, nat)");
-	expect_error("[events]\n1s = set A tcp_keepidle 5 every 1s\n",
+	cap_expect_error("[events]\n1s = set A tcp_keepidle 5 every 1s\n",
 		     "t.ini:2: 'set' cannot repeat: it sets the same value each time (every works "
 		     "with send, congest, unplug, replug, crash, boot, reboot, link down|up, "
 		     "partition, heal, nat)");
-	expect_error("[events]\n1s = link loss 0.5 every 1s\n",
+	cap_expect_error("[events]\n1s = link loss 0.5 every 1s\n",
 		     "t.ini:2: 'link' cannot repeat: it sets the same value each time (every works "
 		     "with send, congest, unplug, replug, crash, boot, reboot, link down|up, "
 		     "partition, heal, nat)");
-	expect_error("[events]\n1s = send A 0 every 1s\n",
+	cap_expect_error("[events]\n1s = send A 0 every 1s\n",
 		     "t.ini:2: send: byte count 0 is out of range (1..1073741824 bytes)");
 }
 
@@ -224,4 +205,24 @@ Test(repeat, json_config)
 	cmd_free(&c);
 	rm_rf(dir);
 	free(dir);
+}
+
+/* A run stopped early (a sweep's verdict) leaves the next occurrence
+ * pending: sim_destroy() must not touch its freed timer (ASan). */
+Test(repeat, destroy_with_occurrence_pending)
+{
+	struct diag d = {0};
+	struct scenario *sc = scenario_parse_string(
+		"t.ini", "[scenario]\nduration = 1h\n[events]\n0 = send A 1 every 10s\n", NULL, 0, &d);
+	cr_assert_not_null(sc);
+	struct sim *s = malloc(sizeof(*s));
+	cr_assert_not_null(s);
+	sim_init(s, sc);
+	sim_run_until(s, 15 * SEC);
+	cr_expect(ev_timer_pending(&s->repeat[0].t));
+	cr_expect_eq(s->repeat[0].t.when, 20 * SEC);
+	sim_destroy(s);
+	free(s);
+	scenario_free(sc);
+	diag_free(&d);
 }

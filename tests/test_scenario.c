@@ -569,7 +569,9 @@ Test(scenario, did_you_mean)
 			"tcp_keepintvl, tcp_keepcnt, tcp_user_timeout, net.ipv4.tcp_keepalive_time, "
 			"net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, "
 			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, net.ipv4.icmp_ratelimit, "
-			"net.ipv4.icmp_ratemask, addr, os, library)");
+			"net.ipv4.icmp_ratemask, addr, os, library, heartbeat, heartbeat_interval, "
+			"heartbeat_timeout, heartbeat_count, heartbeat_size, heartbeat_reply_size, "
+			"heartbeat_idle_only, heartbeat_without_calls, heartbeat_action)");
 	sc_expect_error("[foo]\n", "t.ini:1: unknown section [foo] (valid sections: [scenario], "
 				   "[A], [B], [link], [nat], [events])");
 	sc_expect_error("seed = 5\n",

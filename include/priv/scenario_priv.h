@@ -54,7 +54,7 @@ enum val_kind {
 	V_BOOL,     /* bool */
 	V_ENUM,     /* int: index in names[] */
 	V_IPV4,     /* uint32_t, host byte order */
-	V_PRESET,   /* [nat] preset: fills every key not set explicitly */
+	V_PRESET,   /* [nat] preset, [A]/[B] heartbeat: fills every key not set explicitly */
 	V_TIMER,    /* enum tm_kind by name */
 	V_HZ,       /* uint32_t: 100, 250, 300 or 1000 */
 	V_OS,       /* enum os_profile by name (ep_config.os) */
@@ -110,6 +110,7 @@ struct ctx {
 	unsigned order;
 	uint32_t link_set[NHOSTS]; /* link_dir fields set by a .a_to_b/.b_to_a key (bit = off / 8) */
 	uint32_t nat_set;          /* nat keys set explicitly (bit = index) */
+	uint32_t hb_set[NHOSTS];   /* [A]/[B] heartbeat_* keys set explicitly (bit = index) */
 };
 
 /* An error at c->at (counted in c->nerr). */
