@@ -34,15 +34,13 @@ struct sim {
 	struct host host[NHOSTS];
 	struct link link;
 	bool has_nat;                /* the scenario has a [nat] */
+	/* Arrivals that need more than host_deliver(): a NAT, or a scenario
+	 * with "unreachable" events (link_arrived's one test for both). */
+	bool divert;
 	struct nat nat;
 	bool nat_deferring;          /* inside nat_outbound/inbound: hold NAT records */
 	size_t nat_npending;         /* ...until the segment's own fate is out */
 	struct rec_nat nat_pending[4];
-	/* Arrivals that need more than host_deliver(): a NAT, or a scenario
-	 * with "unreachable" events (link_arrived's one test for both). */
-	bool divert;
-	struct icmp_path icmp;       /* who answers with ICMP, and their rate limits */
-	struct timer_model icmp_tm;  /* the answering side's clock: jiffies under timer = linux */
 	/* The scenario's events: one timer, armed for the next of them only (so
 	 * memory does not grow with their number), with the seq reserved for it in
 	 * sim_init() before anything the model arms: at any instant they come
@@ -65,6 +63,9 @@ struct sim {
 	struct sink *sinks[SIM_MAX_SINKS];
 	size_t nsinks;
 	struct tcp_env env;          /* what both hosts' TCP sees of this simulation */
+	/* ICMP on the path (out of the common path's cache lines) */
+	struct icmp_path icmp;       /* who answers with ICMP, and their rate limits */
+	struct timer_model icmp_tm;  /* the answering side's clock: jiffies under timer = linux */
 };
 
 /* What a run has counted so far (sim_counters). */
