@@ -75,6 +75,12 @@ CASES = [
     {"name": "icmp-data", "what": "100 bytes, ICMP host-unreachable: RTOs reverted, rate limit 6 + 1/s, EHOSTUNREACH",
      "A_opts": {}, "A_sysctl": {"net.ipv4.tcp_retries2": 4},
      "events": [[0.5, "unreachable B host"], [1.0, "send A 100"]], "deadline": 14},
+    {"name": "icmp-admin", "what": "100 bytes, ICMP admin-prohibited: a soft error without the RFC 6069 revert",
+     "A_opts": {}, "A_sysctl": {"net.ipv4.tcp_retries2": 4},
+     "events": [[0.5, "unreachable B admin"], [1.0, "send A 100"]], "deadline": 12},
+    {"name": "icmp-ratelimit", "what": "100 bytes, ICMP host-unreachable, B's icmp_ratelimit = 300 ms",
+     "A_opts": {}, "A_sysctl": {"net.ipv4.tcp_retries2": 4}, "B_sysctl": {"net.ipv4.icmp_ratelimit": 300},
+     "events": [[0.5, "unreachable B host"], [1.0, "send A 100"]], "deadline": 12},
     {"name": "nat-loose1", "what": "masquerade, conntrack 3 s, tcp_loose 1: probe re-creates the entry",
      "A_opts": {"so_keepalive": 1, "tcp_keepidle": 5, "tcp_keepintvl": 1, "tcp_keepcnt": 3},
      "events": [], "deadline": 8, "nat": {"loose": 1, "timeout": 3}},
@@ -154,6 +160,8 @@ def kasim_scenario(case, kv):
         lines.append("%s = %s" % (k, v))
     for k, v in case.get("A_sysctl", {}).items():
         lines.append("%s = %s" % (k, v))
+    if case.get("B_sysctl"):
+        lines += ["", "[B]"] + ["%s = %s" % (k, v) for k, v in case["B_sysctl"].items()]
     lines += ["", "[link]", "delay = %dns" % max(0, (kv["rtt"] or 0) // 2)]
     nat = case.get("nat")
     if nat:

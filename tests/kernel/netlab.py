@@ -235,6 +235,8 @@ def run_kernel(case, workdir):
         clk = jiffies_clock()
         for k, v in case.get("A_sysctl", {}).items():
             sh("sysctl", "-qw", "%s=%s" % (k, v), ns=NS_A)
+        for k, v in case.get("B_sysctl", {}).items():
+            sh("sysctl", "-qw", "%s=%s" % (k, v), ns=NS_B)
         pcap = os.path.join(workdir, case["name"] + ".pcap")
         td = subprocess.Popen(["ip", "netns", "exec", NS_A, "tcpdump", "-i", net["dev"], "-n", "-U", "--immediate-mode",
                                "-s", "128", "--time-stamp-precision=nano", "-w", pcap, "tcp or icmp"],
