@@ -99,6 +99,8 @@ struct survival {
 static void survival_packet(struct survival *v, const struct rec_packet *p)
 {
 	const struct segment *seg = p->seg;
+	if (seg->kind == SEG_ICMP)
+		return; /* an ICMP error: neither A's data nor an ACK (its fields are the quoted segment's) */
 	if (seg->src == HOST_A && seg->dst == HOST_B && seg->kind != SEG_RST_NAT) {
 		if (v->sent && (seg->len || (seg->flags & TH_FIN))) {
 			uint32_t end = seg->seq + seg->len + !!(seg->flags & TH_FIN);

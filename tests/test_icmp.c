@@ -24,6 +24,7 @@
 #include "helpers.h"
 #include "icmp.h"
 #include "pcap_out.h"
+#include "sweep.h"
 
 #define A HOST_A
 #define B HOST_B
@@ -412,4 +413,28 @@ Test(icmp, capture_bytes)
 	cr_expect_eq(rd16(q + 20), 40000);
 	cr_expect_eq(rd16(q + 22), 443);
 	cr_expect_eq(rd32(q + 24), 0x01020304);
+}
+
+/* ---- sweeps ----------------------------------------------------------------------- */
+
+/* A sweep's survival test sends a byte at H and waits for its ACK. With B
+ * unreachable from 30 min on, nothing acknowledges it: every run is lost. An
+ * ICMP error quotes A's segment (its ack field is A's, in B's sequence space),
+ * so it must never count as B's ACK; with ISNs drawn per run, about half of
+ * the runs would otherwise be "acknowledged" by it. */
+Test(icmp, sweep_survival_ignores_icmp)
+{
+	struct diag d = {0};
+	struct sweep *sw = sweep_parse("t.ini",
+				       "[scenario]\nduration = 1h\n[link]\ndelay = 10ms\n[events]\n"
+				       "30m = unreachable B host\n[sweep]\nreplicas = 16\n",
+				       NULL, 0, &d);
+	cr_assert_not_null(sw);
+	for (uint64_t r = 0; r < sw->nruns; r++) {
+		struct run_result x;
+		sweep_run_one(sw, r, &x);
+		cr_expect(x.lost, "run %llu survived: an ICMP error was taken for an ACK", (unsigned long long)r);
+	}
+	sweep_free(sw);
+	diag_free(&d);
 }
