@@ -438,3 +438,25 @@ Test(icmp, sweep_survival_ignores_icmp)
 	sweep_free(sw);
 	diag_free(&d);
 }
+
+/* A connect() ended by an ICMP error is named in results.csv (icmp-error,
+ * EHOSTUNREACH), not "unknown". */
+Test(icmp, sweep_results_name_the_icmp_end)
+{
+	char *ini = tmp_write("u.ini", "[scenario]\nduration = 1h\n[link]\ndelay = 10ms\n[events]\n"
+				       "0s = unreachable B host\n[sweep]\nreplicas = 1\n");
+	char *dir = make_tmpdir(), out[512], csv[600];
+	snprintf(out, sizeof out, "%s/out", dir);
+	struct cmd c = KASIM("sweep", ini, "-o", out, "--no-render", "--no-progress");
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	snprintf(csv, sizeof csv, "%s/results.csv", out);
+	char *res = slurp(csv, NULL);
+	cr_assert_not_null(res);
+	cr_expect(strstr(res, ",lost,icmp-error,A,EHOSTUNREACH,0.02,"), "%s", res);
+	cr_expect_null(strstr(res, "unknown"), "%s", res);
+	free(res);
+	cmd_free(&c);
+	rm_rf(dir);
+	free(dir);
+	tmp_remove(ini);
+}
