@@ -37,8 +37,9 @@
 #include "tcp.h"
 
 /* Heartbeat messages one end has written and the other has not read yet;
- * also the most pings that can wait for replies (an application with this
- * many unanswered pings writes no more until one is answered or it gives up). */
+ * also the most pings that can wait for replies. An application with this
+ * many unanswered pings, or this many messages its peer has not read, writes
+ * no more pings until one is answered or read (or it gives up). */
 #define HB_RING 128
 
 enum hb_msg_kind { HB_MSG_PING, HB_MSG_REPLY };

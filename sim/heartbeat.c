@@ -139,12 +139,12 @@ static void hb_ping_timer(struct engine *eng, struct ev_timer *t)
 	/* gRPC permit_without_calls = 0: no ping while no call is open */
 	if (!a->cfg.without_calls && !a->call_open)
 		return;
-	if (a->n_sent - a->n_answered >= HB_RING - 1)
-		return; /* too many pings wait for replies already */
+	if (a->n_sent - a->n_answered >= HB_RING - 1 || a->out_n == HB_RING)
+		return; /* too many pings wait for replies, or messages for the peer to read */
 	uint32_t no = ++a->n_sent;
 	a->sent_at[no % HB_RING] = now;
 	hb_emit(a, HBD_PING, no, 0); /* the decision first, then its packet */
-	hb_write(a, a->cfg.size, HB_MSG_PING, no); /* ESTABLISHED: the write succeeds */
+	hb_write(a, a->cfg.size, HB_MSG_PING, no); /* ESTABLISHED, room: the write succeeds */
 	if (a->checked + 1 == no)
 		hb_arm_deadline(a);
 }

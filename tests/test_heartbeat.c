@@ -366,3 +366,25 @@ Test(heartbeat, shipped_ssh_alive)
 	cr_expect_eq(nat_expired(&r), 1); /* once transitory after sshd's FIN, not before */
 	run_free(&r);
 }
+
+/* A's direction fails: neither A's pings nor its replies to B's pings are
+ * read. Each second A writes a ping (1000 bytes) and a reply (1 byte), so
+ * its 128 unread messages are reached at 64 s, before 127 unanswered pings:
+ * from then on A writes no ping, and records none (the bug: 127 ping records
+ * for 64 pings written). */
+Test(heartbeat, full_stream_no_phantom_pings)
+{
+	struct run r;
+	run_ini("[scenario]\nduration = 10m\n[A]\nheartbeat = custom\nheartbeat_interval = 1s\n"
+		"heartbeat_timeout = 1d\nheartbeat_count = 100\nheartbeat_size = 1000\n"
+		"[B]\nheartbeat = custom\nheartbeat_interval = 1s\nheartbeat_timeout = 1d\n"
+		"heartbeat_count = 100\n[events]\n500ms = partition A->B\n",
+		NULL, 0, &r);
+	const struct tcp_sock *a = run_sk(&r, HOST_A);
+	uint32_t written = a->write_seq - a->iss - 1;
+	size_t pings = run_count_hb(&r, HOST_A, HBD_PING);
+	cr_expect_eq(written / 1000, pings, "%u bytes written, %zu ping records", written, pings);
+	cr_expect_eq(pings, 64);
+	cr_expect_eq(written, 64 * 1000 + 64);
+	run_free(&r);
+}
