@@ -22,6 +22,8 @@ void format_tms(char *buf, size_t n, ks_time_t t);
 void explain_keepalive(char *buf, size_t n, ks_time_t now, const struct rec_keepalive *k);
 /* One firing of the retransmission timer. */
 void explain_rto(char *buf, size_t n, ks_time_t now, const struct rec_rto *r);
+/* One RTT sample and the RTO it gives. */
+void explain_rtt(char *buf, size_t n, ks_time_t now, const struct rec_rtt *r);
 /* A state change. */
 void explain_state(char *buf, size_t n, ks_time_t now, const struct rec_state *st);
 /* A connection ended (what the application sees). */

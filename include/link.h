@@ -97,6 +97,10 @@ static inline bool link_plain_now(const struct link *l, int h)
 }
 /* "link loss P": P(loss) per segment in both directions from now on. */
 void link_set_loss(struct link *l, double p);
+/* "link delay D [jitter J]": the one-way delay and jitter of direction h
+ * (the sender; -1 = both) from now on. Segments already on the wire keep
+ * their arrival time; without reorder a later one never overtakes them. */
+void link_set_delay(struct link *l, int h, ks_time_t delay, ks_time_t jitter);
 /* Deliver seg to its destination after 0 ns without crossing the wire (a RST
  * the NAT sends to A). Arrives after everything already due now. */
 void link_send_local(struct link *l, const struct segment *seg);

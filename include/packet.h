@@ -12,7 +12,6 @@
 
 /* TCP flags, as on the wire. */
 enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PSH = 0x08, TH_ACK = 0x10 };
-
 /* Why a segment was sent (for the outputs only). */
 enum seg_kind {
 	SEG_NORMAL,       /* SYN, SYN-ACK, ACK, data, FIN */
@@ -49,8 +48,14 @@ struct segment {
 	uint32_t nth;          /* probe or retransmission number */
 	uint32_t icmp_qdaddr;  /* SEG_ICMP: the quoted segment's destination */
 	uint64_t id;           /* 1, 2, ... in order of sending */
+	/* The timestamp option (RFC 7323), offered in the SYN and then carried
+	 * by every segment of a connection that negotiated it: tsval is the
+	 * sender's ms clock (never 0: 0 means "no timestamp option"), tsecr the
+	 * peer's tsval it echoes (ts_recent). The capture does not write it. */
+	uint32_t tsval, tsecr;
 };
-_Static_assert(sizeof(struct segment) == 48, "struct segment grew");
+/* 48 bytes before the timestamp option's 8 (the option is 10 on the wire). */
+_Static_assert(sizeof(struct segment) == 56, "struct segment grew");
 
 /* Sequence-space comparisons (RFC 793, mod 2^32). */
 static inline int seq_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }

@@ -29,6 +29,7 @@ struct profile {
 	bool linux_timers;        /* runs on the scenario's Linux timer model (timer = linux) */
 	uint32_t opts;            /* the enum sockopt values the scenario may set (bit mask) */
 	const char *opts_text;    /* the same, for messages */
+	bool rto_rfc6298;         /* RTO from RFC 6298 section 2, not tcp_rtt_estimator() */
 };
 
 const struct profile *profile_get(enum os_profile os);

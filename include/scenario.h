@@ -67,6 +67,9 @@ struct ep_config {
 	uint32_t tcp_syn_retries;      /* default 6 */
 	uint32_t icmp_ratelimit;       /* ms, default 1000: when this host's side answers with ICMP */
 	uint32_t icmp_ratemask;        /* ICMP types rate limited, default 0x1818 */
+	uint32_t tcp_rto_min_us;       /* us, default 200000 (Linux >= 6.11) */
+	uint32_t tcp_timestamps;       /* 0 off, 1 (default) or 2 on: offer the timestamp option */
+	ks_time_t rto_min;             /* the route's rto_min (ip route ... rto_min); NEVER = none */
 	uint32_t addr;                 /* IPv4, host byte order */
 	uint16_t port;
 	enum os_profile os;            /* os = linux (default), freebsd, ... */
@@ -144,6 +147,8 @@ enum sockopt {
 	OPT_SYSCTL_SYN_RETRIES,
 	OPT_SYSCTL_ICMP_RATELIMIT,
 	OPT_SYSCTL_ICMP_RATEMASK,
+	OPT_SYSCTL_RTO_MIN_US,
+	OPT_SYSCTL_TIMESTAMPS,
 };
 
 enum action {
@@ -160,6 +165,7 @@ enum action {
 	ACT_LINK_DOWN,  /* the wire is cut: every segment is lost, in flight included */
 	ACT_LINK_UP,
 	ACT_LINK_LOSS,  /* loss probability p, both directions */
+	ACT_LINK_DELAY, /* one-way delay arg and jitter (host: that sender's direction, -1 both) */
 	ACT_PARTITION,  /* segments sent by host are lost (one-way failure) */
 	ACT_HEAL,       /* end every partition */
 	ACT_NAT_FLUSH,  /* every mapping is deleted */
@@ -174,11 +180,12 @@ struct sc_event {
 	enum action action;
 	int host;      /* HOST_A or HOST_B; -1 for the path's events (PARTITION: the sender) */
 	enum sockopt opt; /* ACT_SET */
-	uint64_t arg;  /* bytes (SEND), ns (CONGEST), option value (SET; ms for UT) */
+	uint64_t arg;  /* bytes (SEND), ns (CONGEST, LINK_DELAY), option value (SET; ms for UT) */
 	double p;      /* LINK_LOSS */
 	ks_time_t every; /* "... every D": repeat every D ns after at; 0 = once */
 	ks_time_t until; /* "... until T": the last occurrence is at or before T;
 	                  * KS_TIME_NEVER = to the end of the simulation */
+	ks_time_t jitter; /* LINK_DELAY: uniform in [0, jitter] per segment, 0 = none */
 };
 /* The shortest period of a repeating event. */
 #define EVENT_EVERY_MIN KS_MS

@@ -107,12 +107,33 @@ struct lwip_pcb {
 	struct ev_timer fasttmr;  /* tcp_fasttmr() for this pcb, armed only when owed */
 };
 
+/* Karn's rule (tcp_clean_rtx_queue(): TCPCB_RETRANS): the sequence range of
+ * data retransmitted and not yet acknowledged; an ACK covering any of it
+ * gives no RTT sample. */
+struct tcp_rtx_marks {
+	bool any;
+	uint32_t lo, hi;
+};
+
+/* The send time of unacknowledged data, as the kernel keeps it per skb
+ * (skb->skb_mstamp_ns): one entry per burst of segments sent at the same
+ * time, oldest first; a full ring merges the newest burst into the previous
+ * one (tcp_rtt.c). */
+#define TCP_SENT_RING 32
+struct tcp_sent_ring {
+	uint32_t end_seq[TCP_SENT_RING]; /* first sequence number after the burst */
+	ks_time_t when[TCP_SENT_RING];
+	uint8_t head, n;
+};
+
 struct tcp_sock {
 	struct host *host;
 	enum tcp_state state;
 	bool keepopen;           /* SOCK_KEEPOPEN (SO_KEEPALIVE) */
 	bool dead;               /* SOCK_DEAD: the application closed it (orphan) */
 	bool fin_queued;         /* close() called: a FIN follows the queued data */
+	bool tstamp_ok;          /* rx_opt.tstamp_ok: both ends use the timestamp option */
+	uint32_t ts_recent;      /* rx_opt.ts_recent: the TSval our segments echo */
 
 	/* Per-socket options; 0 = use the host's sysctl (keepalive_*_when). */
 	uint32_t keepalive_time;   /* TCP_KEEPIDLE, s */
@@ -145,9 +166,17 @@ struct tcp_sock {
 	uint32_t probes_out;       /* icsk_probes_out */
 	int err_soft;              /* sk_err_soft: an ICMP error, reported if the connection times out */
 
-	/* Retransmission: srtt/rttvar in ns, icsk_rto in stamp units (jiffies). */
-	ks_time_t srtt, rttvar;
+	/* RTT estimator (tcp_rtt_estimator(), sim/tcp_rtt.c), in microseconds
+	 * like the kernel; srtt_us == 0: no sample yet. icsk_rto in stamp units. */
+	uint32_t srtt_us;          /* smoothed RTT << 3 */
+	uint32_t mdev_us;          /* medium deviation << 2 */
+	uint32_t mdev_max_us;      /* maximal mdev for the last RTT period */
+	uint32_t rttvar_us;        /* smoothed mdev_max */
+	uint32_t rtt_seq;          /* snd_nxt when the RTT period began */
+	struct tcp_rtx_marks rtx;  /* Karn: retransmitted data still unacked */
+	struct tcp_sent_ring sent; /* when the unacked data was (first) sent */
 	tcp_stamp_t rto;
+	tcp_stamp_t icsk_rto_min;  /* net.ipv4.tcp_rto_min_us when the socket was made */
 	ks_time_t head_sent;       /* last transmission of the first unacked segment */
 	bool tlp_pending;          /* the retransmit timer is armed as a loss probe */
 	bool tlp_high;             /* tlp_high_seq: a loss probe is out, unacked */

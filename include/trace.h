@@ -33,6 +33,7 @@ enum ks_rec_type {
 	REC_NAT,        /* a NAT decision about the simulated connection's mapping */
 	REC_ICMP,       /* an ICMP error: the path's answer, or what the TCP made of it */
 	REC_HEARTBEAT,  /* an application heartbeat's decision (heartbeat.h) */
+	REC_RTT,        /* a valid RTT sample and the estimator's state after it */
 };
 
 /*
@@ -133,6 +134,19 @@ struct rec_end {
 				  * boundary = TCP_MAXRTX or TCP_SYNMAXRTX) */
 };
 
+/* One valid RTT sample (tcp_ack_update_rtt() -> tcp_rtt_estimator() ->
+ * tcp_set_rto()), everything in ns. srtt and rttvar are what TCP_INFO calls
+ * tcpi_rtt (srtt_us >> 3) and tcpi_rttvar (mdev_us >> 2): RFC 6298's SRTT
+ * and RTTVAR. rttvar_term is what the RTO adds to srtt: Linux's rttvar_us
+ * (max(mdev_max, rto_min), decaying per RTT period), RFC 6298's
+ * max(G, 4 RTTVAR). rto is icsk_rto after the sample (tcpi_rto). */
+struct rec_rtt {
+	int host;
+	ks_time_t sample, srtt, rttvar, rttvar_term, rto;
+	bool rfc6298;            /* the host's profile uses RFC 6298, not tcp_rtt_estimator() */
+	enum tm_kind clock;      /* the host's timer model (rto is in its units, converted) */
+};
+
 struct rec_state {
 	int host;
 	enum tcp_state from, to;
@@ -174,6 +188,7 @@ struct ks_record {
 		struct rec_nat nat;
 		struct rec_icmp icmp;
 		struct rec_heartbeat hb;
+		struct rec_rtt rtt;
 	} u;
 };
 

@@ -13,13 +13,14 @@
 const char csv_header[] =
 	"time_s,record,host,src,dst,flags,seq,ack,len_bytes,note,fate,fate_time_s,drop_reason,drop_host,"
 	"decision,elapsed_s,probes_out,keepidle_s,keepintvl_s,keepcnt,user_timeout_ms,next_s,"
-	"retransmits,since_first_s,limit_s,error,explanation";
+	"retransmits,since_first_s,limit_s,error,explanation,rtt_sample_s,srtt_s,rttvar_s,rto_s";
 
-enum { NCOLS = 27 };
+enum { NCOLS = 31 };
 enum {
 	C_TIME, C_RECORD, C_HOST, C_SRC, C_DST, C_FLAGS, C_SEQ, C_ACK, C_LEN, C_NOTE, C_FATE, C_FATE_TIME,
 	C_DROP_REASON, C_DROP_HOST, C_DECISION, C_ELAPSED, C_PROBES_OUT, C_KEEPIDLE, C_KEEPINTVL,
 	C_KEEPCNT, C_UT, C_NEXT, C_RETRANS, C_SINCE, C_LIMIT, C_ERROR, C_EXPLAIN,
+	C_RTT_SAMPLE, C_SRTT, C_RTTVAR, C_RTO, /* appended: the columns before keep their place */
 };
 
 struct csv_sink {
@@ -130,6 +131,19 @@ static void csv_rto(struct csv_sink *cs, ks_time_t now, const struct rec_rto *r)
 	explain_rto(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], now, r);
 }
 
+static void csv_rtt(struct csv_sink *cs, ks_time_t now, const struct rec_rtt *r)
+{
+	set_t(cs, C_TIME, now);
+	set(cs, C_RECORD, "rtt");
+	set(cs, C_HOST, hs(r->host));
+	set_t(cs, C_RTT_SAMPLE, r->sample);
+	set_t(cs, C_SRTT, r->srtt);
+	set_t(cs, C_RTTVAR, r->rttvar);
+	set_t(cs, C_RTO, r->rto);
+	set(cs, C_DECISION, r->rfc6298 ? "rfc6298" : "tcp_rtt_estimator");
+	explain_rtt(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], now, r);
+}
+
 static void csv_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
 {
 	(void)sim;
@@ -139,6 +153,7 @@ static void csv_record(struct sink *s, const struct sim *sim, const struct ks_re
 	case REC_PACKET: csv_packet(cs, &r->u.pkt); break;
 	case REC_KEEPALIVE: csv_keepalive(cs, r->t, &r->u.ka); break;
 	case REC_RTO: csv_rto(cs, r->t, &r->u.rto); break;
+	case REC_RTT: csv_rtt(cs, r->t, &r->u.rtt); break;
 	case REC_ACTION: {
 		const struct sc_event *ev = r->u.act.ev;
 		set_t(cs, C_TIME, r->t);

@@ -171,6 +171,21 @@ void explain_rto(char *buf, size_t n, ks_time_t now, const struct rec_rto *r)
 	    s_(c, sizeof c, r->next));
 }
 
+void explain_rtt(char *buf, size_t n, ks_time_t now, const struct rec_rtt *r)
+{
+	char a[32], b[32], c[32], d[32], e[32];
+	head(buf, n, r->host, now);
+	add(buf, n, "RTT sample %s: srtt %s, rttvar %s; ", s_(a, sizeof a, r->sample),
+	    s_(b, sizeof b, r->srtt), s_(c, sizeof c, r->rttvar));
+	if (r->rfc6298)
+		add(buf, n, "RTO = max(1 s, srtt + 4·rttvar %s) = %s (RFC 6298).", s_(d, sizeof d, r->rttvar_term),
+		    s_(e, sizeof e, r->rto));
+	else
+		add(buf, n, "RTO = srtt + rttvar_us %s (max(mdev_max, rto_min), decaying per RTT) = %s%s.",
+		    s_(d, sizeof d, r->rttvar_term), s_(e, sizeof e, r->rto),
+		    r->clock == TM_LINUX ? " in whole jiffies" : "");
+}
+
 void explain_state(char *buf, size_t n, ks_time_t now, const struct rec_state *st)
 {
 	head(buf, n, st->host, now);

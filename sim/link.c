@@ -171,6 +171,17 @@ void link_set_loss(struct link *l, double p)
 	link_update_plain(l);
 }
 
+void link_set_delay(struct link *l, int h, ks_time_t delay, ks_time_t jitter)
+{
+	for (int d = 0; d < NHOSTS; d++) {
+		if (h >= 0 && d != h)
+			continue;
+		l->dir[d].delay = delay;
+		l->dir[d].jitter = jitter;
+	}
+	link_update_plain(l);
+}
+
 /* The jitter added to a segment sent by h: uniform in [0, jitter]. */
 __attribute__((noinline)) static ks_time_t jitter(struct link *l, int h)
 {

@@ -102,7 +102,8 @@ const char *action_name(enum action a)
 		[ACT_BOOT] = "boot", [ACT_REBOOT] = "reboot", [ACT_SEND] = "send",
 		[ACT_CLOSE] = "close", [ACT_SET] = "set", [ACT_CONGEST] = "congest",
 		[ACT_LINK_DOWN] = "link-down", [ACT_LINK_UP] = "link-up",
-		[ACT_LINK_LOSS] = "link-loss", [ACT_PARTITION] = "partition", [ACT_HEAL] = "heal",
+		[ACT_LINK_LOSS] = "link-loss", [ACT_LINK_DELAY] = "link-delay",
+		[ACT_PARTITION] = "partition", [ACT_HEAL] = "heal",
 		[ACT_NAT_FLUSH] = "nat-flush", [ACT_NAT_REBOOT] = "nat-reboot",
 		[ACT_UNREACHABLE] = "unreachable",
 	};

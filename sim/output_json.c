@@ -17,9 +17,9 @@
 struct json_sink {
 	struct sink base;
 	FILE *out;
-	FILE *timers, *events; /* spill files */
+	FILE *timers, *events, *rtt; /* spill files */
 	bool run_info;         /* run.json: add "config" */
-	bool started, any_packet, any_timer, any_event;
+	bool started, any_packet, any_timer, any_event, any_rtt;
 	bool ended[NHOSTS];
 	struct rec_end end[NHOSTS];
 	char *hb_summary[NHOSTS];  /* an application's heartbeat gave up: its sentence */
@@ -132,6 +132,15 @@ static bool has_dir_keys(size_t sec)
  * of both directions is written per direction ("a_to_b", "b_to_a"); the
  * scenario's file is added to [scenario]; "nat" is null without a NAT.
  */
+/* "link delay": the new delay and jitter (seconds), after a ", ". */
+static void put_delay(FILE *o, const struct sc_event *ev)
+{
+	fputs("\"delay\": ", o);
+	put_time(o, ev->arg);
+	fputs(", \"jitter\": ", o);
+	put_time(o, ev->jitter);
+}
+
 static void put_config(FILE *o, const struct scenario *sc)
 {
 	fputs(",\n  \"config\": {\n", o);
@@ -168,6 +177,10 @@ static void put_config(FILE *o, const struct scenario *sc)
 			ev->host < 0 ? "null" : hstr(ev->host));
 		if (ev->action == ACT_LINK_LOSS)
 			fprintf(o, ", \"p\": %.17g", ev->p);
+		if (ev->action == ACT_LINK_DELAY) {
+			fputs(", ", o);
+			put_delay(o, ev);
+		}
 		if (ev->action == ACT_SEND)
 			fprintf(o, ", \"bytes\": %llu", (unsigned long long)ev->arg);
 		else if (ev->action == ACT_CONGEST) {
@@ -303,6 +316,23 @@ static void json_rto(struct json_sink *js, ks_time_t now, const struct rec_rto *
 	fputc('}', o);
 }
 
+/* The "rtt" array: one RTT sample and the estimator after it, in seconds. */
+static void json_rtt(struct json_sink *js, ks_time_t now, const struct rec_rtt *r)
+{
+	FILE *o = js->rtt;
+	fprintf(o, "%s\n    {\"time\": ", js->any_rtt ? "," : "");
+	js->any_rtt = true;
+	put_time(o, now);
+	fprintf(o, ", \"host\": %s", hstr(r->host));
+	const char *const key[] = {"sample", "srtt", "rttvar", "rto"};
+	const ks_time_t val[] = {r->sample, r->srtt, r->rttvar, r->rto};
+	for (size_t i = 0; i < 4; i++) {
+		fprintf(o, ", \"%s\": ", key[i]);
+		put_time(o, val[i]);
+	}
+	fputc('}', o);
+}
+
 static void event_head(struct json_sink *js, ks_time_t now, const char *type)
 {
 	FILE *o = js->events;
@@ -345,6 +375,7 @@ static void json_record(struct sink *s, const struct sim *sim, const struct ks_r
 	case REC_PACKET: json_packet(js, &r->u.pkt); break;
 	case REC_KEEPALIVE: json_keepalive(js, r->t, &r->u.ka); break;
 	case REC_RTO: json_rto(js, r->t, &r->u.rto); break;
+	case REC_RTT: json_rtt(js, r->t, &r->u.rtt); break;
 	case REC_NAT: {
 		const struct rec_nat *n = &r->u.nat;
 		char text[320];
@@ -406,6 +437,10 @@ static void json_record(struct sink *s, const struct sim *sim, const struct ks_r
 			(unsigned long long)r->u.act.ev->arg);
 		if (r->u.act.ev->action == ACT_LINK_LOSS)
 			fprintf(js->events, "\"p\": %.17g, ", r->u.act.ev->p);
+		if (r->u.act.ev->action == ACT_LINK_DELAY) {
+			put_delay(js->events, r->u.act.ev);
+			fputs(", ", js->events);
+		}
 		fputs("\"result\": ", js->events);
 		if (r->u.act.result)
 			put_str(js->events, r->u.act.result);
@@ -479,7 +514,9 @@ static void json_finish(struct sink *s, const struct sim *sim)
 		start(js, sim);
 	fputs(js->any_packet ? "\n  ],\n  \"timers\": [" : "],\n  \"timers\": [", o);
 	copy_spill(js->timers, o);
-	fputs(js->any_timer ? "\n  ],\n  \"events\": [" : "],\n  \"events\": [", o);
+	fputs(js->any_timer ? "\n  ],\n  \"rtt\": [" : "],\n  \"rtt\": [", o);
+	copy_spill(js->rtt, o);
+	fputs(js->any_rtt ? "\n  ],\n  \"events\": [" : "],\n  \"events\": [", o);
 	copy_spill(js->events, o);
 	fputs(js->any_event ? "\n  ],\n" : "],\n", o);
 	fprintf(o, "  \"stats\": {\"packets\": %llu, \"dropped\": %llu, \"events\": %llu},\n",
@@ -528,6 +565,8 @@ static void json_destroy(struct sink *s)
 		fclose(js->events);
 	for (int h = 0; h < NHOSTS; h++)
 		free(js->hb_summary[h]);
+	if (js->rtt)
+		fclose(js->rtt);
 	free(js);
 }
 
@@ -541,7 +580,8 @@ struct sink *json_sink_new(FILE *out, const struct output_opts *o)
 	js->out = out;
 	js->timers = tmpfile();
 	js->events = tmpfile();
-	if (!js->timers || !js->events) {
+	js->rtt = tmpfile();
+	if (!js->timers || !js->events || !js->rtt) {
 		json_destroy(&js->base);
 		return NULL;
 	}

@@ -208,6 +208,22 @@ static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *
 		r->err_soft ? tcp_errno_name(r->err_soft) : "ETIMEDOUT", late);
 }
 
+/* One RTT sample and the estimator after it (tcp_rtt_estimator() or RFC 6298). */
+static void text_rtt(struct text_sink *ts, ks_time_t now, const struct rec_rtt *r)
+{
+	char t[32], a[32], b[32], c[32], d[32];
+	if (ts->opts.explain) {
+		char line[512];
+		explain_rtt(line, sizeof line, now, r);
+		narrate(ts, now, line, C_DIM);
+		return;
+	}
+	format_ts(t, sizeof t, now);
+	fprintf(ts->out, "%14s %c RTT sample %s: srtt %s, rttvar %s, rto %s\n", t, host_letter(r->host),
+		secs(a, sizeof a, r->sample), secs(b, sizeof b, r->srtt), secs(c, sizeof c, r->rttvar),
+		secs(d, sizeof d, r->rto));
+}
+
 static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_action *a)
 {
 	char t[32], v[32];
@@ -218,6 +234,14 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 		case ACT_LINK_DOWN: fprintf(ts->out, "%14s event: link down\n", t); break;
 		case ACT_LINK_UP: fprintf(ts->out, "%14s event: link up\n", t); break;
 		case ACT_LINK_LOSS: fprintf(ts->out, "%14s event: link loss %g\n", t, ev->p); break;
+		case ACT_LINK_DELAY:
+			fprintf(ts->out, "%14s event: link delay %s", t, secs(v, sizeof v, ev->arg));
+			if (ev->jitter)
+				fprintf(ts->out, " jitter %s", secs(v, sizeof v, ev->jitter));
+			if (ev->host >= 0)
+				fprintf(ts->out, " (%c->%c only)", host_letter(ev->host), host_letter(!ev->host));
+			fputc('\n', ts->out);
+			break;
 		case ACT_PARTITION:
 			fprintf(ts->out, "%14s event: partition %c->%c\n", t, host_letter(ev->host), host_letter(!ev->host));
 			break;
@@ -257,6 +281,7 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 	case REC_PACKET: text_packet(ts, &r->u.pkt); break;
 	case REC_KEEPALIVE: text_keepalive(ts, r->t, &r->u.ka); break;
 	case REC_RTO: text_rto(ts, r->t, &r->u.rto); break;
+	case REC_RTT: text_rtt(ts, r->t, &r->u.rtt); break;
 	case REC_ACTION: text_action(ts, r->t, &r->u.act); break;
 	case REC_END:
 		ts->ended[r->u.end.host] = true;

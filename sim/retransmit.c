@@ -2,8 +2,8 @@
  * retransmit.c - the retransmission timer (net/ipv4/tcp_timer.c:
  * tcp_retransmit_timer, tcp_write_timeout, retransmits_timed_out,
  * tcp_model_timeout, tcp_clamp_rto_to_user_timeout; tcp_output.c:
- * tcp_schedule_loss_probe, tcp_send_loss_probe, tcp_rearm_rto; tcp_input.c:
- * tcp_rtt_estimator, tcp_set_rto).
+ * tcp_schedule_loss_probe, tcp_send_loss_probe, tcp_rearm_rto). The RTT
+ * estimator that sets icsk_rto is tcp_rtt.c.
  *
  * When data is in flight the keepalive timer is inert and this timer alone
  * decides when a dead peer is noticed: the connection is aborted with
@@ -29,32 +29,11 @@
 #define TCP_TIMEOUT_MIN_JIFFIES 2u /* TCP_TIMEOUT_MIN */
 
 tcp_stamp_t tcp_timeout_init(const struct tcp_sock *sk) { return tm_secs(tcp_tm(sk), 1); }
-tcp_stamp_t tcp_rto_min(const struct tcp_sock *sk) { return tm_msecs(tcp_tm(sk), 200); }
 tcp_stamp_t tcp_rto_max(const struct tcp_sock *sk) { return tm_secs(tcp_tm(sk), 120); }
 
-static tcp_stamp_t rto_bound(const struct tcp_sock *sk, tcp_stamp_t rto)
+tcp_stamp_t tcp_bound_rto(const struct tcp_sock *sk, tcp_stamp_t rto)
 {
-	return rto < tcp_rto_max(sk) ? rto : tcp_rto_max(sk); /* tcp_bound_rto() */
-}
-
-/* __tcp_set_rto(): usecs_to_jiffies(srtt + rttvar), rounded up. */
-static tcp_stamp_t tcp_set_rto(const struct tcp_sock *sk)
-{
-	return rto_bound(sk, tm_from_ns(tcp_tm(sk), sk->srtt + sk->rttvar));
-}
-
-/* First RTT sample (tcp_rtt_estimator): srtt = m, mdev = m/2, and the
- * variance term rttvar = max(4 mdev, rto_min); RTO = srtt + rttvar. */
-void tcp_rtt_sample(struct tcp_sock *sk, ks_time_t m)
-{
-	sk->srtt = m;
-	sk->rttvar = 2 * m > TCP_RTO_MIN ? 2 * m : TCP_RTO_MIN;
-	sk->rto = tcp_set_rto(sk);
-}
-
-void tcp_rtt_restore_rto(struct tcp_sock *sk)
-{
-	sk->rto = sk->rttvar ? tcp_set_rto(sk) : tcp_timeout_init(sk);
+	return rto < tcp_rto_max(sk) ? rto : tcp_rto_max(sk);
 }
 
 /* inet_csk_reset_xmit_timer(): the timer model decides when it really fires. */
@@ -96,9 +75,9 @@ static bool schedule_loss_probe(struct tcp_sock *sk, bool advancing_rto)
 	    sk->retransmits || sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV)
 		return false;
 	tcp_stamp_t timeout;
-	if (sk->rttvar) {
+	if (sk->srtt_us) {
 		/* 2 srtt, plus rto_min for a single segment (the peer's delayed ACK) */
-		timeout = tm_from_ns(tm, 2 * sk->srtt);
+		timeout = tm_from_ns(tm, (ks_time_t)(sk->srtt_us >> 2) * KS_US);
 		timeout += sk->packets_out == 1 ? tcp_rto_min(sk) : TCP_TIMEOUT_MIN_JIFFIES;
 	} else {
 		timeout = tcp_timeout_init(sk);
@@ -132,7 +111,9 @@ void tcp_ack_clears_retrans(struct tcp_sock *sk)
 	sk->retrans_stamp = KS_TIME_NEVER;
 	sk->tlp_pending = false;
 	sk->tlp_high = false;
-	tcp_rtt_restore_rto(sk);
+	/* icsk_rto keeps its backoff until a valid RTT sample (Karn,
+	 * tcp_ack_update_rtt()): without timestamps none comes from the
+	 * retransmitted data */
 }
 
 static unsigned ilog2_u64(uint64_t v)
@@ -222,15 +203,19 @@ static uint32_t data_in_flight(const struct tcp_sock *sk)
 int tcp_retransmit_head(struct tcp_sock *sk)
 {
 	uint32_t n = sk->retransmits;
-	if (sk->state == TCP_SYN_SENT)
-		return tcp_transmit(sk, TH_SYN, sk->iss, 0, SEG_RETRANS, n);
-	if (sk->state == TCP_SYN_RECV)
-		return tcp_transmit(sk, TH_SYN | TH_ACK, sk->iss, 0, SEG_RETRANS, n);
+	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV) {
+		tcp_rtt_retransmitted(sk, sk->iss, sk->iss + 1);
+		return tcp_transmit(sk, sk->state == TCP_SYN_SENT ? TH_SYN : TH_SYN | TH_ACK, sk->iss, 0,
+				    SEG_RETRANS, n);
+	}
 	uint32_t bytes = data_in_flight(sk);
 	sk->head_sent = sk_now_ns(sk);
-	if (!bytes)
+	if (!bytes) {
+		tcp_rtt_retransmitted(sk, sk->snd_una, sk->snd_una + 1);
 		return tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_una, 0, SEG_RETRANS, n);
+	}
 	uint32_t len = bytes < TCP_MSS ? bytes : TCP_MSS;
+	tcp_rtt_retransmitted(sk, sk->snd_una, sk->snd_una + len);
 	return tcp_transmit(sk, TH_ACK | TH_PSH, sk->snd_una, len, SEG_RETRANS, n);
 }
 
@@ -246,8 +231,10 @@ static void tcp_send_loss_probe(struct tcp_sock *sk, ks_time_t nominal)
 			uint32_t seq = sk->snd_una + bytes - last;
 			if (seq == sk->snd_una)
 				sk->head_sent = sk_now_ns(sk);
+			tcp_rtt_retransmitted(sk, seq, seq + last);
 			tcp_transmit(sk, TH_ACK | TH_PSH, seq, last, SEG_TLP, 0);
 		} else {
+			tcp_rtt_retransmitted(sk, sk->snd_una, sk->snd_una + 1);
 			tcp_transmit(sk, TH_FIN | TH_ACK, sk->snd_una, 0, SEG_TLP, 0);
 			sk->head_sent = sk_now_ns(sk);
 		}
@@ -296,7 +283,7 @@ static tcp_stamp_t inet_csk_rto_backoff(const struct tcp_sock *sk)
 	tcp_stamp_t max = tcp_rto_max(sk);
 	if (sk->backoff >= 64 || sk->rto > max >> sk->backoff)
 		return max;
-	return rto_bound(sk, sk->rto << sk->backoff);
+	return tcp_bound_rto(sk, sk->rto << sk->backoff);
 }
 
 int tcp_ld_RTO_revert(struct tcp_sock *sk, uint32_t seq, struct rec_icmp *r)
@@ -370,7 +357,7 @@ static void retransmit_timer_expired(struct tcp_sock *sk, ks_time_t nominal)
 	}
 	if (sk->state != TCP_SYN_SENT || sk->retransmits > TCP_SYN_LINEAR_TIMEOUTS) {
 		sk->backoff++; /* exponential backoff */
-		sk->rto = rto_bound(sk, sk->rto * 2);
+		sk->rto = tcp_bound_rto(sk, sk->rto * 2);
 	}
 	tcp_stamp_t next = tcp_clamp_rto_to_user_timeout(sk);
 	arm(sk, next);

@@ -36,7 +36,8 @@ static const struct act_def {
 static const char *const path_acts[] = { "link", "partition", "heal", "nat", "unreachable" };
 #define NPATH (sizeof(path_acts) / sizeof(path_acts[0]))
 
-#define MAX_TOK 5
+#define MAX_TOK 7  /* one more than the longest action, link delay A->B D jitter J */
+#define HOST_TOK 5 /* one more than the longest host action, set X OPTION VALUE */
 #define MAX_WORDS (MAX_TOK + 4) /* the action's, then every D until T */
 
 static size_t action_names(const char **names)
@@ -55,9 +56,50 @@ static const char *action_list(char *buf, size_t size)
 	return diag_join(buf, size, names, action_names(names), "", "");
 }
 
-/* link down | link up | link loss P */
+#define DELAY_USAGE "'link delay D', 'link delay D jitter J', optionally for one direction: " \
+	"'link delay A->B D [jitter J]' (D, J: 0..1d)"
+
+/* One duration of a link delay event, 0..1d like the [link] keys. */
+static bool delay_value(struct ctx *c, const char *what, const char *s, ks_time_t *out)
+{
+	enum num_err e = dur_parse(s, out);
+	if (e == NUM_OK && *out > DAY) {
+		sc_report(c, "link delay: %s %s is out of range (0..1d)", what, s);
+		return false;
+	}
+	if (e != NUM_OK) {
+		sc_report(c, "link delay: %s '%s' %s", what, s, dur_error(e));
+		return false;
+	}
+	return true;
+}
+
+/* link delay [A->B|B->A] D [jitter J] (tok[0] = "link", tok[1] = "delay") */
+static bool link_delay_event(struct ctx *c, struct sc_event *ev, char **tok, size_t ntok)
+{
+	size_t i = 2;
+	ev->action = ACT_LINK_DELAY;
+	if (i < ntok && !strcmp(tok[i], "A->B")) {
+		ev->host = HOST_A;
+		i++;
+	} else if (i < ntok && !strcmp(tok[i], "B->A")) {
+		ev->host = HOST_B;
+		i++;
+	}
+	if (ntok != i + 1 && !(ntok == i + 3 && !strcmp(tok[i + 1], "jitter"))) {
+		sc_report(c, "link delay: expected " DELAY_USAGE);
+		return false;
+	}
+	if (!delay_value(c, "delay", tok[i], &ev->arg))
+		return false;
+	return ntok == i + 1 || delay_value(c, "jitter", tok[i + 2], &ev->jitter);
+}
+
+/* link down | link up | link loss P | link delay ... */
 static bool link_event(struct ctx *c, struct sc_event *ev, char **tok, size_t ntok)
 {
+	if (ntok >= 2 && !strcmp(tok[1], "delay"))
+		return link_delay_event(c, ev, tok, ntok);
 	if (ntok == 2 && !strcmp(tok[1], "down")) {
 		ev->action = ACT_LINK_DOWN;
 	} else if (ntok == 2 && !strcmp(tok[1], "up")) {
@@ -73,7 +115,7 @@ static bool link_event(struct ctx *c, struct sc_event *ev, char **tok, size_t nt
 			return false;
 		}
 	} else {
-		sc_report(c, "link: expected 'link down', 'link up' or 'link loss P'");
+		sc_report(c, "link: expected 'link down', 'link up', 'link loss P' or 'link delay D [jitter J]'");
 		return false;
 	}
 	return true;
@@ -212,8 +254,9 @@ static bool host_event(struct ctx *c, struct sc_event *ev, char **tok, size_t nt
 		return false;
 	}
 	if (ntok - 1 != (size_t)a->nargs) {
+		size_t shown = ntok < HOST_TOK ? ntok : HOST_TOK;
 		sc_report(c, "'%s' takes %d argument%s, not %s%zu (%s, where X is A or B)", a->name,
-			  a->nargs, a->nargs > 1 ? "s" : "", ntok == MAX_TOK ? "at least " : "", ntok - 1,
+			  a->nargs, a->nargs > 1 ? "s" : "", shown == HOST_TOK ? "at least " : "", shown - 1,
 			  a->usage);
 		return false;
 	}
@@ -232,7 +275,8 @@ static bool host_event(struct ctx *c, struct sc_event *ev, char **tok, size_t nt
 /* Actions that do the same thing each time, or act once: no "every". */
 static bool repeatable(const struct sc_event *ev)
 {
-	return ev->action != ACT_CLOSE && ev->action != ACT_SET && ev->action != ACT_LINK_LOSS;
+	return ev->action != ACT_CLOSE && ev->action != ACT_SET && ev->action != ACT_LINK_LOSS &&
+	       ev->action != ACT_LINK_DELAY;
 }
 
 /* "every D [until T]" at the end of the words (tok[*ntok - 2 or 4 ..]): fills

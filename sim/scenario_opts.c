@@ -47,8 +47,12 @@ const struct opt_def sc_opt_defs[] = {
 	[OPT_SYSCTL_ICMP_RATEMASK] = { U_MASK, 0, 2147483647,
 		"0..2147483647, a mask of ICMP types (bit n = type n), decimal or 0x hex", NULL,
 		offsetof(struct ep_config, icmp_ratemask), false },
+	[OPT_SYSCTL_RTO_MIN_US] = { U_COUNT, 1, 2147483647,
+		"1..2147483647 us", NULL, offsetof(struct ep_config, tcp_rto_min_us), false },
+	[OPT_SYSCTL_TIMESTAMPS] = { U_COUNT, 0, 2,
+		"0 (off), 1 or 2 (on)", NULL, offsetof(struct ep_config, tcp_timestamps), false },
 };
-#define NOPTS (OPT_SYSCTL_ICMP_RATEMASK + 1)
+#define NOPTS (OPT_SYSCTL_TIMESTAMPS + 1)
 
 const char *sockopt_check(enum sockopt opt, uint64_t value)
 {
@@ -72,6 +76,9 @@ void ep_config_default(struct ep_config *c, int host)
 	c->tcp_syn_retries = 6;
 	c->icmp_ratelimit = 1000;  /* ICMP_RATELIMIT_DEFAULT (icmp.h) */
 	c->icmp_ratemask = 0x1818; /* ICMP_RATEMASK_DEFAULT */
+	c->tcp_rto_min_us = 200000; /* jiffies_to_usecs(TCP_RTO_MIN) */
+	c->rto_min = KS_TIME_NEVER; /* no route metric */
+	c->tcp_timestamps = 1;
 	if (host == HOST_A) {
 		c->addr = 0xC000020Au; /* 192.0.2.10 (TEST-NET-1) */
 		c->port = 40000;

@@ -469,6 +469,9 @@ static void apply_set(struct host *h, const struct sc_event *ev)
 	case OPT_SYSCTL_SYN_RETRIES: h->cfg.tcp_syn_retries = v; break;
 	case OPT_SYSCTL_ICMP_RATELIMIT: h->cfg.icmp_ratelimit = v; break;
 	case OPT_SYSCTL_ICMP_RATEMASK: h->cfg.icmp_ratemask = v; break;
+	/* read when a connection is created (tcp_init_sock(), the SYN) */
+	case OPT_SYSCTL_RTO_MIN_US: h->cfg.tcp_rto_min_us = v; break;
+	case OPT_SYSCTL_TIMESTAMPS: h->cfg.tcp_timestamps = v; break;
 	}
 }
 
@@ -496,6 +499,7 @@ static const char *apply_path(struct sim *s, const struct sc_event *ev)
 	case ACT_LINK_DOWN: l->down = true; break;
 	case ACT_LINK_UP: l->down = false; break;
 	case ACT_LINK_LOSS: link_set_loss(l, ev->p); break;
+	case ACT_LINK_DELAY: link_set_delay(l, ev->host, ev->arg, ev->jitter); break;
 	case ACT_PARTITION: l->partitioned[ev->host] = true; break;
 	case ACT_HEAL: l->partitioned[HOST_A] = l->partitioned[HOST_B] = false; break;
 	case ACT_NAT_FLUSH:

@@ -260,6 +260,7 @@ static void reset_connection_fields(struct tcp_sock *sk)
 	sk->retransmits = sk->backoff = 0;
 	sk->retrans_stamp = KS_TIME_NEVER;
 	sk->rto = tcp_timeout_init(sk);
+	tcp_rtt_reset(sk);
 	sk->tlp_pending = false;
 	sk->error = sk->sk_err = 0;
 	sk->end = END_NONE;
@@ -271,6 +272,9 @@ void tcp_connect(struct host *h, const struct host *peer)
 	ks_time_t now = h->eng->now;
 	reset_connection_fields(sk);
 	set_tuple(sk, h->cfg.addr, h->cfg.port, peer->cfg.addr, peer->cfg.port);
+	/* tcp_connect_init(): offer timestamps when net.ipv4.tcp_timestamps */
+	sk->tstamp_ok = h->cfg.tcp_timestamps != 0 && !sk->lwip; /* lwIP: LWIP_TCP_TIMESTAMPS 0 */
+	sk->ts_recent = 0;
 	sk->iss = h->env->isn(h->env->ctx);
 	sk->snd_una = sk->iss;
 	sk->snd_nxt = sk->write_seq = sk->iss + 1;
@@ -300,6 +304,9 @@ __cold static void tcp_conn_request(struct host *h, const struct segment *syn)
 	ks_time_t now = h->eng->now;
 	reset_connection_fields(sk);
 	set_tuple(sk, syn->daddr, syn->dport, syn->saddr, syn->sport);
+	/* tcp_openreq_init(): timestamps if the SYN offered them and we use them */
+	sk->tstamp_ok = syn->tsval && h->cfg.tcp_timestamps && !sk->lwip;
+	sk->ts_recent = sk->tstamp_ok ? syn->tsval : 0;
 	sk->irs = syn->seq;
 	sk->rcv_nxt = sk->rcv_wup = syn->seq + 1;
 	sk->iss = h->env->isn(h->env->ctx);
@@ -320,10 +327,9 @@ __cold static void tcp_conn_request(struct host *h, const struct segment *syn)
 /* The handshake's ACK arrived: RTT sample, stop the SYN timer, ESTABLISHED,
  * lrcvtime = now and the keepalive timer armed (tcp_finish_connect /
  * tcp_create_openreq_child). */
-static void tcp_established(struct tcp_sock *sk)
+static void tcp_established(struct tcp_sock *sk, const struct segment *ack)
 {
-	if (sk->retransmits == 0 && sk->rtt_probe_sent != KS_TIME_NEVER)
-		tcp_rtt_sample(sk, sk_now_ns(sk) - sk->rtt_probe_sent); /* Karn: only if never retransmitted */
+	tcp_rtt_handshake(sk, sk->rtt_probe_sent, sk->retransmits != 0, ack);
 	sk->rtt_probe_sent = KS_TIME_NEVER;
 	sk->packets_out = 0;
 	tcp_ack_clears_retrans(sk);
@@ -355,10 +361,13 @@ __cold static void tcp_rcv_synsent(struct tcp_sock *sk, const struct segment *se
 	sk->snd_una = seg->ack;
 	if (sk->lwip)
 		lwip_synsent_acked(sk);
+	if (!seg->tsval)
+		sk->tstamp_ok = false; /* tcp_rcv_synsent_state_process(): none in the SYN-ACK */
+	sk->ts_recent = seg->tsval;
 	/* tcp_ack() on the SYN-ACK */
 	sk->rcv_tstamp = tcp_now(sk);
 	sk->probes_out = 0;
-	tcp_established(sk);
+	tcp_established(sk, seg);
 	tcp_send_ack(sk, SEG_NORMAL, 0);
 	tcp_push(sk); /* data written before the handshake completed */
 }
@@ -418,7 +427,7 @@ static int tcp_ack(struct tcp_sock *sk, const struct segment *seg)
 		sk->retransmits = 0;
 		sk->backoff = 0;
 		sk->packets_out = packets_in_flight(sk);
-		tcp_rtt_restore_rto(sk);
+		tcp_rtt_ack(sk, seg); /* tcp_clean_rtx_queue(): an RTT sample, Karn allowing */
 		if (sk->snd_una == sk->snd_nxt) {
 			tcp_ack_clears_retrans(sk);
 			eng_cancel(sk_eng(sk), &sk->retransmit_timer);
@@ -538,7 +547,7 @@ __attribute__((noinline)) static void tcp_rcv_state_process(struct tcp_sock *sk,
 			lwip_rcv_ack(sk, seg->ack);
 		sk->rcv_tstamp = tcp_now(sk); /* tcp_ack() on the handshake's ACK */
 		sk->probes_out = 0;
-		tcp_established(sk);
+		tcp_established(sk, seg);
 		tcp_data_queue(sk, seg);
 		tcp_push(sk);
 		return;
@@ -598,6 +607,9 @@ static inline void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segmen
 		tcp_rcv_out_of_window(sk, seg);
 		return;
 	}
+	/* tcp_replace_ts_recent(): echo the TSval of a segment at rcv_wup */
+	if (seg->tsval && !seq_after(seg->seq, sk->rcv_wup))
+		sk->ts_recent = seg->tsval;
 	if (tcp_pure_dupack(sk, seg)) {
 		tcp_ack_alive(sk);
 		return;

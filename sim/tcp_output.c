@@ -18,6 +18,11 @@ int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
 	seg.flags = flags;
 	seg.kind = (uint8_t)kind;
 	seg.nth = nth;
+	if (sk->tstamp_ok) {
+		/* tcp_options_write(): TSval on the ms clock, TSecr = ts_recent */
+		seg.tsval = tcp_ts_clock(sk);
+		seg.tsecr = sk->ts_recent;
+	}
 	if (flags & TH_ACK)
 		sk->rcv_wup = sk->rcv_nxt; /* the window's left edge we advertised */
 	const struct tcp_env *env = sk->host->env;
@@ -91,6 +96,8 @@ void tcp_push(struct tcp_sock *sk)
 		sent = true;
 	}
 	sk->packets_out = packets_in_flight(sk);
+	if (sent)
+		tcp_rtt_sent(sk, sk->snd_nxt); /* skb->skb_mstamp_ns */
 	/* tcp_event_new_data_sent(): arm the RTO if nothing was in flight. */
 	if (sent && !ev_timer_pending(&sk->retransmit_timer))
 		tcp_rearm_rto(sk);

@@ -57,6 +57,7 @@ static void col_record(struct sink *s, const struct sim *sim, const struct ks_re
 	case REC_NAT: x.u.nat = r->u.nat; break;
 	case REC_ICMP: x.u.icmp = r->u.icmp; break;
 	case REC_HEARTBEAT: x.u.hb = r->u.hb; break;
+	case REC_RTT: x.u.rtt = r->u.rtt; break;
 	}
 	col_push(c, &x);
 }
@@ -333,19 +334,28 @@ ks_time_t run_end_time(const struct run *r, int host)
 	return e ? e->t : KS_TIME_NEVER;
 }
 
-size_t run_count_states(const struct run *r, int host)
+/* The host a record is about (REC_STATE, REC_RTT), or -1. */
+static int rec_host(const struct rec *x)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < r->col.n; i++)
-		k += r->col.recs[i].type == REC_STATE && r->col.recs[i].u.st.host == host;
-	return k;
+	switch (x->type) {
+	case REC_STATE: return x->u.st.host;
+	case REC_RTT: return x->u.rtt.host;
+	default: return -1;
+	}
 }
 
-const struct rec *run_nth_state(const struct run *r, int host, size_t n)
+const struct rec *run_nth_of(const struct run *r, enum ks_rec_type type, int host, size_t n,
+			      size_t *count)
 {
-	for (size_t i = 0; i < r->col.n; i++)
-		if (r->col.recs[i].type == REC_STATE && r->col.recs[i].u.st.host == host && --n == 0)
+	size_t k = 0;
+	for (size_t i = 0; i < r->col.n; i++) {
+		if (r->col.recs[i].type != type || rec_host(&r->col.recs[i]) != host)
+			continue;
+		if (++k == n)
 			return &r->col.recs[i];
+	}
+	if (count)
+		*count = k;
 	return NULL;
 }
 
@@ -412,6 +422,14 @@ void rec_format(char *buf, size_t n, const struct rec *x)
 			 t, h->host, (int)h->decision, h->no, h->misses, h->count,
 			 (unsigned long long)h->sent, (unsigned long long)h->timeout,
 			 (unsigned long long)h->interval, (unsigned long long)h->last_alive);
+		break;
+	}
+	case REC_RTT: {
+		const struct rec_rtt *o = &x->u.rtt;
+		snprintf(buf, n, "%llu RTT host=%d m=%llu srtt=%llu var=%llu term=%llu rto=%llu rfc=%d", t,
+			 o->host, (unsigned long long)o->sample, (unsigned long long)o->srtt,
+			 (unsigned long long)o->rttvar, (unsigned long long)o->rttvar_term,
+			 (unsigned long long)o->rto, (int)o->rfc6298);
 		break;
 	}
 	case REC_NAT: {

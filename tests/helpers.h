@@ -53,6 +53,7 @@ struct rec {
 		struct rec_nat nat;
 		struct rec_icmp icmp;
 		struct rec_heartbeat hb;
+		struct rec_rtt rtt;
 	} u;
 };
 
@@ -127,8 +128,30 @@ const struct rec *run_nth_icmp(const struct run *r, int host, int decision, size
 size_t run_count_hb(const struct run *r, int host, int decision);
 const struct rec *run_nth_hb(const struct run *r, int host, int decision, size_t n);
 /* State changes of host, in order. */
-size_t run_count_states(const struct run *r, int host);
-const struct rec *run_nth_state(const struct run *r, int host, size_t n);
+/* The n-th (1-based) record of type about host (REC_STATE, REC_RTT), or
+ * NULL; when there is none, *count (if not NULL) says how many there are. */
+const struct rec *run_nth_of(const struct run *r, enum ks_rec_type type, int host, size_t n,
+			     size_t *count);
+static inline size_t run_count_of(const struct run *r, enum ks_rec_type type, int host)
+{
+	size_t k;
+	run_nth_of(r, type, host, 0, &k);
+	return k;
+}
+/* RTT samples of host (REC_RTT), and the n-th (1-based) or NULL. */
+static inline size_t run_count_rtt(const struct run *r, int host) { return run_count_of(r, REC_RTT, host); }
+static inline const struct rec *run_nth_rtt(const struct run *r, int host, size_t n)
+{
+	return n ? run_nth_of(r, REC_RTT, host, n, NULL) : NULL;
+}
+static inline size_t run_count_states(const struct run *r, int host)
+{
+	return run_count_of(r, REC_STATE, host);
+}
+static inline const struct rec *run_nth_state(const struct run *r, int host, size_t n)
+{
+	return n ? run_nth_of(r, REC_STATE, host, n, NULL) : NULL;
+}
 
 /* One line describing a record (every field that matters), for comparisons
  * and failure messages. */

@@ -56,7 +56,8 @@ Test(link, bad_values_rejected_with_file_and_line)
 	cap_expect_error("[events]\n1s = link loss x\n",
 			 "t.ini:2: link loss: 'x' is not a number (a probability, 0..1)");
 	cap_expect_error("[events]\n1s = link sideways\n",
-			 "t.ini:2: link: expected 'link down', 'link up' or 'link loss P'");
+			 "t.ini:2: link: expected 'link down', 'link up', 'link loss P' or 'link delay D "
+			 "[jitter J]'");
 	cap_expect_error("[events]\n1s = partition A-B\n",
 			 "t.ini:2: partition: expected 'partition A->B' or 'partition B->A' "
 			 "(the direction that fails)");
@@ -70,19 +71,25 @@ Test(link, path_events_parse)
 	struct scenario *s = scenario_parse_string(
 		"t.ini",
 		"[nat]\n[events]\n1 = link down\n2 = link up\n3 = link loss 0.5\n4 = partition A->B\n"
-		"5 = partition B->A\n6 = heal\n7 = nat flush\n8 = nat reboot\n",
+		"5 = partition B->A\n6 = heal\n7 = nat flush\n8 = nat reboot\n9 = link delay 50ms\n"
+		"10 = link delay 10ms jitter 2ms\n11 = link delay A->B 7ms\n12 = link delay B->A 0 jitter 1ms\n",
 		NULL, 0, &d);
 	cr_assert_not_null(s, "%s", d.n ? d.msg[0] : "");
-	static const struct { enum action a; int host; } want[] = {
-		{ ACT_LINK_DOWN, -1 }, { ACT_LINK_UP, -1 }, { ACT_LINK_LOSS, -1 },
-		{ ACT_PARTITION, HOST_A }, { ACT_PARTITION, HOST_B }, { ACT_HEAL, -1 },
-		{ ACT_NAT_FLUSH, -1 }, { ACT_NAT_REBOOT, -1 },
+	/* link delay: arg = the delay, jitter; host = the direction's sender */
+	static const struct { enum action a; int host; ks_time_t arg, jitter; } want[] = {
+		{ ACT_LINK_DOWN, -1, 0, 0 }, { ACT_LINK_UP, -1, 0, 0 }, { ACT_LINK_LOSS, -1, 0, 0 },
+		{ ACT_PARTITION, HOST_A, 0, 0 }, { ACT_PARTITION, HOST_B, 0, 0 }, { ACT_HEAL, -1, 0, 0 },
+		{ ACT_NAT_FLUSH, -1, 0, 0 }, { ACT_NAT_REBOOT, -1, 0, 0 },
+		{ ACT_LINK_DELAY, -1, 50 * MS, 0 }, { ACT_LINK_DELAY, -1, 10 * MS, 2 * MS },
+		{ ACT_LINK_DELAY, HOST_A, 7 * MS, 0 }, { ACT_LINK_DELAY, HOST_B, 0, MS },
 	};
-	cr_assert_eq(s->nevents, 8);
-	for (size_t i = 0; i < 8; i++) {
+	cr_assert_eq(s->nevents, 12);
+	for (size_t i = 0; i < 12; i++) {
 		cr_expect_eq(s->events[i].action, want[i].a, "event %zu", i);
 		cr_expect_eq(s->events[i].host, want[i].host, "event %zu", i);
 		cr_expect_eq(s->events[i].at, (ks_time_t)(i + 1) * SEC);
+		cr_expect_eq(s->events[i].arg, want[i].arg, "event %zu", i);
+		cr_expect_eq(s->events[i].jitter, want[i].jitter, "event %zu", i);
 	}
 	cr_expect(s->events[2].p == 0.5);
 	scenario_free(s);

@@ -210,7 +210,7 @@ Test(retransmit, initial_rto_from_handshake_rtt)
 	char *ini = dead_peer_send(d, S, "");
 	run_ini(ini, NULL, 0, &r);
 	uint32_t isn_a = run_sk(&r, A)->iss;
-	cr_expect_eq(run_sk(&r, A)->srtt, m);
+	cr_expect_eq((ks_time_t)(run_sk(&r, A)->srtt_us >> 3) * KS_US, m);
 	/* 0.24·(2^k - 1) while 0.24·2^(k-1) < 120 s: k <= 9 */
 	for (unsigned k = 1; k <= 9; k++)
 		expect_retrans(&r, k, S + RTO0 * (pow2(k) - 1), isn_a);
@@ -354,7 +354,10 @@ Test(retransmit, ack_ends_the_episode)
 {
 	/* B's cable is out from 1 s to 5.5 s; A writes at 5 s: retransmissions
 	 * at 5.2 and 5.6 s; the second gets through and is acked at once: no
-	 * abort, the RTO back to the estimator's 200 ms, retrans_stamp cleared. */
+	 * abort, retrans_stamp cleared. The ACK covers retransmitted data, so
+	 * the sample is the timestamp echo's (tcp_rtt_tsopt_us()): 0 ms, taken as
+	 * 1 ms: srtt 1 -> 1001, mdev 0 -> 1000 us, rttvar_us stays rto_min
+	 * 200000: the RTO is back to the estimator's 125 + 200000 us. */
 	const ks_time_t S = 5 * SEC, RTO0 = TCP_RTO_MIN;
 	struct run r;
 	run_ini("[scenario]\nduration = 1h\n[events]\n1s = unplug B\n5s = send A 100\n5500ms = replug B\n",
@@ -369,7 +372,8 @@ Test(retransmit, ack_ends_the_episode)
 	cr_expect_eq(sk->packets_out, 0);
 	cr_expect_eq(sk->retransmits, 0);
 	cr_expect_eq(sk->retrans_stamp, KS_TIME_NEVER);
-	cr_expect_eq(sk->rto, RTO0);
+	cr_expect_eq(sk->rto, RTO0 + 125 * KS_US);
+	cr_expect_eq(run_count_rtt(&r, A), 2);
 	cr_expect(!ev_timer_pending(&sk->retransmit_timer));
 	run_free(&r);
 }

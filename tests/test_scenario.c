@@ -569,9 +569,10 @@ Test(scenario, did_you_mean)
 			"tcp_keepintvl, tcp_keepcnt, tcp_user_timeout, net.ipv4.tcp_keepalive_time, "
 			"net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, "
 			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, net.ipv4.icmp_ratelimit, "
-			"net.ipv4.icmp_ratemask, addr, os, library, heartbeat, heartbeat_interval, "
-			"heartbeat_timeout, heartbeat_count, heartbeat_size, heartbeat_reply_size, "
-			"heartbeat_idle_only, heartbeat_without_calls, heartbeat_action)");
+			"net.ipv4.icmp_ratemask, net.ipv4.tcp_rto_min_us, net.ipv4.tcp_timestamps, rto_min, "
+			"addr, os, library, heartbeat, heartbeat_interval, heartbeat_timeout, heartbeat_count, "
+			"heartbeat_size, heartbeat_reply_size, heartbeat_idle_only, heartbeat_without_calls, "
+			"heartbeat_action)");
 	sc_expect_error("[foo]\n", "t.ini:1: unknown section [foo] (valid sections: [scenario], "
 				   "[A], [B], [link], [nat], [events])");
 	sc_expect_error("seed = 5\n",
@@ -762,7 +763,7 @@ Test(scenario, event_errors)
 			"tcp_keepintvl, tcp_keepcnt, tcp_user_timeout, net.ipv4.tcp_keepalive_time, "
 			"net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, "
 			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, net.ipv4.icmp_ratelimit, "
-			"net.ipv4.icmp_ratemask)");
+			"net.ipv4.icmp_ratemask, net.ipv4.tcp_rto_min_us, net.ipv4.tcp_timestamps)");
 	sc_expect_error("[events]\n10s = set A keepidle 5\n",
 			"t.ini:2: unknown option 'keepidle' (did you mean 'tcp_keepidle'?)");
 	sc_expect_error("[events]\n10s = shutdown A\n",

@@ -17,6 +17,7 @@
 #include "retransmit.h"
 #include "tcp.h"
 #include "trace.h"
+#include "priv/tcp_rtt_priv.h"
 
 /* The kernel's annotation (include/linux/compiler_attributes.h): a path the
  * steady state never takes, kept out of line and out of its callers' way. */
@@ -39,6 +40,13 @@ static inline void tcp_trace(const struct tcp_sock *sk, struct ks_record *r)
 /* ---- tcp.c ------------------------------------------------------------------ */
 
 tcp_stamp_t tcp_now(const struct tcp_sock *sk);
+/* The timestamp option's clock, TCP_TS_HZ = 1000 (tcp_time_stamp_ts()):
+ * whole ms of the engine's clock, + 1 for the connection's tsoffset, so that
+ * no TSval is 0 (a TSecr of 0 means "none"). */
+static inline uint32_t tcp_ts_clock(const struct tcp_sock *sk)
+{
+	return (uint32_t)(sk_now_ns(sk) / KS_MS) + 1;
+}
 static inline const struct timer_model *tcp_tm(const struct tcp_sock *sk) { return &sk->host->tm; }
 static inline bool tcp_write_queue_empty(const struct tcp_sock *sk)
 {
@@ -84,10 +92,9 @@ void tcp_keepalive_timer(struct engine *eng, struct ev_timer *t);
 
 /* ---- retransmit.c ------------------------------------------------------------ */
 
-/* tcp_rtt_estimator() for one sample (the handshake), then tcp_set_rto(). */
-void tcp_rtt_sample(struct tcp_sock *sk, ks_time_t rtt);
-/* A new ACK ends the backoff: icsk_rto back to the estimator's value. */
-void tcp_rtt_restore_rto(struct tcp_sock *sk);
+/* tcp_bound_rto(): at most TCP_RTO_MAX. */
+tcp_stamp_t tcp_bound_rto(const struct tcp_sock *sk, tcp_stamp_t rto);
+
 /* Arm the retransmission timer for the current RTO if data is in flight,
  * stop it otherwise (tcp_rearm_rto). */
 void tcp_rearm_rto(struct tcp_sock *sk);
