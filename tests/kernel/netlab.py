@@ -19,6 +19,13 @@ Everything the scenario does to the kernel is one of:
                         host-unreachable (net-unreachable, port-unreachable,
                         admin-prohibited); "off" removes the rule. B's own
                         netfilter answers, through icmp_send() and its rate limit
+  link delay [A->B|B->A] D [jitter J]
+                        (cases with "wire") A and B are joined by two TUN
+                        devices and wire.py, which holds each packet for the
+                        current delay; the client tells it the new delay
+                        through a FIFO. With "tcpinfo" the client reads
+                        TCP_INFO (tcpi_rtt, tcpi_rttvar, tcpi_rto) after the
+                        handshake and once each write is acknowledged.
 
 The measured times of every action are returned, so that kasim is given the
 inputs the kernel really saw.
@@ -43,6 +50,8 @@ IP_A, IP_B = "10.77.0.1", "10.77.0.2"
 NAT_IP_A, NAT_IP_RA, NAT_IP_RB, NAT_IP_B = "10.77.1.1", "10.77.1.254", "10.77.2.254", "10.77.2.2"
 PORT = 5001
 DEV_A, DEV_B = "kcva", "kcvb"
+TUN_A, TUN_B = "kcta", "kctb"
+TCP_INFO, TCP_QUICKACK = 11, 12
 
 TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT = 4, 5, 6, 18
 
@@ -77,9 +86,27 @@ def teardown():
         subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
-def setup(nat=None):
-    """nat: None, or {"loose": 0/1, "timeout": seconds} for A - R(masquerade) - B."""
+def setup_wire():
+    """A and B joined by two TUN devices; wire.py moves the packets."""
+    for ns, dev, ip in ((NS_A, TUN_A, IP_A), (NS_B, TUN_B, IP_B)):
+        sh("ip", "netns", "add", ns)
+        sh("ip", "tuntap", "add", "dev", dev, "mode", "tun", ns=ns)
+        sh("ip", "addr", "add", ip + "/24", "dev", dev, ns=ns)
+        sh("ip", "link", "set", "lo", "up", ns=ns)
+        sh("ip", "link", "set", dev, "up", ns=ns)
+    sh("nft", "add", "table", "inet", "kc", ns=NS_B)
+    for hook in ("input", "output"):
+        sh("nft", "add", "chain", "inet", "kc", hook,
+           "{ type filter hook %s priority 0; policy accept; }" % hook, ns=NS_B)
+    return {"a_ip": IP_A, "b_ip": IP_B, "dev": TUN_A}
+
+
+def setup(nat=None, wire=None):
+    """nat: None, or {"loose": 0/1, "timeout": seconds} for A - R(masquerade) - B.
+    wire: None, or {"delay_ns": one-way delay at the start} for A - wire.py - B."""
     teardown()
+    if wire:
+        return setup_wire()
     if not nat:
         for ns in (NS_A, NS_B):
             sh("ip", "netns", "add", ns)
@@ -195,7 +222,7 @@ def read_pcap(path, a_ip):
         frame = data[off:off + caplen]
         off += caplen
         ts = sec * 1000000000 + (frac if nano else frac * 1000)
-        l2 = 14 if linktype == 1 else 16  # ethernet or Linux cooked
+        l2 = {1: 14, 12: 0, 101: 0, 228: 0}.get(linktype, 16)  # ethernet, raw IP (TUN), cooked
         ip = frame[l2:]
         if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] not in (1, 6):
             continue
@@ -229,9 +256,23 @@ def run_kernel(case, workdir):
     """Run case on the kernel. Returns a dict with the packets, the client's
     report and the measured clocks."""
     nat = case.get("nat")
-    net = setup(nat)
+    wire = case.get("wire")
+    net = setup(nat, wire)
     procs = []
+    ctl = None
     try:
+        if wire:
+            ctl = os.path.join(workdir, case["name"] + ".wire")
+            if os.path.exists(ctl):
+                os.unlink(ctl)
+            os.mkfifo(ctl)
+            wp = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                "wire.py"),
+                                   NS_A, TUN_A, NS_B, TUN_B, ctl, str(wire["delay_ns"]), "1"],
+                                  stdout=subprocess.PIPE, text=True)
+            procs.append(wp)
+            if "ready" not in wp.stdout.readline():
+                raise RuntimeError("wire.py did not start")
         clk = jiffies_clock()
         for k, v in case.get("A_sysctl", {}).items():
             sh("sysctl", "-qw", "%s=%s" % (k, v), ns=NS_A)
@@ -246,7 +287,7 @@ def run_kernel(case, workdir):
         line = td.stderr.readline()
         if "listening" not in line:
             raise RuntimeError("tcpdump: " + line)
-        srv_spec = {"ip": net["b_ip"], "linger0": True}
+        srv_spec = {"ip": net["b_ip"], "linger0": True, "quickack": bool(wire)}
         srv = subprocess.Popen(["ip", "netns", "exec", NS_B, sys.executable, __file__, "server",
                                 json.dumps(srv_spec)], stdout=subprocess.PIPE, text=True)
         procs.append(srv)
@@ -255,7 +296,7 @@ def run_kernel(case, workdir):
             raise RuntimeError("server did not start")
         cli_spec = {"ip": net["b_ip"], "opts": case.get("A_opts", {}), "events": case["events"],
                     "deadline": case["deadline"], "server_pid": srv.pid, "dev": net["dev"],
-                    "nat": bool(nat)}
+                    "nat": bool(nat), "wire_ctl": ctl, "tcpinfo": bool(case.get("tcpinfo"))}
         out = subprocess.run(["ip", "netns", "exec", NS_A, sys.executable, __file__, "client",
                               json.dumps(cli_spec)], stdout=subprocess.PIPE, text=True,
                              timeout=case["deadline"] + 60)
@@ -289,6 +330,9 @@ def server(spec):
     if spec.get("linger0"):
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     while True:
+        if spec.get("quickack"):
+            # no delayed ACK: each write's ACK is one path RTT after it
+            c.setsockopt(socket.IPPROTO_TCP, TCP_QUICKACK, 1)
         try:
             d = c.recv(65536)
         except OSError:
@@ -318,6 +362,37 @@ def b_unreachable(what):
            "with", "icmp", "type", ICMP_NFT[what], ns=NS_B)
 
 
+def tcp_info(s):
+    """(tcpi_rtt, tcpi_rttvar, tcpi_rto, tcpi_unacked), all but the last in us."""
+    b = s.getsockopt(socket.IPPROTO_TCP, TCP_INFO, 104)
+    rto, unacked = struct.unpack_from("<I", b, 8)[0], struct.unpack_from("<I", b, 24)[0]
+    rtt, rttvar = struct.unpack_from("<II", b, 68)
+    return rtt, rttvar, rto, unacked
+
+
+def wait_acked(s, limit_s=3.0):
+    """Poll TCP_INFO until nothing is unacknowledged; the values then."""
+    end = time.time_ns() + int(limit_s * 1e9)
+    while True:
+        rtt, rttvar, rto, unacked = tcp_info(s)
+        if unacked == 0 or time.time_ns() >= end:
+            return {"t": time.time_ns(), "rtt": rtt, "rttvar": rttvar, "rto": rto, "unacked": unacked}
+        time.sleep(0.0005)
+
+
+def wire_delay(ctl, words):
+    """link delay [A->B|B->A] D [jitter J]: tell wire.py."""
+    i = 2
+    d = None
+    if words[i] in ("A->B", "B->A"):
+        d = words[i]
+        i += 1
+    delay = int(parse_secs(words[i]) * 1e9)
+    jitter = int(parse_secs(words[i + 2]) * 1e9) if len(words) > i + 2 else 0
+    with open(ctl, "w") as f:
+        f.write("%d %d%s\n" % (delay, jitter, " " + d if d else ""))
+
+
 def client(spec):
     opts = spec["opts"]
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -330,6 +405,7 @@ def client(spec):
     t0 = time.time_ns()
     s.connect((spec["ip"], PORT))
     t_conn = time.time_ns()
+    infos = [wait_acked(s)] if spec.get("tcpinfo") else []
     s.setblocking(False)
     done = []  # measured [start, end] of every event
     events = sorted(enumerate(spec["events"]), key=lambda e: e[1][0])
@@ -383,6 +459,10 @@ def client(spec):
                     res = s.send(b"x" * int(w[2]))
                 except OSError as e:
                     res = -e.errno
+                if spec.get("tcpinfo"):
+                    infos.append(wait_acked(s))
+            elif w[0] == "link" and w[1] == "delay":
+                wire_delay(spec["wire_ctl"], w)
             elif w[0] in ("unplug", "replug") and w[1] == "B":
                 b_drop(w[0] == "unplug")
             elif w[0] == "reboot" and w[1] == "B":
@@ -408,10 +488,15 @@ def client(spec):
                 b = time.time_ns()
                 done.append({"i": item[1], "undo": True, "start": a, "end": b})
                 pend_undo.remove(item)
-    print(json.dumps({"t0": t0, "t_conn": t_conn, "errno": err, "t_err": t_err, "events": done}))
+    print(json.dumps({"t0": t0, "t_conn": t_conn, "errno": err, "t_err": t_err, "events": done,
+                      "tcpinfo": infos}))
 
 
 def parse_secs(s):
+    if s.endswith("ns"):
+        return float(s[:-2]) / 1e9
+    if s.endswith("us"):
+        return float(s[:-2]) / 1e6
     if s.endswith("ms"):
         return float(s[:-2]) / 1000
     if s.endswith("s"):
