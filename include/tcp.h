@@ -70,6 +70,7 @@ enum tcp_end {
 	END_KEEPALIVE_IDLE,/* keepalive abort on idle time (BSD, lwIP profiles) */
 	END_ICMP,          /* an ICMP error in SYN_SENT / SYN_RECV (tcp_v4_err) */
 	END_APP_ABORT,     /* the application closed with SO_LINGER {1, 0}: RST (tcp_abort_close) */
+	/* (the last: sweep_report.c's end_text() names every value up to it) */
 };
 
 struct host;

@@ -388,3 +388,27 @@ Test(heartbeat, full_stream_no_phantom_pings)
 	cr_expect_eq(written, 64 * 1000 + 64);
 	run_free(&r);
 }
+
+/* A sweep names the heartbeat's abort in results.csv: a reply timeout of
+ * 1 ms under a 20 ms round trip aborts at the first ping, 10.02 s after A's
+ * connect (ESTABLISHED at 0.02 s) plus 1 ms; 1 s survives. */
+Test(heartbeat, sweep_names_the_abort)
+{
+	char *dir = make_tmpdir(), ini[512], out[512], csv[600];
+	SNP(ini, "%s/s.ini", dir);
+	SNP(out, "%s/out", dir);
+	SNP(csv, "%s/results.csv", out);
+	write_file(ini, "[scenario]\nduration = 1h\n[link]\ndelay = 10ms\n[A]\nheartbeat = custom\n"
+			"heartbeat_interval = 10s\nheartbeat_action = abort\n[sweep]\n"
+			"A.heartbeat_timeout = 1ms, 1s\nreplicas = 1\n");
+	struct cmd c = KASIM("sweep", ini, "-o", out, "--no-render", "--no-progress");
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	char *r = slurp(csv, NULL);
+	cr_assert_not_null(r);
+	cr_expect_not_null(strstr(r, ",1ms,lost,aborted,A,,10.021,"), "%s", r);
+	cr_expect_not_null(strstr(r, ",1s,survived,"), "%s", r);
+	free(r);
+	cmd_free(&c);
+	rm_rf(dir);
+	free(dir);
+}
