@@ -521,6 +521,8 @@ static inline void tcp_data_snd_check(struct tcp_sock *sk)
 __attribute__((noinline)) static void tcp_rcv_state_process(struct tcp_sock *sk,
 							    const struct segment *seg)
 {
+	if (sk->lwip)
+		lwip_tcp_process(sk, seg);
 	/* Step 2: RST. Exact match resets; elsewhere in the window: challenge ACK (RFC 5961). */
 	if (seg->flags & TH_RST) {
 		if (seg->seq == sk->rcv_nxt)
@@ -592,6 +594,8 @@ static inline bool tcp_pure_dupack(const struct tcp_sock *sk, const struct segme
 __attribute__((noinline)) static void tcp_rcv_out_of_window(struct tcp_sock *sk,
 							    const struct segment *seg)
 {
+	if (sk->lwip)
+		lwip_tcp_process(sk, seg);
 	if (!(seg->flags & TH_RST) && !tcp_oow_rate_limited(sk, seg))
 		tcp_send_dupack(sk, seg); /* this is how a keepalive probe is answered */
 }
@@ -600,8 +604,8 @@ __attribute__((noinline)) static void tcp_rcv_out_of_window(struct tcp_sock *sk,
  * tcp_rcv_state_process(). */
 static inline void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segment *seg)
 {
-	if (sk->lwip)
-		lwip_tcp_process(sk, seg);
+	/* (lwIP: every path below restarts pcb->tmr first, tcp_process(); the
+	 * pure duplicate ACK's tcp_ack_alive() does the same.) */
 	/* tcp_validate_incoming() step 1: sequence check. */
 	if (!tcp_sequence(sk, seg)) {
 		tcp_rcv_out_of_window(sk, seg);
