@@ -20,6 +20,7 @@
  * Modules (private declarations they share: include/priv/sweep_priv.h):
  *   sweep.c          the [sweep] section
  *   sweep_plan.c     planning: dimensions, points, seeds, the hash
+ *   sweep_vars.c     text variables ($NAME axes, ${NAME} in the scenario part)
  *   sweep_run.c      one run: the survival simulation and one detection
  *                    simulation per host that can detect
  *   sweep_exec.c     the executor: all cores, shards, the journal, --resume
@@ -62,7 +63,8 @@ struct sweep_axis {
 	char **values;      /* as handed to --set, e.g. "30", "0.01", "90s" */
 	size_t nvalues;
 	int line;           /* in the sweep file */
-	bool setting;       /* [A] / [B]: something the user chooses (else: environment) */
+	bool setting;       /* [A] / [B] or a text variable: something the user chooses (else: environment) */
+	bool var;           /* "$NAME": a text variable, ${NAME} in the scenario part (sweep_vars.c) */
 	size_t dim;         /* its dimension of the product (zipped axes share one) */
 };
 

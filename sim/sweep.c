@@ -313,7 +313,13 @@ static void axis_key(struct sctx *c, const char *name, const char *value)
 	struct sweep *sw = c->sw;
 	const char *dot = strchr(name, '.');
 
-	if (dot == name || !dot[1]) {
+	bool var = name[0] == '$';
+	if (var && !sw_var_name_ok(name)) {
+		sw_report(c, "'%s' is not a variable name ($NAME: letters, digits and _, used as ${NAME} in "
+			     "the scenario part)", name);
+		return;
+	}
+	if (!var && (dot == name || !dot[1])) {
 		sw_report(c, "'%s' is not an axis (an axis is SECTION.KEY, e.g. A.tcp_keepidle)", name);
 		return;
 	}
@@ -334,7 +340,8 @@ static void axis_key(struct sctx *c, const char *name, const char *value)
 	struct sweep_axis *ax = &sw->axes[sw->naxes];
 	ax->key = strdup(name);
 	ax->line = c->at.line;
-	ax->setting = !strncmp(name, "A.", 2) || !strncmp(name, "B.", 2);
+	ax->var = var;
+	ax->setting = var || !strncmp(name, "A.", 2) || !strncmp(name, "B.", 2);
 	if (!ax->key) {
 		sw_report(c, "out of memory");
 		return;
@@ -358,7 +365,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		return 1; /* the scenario parser checks every other section */
 	if (!*name)
 		sw_report(c, "missing key before '=' (KEY = VALUE)");
-	else if (!strchr(name, '.'))
+	else if (!strchr(name, '.') && name[0] != '$')
 		plain_key(c, name, value);
 	else
 		axis_key(c, name, value);

@@ -193,6 +193,8 @@ static char **point_sets(const struct sweep *sw, size_t p, size_t *n)
 		s[(*n)++] = strdup(sw->sets[i]);
 	for (size_t a = 0; a < sw->naxes; a++) {
 		char *t = NULL;
+		if (sw->axes[a].var)
+			continue; /* in the text (point_text()) */
 		if (asprintf(&t, "%s=%s", sw->axes[a].key,
 			     sw->axes[a].values[sweep_value_index(sw, p, a)]) < 0)
 			t = NULL;
@@ -210,7 +212,7 @@ static char **point_sets(const struct sweep *sw, size_t p, size_t *n)
 /* Parse the scenario with sets; messages about the last set (an axis value)
  * are re-anchored at FILE:LINE of the axis. Returns the scenario or NULL. */
 static struct scenario *try_value(struct sctx *c, const struct sweep_axis *ax, const char *val,
-				  struct diag *seen)
+				  const char *text, struct diag *seen)
 {
 	const struct sweep *sw = c->sw;
 	char *set = NULL, prefix[1200];
@@ -226,7 +228,7 @@ static struct scenario *try_value(struct sctx *c, const struct sweep_axis *ax, c
 	for (size_t i = 0; i < sw->nsets; i++)
 		sets[i] = sw->sets[i];
 	sets[sw->nsets] = set;
-	s = scenario_parse_text(c->at.file, c->text, "sweep", sets, sw->nsets + 1, &d);
+	s = scenario_parse_text(c->at.file, text, "sweep", sets, sw->nsets + 1, &d);
 	snprintf(prefix, sizeof(prefix), "--set %s: ", set);
 	for (size_t i = 0; i < d.n; i++) {
 		const char *m = d.msg[i];
@@ -245,6 +247,56 @@ static struct scenario *try_value(struct sctx *c, const struct sweep_axis *ax, c
 	free(set);
 	free(sets);
 	return s;
+}
+
+/* A value of a text variable (text: the scenario with it): the scenario
+ * parser's messages, each once, at FILE:LINE of the line that uses it, with
+ * the variable's value and line. */
+static struct scenario *try_var(struct sctx *c, const struct sweep_axis *ax, const char *val, const char *text,
+				struct diag *seen)
+{
+	const struct sweep *sw = c->sw;
+	struct diag d = { 0 };
+	struct scenario *s = scenario_parse_text(c->at.file, text, "sweep", (const char *const *)sw->sets, sw->nsets,
+						 &d);
+	for (size_t i = 0; i < d.n; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < seen->n; j++)
+			dup |= !strcmp(seen->msg[j], d.msg[i]);
+		if (dup)
+			continue;
+		diag_add(seen, "%s", d.msg[i]);
+		c->nerr++;
+		diag_add(c->d, "%s (%s = %s, line %d)", d.msg[i], ax->key, val, ax->line);
+	}
+	diag_free(&d);
+	return s;
+}
+
+/* Every text variable is used, every ${...} names one; every axis has values. */
+static bool check_vars(struct sctx *c)
+{
+	const struct sweep *sw = c->sw;
+	size_t zero[SWEEP_MAX_AXES] = { 0 }, n0 = c->nerr;
+	int bad = 0;
+	const char *at = NULL;
+
+	for (size_t a = 0; a < sw->naxes; a++) {
+		if (!sw->axes[a].nvalues)
+			return false; /* reported when parsed */
+		c->at.line = sw->axes[a].line;
+		if (sw->axes[a].var && !sw_var_used(c->text, sw->axes[a].key))
+			sw_report(c, "%s is not used (write ${%s} where its values go, e.g. "
+				     "0 = send A 10 every ${%s})", sw->axes[a].key, sw->axes[a].key + 1,
+				  sw->axes[a].key + 1);
+	}
+	free(sw_var_text(sw, c->text, zero, &bad, &at));
+	c->at.line = bad;
+	if (bad)
+		sw_report(c, "'%.*s' names no [sweep] variable (define it as $NAME = VALUES in [sweep])",
+			  (int)strcspn(at, "}\n") + (at[strcspn(at, "}\n")] == '}'), at);
+	c->at.line = 0;
+	return c->nerr == n0;
 }
 
 /* "--set K=V: message" of point p -> "FILE:LINE: point P (K=V, ...): message",
@@ -276,6 +328,23 @@ static void point_error(struct sctx *c, size_t p, const char *m)
 	sw_report(c, "point %zu (%s): %s", p, where, m);
 }
 
+/* The scenario text of point p (its text variables' values), or of value v
+ * of axis a with every other variable at its first value (p = SIZE_MAX). */
+static char *point_text(struct sctx *c, size_t p, size_t a, size_t v)
+{
+	const struct sweep *sw = c->sw;
+	size_t vidx[SWEEP_MAX_AXES] = { 0 };
+	int bad;
+	const char *at;
+
+	for (size_t i = 0; i < sw->naxes; i++)
+		vidx[i] = p == SIZE_MAX ? (i == a ? v : 0) : sweep_value_index(sw, p, i);
+	char *t = sw_var_text(sw, c->text, vidx, &bad, &at);
+	if (!t)
+		sw_report(c, "out of memory");
+	return t;
+}
+
 /* Every point: combinations can be invalid where single values are not. */
 static void build_points(struct sctx *c, size_t np)
 {
@@ -296,8 +365,10 @@ static void build_points(struct sctx *c, size_t np)
 			sw_report(c, "out of memory");
 			return;
 		}
-		sw->points[p] = scenario_parse_text(c->at.file, c->text, "sweep",
-						    (const char *const *)sets, n, &d);
+		char *text = point_text(c, p, 0, 0);
+		sw->points[p] = text ? scenario_parse_text(c->at.file, text, "sweep", (const char *const *)sets, n, &d)
+				     : NULL;
+		free(text);
 		for (size_t i = 0; i < d.n && !sw->points[p]; i++)
 			point_error(c, p, d.msg[i]);
 		diag_free(&d);
@@ -335,33 +406,46 @@ void sw_plan(struct sctx *c)
 	struct scenario *base;
 	size_t np;
 
-	/* the scenario part with the --set overrides, as is */
-	base = scenario_parse_text(c->at.file, c->text, "sweep", (const char *const *)sw->sets,
-				   sw->nsets, &d);
+	/* the scenario part with the --set overrides, as is (text variables at
+	 * their first values) */
+	if (!check_vars(c))
+		return;
+	char *text = point_text(c, SIZE_MAX, 0, 0);
+	if (!text)
+		return;
+	base = scenario_parse_text(c->at.file, text, "sweep", (const char *const *)sw->sets, sw->nsets, &d);
 	diag_append(c->d, &d);
 	c->nerr += diag_count(&d);
 	diag_free(&d);
-	if (!base)
+	if (!base) {
+		free(text);
 		return;
+	}
 	if (!sw->seed_set)
 		sw->seed = base->seed;
 	sw->horizon = base->duration;
 	scenario_free(base);
 
-	for (size_t a = 0; a < sw->naxes; a++)
-		if (!sw->axes[a].nvalues)
-			return; /* reported when parsed */
 	/* the size first: nothing is built for a sweep too large to run */
-	if (!make_dims(c) || !(np = count_points(c)))
+	if (!make_dims(c) || !(np = count_points(c))) {
+		free(text);
 		return;
+	}
 	/* every value of every axis on its own */
 	for (size_t a = 0; a < sw->naxes; a++) {
 		struct sweep_axis *ax = &sw->axes[a];
 		struct diag seen = { 0 };
-		for (size_t v = 0; v < ax->nvalues; v++)
-			scenario_free(try_value(c, ax, ax->values[v], &seen));
+		for (size_t v = 0; v < ax->nvalues; v++) {
+			char *t = ax->var ? point_text(c, SIZE_MAX, a, v) : NULL;
+			if (!ax->var)
+				scenario_free(try_value(c, ax, ax->values[v], text, &seen));
+			else if (t)
+				scenario_free(try_var(c, ax, ax->values[v], t, &seen));
+			free(t);
+		}
 		diag_free(&seen);
 	}
+	free(text);
 	if (!c->nerr)
 		build_points(c, np);
 	if (!c->nerr)

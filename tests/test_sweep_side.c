@@ -412,3 +412,56 @@ Test(sweep_side, bsd_idle_abort_is_named)
 	expect_cell(o.results, 2, "A_detected_by", "keepalive-idle-timeout");
 	out_free(&o);
 }
+
+/* ---- text variables: what is not a key (an event's time, size, repetition) ---------- */
+
+/* text is refused with n messages, the first want, the second want2 */
+static void expect_rejected(const char *text, size_t n, const char *want, const char *want2)
+{
+	struct diag d = { 0 };
+	struct sweep *sw = sweep_parse("t.ini", text, NULL, 0, &d);
+	cr_expect_null(sw, "accepted:\n%s", text);
+	cr_expect_eq(d.n, n, "%zu messages, the first: %s", d.n, d.n ? d.msg[0] : "");
+	if (d.n)
+		cr_expect_str_eq(d.msg[0], want);
+	if (d.n > 1 && want2)
+		cr_expect_str_eq(d.msg[1], want2);
+	diag_free(&d);
+	sweep_free(sw);
+}
+
+Test(sweep_side, text_variables_vary_events)
+{
+	struct sweep *sw = load("[scenario]\nduration = 1h\n[A]\nso_keepalive = on\n[events]\n${at} = send A ${bytes}\n"
+				"[sweep]\n$at = 10s..30s step 10s\n$bytes = 1, 1000\n");
+	cr_assert_eq(sw->npoints, 6);
+	for (size_t p = 0; p < 6; p++) {
+		const struct sc_event *e = &sw->points[p]->events[0];
+		cr_expect_eq(sw->points[p]->nevents, 1);
+		cr_expect_eq(e->action, ACT_SEND);
+		cr_expect_eq(e->at, (ks_time_t)(10 + 10 * (p / 2)) * SEC, "point %zu", p);
+		cr_expect_eq(e->arg, p % 2 ? 1000u : 1u, "point %zu", p);
+	}
+	/* a variable is a setting (a column of the recommendation), A's side */
+	cr_expect(sw->axes[0].var && sw->axes[0].setting);
+	cr_expect_eq(sw->side, HOST_A);
+	struct out o;
+	run_out(&o, sw);
+	char *h = line_of(o.summary, 0);
+	cr_expect_eq(strncmp(h, "point,$at,$bytes,A_keepalive,", 29), 0, "%s", h);
+	cr_expect_not_null(strstr(o.rec, "$at"), "%s", o.rec);
+	free(h);
+	out_free(&o);
+
+	/* the [sweep] section itself is not substituted; lines keep their numbers */
+	expect_rejected("[events]\n1s = send A ${n}\n[sweep]\n$n = 1, 0\n", 1,
+			"t.ini:2: send: byte count 0 is out of range (1..1073741824 bytes) ($n = 0, line 4)", NULL);
+	expect_rejected("[events]\n1s = send A 1\n[sweep]\n$n = 1, 2\n", 1,
+			"t.ini:4: $n is not used (write ${n} where its values go, e.g. 0 = send A 10 every ${n})", NULL);
+	expect_rejected("[events]\n1s = send A ${m}\n[sweep]\n$n = 1, 2\nA.tcp_keepidle = 60\n", 2,
+			"t.ini:4: $n is not used (write ${n} where its values go, e.g. 0 = send A 10 every ${n})",
+			"t.ini:2: '${m}' names no [sweep] variable (define it as $NAME = VALUES in [sweep])");
+	expect_rejected("[events]\n1s = send A ${n}\n[sweep]\n$n-1 = 1\n", 2,
+			"t.ini:4: '$n-1' is not a variable name ($NAME: letters, digits and _, used as ${NAME} in the "
+			"scenario part)", NULL);
+}

@@ -4,6 +4,7 @@
  *   sweep.c       the [sweep] section: reserved keys, axes and their values
  *   sweep_plan.c  planning: dimensions (zip), the size limits, one validated
  *                 scenario per point, seeds and the sweep's hash
+ *   sweep_vars.c  text variables: ${NAME} in the scenario part
  * and the execution and output side: sweep_exec.c, sweep_journal.c,
  * sweep_stats.c, sweep_report.c, sweep_out.c, sweep_merge.c.
  */
@@ -34,6 +35,16 @@ struct sctx {
 /* Dimensions, size checks, every value and every point validated by the
  * scenario parser; reports into c (sweep_plan.c). */
 void sw_plan(struct sctx *c);
+/* sweep_vars.c: text variables. Is name "$NAME" (NAME of letters, digits,
+ * _)? The scenario text with every ${NAME} outside [sweep] replaced by the
+ * value vidx[a] of its axis a (NULL when out of memory); *bad_line is the
+ * first line with a ${...} that names no variable (0 = none), *bad_at where
+ * in text that ${ is. Does text use
+ * ${NAME} for the axis key "$NAME"? */
+bool sw_var_name_ok(const char *name);
+char *sw_var_text(const struct sweep *sw, const char *text, const size_t *vidx, int *bad_line, const char **bad_at);
+bool sw_var_used(const char *text, const char *key);
+
 /* FNV-1a of the text and the --set overrides. */
 uint64_t sw_hash(const char *text, const char *const *sets, size_t nsets);
 
