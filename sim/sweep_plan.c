@@ -328,14 +328,30 @@ static void point_error(struct sctx *c, size_t p, const char *m)
 	sw_report(c, "point %zu (%s): %s", p, where, m);
 }
 
+static bool has_vars(const struct sweep *sw)
+{
+	for (size_t a = 0; a < sw->naxes; a++)
+		if (sw->axes[a].var)
+			return true;
+	return false;
+}
+
 /* The scenario text of point p (its text variables' values), or of value v
- * of axis a with every other variable at its first value (p = SIZE_MAX). */
+ * of axis a with every other variable at its first value (p = SIZE_MAX);
+ * NULL (out of memory, reported). Without text variables, a copy. */
 static char *point_text(struct sctx *c, size_t p, size_t a, size_t v)
 {
 	const struct sweep *sw = c->sw;
 	size_t vidx[SWEEP_MAX_AXES] = { 0 };
 	int bad;
 	const char *at;
+
+	if (!has_vars(sw)) {
+		char *t = strdup(c->text);
+		if (!t)
+			sw_report(c, "out of memory");
+		return t;
+	}
 
 	for (size_t i = 0; i < sw->naxes; i++)
 		vidx[i] = p == SIZE_MAX ? (i == a ? v : 0) : sweep_value_index(sw, p, i);
@@ -358,6 +374,7 @@ static void build_points(struct sctx *c, size_t np)
 	}
 	sw->npoints = np;
 	sw->nruns = (uint64_t)np * sw->replicas;
+	bool vars = has_vars(sw);
 	for (size_t p = 0; p < np; p++) {
 		size_t n = 0;
 		char **sets = point_sets(sw, p, &n);
@@ -365,9 +382,13 @@ static void build_points(struct sctx *c, size_t np)
 			sw_report(c, "out of memory");
 			return;
 		}
-		char *text = point_text(c, p, 0, 0);
-		sw->points[p] = text ? scenario_parse_text(c->at.file, text, "sweep", (const char *const *)sets, n, &d)
-				     : NULL;
+		/* the file's text, or with this point's text variables */
+		char *text = vars ? point_text(c, p, 0, 0) : NULL;
+		if (vars && !text)
+			sw->points[p] = NULL;
+		else
+			sw->points[p] = scenario_parse_text(c->at.file, text ? text : c->text, "sweep",
+							    (const char *const *)sets, n, &d);
 		free(text);
 		for (size_t i = 0; i < d.n && !sw->points[p]; i++)
 			point_error(c, p, d.msg[i]);

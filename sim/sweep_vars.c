@@ -77,7 +77,9 @@ char *sw_var_text(const struct sweep *sw, const char *text, const size_t *vidx, 
 		if (header)
 			in_sweep = is_sweep;
 		for (const char *p = l; p < end;) {
-			const char *v = in_sweep ? NULL : strstr(p, "${"), *close = NULL;
+			/* within this line only: a search to the end of the text
+			 * would make a file of many lines quadratic */
+			const char *v = in_sweep ? NULL : memmem(p, (size_t)(end - p), "${", 2), *close = NULL;
 			if (v && v < end)
 				close = memchr(v, '}', (size_t)(end - v));
 			int a = close ? var_axis(sw, v + 2, (size_t)(close - v - 2)) : -1;
