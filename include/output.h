@@ -72,6 +72,9 @@ void hb_text(char *buf, size_t n, const struct rec_heartbeat *r);
 void hb_summary(char *buf, size_t n, ks_time_t t, const struct rec_heartbeat *r);
 /* "ping", "miss", "give-up", as used in JSON and CSV. */
 const char *hb_decision_name(enum hb_decision d);
+/* The timer model host h runs on, for people: "linux HZ 250", "lwip 500 ms"
+ * (its slow timer), "exact". */
+void timer_text(char *buf, size_t n, const struct scenario *sc, int h);
 /* "7200.000000": seconds with 6 decimals (truncated to µs, as tcpdump). */
 void format_ts(char *buf, size_t n, ks_time_t t);
 /* "7200.000000000": seconds with 9 decimals, exact. */

@@ -174,6 +174,11 @@ enum action {
 			 * ICMP destination unreachable, code arg (-1 as UINT64_MAX: off) */
 };
 
+/* [scenario] timer: the timer model of each host (docs/timers.md). auto gives
+ * each host its own OS's: Linux profiles the jiffies wheel, lwip its slow
+ * timer, the others the exact model; exact, linux and lwip force one. */
+enum sc_timer { SC_TIMER_AUTO, SC_TIMER_EXACT, SC_TIMER_LINUX, SC_TIMER_LWIP };
+
 struct sc_event {
 	ks_time_t at;
 	int line;      /* line in the scenario file, for messages */
@@ -196,7 +201,7 @@ struct scenario {
 	char *path;           /* file as given on the command line */
 	ks_time_t duration;   /* default 1 day */
 	uint64_t seed;        /* default 1 */
-	enum tm_kind timer;   /* timer = exact (default) | linux | lwip */
+	enum sc_timer timer;  /* timer = auto (default) | exact | linux | lwip */
 	uint32_t hz;          /* hz = 100 | 250 (default) | 300 | 1000 */
 	uint64_t jiffies;     /* tcp_jiffies32 at t = 0; UINT64_MAX = draw from the seed */
 	ks_time_t jiffies_phase; /* time since the last tick at t = 0 (< 1 tick);
@@ -227,6 +232,10 @@ struct scenario *scenario_parse_string(const char *name, const char *text,
 struct scenario *scenario_parse_text(const char *name, const char *text, const char *skip_section,
 				     const char *const *sets, size_t nsets, struct diag *d);
 void scenario_free(struct scenario *s);
+/* The timer model host h runs on (docs/timers.md): an lwIP stack always on its
+ * slow timer; timer = auto each host's own OS's model (Linux profiles: linux);
+ * a forced model only on the hosts that have it, the others exact. */
+enum tm_kind sc_host_timer(const struct scenario *sc, int h);
 
 /* Defaults of one endpoint (Linux): keepalive off, sysctls 7200/75/9, retries2 15. */
 void ep_config_default(struct ep_config *c, int host);

@@ -29,7 +29,7 @@
 struct sim {
 	struct engine eng;
 	const struct scenario *sc;
-	struct timer_model tm;
+	struct timer_model tm;       /* the Linux hosts' jiffies clock (each host copies its own model) */
 	struct rng rng;
 	struct host host[NHOSTS];
 	struct link link;
@@ -65,7 +65,7 @@ struct sim {
 	struct tcp_env env;          /* what both hosts' TCP sees of this simulation */
 	/* ICMP on the path (out of the common path's cache lines) */
 	struct icmp_path icmp;       /* who answers with ICMP, and their rate limits */
-	struct timer_model icmp_tm;  /* the answering side's clock: jiffies under timer = linux */
+	struct timer_model icmp_tm;  /* the answering side's clock: jiffies under timer = linux or auto */
 };
 
 /* What a run has counted so far (sim_counters). */

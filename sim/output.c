@@ -23,6 +23,21 @@ const char *tcp_flags_str(uint8_t flags, char buf[8])
 	return buf;
 }
 
+void timer_text(char *buf, size_t n, const struct scenario *sc, int h)
+{
+	switch (sc_host_timer(sc, h)) {
+	case TM_LINUX:
+		snprintf(buf, n, "linux HZ %u", (unsigned)sc->hz);
+		return;
+	case TM_LWIP:
+		snprintf(buf, n, "lwip 500 ms");
+		return;
+	case TM_EXACT:
+		break;
+	}
+	snprintf(buf, n, "exact");
+}
+
 void format_ts(char *buf, size_t n, ks_time_t t)
 {
 	format_seconds_fixed(buf, n, t, 6, 6);

@@ -476,6 +476,18 @@ static void copy_spill(FILE *from, FILE *to)
 		fwrite(buf, 1, n, to);
 }
 
+/* "timer": the model host h ran on, "hz": its HZ (linux only, else null). */
+static void json_timer(FILE *o, const struct scenario *sc, int h)
+{
+	static const char *const names[] = { [TM_EXACT] = "exact", [TM_LINUX] = "linux", [TM_LWIP] = "lwip" };
+	enum tm_kind k = sc_host_timer(sc, h);
+	fprintf(o, "\"timer\": \"%s\", \"hz\": ", names[k]);
+	if (k == TM_LINUX)
+		fprintf(o, "%u", (unsigned)sc->hz);
+	else
+		fputs("null", o);
+}
+
 static void json_endpoint(struct json_sink *js, const struct sim *sim, int h)
 {
 	const struct tcp_sock *sk = &sim->host[h].sk;
@@ -495,8 +507,9 @@ static void json_endpoint(struct json_sink *js, const struct sim *sim, int h)
 		put_time(o, sk->end_time);
 	else
 		fputs("null", o);
-	fprintf(o, ", \"probes_sent\": %u, \"retransmissions\": %u, \"summary\": ", sk->probes_sent,
-		sk->retrans_sent);
+	fprintf(o, ", \"probes_sent\": %u, \"retransmissions\": %u, ", sk->probes_sent, sk->retrans_sent);
+	json_timer(o, sim->sc, h);
+	fputs(", \"summary\": ", o);
 	summary_sentence(line, sizeof line, sim, h, js->ended[h] ? &js->end[h] : NULL);
 	put_str(o, line);
 	if (js->hb_summary[h]) { /* only when an application's heartbeat gave up */

@@ -49,7 +49,7 @@ static void narrate(struct text_sink *ts, ks_time_t now, const char *sentence, c
 
 static void header(struct text_sink *ts, const struct sim *sim)
 {
-	char d[32];
+	char d[32], ta[24], tb[24];
 	const struct scenario *sc = sim->sc;
 	ts->header_done = true;
 	/* name and description are input text: escaped for the terminal */
@@ -57,8 +57,10 @@ static void header(struct text_sink *ts, const struct sim *sim)
 	termesc_fputs(sc->name, ts->out);
 	fputs(sc->description[0] ? ": " : "", ts->out);
 	termesc_fputs(sc->description, ts->out);
-	fprintf(ts->out, " (seed %llu, duration %s)\n", (unsigned long long)sc->seed,
-		secs(d, sizeof d, sc->duration));
+	timer_text(ta, sizeof ta, sc, HOST_A);
+	timer_text(tb, sizeof tb, sc, HOST_B);
+	fprintf(ts->out, " (seed %llu, duration %s, timers A %s, B %s)\n", (unsigned long long)sc->seed,
+		secs(d, sizeof d, sc->duration), ta, tb);
 }
 
 static void text_packet(struct text_sink *ts, const struct rec_packet *p)

@@ -197,21 +197,22 @@ static bool key_where(struct ctx *c, int sec, const char *name)
 	return c->at.line != 0;
 }
 
-/* hz, jiffies, jiffies_phase: only where the timer model has ticks. */
+/* hz, jiffies, jiffies_phase: only where the timer model has ticks (auto:
+ * the Linux hosts' jiffies; an lwIP host shares the phase). */
 static void check_timer_keys(struct ctx *c)
 {
 	struct scenario *s = c->s;
 	const char *only_linux = "only the linux timer model has jiffies (set timer = linux)";
 
-	if (s->timer != TM_LINUX) {
+	if (s->timer != SC_TIMER_LINUX && s->timer != SC_TIMER_AUTO) {
 		if (key_where(c, SEC_SCENARIO, "hz"))
 			sc_report(c, "hz: %s", only_linux);
 		if (key_where(c, SEC_SCENARIO, "jiffies"))
 			sc_report(c, "jiffies: %s", only_linux);
-		if (s->timer == TM_EXACT && key_where(c, SEC_SCENARIO, "jiffies_phase"))
+		if (s->timer == SC_TIMER_EXACT && key_where(c, SEC_SCENARIO, "jiffies_phase"))
 			sc_report(c, "jiffies_phase: the exact timer model has no ticks (set timer = linux "
 				     "or lwip)");
-		if (s->timer == TM_LWIP && s->jiffies_phase != KS_TIME_NEVER &&
+		if (s->timer == SC_TIMER_LWIP && s->jiffies_phase != KS_TIME_NEVER &&
 		    s->jiffies_phase >= TM_LWIP_SLOW_INTERVAL && key_where(c, SEC_SCENARIO, "jiffies_phase"))
 			sc_report(c, "jiffies_phase is out of range (0 up to one slow-timer tick, 0.5 s, "
 				     "exclusive)");
@@ -222,6 +223,16 @@ static void check_timer_keys(struct ctx *c)
 		sc_report(c, "jiffies_phase is out of range (0 up to one tick, %s s at hz = %u, "
 			     "exclusive)", tick, (unsigned)s->hz);
 	}
+}
+
+enum tm_kind sc_host_timer(const struct scenario *sc, int h)
+{
+	const struct profile *p = profile_get(sc->ep[h].os);
+	if (p->algo == KA_ALGO_LWIP)
+		return TM_LWIP;
+	if (p->linux_timers && (sc->timer == SC_TIMER_AUTO || sc->timer == SC_TIMER_LINUX))
+		return TM_LINUX;
+	return TM_EXACT;
 }
 
 /* Host h's OS profile: the options it lacks (keys and "set" events), and
@@ -418,7 +429,7 @@ static void scenario_defaults(struct ctx *c, const char *file)
 	default_name(s->name, file);
 	s->duration = DAY;
 	s->seed = 1;
-	s->timer = TM_EXACT;
+	s->timer = SC_TIMER_AUTO;
 	s->hz = 250;
 	s->jiffies = UINT64_MAX;
 	s->jiffies_phase = KS_TIME_NEVER;

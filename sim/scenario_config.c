@@ -127,7 +127,7 @@ void scenario_key_value(const struct scenario *sc, size_t sec, size_t k, int hos
 		str_value(v, kd->names[*(const int *)f]);
 		break;
 	case V_TIMER:
-		str_value(v, sc_timer_names[*(const enum tm_kind *)f]);
+		str_value(v, sc_timer_names[*(const enum sc_timer *)f]);
 		break;
 	case V_HZ:
 		v->type = CFG_UINT;

@@ -25,7 +25,7 @@ static const struct key_def scenario_keys[] = {
 	  "more than 0, at most 100 years = 36500d", DIR_NONE, NULL },
 	{ "seed", V_U64, 0, offsetof(struct scenario, seed), 0, 0,
 	  "unsigned 64-bit integer, decimal or 0x hex", DIR_NONE, NULL },
-	{ "timer", V_TIMER, 0, offsetof(struct scenario, timer), 0, 0, "exact, linux or lwip", DIR_NONE, NULL },
+	{ "timer", V_TIMER, 0, offsetof(struct scenario, timer), 0, 0, "auto, exact, linux or lwip", DIR_NONE, NULL },
 	{ "hz", V_HZ, 0, offsetof(struct scenario, hz), 0, 0, "100, 250, 300 or 1000", DIR_NONE, NULL },
 	{ "jiffies", V_U64, 0, offsetof(struct scenario, jiffies), 0, UINT32_MAX,
 	  "0..4294967295, tcp_jiffies32 at t = 0", DIR_NONE, NULL },
@@ -143,8 +143,8 @@ const struct sect_def sc_sections[NSECTIONS] = {
 	[SEC_EVENTS] = { "events", NULL, 0, 0, -1 },
 };
 
-const char *const sc_timer_names[] = { [TM_EXACT] = "exact", [TM_LINUX] = "linux",
-				       [TM_LWIP] = "lwip" };
+const char *const sc_timer_names[] = { [SC_TIMER_AUTO] = "auto", [SC_TIMER_EXACT] = "exact",
+				       [SC_TIMER_LINUX] = "linux", [SC_TIMER_LWIP] = "lwip" };
 
 /* ------------------------------------------------------------------------ */
 /* Lookup                                                                   */
@@ -420,7 +420,7 @@ static void value_apply(struct ctx *c, const struct key_def *k, void *field, con
 		break;
 	case V_TIMER:
 		if (named_value(c, k, val, sc_timer_names, NTIMERS, "a timer model", &i))
-			*(enum tm_kind *)field = (enum tm_kind)i;
+			*(enum sc_timer *)field = (enum sc_timer)i;
 		break;
 	case V_HZ:
 		if (parse_u64(val, false, &v) != NUM_OK || (v != 100 && v != 250 && v != 300 && v != 1000))

@@ -24,28 +24,44 @@ static int host_xmit(void *ctx, struct segment *seg);
 static void host_trace(void *ctx, struct ks_record *r);
 static uint32_t host_isn(void *ctx);
 
-/* The scenario's timer model. The unknown initial jiffies value and tick phase
+/* The scenario's clocks. The unknown initial jiffies value and tick phase
  * are drawn from the seed through a generator of their own, so choosing a
- * timer model never changes the ISNs or anything else drawn from s->rng. */
-static void sim_timer_model(struct timer_model *tm, const struct scenario *sc)
+ * timer model never changes the ISNs or anything else drawn from s->rng.
+ * linux: the jiffies clock both Linux hosts share (two namespaces of one
+ * machine); lwip: the slow timer's phase. */
+static void sim_clocks(struct timer_model *linux_tm, struct timer_model *lwip_tm,
+		       const struct scenario *sc)
 {
 	struct rng r;
 	rng_seed(&r, sc->seed, 0x6a6966666965ULL /* "jiffie" */);
 	uint64_t jiffies = rng_u32(&r);
 	ks_time_t phase = rng_u32(&r);
-	switch (sc->timer) {
-	case TM_EXACT:
-		tm_init(tm, TM_EXACT);
+	if (sc->jiffies != UINT64_MAX)
+		jiffies = sc->jiffies;
+	tm_init_linux(linux_tm, sc->hz, jiffies,
+		      sc->jiffies_phase != KS_TIME_NEVER ? sc->jiffies_phase : phase % (KS_SEC / sc->hz));
+	tm_init_lwip(lwip_tm, sc->jiffies_phase != KS_TIME_NEVER ? sc->jiffies_phase
+								 : phase % TM_LWIP_SLOW_INTERVAL);
+}
+
+/* Host h's timer model (sc_host_timer): an lwIP host gets the seeded phase
+ * under timer = auto or lwip, phase 0 otherwise (its keepalive rule counts
+ * slow-timer ticks even under timer = exact). */
+static void sim_host_timer(struct timer_model *tm, const struct scenario *sc, int h,
+			   const struct timer_model *linux_tm, const struct timer_model *lwip_tm)
+{
+	switch (sc_host_timer(sc, h)) {
+	case TM_LWIP:
+		if (sc->timer == SC_TIMER_AUTO || sc->timer == SC_TIMER_LWIP)
+			*tm = *lwip_tm;
+		else
+			tm_init_lwip(tm, 0);
 		break;
 	case TM_LINUX:
-		if (sc->jiffies != UINT64_MAX)
-			jiffies = sc->jiffies;
-		phase = sc->jiffies_phase != KS_TIME_NEVER ? sc->jiffies_phase : phase % (KS_SEC / sc->hz);
-		tm_init_linux(tm, sc->hz, jiffies, phase);
+		*tm = *linux_tm;
 		break;
-	case TM_LWIP:
-		phase = sc->jiffies_phase != KS_TIME_NEVER ? sc->jiffies_phase : phase % TM_LWIP_SLOW_INTERVAL;
-		tm_init_lwip(tm, phase);
+	case TM_EXACT:
+		tm_init(tm, TM_EXACT);
 		break;
 	}
 }
@@ -76,11 +92,15 @@ void sim_init(struct sim *s, const struct scenario *sc)
 	s->sc = sc;
 	eng_init(&s->eng);
 	rng_seed(&s->rng, sc->seed, 0x6b6173696dULL /* "kasim" */);
-	sim_timer_model(&s->tm, sc);
+	struct timer_model lwip_tm;
+	sim_clocks(&s->tm, &lwip_tm, sc);
 	s->env = (struct tcp_env){.ctx = s, .eng = &s->eng, .xmit = host_xmit, .trace = host_trace,
 				  .isn = host_isn};
-	for (int h = 0; h < NHOSTS; h++)
-		tcp_host_init(&s->host[h], &s->env, &s->tm, h, &sc->ep[h]);
+	for (int h = 0; h < NHOSTS; h++) {
+		struct timer_model tm;
+		sim_host_timer(&tm, sc, h, &s->tm, &lwip_tm);
+		tcp_host_init(&s->host[h], &s->env, &tm, h, &sc->ep[h]);
+	}
 	link_init(&s->link, &s->eng, &sc->link, sc->seed, link_arrived, s);
 	if (sc->nat.enabled) {
 		struct nat_hooks hooks = {.ctx = s, .report = nat_report, .send = nat_send};
@@ -95,8 +115,8 @@ void sim_init(struct sim *s, const struct scenario *sc)
 	}
 	tcp_listen(&s->host[HOST_B]);
 	icmp_path_init(&s->icmp);
-	if (sc->timer == TM_LINUX)
-		s->icmp_tm = s->tm;
+	if (sc->timer == SC_TIMER_LINUX || sc->timer == SC_TIMER_AUTO)
+		s->icmp_tm = s->tm; /* the answering side is a Linux box: its jiffies */
 	else
 		tm_init(&s->icmp_tm, TM_EXACT);
 	s->divert = s->has_nat;

@@ -78,13 +78,7 @@ void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer
 	h->name = id == HOST_A ? 'A' : 'B';
 	h->cfg = *cfg;
 	h->prof = profile_get(cfg->os);
-	h->tm = *tm;
-	if (h->prof->algo == KA_ALGO_LWIP)
-		tm_init_lwip(&h->tm, tm->kind == TM_LWIP ? tm->phase : 0);
-	else if (!h->prof->linux_timers)
-		tm_init(&h->tm, TM_EXACT); /* other stacks' timers are not modelled */
-	else if (tm->kind == TM_LWIP)
-		tm_init(&h->tm, TM_EXACT);
+	h->tm = *tm; /* the host's own model, chosen by the simulation (sim.c) */
 	h->powered = h->plugged = true;
 
 	struct tcp_sock *sk = &h->sk;

@@ -122,11 +122,42 @@ static void run_parsed(const char *what, struct diag *d, struct run *out)
 	cr_assert(out->col.finished, "the sink's finish() was not called");
 }
 
+/* Does the text or a --set name the timer model? ("timer" as a key: at the
+ * start of a line, before '=') */
+static bool names_timer(const char *text, const char *const *sets, size_t nsets)
+{
+	for (size_t i = 0; i < nsets; i++)
+		if (strncmp(sets[i], "scenario.timer=", 15) == 0)
+			return true;
+	for (const char *p = text ? text : ""; p; p = strchr(p, '\n')) {
+		p += *p == '\n';
+		p += strspn(p, " \t");
+		if (strncmp(p, "timer", 5) == 0 && p[5 + strspn(p + 5, " \t")] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* sets, plus scenario.timer=exact when neither text nor sets name a model
+ * (helpers.h); free with free() (the strings are not copied). */
+static const char **with_timer(const char *text, const char *const *sets, size_t *nsets)
+{
+	const char **all = calloc(*nsets + 1, sizeof(*all));
+	cr_assert_not_null(all);
+	for (size_t i = 0; i < *nsets; i++)
+		all[i] = sets[i];
+	if (!names_timer(text, sets, *nsets))
+		all[(*nsets)++] = "scenario.timer=exact";
+	return all;
+}
+
 void run_ini(const char *ini_text, const char *const *sets, size_t nsets, struct run *out)
 {
 	struct diag d = {0};
 	memset(out, 0, sizeof(*out));
-	out->sc = scenario_parse_string("test.ini", ini_text, sets, nsets, &d);
+	const char **all = with_timer(ini_text, sets, &nsets);
+	out->sc = scenario_parse_string("test.ini", ini_text, all, nsets, &d);
+	free(all);
 	run_parsed(ini_text, &d, out);
 }
 
@@ -134,8 +165,12 @@ void run_file(const char *name, const char *const *sets, size_t nsets, struct ru
 {
 	struct diag d = {0};
 	char *path = scenario_file(name);
+	char *text = slurp(path, NULL);
 	memset(out, 0, sizeof(*out));
-	out->sc = scenario_load(path, sets, nsets, &d);
+	const char **all = with_timer(text, sets, &nsets);
+	out->sc = scenario_load(path, all, nsets, &d);
+	free(all);
+	free(text);
 	run_parsed(path, &d, out);
 	free(path);
 }

@@ -78,9 +78,13 @@ struct run {
 
 /* Parse ini_text (with --set style overrides), run it to its duration with the
  * collector attached. Fails the test (with the parser's messages) when the
- * text is rejected. */
+ * text is rejected. A text that names no timer model (no "timer =" line and no
+ * scenario.timer set) runs on timer = exact: the values the unit tests derive
+ * are the textbook formulas, to the nanosecond. Tests of the default model
+ * (timer = auto) name it. */
 void run_ini(const char *ini_text, const char *const *sets, size_t nsets, struct run *out);
-/* The same for $KASIM_ROOT/scenarios/name. */
+/* The same for $KASIM_ROOT/scenarios/name (the same timer rule: a shipped
+ * scenario that names no model runs on timer = exact here, on auto in kasim). */
 void run_file(const char *name, const char *const *sets, size_t nsets, struct run *out);
 void run_free(struct run *r);
 

@@ -511,14 +511,14 @@ Test(profiles, options_a_profile_lacks_are_errors)
 	expect_error("[A]\nos = bsd\n",
 		     "t.ini:2: os = bsd is not a known OS profile (linux, linux-2.6, freebsd, macos, "
 		     "windows or lwip)");
-	expect_error("[scenario]\nhz = 250\n",
-		     "t.ini:2: hz: only the linux timer model has jiffies (set timer = linux)");
+	expect_error("[scenario]\ntimer = exact\nhz = 250\n",
+		     "t.ini:3: hz: only the linux timer model has jiffies (set timer = linux)");
 	expect_error("[scenario]\ntimer = linux\nhz = 250\njiffies_phase = 4ms\n",
 		     "t.ini:4: jiffies_phase is out of range (0 up to one tick, 0.004 s at hz = 250, "
 		     "exclusive)");
 	expect_error("[scenario]\ntimer = linus\n",
-		     "t.ini:2: timer = linus is not a timer model (did you mean 'linux'? exact, linux "
-		     "or lwip)");
+		     "t.ini:2: timer = linus is not a timer model (did you mean 'linux'? auto, exact, "
+		     "linux or lwip)");
 	expect_error("[scenario]\ntimer = linux\nhz = 200\n",
 		     "t.ini:3: hz = 200 is not a supported HZ (100, 250, 300 or 1000)");
 }

@@ -248,8 +248,8 @@ Test(hostile, timeline_header_escaped)
 	write_file(path, "[scenario]\nduration = 1s\ndescription = evil \x1b]0;pwned\x07 \x1b[31mred \xc3\xa9\n");
 	struct cmd r = KASIM(path);
 	cr_expect_eq(r.status, 0, "%s", r.err);
-	cr_expect_eq(strncmp(r.out, "# esc: evil \\x1b]0;pwned\\x07 \\x1b[31mred \xc3\xa9 (seed 1, duration 1 s)\n",
-			     strlen("# esc: evil \\x1b]0;pwned\\x07 \\x1b[31mred \xc3\xa9 (seed 1, duration 1 s)\n")),
+	cr_expect_eq(strncmp(r.out, "# esc: evil \\x1b]0;pwned\\x07 \\x1b[31mred \xc3\xa9 (seed 1, duration 1 s, timers A linux HZ 250, B linux HZ 250)\n",
+			     strlen("# esc: evil \\x1b]0;pwned\\x07 \\x1b[31mred \xc3\xa9 (seed 1, duration 1 s, timers A linux HZ 250, B linux HZ 250)\n")),
 		     0, "%s", r.out);
 	cr_expect(!strchr(r.out, '\x1b'));
 	cmd_free(&r);

@@ -771,8 +771,9 @@ Test(nat, json_has_a_nat_section_and_drop_reasons)
 Test(nat, text_timeline_shows_the_decisions)
 {
 	struct diag d = {0};
+	static const char *const exact[] = { "scenario.timer=exact" }; /* the formula's times */
 	struct scenario *sc = scenario_parse_string("t.ini", IDLE_A "[nat]\npreset = aws-nat-gateway\n",
-						   NULL, 0, &d);
+						   exact, 1, &d);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -14,14 +14,18 @@
 
 /* ---- running kasim ------------------------------------------------------------ */
 
+/* On timer = exact: the checks below derive the textbook formulas (the
+ * default model's outputs are pinned by tests/golden and derived from the
+ * wheel in test_fidelity.c). */
 static void run_scenario(const char *name, bool json, struct cmd *c)
 {
 	char *sc = scenario_file(name);
-	const char *const args_json[] = {"--json", sc}, *const args_text[] = {sc};
+	const char *const args_json[] = {"--set", "scenario.timer=exact", "--json", sc},
+			  *const args_text[] = {"--set", "scenario.timer=exact", sc};
 	if (json)
-		kasim_run(args_json, 2, c);
+		kasim_run(args_json, 4, c);
 	else
-		kasim_run(args_text, 1, c);
+		kasim_run(args_text, 3, c);
 	cr_assert_eq(c->status, 0, "%s: exit %d, stderr:\n%s", name, c->status, c->err);
 	cr_expect_eq(c->errlen, 0, "%s: stderr:\n%s", name, c->err);
 	free(sc);

@@ -92,8 +92,10 @@ static char *run_out(const char *scenario, const char *set)
 {
 	char *dir = make_tmpdir();
 	char *sc = root_path(scenario);
-	struct cmd r = set ? KASIM("-q", "--no-plot", "-o", dir, "--set", (char *)set, sc)
-			   : KASIM("-q", "--no-plot", "-o", dir, sc);
+	/* timer = exact: the times checked are the textbook formulas */
+	struct cmd r = set ? KASIM("-q", "--no-plot", "-o", dir, "--set", "scenario.timer=exact", "--set",
+				   (char *)set, sc)
+			   : KASIM("-q", "--no-plot", "-o", dir, "--set", "scenario.timer=exact", sc);
 	cr_assert_eq(r.status, 0, "kasim failed: %s", r.err);
 	cmd_free(&r);
 	free(sc);
@@ -200,7 +202,7 @@ static char *tshark_times(const char *pcap, const char *filter)
 static char *kasim_times(const char *scenario, const char *set, const char *kind)
 {
 	char *sc = root_path(scenario);
-	struct cmd r = KASIM("--json", "--set", (char *)set, sc);
+	struct cmd r = KASIM("--json", "--set", "scenario.timer=exact", "--set", (char *)set, sc);
 	cr_assert_eq(r.status, 0);
 	json_error_t je;
 	json_t *doc = json_loads(r.out, 0, &je);
@@ -348,7 +350,8 @@ Test(pcap, jitter_keeps_timestamps_in_order)
 	char sc[512], o[512];
 	SNP(sc, "%s/j.ini", dir);
 	SNP(o, "%s/o", dir);
-	write_file(sc, "[scenario]\nduration = 10m\n[A]\nso_keepalive = on\ntcp_keepidle = 1\ntcp_keepintvl = 1\n"
+	write_file(sc, "[scenario]\ntimer = exact\nduration = 10m\n[A]\nso_keepalive = on\ntcp_keepidle = 1\n"
+		       "tcp_keepintvl = 1\n"
 		       "[link]\ndelay = 200ms\njitter = 900ms\nreorder = on\n[events]\n1s = send A 100000\n"
 		       "2s = send B 50000\n");
 	struct cmd r = KASIM("-q", "--no-plot", "-o", o, sc);

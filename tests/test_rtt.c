@@ -397,14 +397,14 @@ static char *rtt_ini(void)
 {
 	char *dir = make_tmpdir(), path[512];
 	SNP(path, "%s/rtt.ini", dir);
-	write_file(path, "[scenario]\nduration = 5s\n[link]\ndelay = 20ms\n[events]\n"
+	write_file(path, "[scenario]\ntimer = exact\nduration = 5s\n[link]\ndelay = 20ms\n[events]\n"
 			 "1s = link delay 50ms\n2s = send A 100\n");
 	free(dir);
 	return strdup(path);
 }
 
-/* After the handshake (m 40000, mdev 80000) one sample of 100000: error
- * 60000, srtt 380000 (47.5 ms), mdev += 60000 - 20000 -> 120000 (30 ms),
+/* On exact timers (the formulas to the ns). After the handshake (m 40000,
+ * mdev 80000) one sample of 100000: error 60000, srtt 380000 (47.5 ms), mdev += 60000 - 20000 -> 120000 (30 ms),
  * RTO 47500 + 200000. */
 Test(rtt, text_json_and_csv_show_each_sample)
 {

@@ -371,7 +371,7 @@ Test(sweep_run, survival_overhead_and_detection_closed_forms)
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		char text[512];
 		snprintf(text, sizeof text,
-			 "[scenario]\nduration = 1d\nseed = 9\n[A]\nso_keepalive = on\ntcp_keepidle = %u\n"
+			 "[scenario]\ntimer = exact\nduration = 1d\nseed = 9\n[A]\nso_keepalive = on\ntcp_keepidle = %u\n"
 			 "tcp_keepintvl = %u\ntcp_keepcnt = %u\n[link]\ndelay = %ums\n[sweep]\nreplicas = 20\n",
 			 cases[c].idle, cases[c].intvl, cases[c].cnt, cases[c].delay_ms);
 		struct sweep *sw = sw_ok(text);
@@ -468,7 +468,7 @@ Test(sweep_out, recommendation_follows_the_objective)
 	/* no middlebox, no loss: nothing is lost; detection grows with keepidle,
 	 * overhead shrinks: prefer = detection takes the shortest keepidle,
 	 * prefer = overhead the longest, max_detection bounds it */
-	const char *base = "[scenario]\nduration = 6h\n[A]\nso_keepalive = on\ntcp_keepintvl = 10\ntcp_keepcnt = 3\n"
+	const char *base = "[scenario]\ntimer = exact\nduration = 6h\n[A]\nso_keepalive = on\ntcp_keepintvl = 10\ntcp_keepcnt = 3\n"
 			   "[sweep]\nA.tcp_keepidle = 60..600 step 60\nreplicas = 4\n";
 	char text[1024];
 	char *dir = make_tmpdir();
@@ -931,7 +931,7 @@ Test(sweep_closed_form, loss_free_nat_keeps_exactly_the_keepidles_below_its_time
 	 * AWS answers the late probe with a RST, Azure and GCP drop it silently and
 	 * A's keepalive gives up. The keepidles (200 + 21k) never equal T. */
 	char *dir = make_tmpdir();
-	struct sweep *sw = sw_ok("[scenario]\nduration = 1d\nseed = 11\n[A]\nso_keepalive = on\ntcp_keepintvl = 10\n"
+	struct sweep *sw = sw_ok("[scenario]\ntimer = exact\nduration = 1d\nseed = 11\n[A]\nso_keepalive = on\ntcp_keepintvl = 10\n"
 				 "tcp_keepcnt = 3\n[link]\ndelay = 300ms\n[nat]\n[sweep]\n"
 				 "nat.preset = aws-nat-gateway, azure-lb, gcp-cloud-nat\n"
 				 "A.tcp_keepidle = 200..1250 step 21\nprefer = overhead\n");

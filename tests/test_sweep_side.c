@@ -135,7 +135,7 @@ Test(sweep_side, b_detection_closed_form)
 	};
 	for (size_t c = 0; c < sizeof texts / sizeof texts[0]; c++) {
 		char text[512];
-		snprintf(text, sizeof text, "[scenario]\nseed = 3\n[B]\nso_keepalive = on\n%s[sweep]\nreplicas = 12\n",
+		snprintf(text, sizeof text, "[scenario]\ntimer = exact\nseed = 3\n[B]\nso_keepalive = on\n%s[sweep]\nreplicas = 12\n",
 			 texts[c]);
 		struct sweep *sw = load(text);
 		cr_expect_eq(sw->side, HOST_B, "only B can detect: the recommendation is for B");
@@ -264,7 +264,8 @@ Test(sweep_side, lost_to_the_nat_is_not_a_detection)
 	 * fails at fail in [C, 2C). Reporting C + N V - fail (0..120 s) as the
 	 * detection time made the broken setting look faster than the safe one. */
 	struct out o;
-	run_out(&o, load("[scenario]\nduration = 1h\nseed = 4\n[A]\nso_keepalive = on\ntcp_keepintvl = 30\n"
+	run_out(&o, load("[scenario]\ntimer = exact\nduration = 1h\nseed = 4\n[A]\nso_keepalive = on\n"
+			 "tcp_keepintvl = 30\n"
 			 "tcp_keepcnt = 4\n[link]\ndelay = 10ms\n[nat]\npreset = azure-lb\n[sweep]\n"
 			 "A.tcp_keepidle = 200, 300\nreplicas = 20\n"));
 	const struct run_result *res = o.res;

@@ -55,7 +55,7 @@ enum val_kind {
 	V_ENUM,     /* int: index in names[] */
 	V_IPV4,     /* uint32_t, host byte order */
 	V_PRESET,   /* [nat] preset, [A]/[B] heartbeat: fills every key not set explicitly */
-	V_TIMER,    /* enum tm_kind by name */
+	V_TIMER,    /* enum sc_timer by name */
 	V_HZ,       /* uint32_t: 100, 250, 300 or 1000 */
 	V_OS,       /* enum os_profile by name (ep_config.os) */
 	V_DURLIST,  /* struct dur_list: 1..DUR_LIST_MAX durations within min..max */
@@ -86,8 +86,8 @@ struct sect_def {
 	int host;                   /* HOST_A/HOST_B for endpoints, else -1 */
 };
 extern const struct sect_def sc_sections[NSECTIONS];
-extern const char *const sc_timer_names[]; /* by enum tm_kind */
-#define NTIMERS 3
+extern const char *const sc_timer_names[]; /* by enum sc_timer */
+#define NTIMERS 4
 
 /* ---- the parse context (scenario.c) ---- */
 
