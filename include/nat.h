@@ -75,6 +75,7 @@ enum nat_decision {
 	NATD_FLUSHED,     /* "nat flush" / "nat reboot" */
 	NATD_DROPPED,     /* a segment was dropped (no mapping, or table full) */
 	NATD_RST,         /* the NAT sent a RST (to rst_to) */
+	NATD_PASSED,      /* outbound_miss = invalid-passthrough: forwarded untranslated */
 };
 
 /* One decision about a mapping of the simulated connection (never background). */

@@ -97,6 +97,9 @@ enum nat_miss {
 	NAT_MISS_DROP,    /* silently */
 	NAT_MISS_RST,     /* drop, and answer the sender with a RST */
 	NAT_MISS_CREATE,  /* outbound only: create a mapping (conntrack tcp_loose = 1) */
+	NAT_MISS_INVALID, /* outbound only: conntrack tcp_loose = 0 marks it INVALID and, with no
+			   * "ct state invalid drop" rule, it leaves untranslated; so does the
+			   * answer to A's inside address on its way back */
 };
 /* What a full table does with a new mapping. */
 enum nat_full { NAT_FULL_EVICT, NAT_FULL_DROP };

@@ -1,6 +1,6 @@
 /*
  * nat.c - the NAT's translation: A's segments outbound and B's inbound, the
- * miss policies (drop, rst, create), the external port allocator, the TCP
+ * miss policies (drop, rst, create, invalid-passthrough), the external port allocator, the TCP
  * tracking that moves a mapping between the timeout classes, and the RSTs
  * the NAT sends. The model: nat.h and docs/nat.md; the table:
  * nat_table.c; the invariants: priv/nat_priv.h.
@@ -13,6 +13,7 @@ const char *nat_decision_name(enum nat_decision d)
 		[NATD_CREATED] = "created", [NATD_TRANSLATED] = "translated",
 		[NATD_CLASS] = "class", [NATD_EXPIRED] = "expired", [NATD_EVICTED] = "evicted",
 		[NATD_FLUSHED] = "flushed", [NATD_DROPPED] = "dropped", [NATD_RST] = "rst",
+		[NATD_PASSED] = "passed",
 	};
 	return names[d];
 }
@@ -128,6 +129,26 @@ static void drop_report(struct nat *n, const struct segment *seg, enum drop_reas
 	n->hooks.report(n->hooks.ctx, &r);
 }
 
+/* outbound_miss = invalid-passthrough: conntrack (nf_conntrack_tcp_loose = 0)
+ * refuses to pick up a mid-stream segment, tcp_new() leaves it INVALID, and
+ * nf_nat only rewrites tracked connections: with no "ct state invalid drop"
+ * rule the router forwards it as it is, A's inside address for source. */
+static void pass_untranslated(struct nat *n, const struct segment *seg, struct segment *out)
+{
+	*out = *seg;
+	if (!n->hooks.report)
+		return;
+	struct rec_nat r = {.decision = NATD_PASSED, .dir = seg->src, .ext_addr = n->cfg.ext_addr,
+			    .why = "conntrack INVALID (tcp_loose = 0), no drop rule"};
+	rec_tuple_of(seg, &r);
+	if (seg->src == HOST_B) { /* inbound: to A's inside address, no mapping */
+		r.in_addr = seg->daddr;
+		r.in_port = seg->dport;
+		r.ext_port = 0;
+	}
+	n->hooks.report(n->hooks.ctx, &r);
+}
+
 /* Class changes and RST bookkeeping a translated segment causes. */
 static void track(struct nat *n, struct nat_map *m, const struct segment *seg, int dir)
 {
@@ -171,6 +192,10 @@ enum drop_reason nat_outbound(struct nat *n, const struct segment *seg, struct s
 	struct nat_map *m = nat_live(n, nat_find_in(n, seg->saddr, seg->sport, seg->daddr, seg->dport));
 	if (!m) {
 		bool syn = (seg->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
+		if (!syn && n->cfg.outbound_miss == NAT_MISS_INVALID) {
+			pass_untranslated(n, seg, out);
+			return DROP_NONE;
+		}
 		if (seg->flags & TH_RST) {
 			drop_report(n, seg, DROP_NAT_NO_MAPPING, "no mapping (a RST creates none)");
 			return DROP_NAT_NO_MAPPING;
@@ -210,6 +235,12 @@ enum drop_reason nat_inbound(struct nat *n, const struct segment *seg, struct se
 	struct nat_map *m = NULL;
 	if (seg->daddr == n->cfg.ext_addr)
 		m = nat_live(n, nat_find_ex(n, seg->dport, seg->saddr, seg->sport));
+	if (!m && seg->daddr != n->cfg.ext_addr && n->cfg.outbound_miss == NAT_MISS_INVALID) {
+		/* the answer to an untranslated segment, to A's inside address:
+		 * INVALID too (no entry), routed to A as it is */
+		pass_untranslated(n, seg, out);
+		return DROP_NONE;
+	}
 	if (!m) {
 		drop_report(n, seg, DROP_NAT_NO_MAPPING, "no mapping");
 		if (n->cfg.inbound_miss == NAT_MISS_RST)

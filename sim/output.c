@@ -177,6 +177,14 @@ void nat_text(char *buf, size_t n, const struct rec_nat *r)
 	case NATD_RST:
 		snprintf(buf, n, "NAT: sends a RST to %c (%s)", host_letter(r->rst_to), r->why);
 		break;
+	case NATD_PASSED:
+		if (r->dir == HOST_A)
+			snprintf(buf, n, "NAT: A's segment from %s to %s leaves untranslated: %s", in, rem,
+				 r->why);
+		else
+			snprintf(buf, n, "NAT: B's segment from %s to %s goes to A untranslated: %s", rem, in,
+				 r->why);
+		break;
 	}
 }
 

@@ -96,7 +96,7 @@ static const struct key_def link_keys[] = {
 	{ "reorder", V_BOOL, 0, offsetof(struct link_config, reorder), 0, 0, BOOLV, DIR_NONE, NULL },
 };
 
-static const char *const miss_out_names[] = { "drop", "rst", "create", NULL };
+static const char *const miss_out_names[] = { "drop", "rst", "create", "invalid-passthrough", NULL };
 static const char *const miss_in_names[] = { "drop", "rst", NULL };
 static const char *const full_names[] = { "evict", "drop", NULL };
 static const char *const bg_end_names[] = { "fin", "silent", NULL };

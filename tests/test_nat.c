@@ -147,7 +147,8 @@ Test(nat, bad_values_rejected_with_file_and_line)
 			 "linux-conntrack, docker-ipvs, rfc5382-minimum, example-home-router, "
 			 "example-cgnat, aws-nlb, aws-network-firewall, gcp-lb, kube-proxy)");
 	cap_expect_error("[nat]\noutbound_miss = reset\n",
-			 "t.ini:2: outbound_miss = reset is not a valid value (valid: drop, rst, create)");
+			 "t.ini:2: outbound_miss = reset is not a valid value (valid: drop, rst, create, "
+			  "invalid-passthrough)");
 	cap_expect_error("[nat]\ninbound_miss = create\n",
 			 "t.ini:2: inbound_miss = create is not a valid value (valid: drop, rst)");
 	cap_expect_error("[nat]\ntable_full = lru\n",
@@ -889,4 +890,55 @@ Test(nat, background_tuples_never_match_a_lookup)
 	cr_expect_eq(nat_count(&a->sim->nat), nat_count(&b->sim->nat));
 	cap_free(a);
 	cap_free(b);
+}
+
+/* outbound_miss = invalid-passthrough: conntrack with tcp_loose = 0 marks
+ * A's first probe after the expiry INVALID; with no "ct state invalid drop"
+ * rule the router forwards it untranslated, from A's inside address. B has no
+ * connection with that tuple and answers with a RST to the inside address,
+ * which comes back the same way (INVALID, routed as it is). A accepts it:
+ * seq = the probe's ACK number = A's rcv_nxt (tcp_v4_send_reset()).
+ * Established 3 s, keepidle 5 s, 10 ms each way: the mapping expires at
+ * HS + 3 s, the probe leaves at HS + 5 s, ECONNRESET at HS + 5 s + 2 D. */
+#define PASSTHROUGH(MISS)                                                                          \
+	"[scenario]\nduration = 30\n[A]\nso_keepalive = on\ntcp_keepidle = 5\ntcp_keepintvl = 1\n"      \
+	"tcp_keepcnt = 3\n[link]\ndelay = 10ms\n[nat]\npreset = linux-conntrack\n"                       \
+	"established_timeout = 3\noutbound_miss = " MISS "\n"
+
+Test(nat, invalid_passthrough_probe_leaves_untranslated_and_b_resets)
+{
+	struct capture *c = cap_run(PASSTHROUGH("invalid-passthrough"), NULL, 0);
+	cr_expect_eq(cap_nat_nth(c, NATD_EXPIRED, 0)->t, HS + 3 * SEC);
+	const struct cap_nat *out = cap_nat_nth(c, NATD_PASSED, 0), *back = cap_nat_nth(c, NATD_PASSED, 1);
+	cr_assert_not_null(out);
+	cr_assert_not_null(back);
+	cr_expect_eq(out->t, HS + 5 * SEC);
+	cr_expect_eq(out->r.dir, HOST_A);
+	cr_expect_eq(back->t, HS + 5 * SEC + 2 * D);
+	cr_expect_eq(back->r.dir, HOST_B);
+	cr_expect_null(cap_nat_nth(c, NATD_PASSED, 2));
+	/* the probe on the outside: A's own address and port, not the NAT's */
+	const struct cap_pkt *probe = NULL;
+	for (size_t i = 0; i < c->npkts && !probe; i++)
+		if (c->pkts[i].seg.kind == SEG_KA_PROBE)
+			probe = &c->pkts[i];
+	cr_assert_not_null(probe);
+	cr_assert(probe->has_out);
+	cr_expect_eq(probe->out.saddr, 0xC000020Au); /* 192.0.2.10, untranslated */
+	cr_expect_eq(probe->out.sport, 40000);
+	cr_expect_eq(c->end[HOST_A].why, END_RESET);
+	cr_expect_eq(c->end[HOST_A].error, KS_ECONNRESET);
+	cr_expect_eq(c->end_time[HOST_A], HS + 5 * SEC + 2 * D);
+	cr_expect_not(c->ended[HOST_B]); /* B's own connection is untouched */
+	cr_expect_eq(c->sim->nat.st.drops, 0);
+	cr_expect_eq(c->sim->nat.st.rsts, 0);
+	cr_expect_eq(c->sim->nat.st.created, 1);
+	cap_free(c);
+	/* the same router with the drop rule (outbound_miss = drop): three
+	 * unanswered probes, ETIMEDOUT at HS + 5 s + 3 x 1 s */
+	c = cap_run(PASSTHROUGH("drop"), NULL, 0);
+	cr_expect_eq(c->end[HOST_A].error, KS_ETIMEDOUT);
+	cr_expect_eq(c->end_time[HOST_A], HS + 8 * SEC);
+	cr_expect_eq(cap_nat_count(c, NATD_PASSED), 0);
+	cap_free(c);
 }
