@@ -27,6 +27,8 @@ enum seg_kind {
 	SEG_TLP,          /* tail loss probe (tcp_send_loss_probe) */
 	SEG_ICMP,         /* an ICMP error about a segment (icmp.h): not TCP */
 	SEG_RST_ABORT,    /* RST of an application's abortive close (tcp_abort_close) */
+	SEG_RST_CLOSE,    /* RST of tcp_close() (nth 1: unread data) or of an orphan's
+			   * FIN_WAIT2 timer (nth 2: TCP_LINGER2 < 0, tcp_keepalive_timer()) */
 };
 
 struct segment {

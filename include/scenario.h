@@ -70,6 +70,12 @@ struct ep_config {
 	uint32_t tcp_rto_min_us;       /* us, default 200000 (Linux >= 6.11) */
 	uint32_t tcp_timestamps;       /* 0 off, 1 (default) or 2 on: offer the timestamp option */
 	ks_time_t rto_min;             /* the route's rto_min (ip route ... rto_min); NEVER = none */
+	uint32_t tcp_fin_timeout;      /* s, default 60: an orphan's FIN_WAIT2 (tcp_fin_time) */
+	uint32_t tcp_orphan_retries;   /* default 0 (= 8 while the RTO is below its max) */
+	uint32_t tcp_linger2;          /* TCP_LINGER2, s: 0 = use tcp_fin_timeout,
+					* TCP_LINGER2_NONE = -1 (no FIN_WAIT2 wait) */
+	bool app_reads;                /* the application reads what arrives (default on);
+					* off: close() finds unread data and resets */
 	uint32_t addr;                 /* IPv4, host byte order */
 	uint16_t port;
 	enum os_profile os;            /* os = linux (default), freebsd, ... */
@@ -152,7 +158,12 @@ enum sockopt {
 	OPT_SYSCTL_ICMP_RATEMASK,
 	OPT_SYSCTL_RTO_MIN_US,
 	OPT_SYSCTL_TIMESTAMPS,
+	OPT_TCP_LINGER2,
+	OPT_SYSCTL_FIN_TIMEOUT,
+	OPT_SYSCTL_ORPHAN_RETRIES,
 };
+/* TCP_LINGER2 set to a negative value: the kernel stores -1. */
+#define TCP_LINGER2_NONE UINT32_MAX
 
 enum action {
 	ACT_UNPLUG,  /* X's cable: nothing reaches or leaves X; X keeps running */

@@ -55,6 +55,7 @@ enum { KS_EPIPE = 32, KS_ECONNREFUSED = 111, KS_ECONNRESET = 104, KS_ETIMEDOUT =
 #define TCP_TIMEOUT_INIT (1 * KS_SEC)          /* RFC 6298 initial RTO */
 #define TCP_RESOURCE_PROBE_INTERVAL_MS 500     /* HZ/2 */
 #define TCP_TIMEWAIT_LEN (60 * KS_SEC)
+#define TCP_TIMEWAIT_LEN_S 60u /* the same in seconds, for tm_secs() */
 #define TCP_INVALID_RATELIMIT_MS 500           /* net.ipv4.tcp_invalid_ratelimit */
 
 /* How a connection ended (for the outputs). */
@@ -70,6 +71,7 @@ enum tcp_end {
 	END_KEEPALIVE_IDLE,/* keepalive abort on idle time (BSD, lwIP profiles) */
 	END_ICMP,          /* an ICMP error in SYN_SENT / SYN_RECV (tcp_v4_err) */
 	END_APP_ABORT,     /* the application closed with SO_LINGER {1, 0}: RST (tcp_abort_close) */
+	END_CLOSE_RESET,   /* close() with unread data, or an orphan's FIN_WAIT2 end: RST */
 	/* (the last: sweep_report.c's end_text() names every value up to it) */
 };
 
@@ -141,6 +143,8 @@ struct tcp_sock {
 	uint32_t keepalive_intvl;  /* TCP_KEEPINTVL, s */
 	uint32_t keepalive_probes; /* TCP_KEEPCNT */
 	uint32_t user_timeout;     /* TCP_USER_TIMEOUT, ms (icsk_user_timeout) */
+	int32_t linger2;           /* TCP_LINGER2, s: 0 = tcp_fin_timeout, -1 = no FIN_WAIT2 wait */
+	uint32_t rcv_unread;       /* bytes received and not read (app_reads off) */
 
 	/* The connection's 4-tuple (host byte order), in the order of the
 	 * kernel's sock_common (skc_addrpair = {skc_daddr, skc_rcv_saddr},
@@ -239,6 +243,8 @@ void tcp_v4_err(struct host *h, const struct segment *icmp);
 /* Return 0 or the errno the call fails with. */
 int tcp_sendmsg(struct tcp_sock *sk, uint64_t bytes);
 int tcp_close(struct tcp_sock *sk);
+/* setsockopt(TCP_LINGER2) (ep_config encoding: TCP_LINGER2_NONE = -1). */
+void tcp_sock_set_linger2(struct tcp_sock *sk, uint32_t v);
 /* close() with SO_LINGER {1, 0}: a RST instead of a FIN, the socket is gone. */
 int tcp_abort_close(struct tcp_sock *sk);
 void tcp_host_crash(struct host *h);

@@ -188,12 +188,26 @@ __attribute__((flatten)) void tcp_keepalive_timer(struct engine *eng, struct ev_
 	 * Step 2 (LISTEN: "keepalive on a LISTEN", no re-arm) cannot happen either:
 	 * a listener never arms this timer. */
 
-	/* Step 4: an orphan in FIN_WAIT2 uses this timer as its FIN_WAIT2 timer.
-	 * With tcp_fin_timeout <= TCP_TIMEWAIT_LEN (60 s) the kernel hands it to a
-	 * timewait socket at once, which kasim models with tw_timer: nothing to do. */
+	/* Step 4: an orphan in FIN_WAIT2 uses this timer as its FIN_WAIT2 timer
+	 * (armed for tcp_fin_time() - TCP_TIMEWAIT_LEN when FIN_WAIT1's FIN was
+	 * acked, tcp_rcv_state_process()). With TCP_LINGER2 >= 0 the rest,
+	 * tcp_fin_time() - TCP_TIMEWAIT_LEN again, is spent as a timewait socket
+	 * (tcp_time_wait(), at least 3.5 RTO); else, or when nothing is left:
+	 * tcp_send_active_reset() and tcp_done(). */
 	if (sk->state == TCP_FIN_WAIT2 && sk->dead) {
 		d = KA_OFF;
-		goto out;
+		if (sk->linger2 >= 0) {
+			tcp_stamp_t fin = tcp_fin_time(sk), twl = tm_secs(tm, TCP_TIMEWAIT_LEN_S);
+			if (fin > twl) {
+				emit_ka(sk, d, 0, KS_TIME_NEVER);
+				tcp_time_wait(sk, TCP_FIN_WAIT2, fin - twl);
+				return;
+			}
+		}
+		emit_ka(sk, d, 0, KS_TIME_NEVER);
+		tcp_transmit(sk, TH_RST | TH_ACK, sk->snd_nxt, 0, SEG_RST_CLOSE, 2);
+		tcp_done(sk, 0, END_CLOSE_RESET);
+		return;
 	}
 
 	/* Step 5: keepalive switched off, or a state without keepalive. */

@@ -67,6 +67,10 @@ void packet_note(char *buf, size_t n, const struct segment *seg)
 			 host_letter(seg->src));
 		break;
 	case SEG_RST_ABORT: snprintf(buf, n, "RST: the application aborted (SO_LINGER 0)"); break;
+	case SEG_RST_CLOSE:
+		snprintf(buf, n, seg->nth == 1 ? "RST: closed with unread data"
+					       : "RST: the orphan's FIN_WAIT2 time is up");
+		break;
 	case SEG_NORMAL: buf[0] = '\0'; break;
 	}
 }
@@ -105,7 +109,7 @@ const char *end_name(enum tcp_end e)
 		[END_SYN_TIMEOUT] = "connect-timeout", [END_RESET] = "reset",
 		[END_CLOSED] = "closed", [END_CRASH] = "crashed",
 		[END_KEEPALIVE_IDLE] = "keepalive-idle-timeout", [END_ICMP] = "icmp-error",
-		[END_APP_ABORT] = "aborted",
+		[END_APP_ABORT] = "aborted", [END_CLOSE_RESET] = "close-reset",
 	};
 	return names[e];
 }
@@ -365,6 +369,9 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 		case SEG_RST_KA: snprintf(from, sizeof from, " (%c's keepalive gave up)", peer); break;
 		case SEG_RST_NAT: snprintf(from, sizeof from, " (sent by the NAT, not by %c)", peer); break;
 		case SEG_RST_ABORT: snprintf(from, sizeof from, " (%c's application aborted)", peer); break;
+		case SEG_RST_CLOSE:
+			snprintf(from, sizeof from, " (%c closed with unread data, or gave up in FIN_WAIT2)", peer);
+			break;
 		default: break;
 		}
 		if (e->error)
@@ -389,6 +396,14 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 	case END_APP_ABORT:
 		snprintf(buf, n, "%c's application aborted the connection at %s (close with SO_LINGER "
 			 "0: a RST)", me, secs(a, sizeof a, now));
+		break;
+	case END_CLOSE_RESET:
+		if (host->sk.rcv_unread)
+			snprintf(buf, n, "%c's application closed with %u unread bytes at %s: tcp_close() "
+				 "sends a RST instead of a FIN", me, host->sk.rcv_unread, secs(a, sizeof a, now));
+		else
+			snprintf(buf, n, "%c's orphaned socket gave up in FIN_WAIT2 at %s with a RST "
+				 "(TCP_LINGER2 < 0, or new data after close())", me, secs(a, sizeof a, now));
 		break;
 	case END_CRASH:
 		if (host->powered)

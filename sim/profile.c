@@ -15,17 +15,19 @@
 		       BIT(OPT_SYSCTL_KEEPALIVE_PROBES) | BIT(OPT_SYSCTL_RETRIES2) |           \
 		       BIT(OPT_SYSCTL_SYN_RETRIES) | BIT(OPT_SYSCTL_ICMP_RATELIMIT) |          \
 		       BIT(OPT_SYSCTL_ICMP_RATEMASK) | BIT(OPT_SYSCTL_RTO_MIN_US) |             \
-		       BIT(OPT_SYSCTL_TIMESTAMPS))
+		       BIT(OPT_SYSCTL_TIMESTAMPS) | BIT(OPT_SYSCTL_FIN_TIMEOUT) |              \
+		       BIT(OPT_SYSCTL_ORPHAN_RETRIES))
 #define KA_OPTS_TEXT "so_keepalive, tcp_keepidle, tcp_keepintvl, tcp_keepcnt"
 
 static const struct profile profiles[NOS] = {
 	/* include/net/tcp.h: TCP_KEEPALIVE_TIME/INTVL/PROBES */
 	[OS_LINUX] = { "linux", KA_ALGO_LINUX, 7200, 75, 9, false, false, true,
-		       KA_OPTS | BIT(OPT_TCP_USER_TIMEOUT) | LINUX_SYSCTLS,
-		       KA_OPTS_TEXT ", tcp_user_timeout and the net.ipv4 sysctls", false },
+		       KA_OPTS | BIT(OPT_TCP_USER_TIMEOUT) | BIT(OPT_TCP_LINGER2) | LINUX_SYSCTLS,
+		       KA_OPTS_TEXT ", tcp_user_timeout, tcp_linger2 and the net.ipv4 sysctls", false },
 	/* 2.6.24 tcp_timer.c: same constants; TCP_USER_TIMEOUT arrived in 2.6.37 */
 	[OS_LINUX_26] = { "linux-2.6", KA_ALGO_LINUX26, 7200, 75, 9, false, false, true,
-			  KA_OPTS | LINUX_SYSCTLS, KA_OPTS_TEXT " and the net.ipv4 sysctls", false },
+			  KA_OPTS | BIT(OPT_TCP_LINGER2) | LINUX_SYSCTLS,
+			  KA_OPTS_TEXT ", tcp_linger2 and the net.ipv4 sysctls", false },
 	/* sys/netinet/tcp_timer.h: TCPTV_KEEP_IDLE 2 h, TCPTV_KEEPINTVL 75 s, TCPTV_KEEPCNT 8 */
 	[OS_FREEBSD] = { "freebsd", KA_ALGO_BSD, 7200, 75, 8, true, false, false, KA_OPTS,
 			 KA_OPTS_TEXT, false },

@@ -25,7 +25,7 @@
  * SYN retransmissions keep the initial RTO before the exponential backoff. */
 #define TCP_SYN_LINEAR_TIMEOUTS 4u
 #define TCP_SYNACK_RETRIES 5u   /* net.ipv4.tcp_synack_retries */
-#define TCP_ORPHAN_RETRIES 8u   /* tcp_orphan_retries(): sysctl 0 means 8 */
+#define TCP_ORPHAN_RETRIES 8u   /* tcp_orphan_retries(): sysctl 0 means 8 while alive */
 #define TCP_TIMEOUT_MIN_JIFFIES 2u /* TCP_TIMEOUT_MIN */
 
 tcp_stamp_t tcp_timeout_init(const struct tcp_sock *sk) { return tm_secs(tcp_tm(sk), 1); }
@@ -253,8 +253,17 @@ struct tcp_write_rule tcp_write_timeout_rule(const struct tcp_sock *sk)
 		w.boundary = sk->state == TCP_SYN_SENT ? sk->host->cfg.tcp_syn_retries : TCP_SYNACK_RETRIES;
 		w.rto_base = TCP_TIMEOUT_INIT;
 	} else if (sk->dead) {
-		/* orphan: tcp_orphan_retries() is 8 while the RTO is below its max, else 0 */
-		w.boundary = sk->rto < tcp_rto_max(sk) ? TCP_ORPHAN_RETRIES : 0;
+		/* tcp_write_timeout(), orphan: alive = icsk_rto < TCP_RTO_MAX, then
+		 * tcp_orphan_retries(): the sysctl; 0 after an ICMP error when not
+		 * alive; 0 -> 8 when alive. tcp_out_of_resources() never fires here:
+		 * one orphan is far below tcp_max_orphans and memory pressure. */
+		bool alive = sk->rto < tcp_rto_max(sk);
+		uint32_t retries = sk->host->cfg.tcp_orphan_retries;
+		if (sk->err_soft && !alive)
+			retries = 0;
+		if (retries == 0 && alive)
+			retries = TCP_ORPHAN_RETRIES;
+		w.boundary = retries;
 	} else {
 		w.boundary = sk->host->cfg.tcp_retries2;
 	}

@@ -64,6 +64,11 @@ static void opt_value(const struct ep_config *ep, enum sockopt opt, struct cfg_v
 		return;
 	}
 	u = *(const uint32_t *)(const void *)f;
+	if (o->unit == U_LINGER && u == TCP_LINGER2_NONE) {
+		v->type = CFG_REAL; /* TCP_LINGER2 -1 */
+		v->r = -1;
+		return;
+	}
 	v->type = u == 0 && o->zero_unset ? CFG_NULL : CFG_UINT;
 	v->u = u;
 }

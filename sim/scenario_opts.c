@@ -51,8 +51,20 @@ const struct opt_def sc_opt_defs[] = {
 		"1..2147483647 us", NULL, offsetof(struct ep_config, tcp_rto_min_us), false },
 	[OPT_SYSCTL_TIMESTAMPS] = { U_COUNT, 0, 2,
 		"0 (off), 1 or 2 (on)", NULL, offsetof(struct ep_config, tcp_timestamps), false },
+	/* do_tcp_setsockopt(TCP_LINGER2): val < 0 -> -1, above TCP_FIN_TIMEOUT_MAX
+	 * (120 s) -> 120 s, else val s; an int */
+	[OPT_TCP_LINGER2] = { U_LINGER, 0, UINT32_MAX,
+		"-2147483648..2147483647 s: negative = no FIN_WAIT2 wait (RST), 0 = tcp_fin_timeout, "
+		"above 120 s = 120 s", NULL, offsetof(struct ep_config, tcp_linger2), true },
+	/* proc_dointvec_jiffies: seconds up to INT_MAX / HZ */
+	[OPT_SYSCTL_FIN_TIMEOUT] = { U_SEC, 0, 2147483,
+		"0..2147483 s", NULL, offsetof(struct ep_config, tcp_fin_timeout), false },
+	/* proc_dou8vec_minmax */
+	[OPT_SYSCTL_ORPHAN_RETRIES] = { U_COUNT, 0, 255,
+		"0..255 retransmissions, 0 = 8 while the RTO is below its maximum", NULL,
+		offsetof(struct ep_config, tcp_orphan_retries), false },
 };
-#define NOPTS (OPT_SYSCTL_TIMESTAMPS + 1)
+#define NOPTS (OPT_SYSCTL_ORPHAN_RETRIES + 1)
 
 const char *sockopt_check(enum sockopt opt, uint64_t value)
 {
@@ -79,6 +91,8 @@ void ep_config_default(struct ep_config *c, int host)
 	c->tcp_rto_min_us = 200000; /* jiffies_to_usecs(TCP_RTO_MIN) */
 	c->rto_min = KS_TIME_NEVER; /* no route metric */
 	c->tcp_timestamps = 1;
+	c->tcp_fin_timeout = 60;   /* TCP_FIN_TIMEOUT = TCP_TIMEWAIT_LEN */
+	c->app_reads = true;
 	if (host == HOST_A) {
 		c->addr = 0xC000020Au; /* 192.0.2.10 (TEST-NET-1) */
 		c->port = 40000;
@@ -182,6 +196,19 @@ static bool opt_value(struct ctx *c, const struct opt_def *o, const char *name, 
 		}
 	case U_MS:
 		return ms_value(c, o, name, val, v);
+	case U_LINGER:
+		if (val[0] == '-' && all_digits(val + 1)) {
+			*v = TCP_LINGER2_NONE; /* any negative value: -1 */
+			return true;
+		}
+		if (!whole_units(c, name, val, o->range, KS_SEC, "seconds", "a number of seconds",
+				 "-1, 0 or 90", v))
+			return false;
+		if (*v > 2147483647)
+			*v = UINT64_MAX; /* not an int: out of range */
+		else if (*v > 120)
+			*v = 120; /* TCP_FIN_TIMEOUT_MAX */
+		return true;
 	}
 	return false;
 }

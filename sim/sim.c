@@ -492,6 +492,9 @@ static void apply_set(struct host *h, const struct sc_event *ev)
 	/* read when a connection is created (tcp_init_sock(), the SYN) */
 	case OPT_SYSCTL_RTO_MIN_US: h->cfg.tcp_rto_min_us = v; break;
 	case OPT_SYSCTL_TIMESTAMPS: h->cfg.tcp_timestamps = v; break;
+	case OPT_TCP_LINGER2: tcp_sock_set_linger2(sk, v); break;
+	case OPT_SYSCTL_FIN_TIMEOUT: h->cfg.tcp_fin_timeout = v; break;
+	case OPT_SYSCTL_ORPHAN_RETRIES: h->cfg.tcp_orphan_retries = v; break;
 	}
 }
 

@@ -35,7 +35,7 @@ static const char *end_text(unsigned end)
 		return "unanswered";
 	if (end == RUN_DET_MIDDLEBOX)
 		return "lost-to-middlebox";
-	if (end <= END_APP_ABORT) /* the last enum tcp_end */
+	if (end <= END_CLOSE_RESET) /* the last enum tcp_end */
 		return end_name((enum tcp_end)end);
 	return "unknown";
 }

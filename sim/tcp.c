@@ -90,6 +90,7 @@ void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer
 	sk->keepalive_intvl = cfg->tcp_keepintvl;
 	sk->keepalive_probes = cfg->tcp_keepcnt;
 	sk->user_timeout = cfg->tcp_user_timeout;
+	tcp_sock_set_linger2(sk, cfg->tcp_linger2);
 	sk->rto = tcp_timeout_init(sk);
 	sk->retrans_stamp = KS_TIME_NEVER;
 	sk->rtt_probe_sent = KS_TIME_NEVER;
@@ -215,11 +216,30 @@ static void tw_timer_expired(struct engine *eng, struct ev_timer *t)
 	tcp_done(sk, 0, END_CLOSED);
 }
 
-static void tcp_time_wait(struct tcp_sock *sk, enum tcp_state st)
+tcp_stamp_t tcp_fin_time(const struct tcp_sock *sk)
 {
+	/* tcp_fin_time(): TCP_LINGER2, else net.ipv4.tcp_fin_timeout, at least
+	 * 3.5 RTO ((rto << 2) - (rto >> 1)). Callers have ruled out linger2 < 0. */
+	uint64_t secs = sk->linger2 > 0 ? (uint64_t)sk->linger2 : sk->host->cfg.tcp_fin_timeout;
+	tcp_stamp_t fin_timeout = tm_secs(tcp_tm(sk), secs);
+	tcp_stamp_t rto = (sk->rto << 2) - (sk->rto >> 1);
+	return fin_timeout < rto ? rto : fin_timeout;
+}
+
+void tcp_time_wait(struct tcp_sock *sk, enum tcp_state st, tcp_stamp_t timeo)
+{
+	const struct timer_model *tm = tcp_tm(sk);
+	tcp_stamp_t rto = (sk->rto << 2) - (sk->rto >> 1);
+	/* tcp_time_wait(): at least 3.5 RTO; TIME_WAIT itself lasts TCP_TIMEWAIT_LEN.
+	 * The FIN_WAIT2 substate keeps the state FIN_WAIT2 here. */
+	if (timeo < rto)
+		timeo = rto;
+	if (st == TCP_TIME_WAIT)
+		timeo = tm_secs(tm, TCP_TIMEWAIT_LEN_S);
 	tcp_set_state(sk, st);
 	eng_cancel(sk_eng(sk), &sk->keepalive_timer);
-	eng_schedule_in(sk_eng(sk), &sk->tw_timer, TCP_TIMEWAIT_LEN);
+	/* inet_twsk_schedule(): mod_timer() on the host's wheel */
+	eng_schedule(sk_eng(sk), &sk->tw_timer, tm_expiry(tm, &sk->host->wheel, sk_now_ns(sk), timeo));
 }
 
 void tcp_host_crash(struct host *h)
@@ -433,23 +453,51 @@ static int tcp_ack(struct tcp_sock *sk, const struct segment *seg)
 	return 1;
 }
 
-/* Our FIN has been acknowledged: the closing states move on. */
-static void tcp_fin_acked(struct tcp_sock *sk)
+/* tcp_rcv_state_process(), FIN_WAIT1 when our FIN is acknowledged, for an
+ * orphan (close() always orphans in kasim). Returns true when the segment is
+ * consumed (the kernel's "goto discard" / "return 1"). */
+static bool tcp_fin_wait1_acked(struct tcp_sock *sk, const struct segment *seg)
+{
+	tcp_set_state(sk, TCP_FIN_WAIT2);
+	if (!sk->dead)
+		return false; /* a lingering close() is woken up */
+	/* TCP_LINGER2 < 0, or new data after close(): tcp_done(), and
+	 * tcp_v4_do_rcv() answers the segment with a RST (TCPABORTONDATA) */
+	if (sk->linger2 < 0 || (seg->len && seq_after(seg->seq + seg->len, sk->rcv_nxt))) {
+		tcp_done(sk, 0, END_CLOSE_RESET);
+		tcp_v4_send_reset(sk->host, seg);
+		return true;
+	}
+	tcp_stamp_t tmo = tcp_fin_time(sk), twl = tm_secs(tcp_tm(sk), TCP_TIMEWAIT_LEN_S);
+	if (tmo > twl) {
+		/* longer than TIME_WAIT: a full socket, on the keepalive timer for
+		 * the excess (step 4 of tcp_keepalive_timer() takes over) */
+		tcp_reset_keepalive_timer(sk, tmo - twl);
+		return false;
+	}
+	if (seg->flags & TH_FIN) {
+		tcp_reset_keepalive_timer(sk, tmo); /* the FIN below moves it on */
+		return false;
+	}
+	tcp_time_wait(sk, TCP_FIN_WAIT2, tmo); /* a timewait socket in FIN_WAIT2 */
+	return true;
+}
+
+/* Our FIN has been acknowledged: the closing states move on. Returns true
+ * when the segment is consumed. */
+static bool tcp_fin_acked(struct tcp_sock *sk, const struct segment *seg)
 {
 	switch (sk->state) {
 	case TCP_FIN_WAIT1:
-		/* orphan FIN_WAIT2 lives tcp_fin_timeout (60 s) as a timewait socket */
-		tcp_time_wait(sk, TCP_FIN_WAIT2);
-		break;
+		return tcp_fin_wait1_acked(sk, seg);
 	case TCP_CLOSING:
-		tcp_time_wait(sk, TCP_TIME_WAIT);
-		break;
-	case TCP_LAST_ACK: {
+		tcp_time_wait(sk, TCP_TIME_WAIT, 0);
+		return true;
+	case TCP_LAST_ACK:
 		tcp_done(sk, 0, END_CLOSED);
-		break;
-	}
+		return true;
 	default:
-		break;
+		return false;
 	}
 }
 
@@ -469,6 +517,8 @@ static void tcp_data_queue(struct tcp_sock *sk, const struct segment *seg)
 
 	if (seg->len > 0 && accepts_data) {
 		if (!seq_after(seg->seq, sk->rcv_nxt) && seq_after(end, sk->rcv_nxt)) {
+			if (!sk->host->cfg.app_reads)
+				sk->rcv_unread += end - sk->rcv_nxt; /* nobody reads it */
 			sk->rcv_nxt = end; /* in order (possibly overlapping): queue it */
 			tcp_event_data_recv(sk);
 			need_ack = queued = true;
@@ -483,8 +533,8 @@ static void tcp_data_queue(struct tcp_sock *sk, const struct segment *seg)
 		switch (sk->state) {
 		case TCP_ESTABLISHED: tcp_set_state(sk, TCP_CLOSE_WAIT); break;
 		case TCP_FIN_WAIT1: tcp_set_state(sk, TCP_CLOSING); break;
-		case TCP_FIN_WAIT2: tcp_time_wait(sk, TCP_TIME_WAIT); break;
-		case TCP_TIME_WAIT: tcp_time_wait(sk, TCP_TIME_WAIT); break;
+		case TCP_FIN_WAIT2: tcp_time_wait(sk, TCP_TIME_WAIT, 0); break;
+		case TCP_TIME_WAIT: tcp_time_wait(sk, TCP_TIME_WAIT, 0); break;
 		default: break;
 		}
 	} else if ((seg->flags & TH_FIN) && seq_before(end, sk->rcv_nxt)) {
@@ -561,8 +611,8 @@ __attribute__((noinline)) static void tcp_rcv_state_process(struct tcp_sock *sk,
 			tcp_send_ack(sk, SEG_CHALLENGE, 0); /* tcp_rcv_state_process: !acceptable */
 			return;
 		}
-		if (sk->fin_queued && sk->snd_una == sk->write_seq)
-			tcp_fin_acked(sk);
+		if (sk->fin_queued && sk->snd_una == sk->write_seq && tcp_fin_acked(sk, seg))
+			return;
 		if (sk->state == TCP_CLOSE)
 			return;
 	}
@@ -664,11 +714,25 @@ int tcp_sendmsg(struct tcp_sock *sk, uint64_t bytes)
 	return 0;
 }
 
+void tcp_sock_set_linger2(struct tcp_sock *sk, uint32_t v)
+{
+	/* do_tcp_setsockopt(TCP_LINGER2): negative -> -1; the scenario parser has
+	 * already capped it at TCP_FIN_TIMEOUT_MAX (120 s) */
+	sk->linger2 = v == TCP_LINGER2_NONE ? -1 : (int32_t)v;
+}
+
 int tcp_close(struct tcp_sock *sk)
 {
 	if (sk->state == TCP_CLOSE)
 		return 0;
 	sk->dead = true; /* orphaned: nobody will read errors any more */
+	if (sk->rcv_unread && sk->state != TCP_SYN_SENT) {
+		/* tcp_close(): "Unread data was tossed, zap the connection":
+		 * data_was_unread -> TCP_CLOSE and tcp_send_active_reset() */
+		tcp_transmit(sk, TH_RST | TH_ACK, sk->snd_nxt, 0, SEG_RST_CLOSE, 1);
+		tcp_done(sk, 0, END_CLOSE_RESET);
+		return 0;
+	}
 	switch (sk->state) {
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECV: {

@@ -86,7 +86,7 @@ Test(config, every_key_of_the_table_is_in_run_json)
 			nkeys++;
 		}
 	}
-	cr_expect_eq(nkeys, 8 + 2 * 27 + 19 + 16, "the key table has %zu keys", nkeys);
+	cr_expect_eq(nkeys, 8 + 2 * 31 + 19 + 16, "the key table has %zu keys", nkeys);
 	json_decref(j);
 }
 

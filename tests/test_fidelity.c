@@ -504,7 +504,8 @@ Test(profiles, options_a_profile_lacks_are_errors)
 		     "so_keepalive, tcp_keepidle, tcp_keepintvl, tcp_keepcnt)");
 	expect_error("[A]\ntcp_user_timeout = 1000\nos = linux-2.6\n",
 		     "t.ini:2: tcp_user_timeout: os = linux-2.6 has no such option (linux-2.6 has "
-		     "so_keepalive, tcp_keepidle, tcp_keepintvl, tcp_keepcnt and the net.ipv4 sysctls)");
+		     "so_keepalive, tcp_keepidle, tcp_keepintvl, tcp_keepcnt, tcp_linger2 and the net.ipv4 "
+		     "sysctls)");
 	expect_error("[B]\nos = windows\n[events]\n5 = set B net.ipv4.tcp_retries2 3\n",
 		     "t.ini:4: set B net.ipv4.tcp_retries2: os = windows has no such option (windows "
 		     "has so_keepalive, tcp_keepidle, tcp_keepintvl, tcp_keepcnt)");

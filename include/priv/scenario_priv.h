@@ -27,7 +27,8 @@
 
 /* ---- socket options and sysctls (scenario_opts.c) ---- */
 
-enum opt_unit { U_BOOL, U_SEC, U_COUNT, U_MS, U_MASK /* a count, or 0x hex */ };
+enum opt_unit { U_BOOL, U_SEC, U_COUNT, U_MS, U_MASK /* a count, or 0x hex */,
+		U_LINGER /* seconds, or a negative number: TCP_LINGER2_NONE */ };
 
 /* Indexed by enum sockopt; the option's name is its row in the [A]/[B] keys. */
 struct opt_def {

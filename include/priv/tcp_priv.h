@@ -57,6 +57,11 @@ static inline bool tcp_write_queue_empty(const struct tcp_sock *sk)
 int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
 		 enum seg_kind kind, uint32_t nth);
 void tcp_send_active_reset(struct tcp_sock *sk);
+/* tcp_fin_time(): an orphan's FIN_WAIT2 time, stamp units (TCP_LINGER2 >= 0). */
+tcp_stamp_t tcp_fin_time(const struct tcp_sock *sk);
+/* tcp_time_wait(): become a timewait socket in state st for timeo (stamp
+ * units; at least 3.5 RTO; TIME_WAIT: TCP_TIMEWAIT_LEN). */
+void tcp_time_wait(struct tcp_sock *sk, enum tcp_state st, tcp_stamp_t timeo);
 /* A RST answering a segment that matched no socket (tcp_v4_send_reset). */
 void tcp_v4_send_reset(struct host *h, const struct segment *in);
 /* Segments sent and not yet acknowledged: data in MSS-sized pieces, plus the

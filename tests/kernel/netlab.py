@@ -12,6 +12,7 @@ Everything the scenario does to the kernel is one of:
                         socket vanishes; the RST it sends is dropped), undrop
   set A OPT VALUE       setsockopt in the client, at the time asked
   send A BYTES          send() in the client
+  close A               close() in the client (the socket becomes an orphan)
   congest A DURATION    tc qdisc add dev <A's veth> root pfifo limit 0 (the
                         qdisc drops all A sends: NET_XMIT_DROP), removed after
                         DURATION
@@ -54,6 +55,7 @@ TUN_A, TUN_B = "kcta", "kctb"
 TCP_INFO, TCP_QUICKACK = 11, 12
 
 TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT = 4, 5, 6, 18
+TCP_LINGER2 = 8
 
 
 def sh(*args, check=True, ns=None, quiet=False):
@@ -287,7 +289,8 @@ def run_kernel(case, workdir):
         line = td.stderr.readline()
         if "listening" not in line:
             raise RuntimeError("tcpdump: " + line)
-        srv_spec = {"ip": net["b_ip"], "linger0": True, "quickack": bool(wire)}
+        srv_spec = {"ip": net["b_ip"], "linger0": True, "quickack": bool(wire),
+                    "opts": case.get("B_opts", {})}
         srv = subprocess.Popen(["ip", "netns", "exec", NS_B, sys.executable, __file__, "server",
                                 json.dumps(srv_spec)], stdout=subprocess.PIPE, text=True)
         procs.append(srv)
@@ -324,6 +327,10 @@ def server(spec):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((spec["ip"], PORT))
+    # B's keepalive options on the listener: the accepted socket inherits them
+    # and arms its keepalive timer when the handshake completes
+    # (tcp_create_openreq_child()), as kasim's [B] keys do
+    set_keepalive_opts(ls, spec.get("opts", {}))
     ls.listen(1)
     print("ready", flush=True)
     c, _ = ls.accept()
@@ -393,15 +400,20 @@ def wire_delay(ctl, words):
         f.write("%d %d%s\n" % (delay, jitter, " " + d if d else ""))
 
 
-def client(spec):
-    opts = spec["opts"]
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def set_keepalive_opts(s, opts):
     if opts.get("so_keepalive"):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     for key, o in (("tcp_keepidle", TCP_KEEPIDLE), ("tcp_keepintvl", TCP_KEEPINTVL),
-                   ("tcp_keepcnt", TCP_KEEPCNT), ("tcp_user_timeout", TCP_USER_TIMEOUT)):
+                   ("tcp_keepcnt", TCP_KEEPCNT), ("tcp_user_timeout", TCP_USER_TIMEOUT),
+                   ("tcp_linger2", TCP_LINGER2)):
         if key in opts:
             s.setsockopt(socket.IPPROTO_TCP, o, int(opts[key]))
+
+
+def client(spec):
+    opts = spec["opts"]
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    set_keepalive_opts(s, opts)
     t0 = time.time_ns()
     s.connect((spec["ip"], PORT))
     t_conn = time.time_ns()
@@ -472,6 +484,9 @@ def client(spec):
                 b_drop(False)
             elif w[0] == "unreachable" and w[1] == "B":
                 b_unreachable(w[2])
+            elif w[0] == "close" and w[1] == "A":
+                poller.unregister(s)  # the orphan has no application any more
+                s.close()
             elif w[0] == "congest" and w[1] == "A":
                 sh("tc", "qdisc", "add", "dev", spec["dev"], "root", "pfifo", "limit", "0")
                 dur = parse_secs(w[2])
