@@ -52,8 +52,9 @@ struct segment {
 	uint64_t id;           /* 1, 2, ... in order of sending */
 	/* The timestamp option (RFC 7323), offered in the SYN and then carried
 	 * by every segment of a connection that negotiated it: tsval is the
-	 * sender's ms clock (never 0: 0 means "no timestamp option"), tsecr the
-	 * peer's tsval it echoes (ts_recent). The capture does not write it. */
+	 * sender's ms clock (never 0: 0 means "none"; kasim stamps only the
+	 * segments that take sequence space, tcp_output.c), tsecr the peer's
+	 * tsval it echoes (ts_recent). The capture does not write it. */
 	uint32_t tsval, tsecr;
 };
 /* 48 bytes before the timestamp option's 8 (the option is 10 on the wire). */

@@ -136,7 +136,6 @@ struct tcp_sock {
 	bool dead;               /* SOCK_DEAD: the application closed it (orphan) */
 	bool fin_queued;         /* close() called: a FIN follows the queued data */
 	bool tstamp_ok;          /* rx_opt.tstamp_ok: both ends use the timestamp option */
-	uint32_t ts_recent;      /* rx_opt.ts_recent: the TSval our segments echo */
 
 	/* Per-socket options; 0 = use the host's sysctl (keepalive_*_when). */
 	uint32_t keepalive_time;   /* TCP_KEEPIDLE, s */
@@ -154,7 +153,8 @@ struct tcp_sock {
 	uint32_t daddr, saddr;
 	uint16_t dport, sport;
 	/* The header every segment of the connection starts from: the tuple as
-	 * sent, the (fixed) window, who sends and who receives. tcp_transmit()
+	 * sent, the (fixed) window, who sends and who receives, and the TSecr
+	 * our segments echo (hdr.tsecr is rx_opt.ts_recent). tcp_transmit()
 	 * copies it and fills in the numbers and flags. */
 	struct segment hdr;
 

@@ -288,7 +288,6 @@ void tcp_connect(struct host *h, const struct host *peer)
 	set_tuple(sk, h->cfg.addr, h->cfg.port, peer->cfg.addr, peer->cfg.port);
 	/* tcp_connect_init(): offer timestamps when net.ipv4.tcp_timestamps */
 	sk->tstamp_ok = h->cfg.tcp_timestamps != 0 && !sk->lwip; /* lwIP: LWIP_TCP_TIMESTAMPS 0 */
-	sk->ts_recent = 0;
 	sk->iss = h->env->isn(h->env->ctx);
 	sk->snd_una = sk->iss;
 	sk->snd_nxt = sk->write_seq = sk->iss + 1;
@@ -320,7 +319,7 @@ __cold static void tcp_conn_request(struct host *h, const struct segment *syn)
 	set_tuple(sk, syn->daddr, syn->dport, syn->saddr, syn->sport);
 	/* tcp_openreq_init(): timestamps if the SYN offered them and we use them */
 	sk->tstamp_ok = syn->tsval && h->cfg.tcp_timestamps && !sk->lwip;
-	sk->ts_recent = sk->tstamp_ok ? syn->tsval : 0;
+	sk->hdr.tsecr = sk->tstamp_ok ? syn->tsval : 0; /* ts_recent */
 	sk->irs = syn->seq;
 	sk->rcv_nxt = sk->rcv_wup = syn->seq + 1;
 	sk->iss = h->env->isn(h->env->ctx);
@@ -377,7 +376,7 @@ __cold static void tcp_rcv_synsent(struct tcp_sock *sk, const struct segment *se
 		lwip_synsent_acked(sk);
 	if (!seg->tsval)
 		sk->tstamp_ok = false; /* tcp_rcv_synsent_state_process(): none in the SYN-ACK */
-	sk->ts_recent = seg->tsval;
+	sk->hdr.tsecr = sk->tstamp_ok ? seg->tsval : 0; /* ts_recent */
 	/* tcp_ack() on the SYN-ACK */
 	sk->rcv_tstamp = tcp_now(sk);
 	sk->probes_out = 0;
@@ -567,6 +566,10 @@ __attribute__((noinline)) static void tcp_rcv_state_process(struct tcp_sock *sk,
 {
 	if (sk->lwip)
 		lwip_tcp_process(sk, seg);
+	/* tcp_replace_ts_recent(): echo the TSval of a segment at rcv_wup (a
+	 * pure ACK, header prediction's, carries none: tcp_output.c) */
+	if (seg->tsval && !seq_after(seg->seq, sk->rcv_wup))
+		sk->hdr.tsecr = seg->tsval;
 	/* Step 2: RST. Exact match resets; elsewhere in the window: challenge ACK (RFC 5961). */
 	if (seg->flags & TH_RST) {
 		if (seg->seq == sk->rcv_nxt)
@@ -655,9 +658,6 @@ static inline void tcp_rcv_synchronized(struct tcp_sock *sk, const struct segmen
 		tcp_rcv_out_of_window(sk, seg);
 		return;
 	}
-	/* tcp_replace_ts_recent(): echo the TSval of a segment at rcv_wup */
-	if (seg->tsval && !seq_after(seg->seq, sk->rcv_wup))
-		sk->ts_recent = seg->tsval;
 	if (tcp_pure_dupack(sk, seg)) {
 		tcp_ack_alive(sk);
 		return;

@@ -18,11 +18,11 @@ int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
 	seg.flags = flags;
 	seg.kind = (uint8_t)kind;
 	seg.nth = nth;
-	if (sk->tstamp_ok) {
-		/* tcp_options_write(): TSval on the ms clock, TSecr = ts_recent */
+	/* tcp_options_write(): TSecr (ts_recent) is in the template; the TSval
+	 * only on what takes sequence space: a pure ACK's is never echoed in an
+	 * ACK of new data, kasim's receiver acknowledging each segment at once */
+	if (sk->tstamp_ok && (len || (flags & (TH_SYN | TH_FIN))))
 		seg.tsval = tcp_ts_clock(sk);
-		seg.tsecr = sk->ts_recent;
-	}
 	if (flags & TH_ACK)
 		sk->rcv_wup = sk->rcv_nxt; /* the window's left edge we advertised */
 	const struct tcp_env *env = sk->host->env;

@@ -418,6 +418,7 @@ def client(spec):
     s.connect((spec["ip"], PORT))
     t_conn = time.time_ns()
     infos = [wait_acked(s)] if spec.get("tcpinfo") else []
+    pend_info = False
     s.setblocking(False)
     done = []  # measured [start, end] of every event
     events = sorted(enumerate(spec["events"]), key=lambda e: e[1][0])
@@ -438,7 +439,14 @@ def client(spec):
             todo.append(t)
         nxt = min(todo + [deadline])
         wait_ms = max(0, (nxt - now) / 1e6)
+        if pend_info:
+            wait_ms = min(wait_ms, 0.5)  # watch for the ACK of the last write
         r = poller.poll(wait_ms)
+        if pend_info:
+            rtt, rttvar, rto, unacked = tcp_info(s)
+            if unacked == 0:
+                infos.append({"t": time.time_ns(), "rtt": rtt, "rttvar": rttvar, "rto": rto, "unacked": 0})
+                pend_info = False
         if r:
             ts = time.time_ns()
             try:
@@ -471,8 +479,7 @@ def client(spec):
                     res = s.send(b"x" * int(w[2]))
                 except OSError as e:
                     res = -e.errno
-                if spec.get("tcpinfo"):
-                    infos.append(wait_acked(s))
+                pend_info = bool(spec.get("tcpinfo"))  # read once this write is acked
             elif w[0] == "link" and w[1] == "delay":
                 wire_delay(spec["wire_ctl"], w)
             elif w[0] in ("unplug", "replug") and w[1] == "B":
