@@ -450,3 +450,49 @@ Test(rtt, new_keys_checked)
 			      "t.ini:2: rto_min = 121s is out of range (0..120s (whole ms: the route metric is "
 			      "in ms))");
 }
+
+/* A spurious retransmission: the RTO (240 ms) fires before the 300 ms round
+ * trip ends. The ACK covers retransmitted data, so the sample comes from its
+ * TSecr, and B echoes the original's TSval (it answered the original): 300 ms,
+ * not the 60 ms since the retransmission. srtt 320000 + (300000 - 40000) =
+ * 580000 (72.5 ms); mdev 80000 + 260000 - 20000 = 320000 (80 ms) = mdev_max
+ * > var 200000: var 320000; RTO 72500 + 320000 us. */
+Test(rtt, spurious_retransmission_echoes_the_original)
+{
+	struct run r;
+	run_ini("[scenario]\nduration = 10s\n[link]\ndelay = 20ms\n[events]\n1s = link delay 150ms\n"
+		"2s = send A 100\n",
+		NULL, 0, &r);
+	const struct pkt *p = run_nth_pkt(&r, A, SEG_RETRANS, 1);
+	cr_assert_not_null(p);
+	cr_expect_eq(p->sent, 2 * SEC + 240 * MS);
+	cr_expect_eq(p->seg.tsval, 2240 + 1, "TSval: the ms clock + 1");
+	cr_assert_eq(run_count_rtt(&r, A), 2);
+	expect_rtt(&r, A, 2, 2 * SEC + 300 * MS, 300 * MS, 72500 * US, 80 * MS, 320 * MS, 392500 * US);
+	run_free(&r);
+}
+
+/* Only what takes sequence space carries a TSval: the SYN, data; not a pure
+ * ACK (tcp_output.c). Every segment of the connection echoes ts_recent. */
+Test(rtt, which_segments_carry_a_timestamp)
+{
+	struct run r;
+	run_ini("[scenario]\nduration = 10s\n[link]\ndelay = 20ms\n[events]\n2s = send A 100\n", NULL, 0,
+		&r);
+	const struct pkt *syn = run_nth_pkt(&r, A, SEG_NORMAL, 1);
+	const struct pkt *synack = run_nth_pkt(&r, B, SEG_NORMAL, 1);
+	const struct pkt *ack = run_nth_pkt(&r, A, SEG_NORMAL, 2);
+	const struct pkt *data = run_nth_pkt(&r, A, SEG_NORMAL, 3);
+	const struct pkt *dack = run_nth_pkt(&r, B, SEG_NORMAL, 2);
+	cr_assert(syn && synack && ack && data && dack);
+	cr_expect_eq(syn->seg.tsval, 1);        /* t = 0: ms 0, + 1 */
+	cr_expect_eq(syn->seg.tsecr, 0);
+	cr_expect_eq(synack->seg.tsval, 20 + 1);
+	cr_expect_eq(synack->seg.tsecr, 1);
+	cr_expect_eq(ack->seg.tsval, 0);        /* the handshake's pure ACK */
+	cr_expect_eq(ack->seg.tsecr, 21);
+	cr_expect_eq(data->seg.tsval, 2000 + 1);
+	cr_expect_eq(dack->seg.tsval, 0);
+	cr_expect_eq(dack->seg.tsecr, 2001);    /* B echoes the data's TSval */
+	run_free(&r);
+}
