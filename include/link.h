@@ -62,15 +62,18 @@ struct link_pkt;
 
 struct link {
 	struct engine *eng;
-	struct link_dir dir[NHOSTS];     /* current values ("link loss P" changes loss) */
+	/* Indexed by the sender. With a [proxy], P's sockets send on the wires too
+	 * (HOST_PC on A's, HOST_PS on the server leg's), each in the direction
+	 * src & 1: [h] holds the configuration of direction h & 1. */
+	struct link_dir dir[NSOCKS];     /* current values ("link loss P" changes loss) */
 	bool reorder;
 	bool down;                       /* "link down" */
-	bool partitioned[NHOSTS];        /* segments sent by [h] are lost */
-	bool ge_bad[NHOSTS];             /* Gilbert-Elliott state per direction */
-	bool plain[NHOSTS];              /* no loss, no jitter: nothing to draw */
-	ks_time_t last_arrival[NHOSTS];  /* FIFO unless reorder */
+	bool partitioned[NSOCKS];        /* segments sent by [h] are lost */
+	bool ge_bad[NSOCKS];             /* Gilbert-Elliott state per direction */
+	bool plain[NSOCKS];              /* no loss, no jitter: nothing to draw */
+	ks_time_t last_arrival[NSOCKS];  /* FIFO unless reorder */
 	struct rng rng;
-	uint64_t sent[NHOSTS], lost[NHOSTS]; /* segments put on the wire / lost to loss */
+	uint64_t sent[NSOCKS], lost[NSOCKS]; /* segments put on the wire / lost to loss */
 	link_arrive_fn arrive;
 	void *ctx;
 	struct link_pkt *free_list;  /* recycled in-flight slots */

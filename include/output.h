@@ -75,6 +75,17 @@ const char *hb_decision_name(enum hb_decision d);
 /* The timer model host h runs on, for people: "linux HZ 250", "lwip 500 ms"
  * (its slow timer), "exact". */
 void timer_text(char *buf, size_t n, const struct scenario *sc, int h);
+/* One proxy decision in words, no time, no newline (sim/output_proxy.c):
+ * "P idle timer: no payload for idle_timeout 100 s since 0.020 s ...". */
+void proxy_text(char *buf, size_t n, const struct rec_proxy *r);
+/* The proxy's line of the summary: what it relayed and whether (when, why)
+ * it closed the connection (finish(): reads the final state). */
+void proxy_summary(char *buf, size_t n, const struct sim *sim);
+/* "decision" names of the proxy's records, as used in JSON: "accept",
+ * "idle-timeout", "max-duration", "pass-fin", "pass-end". */
+const char *proxy_decision_name(enum proxy_decision d);
+/* The summary's order of the sockets: A, then P's client and server legs, then B. */
+extern const int summary_order[NSOCKS];
 /* "7200.000000": seconds with 6 decimals (truncated to µs, as tcpdump). */
 void format_ts(char *buf, size_t n, ks_time_t t);
 /* "7200.000000000": seconds with 9 decimals, exact. */

@@ -31,8 +31,20 @@
 #include "timer.h"
 
 enum { HOST_A = 0, HOST_B = 1, NHOSTS = 2 };
-/* 'A' or 'B': how every output names a host. */
-static inline char host_letter(int h) { return h == HOST_A ? 'A' : 'B'; }
+/* With a [proxy], P's two sockets are hosts of their own: P.server connects
+ * to B (the server leg, A's role there), P.client accepts A (the client leg,
+ * B's role there). A segment's direction on its leg's link is then src & 1,
+ * as on the one link without a proxy (link.h). */
+enum { HOST_PS = 2, HOST_PC = 3, NSOCKS = 4 };
+/* 'A', 'B' or 'P': how every output names a host (packet lines: the pair
+ * A/P or P/B names the leg). */
+static inline char host_letter(int h) { return h == HOST_A ? 'A' : h == HOST_B ? 'B' : 'P'; }
+/* "A", "B", "P.client" or "P.server": a socket's name in timer and end lines. */
+static inline const char *host_name(int h)
+{
+	static const char *const names[NSOCKS] = {"A", "B", "P.server", "P.client"};
+	return names[h];
+}
 
 /* What an application does when its heartbeats go unanswered. */
 enum hb_action { HB_ACTION_CLOSE, HB_ACTION_ABORT };
@@ -142,6 +154,31 @@ struct nat_config {
 	int bg_end;                    /* enum nat_bg_end */
 };
 
+/* What a terminating proxy sends on a leg when its idle timer expires, and
+ * how a leg's end is passed on to the other leg. */
+enum proxy_close { PROXY_FIN, PROXY_RST, PROXY_SILENT };
+
+/* [proxy]: a proxy P that terminates TCP between A and B (sim/proxy.c). A
+ * connects to P (the client leg, over [link] and the NAT if any); P connects
+ * to B once A's connection is accepted (the server leg, over its own wire). */
+struct proxy_config {
+	bool enabled;                  /* a [proxy] section is present */
+	char preset[32];               /* preset applied ("" = none) */
+	ks_time_t idle_timeout;        /* payload-idle limit, 0 = none */
+	ks_time_t max_duration;        /* lifetime limit from the accept, 0 = none */
+	int client_expiry, server_expiry; /* enum proxy_close: what each leg gets at expiry */
+	int on_reset;                  /* enum proxy_close: the other leg when a leg is reset
+	                                * or times out (a FIN is always passed on as a FIN) */
+	ks_time_t server_delay;        /* one-way delay of the P-B wire */
+	struct ep_config client;       /* P's socket on the client leg (addr: where A connects) */
+	struct ep_config server;       /* P's socket on the server leg (addr: P's source) */
+	/* the preset's documented range of idle_timeout (or of max_duration when
+	 * range_on_max); 0, 0 = none */
+	ks_time_t idle_min, idle_max;
+	bool range_on_max;
+	char idle_range_src[96];       /* "AWS ALB: 1-4000 s" for the message */
+};
+
 /* Options settable at run time by "set X OPTION VALUE". */
 enum sockopt {
 	OPT_SO_KEEPALIVE,
@@ -223,6 +260,7 @@ struct scenario {
 	struct ep_config ep[NHOSTS];
 	struct link_config link;
 	struct nat_config nat;
+	struct proxy_config proxy;
 	struct sc_event *events; /* sorted by time; equal times keep file order */
 	size_t nevents;
 };
@@ -279,6 +317,11 @@ struct hb_words {
 	const char *interval_needed; /* non-NULL: why heartbeat_interval must be set */
 };
 const struct hb_words *hb_preset_words(const char *name);
+/* Proxy presets (sim/proxy_preset.c), like the NAT's. */
+extern const char *const proxy_preset_names[];
+extern const size_t proxy_npresets;
+bool proxy_preset_fill(const char *name, struct proxy_config *out);
+void proxy_config_default(struct proxy_config *c);
 
 /* Validate an option value as setsockopt/sysctl would. Returns NULL when valid,
  * else a static text naming the valid range, e.g. "1..32767 s". */
@@ -319,7 +362,7 @@ struct cfg_value {
  * (delay), or one direction (delay.a_to_b, delay.b_to_a). */
 enum cfg_dir { CFG_DIR_NONE, CFG_DIR_BOTH, CFG_DIR_AB, CFG_DIR_BA };
 
-/* Sections in file order: scenario, A, B, link, nat, events ([events] has no keys). */
+/* Sections in file order: scenario, A, B, link, nat, proxy, events ([events] has no keys). */
 size_t scenario_nsections(void);
 const char *scenario_section_name(size_t sec);
 size_t scenario_nkeys(size_t sec);

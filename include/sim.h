@@ -19,6 +19,7 @@
 #include "link.h"
 #include "nat.h"
 #include "output.h"
+#include "proxy.h"
 #include "rng.h"
 #include "scenario.h"
 #include "tcp.h"
@@ -31,8 +32,8 @@ struct sim {
 	const struct scenario *sc;
 	struct timer_model tm;       /* the Linux hosts' jiffies clock (each host copies its own model) */
 	struct rng rng;
-	struct host host[NHOSTS];
-	struct link link;
+	struct host host[NSOCKS];    /* A, B, and with a proxy P.server, P.client */
+	struct link link;            /* A's wire (to B, or to P's client leg) */
 	bool has_nat;                /* the scenario has a [nat] */
 	/* Arrivals that need more than host_deliver(): a NAT, or a scenario
 	 * with "unreachable" events (link_arrived's one test for both). */
@@ -66,6 +67,13 @@ struct sim {
 	/* ICMP on the path (out of the common path's cache lines) */
 	struct icmp_path icmp;       /* who answers with ICMP, and their rate limits */
 	struct timer_model icmp_tm;  /* the answering side's clock: jiffies under timer = linux or auto */
+	struct tcp_env benv;         /* with a proxy: B's (its wire is link2) */
+	struct tcp_env penv;         /* with a proxy: P's sockets' (always traced: the proxy
+	                              * learns of its legs' ends from their records) */
+	/* a proxy that terminates TCP (out of the common path's cache lines too) */
+	bool has_proxy;              /* the scenario has a [proxy] */
+	struct proxy proxy;
+	struct link link2;           /* with a proxy: the server leg's wire, P-B */
 };
 
 /* What a run has counted so far (sim_counters). */

@@ -218,8 +218,8 @@ struct tcp_sock {
 struct host {
 	const struct tcp_env *env; /* the world, as the model sees it */
 	struct engine *eng;        /* env->eng, kept at hand: the clock of every path */
-	int id;                    /* HOST_A / HOST_B */
-	char name;                 /* 'A' / 'B' */
+	int id;                    /* HOST_A / HOST_B (HOST_PS / HOST_PC: a proxy's sockets) */
+	char name;                 /* 'A' / 'B' / 'P' */
 	struct ep_config cfg;      /* sysctls of this host (mutable: "set X net.ipv4...") */
 	const struct profile *prof;/* os = ...: defaults and keepalive algorithm */
 	struct timer_model tm;     /* this host's clock and timers */
@@ -247,6 +247,10 @@ int tcp_close(struct tcp_sock *sk);
 void tcp_sock_set_linger2(struct tcp_sock *sk, uint32_t v);
 /* close() with SO_LINGER {1, 0}: a RST instead of a FIN, the socket is gone. */
 int tcp_abort_close(struct tcp_sock *sk);
+/* The application's state is gone (a proxy that forgets a connection at its
+ * idle timeout): tcp_done() without a packet; the peer's next segment finds
+ * no socket and gets a RST (tcp_v4_send_reset). */
+void tcp_abort_silent(struct tcp_sock *sk);
 void tcp_host_crash(struct host *h);
 
 const char *tcp_state_name(enum tcp_state s);

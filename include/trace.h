@@ -19,6 +19,7 @@
 #include "nat.h"
 #include "packet.h"
 #include "profile.h"
+#include "proxy.h"
 #include "scenario.h"
 #include "tcp.h"
 #include "timer.h"
@@ -34,6 +35,7 @@ enum ks_rec_type {
 	REC_ICMP,       /* an ICMP error: the path's answer, or what the TCP made of it */
 	REC_HEARTBEAT,  /* an application heartbeat's decision (heartbeat.h) */
 	REC_RTT,        /* a valid RTT sample and the estimator's state after it */
+	REC_PROXY,      /* a terminating proxy's decision (proxy.h) */
 };
 
 /*
@@ -68,6 +70,7 @@ enum ka_decision {
 
 struct rec_keepalive {
 	int host;
+	int peer;                /* the host at the other end of its connection (sk->hdr.dst) */
 	enum ka_decision decision;
 	ks_time_t elapsed;       /* ns since the last refresh of the idle clock */
 	uint32_t probes_out;     /* before the decision */
@@ -189,6 +192,7 @@ struct ks_record {
 		struct rec_icmp icmp;
 		struct rec_heartbeat hb;
 		struct rec_rtt rtt;
+		struct rec_proxy px;
 	} u;
 };
 

@@ -35,6 +35,9 @@ if (!exists('scale')) scale = 1
 #                           detection, 2 = the first keepalive probe, 3 = the whole
 #                           run (no probe was sent)
 #   focus_x0, focus_x1      its x range; focus_xtics its tic step
+#   proxy                   1: a proxy terminates TCP between A and B; its two
+#                           sockets are drawn between the lanes (y = 0.5)
+proxy = 0
 scenario = ''; description = ''
 duration_s = 1; run_xtics = 0.2
 setup_end_s = 0; setup_x0 = -0.001; setup_x1 = 0.001; setup_xtics = 0.0005
@@ -52,7 +55,8 @@ stats 'timeline.vars' using (k = strcol(1), \
 	k eq 'focus'       ? focus = column(2) : \
 	k eq 'focus_x0'    ? focus_x0 = column(2) : \
 	k eq 'focus_x1'    ? focus_x1 = column(2) : \
-	k eq 'focus_xtics' ? focus_xtics = column(2) : 0, 0) nooutput
+	k eq 'focus_xtics' ? focus_xtics = column(2) : \
+	k eq 'proxy'       ? proxy = column(2) : 0, 0) nooutput
 set datafile separator comma
 
 page_title = scenario . (strlen(description) > 0 ? ': ' . description : '')
@@ -83,6 +87,7 @@ set linetype 22 lc rgb '#d62728' lw 2.5     # detection
 
 set yrange [-0.62:1.62]
 set ytics ('B (server)' 0, 'A (client)' 1)
+if (proxy) { set ytics ('B (server)' 0, 'P (proxy)' 0.5, 'A (client)' 1) }
 set grid xtics lc rgb '#dddddd'
 set xlabel 'simulated time since A sent its SYN (s)'
 set format x '%.10g'
@@ -133,6 +138,7 @@ do for [fmt in 'png svg'] {
        NaN with lines lt 21 title 'scenario event', NaN with lines lt 22 title 'detection'
   unset key
   set border; set xtics nomirror; set ytics ('B (server)' 0, 'A (client)' 1); set grid xtics
+  if (proxy) { set ytics ('B (server)' 0, 'P (proxy)' 0.5, 'A (client)' 1) }
   set xlabel 'simulated time since A sent its SYN (s)'
   # Bottom left: the connection set-up.
   set tmargin at screen 0.46; set bmargin at screen 0.07

@@ -51,7 +51,8 @@ static const char usage_text[] =
 	"  --set SECTION.KEY=VALUE override a scenario value; repeatable, e.g.\n"
 	"                          --set A.tcp_keepidle=60 --set link.delay=20ms\n"
 	"  -o, --out DIR           also write DIR/: run.json, timeline.csv, capture.pcap\n"
-	"                          (with a NAT: capture.inside.pcap, capture.outside.pcap)\n"
+	"                          (with a NAT: capture.inside.pcap, capture.outside.pcap;\n"
+	"                          with a proxy: capture.client.pcap, capture.server.pcap)\n"
 	"                          and plots/ (gnuplot scripts, data, PNG and SVG)\n"
 	"      --out               the same into out/NAME/ (NAME: the scenario's name)\n"
 	"      --plot              insist on rendered plots: fail (exit 69) without gnuplot;\n"
@@ -112,7 +113,7 @@ static double wall_now(void)
 /* Everything one run with an output directory holds. */
 struct run_files {
 	struct outdir *od;
-	FILE *json, *csv, *pcap[2];
+	FILE *json, *csv, *pcap[3];  /* up to 3 captures (NAT + proxy) */
 	int npcap;
 	struct sink *json_sink, *csv_sink, *pcap_sink, *plot_sink;
 };
@@ -155,11 +156,16 @@ static int files_open(struct run_files *rf, const char *dir, const struct scenar
 		fprintf(err, "kasim: %s\n", msg);
 		return -1;
 	}
-	/* Without a NAT one capture of the wire; with one, a capture on each side. */
+	/* Without a NAT one capture of the wire; with one, a capture on each side.
+	 * With a proxy, the client leg's (one or two, as above), then the server leg's. */
 	static const char *const one[] = {"capture.pcap"};
 	static const char *const two[] = {"capture.inside.pcap", "capture.outside.pcap"};
-	const char *const *names = sc->nat.enabled ? two : one;
-	rf->npcap = sc->nat.enabled ? 2 : 1;
+	static const char *const px1[] = {"capture.client.pcap", "capture.server.pcap"};
+	static const char *const px2[] = {"capture.client.inside.pcap", "capture.client.outside.pcap",
+					  "capture.server.pcap"};
+	const char *const *names = sc->proxy.enabled ? (sc->nat.enabled ? px2 : px1)
+						     : sc->nat.enabled ? two : one;
+	rf->npcap = (sc->nat.enabled ? 2 : 1) + sc->proxy.enabled;
 	bool ok = (rf->json = outdir_fopen(rf->od, "run.json")) && (rf->csv = outdir_fopen(rf->od, "timeline.csv"));
 	for (int i = 0; ok && i < rf->npcap; i++)
 		ok = (rf->pcap[i] = outdir_fopen(rf->od, names[i])) != NULL;

@@ -30,7 +30,7 @@ struct csv_sink {
 };
 
 /* "A", "B", or "" for the path (-1). */
-static const char *hs(int h) { return h == HOST_A ? "A" : h == HOST_B ? "B" : ""; }
+static const char *hs(int h) { return h >= 0 && h < NSOCKS ? host_name(h) : ""; }
 
 static void row_clear(struct csv_sink *cs)
 {
@@ -183,6 +183,13 @@ static void csv_record(struct sink *s, const struct sim *sim, const struct ks_re
 		if (r->u.end.error)
 			set(cs, C_ERROR, tcp_errno_name(r->u.end.error));
 		explain_end(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], r->t, &r->u.end);
+		break;
+	case REC_PROXY:
+		set_t(cs, C_TIME, r->t);
+		set(cs, C_RECORD, "proxy");
+		set(cs, C_HOST, "P");
+		set(cs, C_DECISION, proxy_decision_name(r->u.px.decision));
+		proxy_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.px);
 		break;
 	case REC_NAT:
 		set_t(cs, C_TIME, r->t);

@@ -40,7 +40,7 @@ static void head(char *buf, size_t n, int host, ks_time_t now)
 {
 	char t[32];
 	format_tms(t, sizeof t, now);
-	snprintf(buf, n, "%c, t=%s: ", host_letter(host), t);
+	snprintf(buf, n, "%s, t=%s: ", host_name(host), t);
 }
 
 static const char *plural(uint32_t v) { return v == 1 ? "" : "s"; }
@@ -66,32 +66,32 @@ void explain_keepalive(char *buf, size_t n, ks_time_t now, const struct rec_keep
 		    s_(a, sizeof a, k->next));
 		break;
 	case KA_RESOURCE:
-		add(buf, n, "the probe was refused by %c's own queue (qdisc), so it does not count "
-			"(probes_out stays %u); try again in %s.", host_letter(k->host), k->probes_out,
+		add(buf, n, "the probe was refused by %s's own queue (qdisc), so it does not count "
+			"(probes_out stays %u); try again in %s.", host_name(k->host), k->probes_out,
 		    s_(a, sizeof a, k->next));
 		break;
 	case KA_ABORT:
 		add(buf, n, "idle %s ≥ tcp_keepidle %s and probes_out %u ≥ tcp_keepcnt %u: %u probe%s went "
-			"unanswered, so %c gives up: it sends a RST and the application gets ETIMEDOUT "
+			"unanswered, so %s gives up: it sends a RST and the application gets ETIMEDOUT "
 			"(the count is checked when the timer fires again, one tcp_keepintvl after the last probe).",
 		    s_(a, sizeof a, k->elapsed), s_(b, sizeof b, k->time), k->probes_out, k->probes,
-		    k->probes_out, plural(k->probes_out), host_letter(k->host));
+		    k->probes_out, plural(k->probes_out), host_name(k->host));
 		break;
 	case KA_ABORT_UT:
-		add(buf, n, "idle %s ≥ TCP_USER_TIMEOUT %u ms and probes_out %u > 0, so %c gives up: it sends "
+		add(buf, n, "idle %s ≥ TCP_USER_TIMEOUT %u ms and probes_out %u > 0, so %s gives up: it sends "
 			"a RST and the application gets ETIMEDOUT (with TCP_USER_TIMEOUT set, tcp_keepcnt %u "
 			"is not consulted).",
-		    s_(a, sizeof a, k->elapsed), k->user_timeout, k->probes_out, host_letter(k->host), k->probes);
+		    s_(a, sizeof a, k->elapsed), k->user_timeout, k->probes_out, host_name(k->host), k->probes);
 		break;
 	case KA_ABORT_IDLE:
-		add(buf, n, "idle %s ≥ keepidle %s + keepcnt %u × keepintvl %s, so %c gives up and sends a "
+		add(buf, n, "idle %s ≥ keepidle %s + keepcnt %u × keepintvl %s, so %s gives up and sends a "
 			"RST (this stack decides on idle time, not on a probe counter).",
 		    s_(a, sizeof a, k->elapsed), s_(b, sizeof b, k->time), k->probes,
-		    s_(c, sizeof c, k->intvl), host_letter(k->host));
+		    s_(c, sizeof c, k->intvl), host_name(k->host));
 		break;
 	case KA_IDLE:
-		add(buf, n, "idle only %s < tcp_keepidle %s (%c last heard from %c at t=", s_(a, sizeof a, k->elapsed),
-		    s_(b, sizeof b, k->time), host_letter(k->host), host_letter(!k->host));
+		add(buf, n, "idle only %s < tcp_keepidle %s (%s last heard from %s at t=", s_(a, sizeof a, k->elapsed),
+		    s_(b, sizeof b, k->time), host_name(k->host), host_name(k->peer));
 		format_tms(c, sizeof c, now - k->elapsed);
 		add(buf, n, "%s), so nothing is sent; the timer sleeps for the rest of the idle time, %s.", c,
 		    s_(d, sizeof d, k->next));
@@ -152,10 +152,10 @@ void explain_rto(char *buf, size_t n, ks_time_t now, const struct rec_rto *r)
 	head(buf, n, r->host, now);
 	if (r->decision == RTO_ABORT) {
 		add(buf, n, "the retransmission timer fired again with nothing acknowledged: %u retransmission%s, "
-			"%s since the first one ≥ the limit %s (%s), so %c gives up: the application gets "
+			"%s since the first one ≥ the limit %s (%s), so %s gives up: the application gets "
 			"%s%s and no RST is sent.",
 		    r->retransmits, plural(r->retransmits), s_(a, sizeof a, r->since), s_(b, sizeof b, r->limit),
-		    rule, host_letter(r->host), r->err_soft ? tcp_errno_name(r->err_soft) : "ETIMEDOUT",
+		    rule, host_name(r->host), r->err_soft ? tcp_errno_name(r->err_soft) : "ETIMEDOUT",
 		    r->err_soft ? " (sk_err_soft: the last ICMP error)" : "");
 		return;
 	}

@@ -125,7 +125,7 @@ __attribute__((noinline)) static void ka_record(struct tcp_sock *sk, enum ka_dec
 	const struct timer_model *tm = tcp_tm(sk);
 	struct ks_record r = {.type = REC_KEEPALIVE};
 	r.u.ka = (struct rec_keepalive){
-		.host = sk->host->id, .decision = d, .elapsed = tm_to_ns(tm, elapsed),
+		.host = sk->host->id, .peer = sk->hdr.dst, .decision = d, .elapsed = tm_to_ns(tm, elapsed),
 		.probes_out = sk->probes_out,
 		.time = tm_to_ns(tm, keepalive_time_when(sk)),
 		.intvl = tm_to_ns(tm, keepalive_intvl_when(sk)),

@@ -111,8 +111,8 @@ void link_init(struct link *l, struct engine *eng, const struct link_config *cfg
 	       uint64_t seed, link_arrive_fn arrive, void *ctx)
 {
 	*l = (struct link){.eng = eng, .arrive = arrive, .ctx = ctx, .reorder = cfg->reorder};
-	for (int h = 0; h < NHOSTS; h++)
-		l->dir[h] = cfg->dir[h];
+	for (int h = 0; h < NSOCKS; h++)
+		l->dir[h] = cfg->dir[h & 1];
 	link_update_plain(l);
 	rng_seed(&l->rng, seed, 0x6c696e6bULL /* "link" */);
 }
@@ -160,21 +160,21 @@ static inline bool lossless(const struct link *l, int h)
  * turn bad when ge_p > 0): link_send() draws nothing and adds only the delay. */
 static void link_update_plain(struct link *l)
 {
-	for (int h = 0; h < NHOSTS; h++)
+	for (int h = 0; h < NSOCKS; h++)
 		l->plain[h] = lossless(l, h) && !l->dir[h].jitter;
 }
 
 void link_set_loss(struct link *l, double p)
 {
-	for (int h = 0; h < NHOSTS; h++)
+	for (int h = 0; h < NSOCKS; h++)
 		l->dir[h].loss = p;
 	link_update_plain(l);
 }
 
 void link_set_delay(struct link *l, int h, ks_time_t delay, ks_time_t jitter)
 {
-	for (int d = 0; d < NHOSTS; d++) {
-		if (h >= 0 && d != h)
+	for (int d = 0; d < NSOCKS; d++) { /* every sender of direction h (a proxy's too) */
+		if (h >= 0 && (d & 1) != h)
 			continue;
 		l->dir[d].delay = delay;
 		l->dir[d].jitter = jitter;

@@ -272,11 +272,19 @@ static const char *secs(char *buf, size_t n, ks_time_t t)
 	return format_secs(buf, n, t);
 }
 
-static void keepalive_sentence(char *buf, size_t n, char me, char peer, ks_time_t now,
+/* The name of h's peer: the other end, or P with a proxy. */
+static const char *peer_name(const struct sim *sim, int h)
+{
+	if (!sim->has_proxy)
+		return host_name(!h);
+	return h == HOST_PC ? "A" : h == HOST_PS ? "B" : "P";
+}
+
+static void keepalive_sentence(char *buf, size_t n, const char *me, const char *peer, ks_time_t now,
 			       const struct rec_end *e)
 {
 	char a[32], b[32], c[32], d[32], x[32];
-	int k = snprintf(buf, n, "%c aborted with %s at %s (keepalive): last heard from %c at %s",
+	int k = snprintf(buf, n, "%s aborted with %s at %s (keepalive): last heard from %s at %s",
 			 me, tcp_errno_name(e->error), secs(a, sizeof a, now), peer,
 			 secs(b, sizeof b, e->last_rx));
 	if (k < 0 || (size_t)k >= n)
@@ -316,21 +324,23 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 {
 	const struct host *host = &sim->host[h];
 	const struct tcp_sock *sk = &host->sk;
-	char me = host_letter(h), peer = host_letter(!h);
+	const char *me = host_name(h), *peer = peer_name(sim, h);
 	char a[32], b[32], c[32];
 
 	if (!e || sk->state != TCP_CLOSE) {
 		const char *why = "";
 		if (!host->powered)
 			why = " (powered off)";
+		else if (sk->state == TCP_CLOSE_WAIT)
+			why = ": its peer closed the connection (a FIN), so the application reads EOF";
 		else if (sk->state == TCP_ESTABLISHED && !sk->keepopen)
 			why = ": SO_KEEPALIVE is off, so it never probes";
 		else if (sk->state == TCP_ESTABLISHED)
 			why = ": keepalive is on, but it has not given up";
 		if (sk->state == TCP_CLOSE && !e)
-			snprintf(buf, n, "%c never had a connection%s", me, why);
+			snprintf(buf, n, "%s never had a connection%s", me, why);
 		else
-			snprintf(buf, n, "%c is still %s at the end (%s)%s", me, tcp_state_name(sk->state),
+			snprintf(buf, n, "%s is still %s at the end (%s)%s", me, tcp_state_name(sk->state),
 				 secs(a, sizeof a, sim->sc->duration), why);
 		return;
 	}
@@ -343,21 +353,21 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 		break;
 	case END_RTO:
 		if (e->algo == KA_ALGO_LWIP) {
-			snprintf(buf, n, "%c aborted with %s at %s (retransmission limit, no RST): %u "
+			snprintf(buf, n, "%s aborted with %s at %s (retransmission limit, no RST): %u "
 				 "retransmissions = TCP_MAXRTX %u, so lwIP's slow timer dropped the pcb",
 				 me, tcp_errno_name(e->error), secs(a, sizeof a, now), e->retransmits,
 				 e->boundary);
 			break;
 		}
 		snprintf(buf, n,
-			 "%c aborted with %s at %s (retransmission timeout, no RST): %u retransmissions; "
+			 "%s aborted with %s at %s (retransmission timeout, no RST): %u retransmissions; "
 			 "%s since the first one >= %s (%s); keepalive plays no part while data is unacknowledged",
 			 me, tcp_errno_name(e->error), secs(a, sizeof a, now), e->retransmits,
 			 secs(b, sizeof b, now - e->retrans_stamp), secs(c, sizeof c, e->limit),
 			 e->user_timeout ? "TCP_USER_TIMEOUT" : "tcp_retries2");
 		break;
 	case END_SYN_TIMEOUT:
-		snprintf(buf, n, "%c gave up connecting at %s with %s after %u SYN retransmissions%s", me,
+		snprintf(buf, n, "%s gave up connecting at %s with %s after %u SYN retransmissions%s", me,
 			 secs(a, sizeof a, now), e->error ? tcp_errno_name(e->error) : "no error",
 			 e->retransmits, e->algo == KA_ALGO_LWIP ? " (lwIP: TCP_SYNMAXRTX)" : "");
 		break;
@@ -365,37 +375,40 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 		/* who sent the RST, from the segment's annotation */
 		char from[64] = "";
 		switch ((enum seg_kind)e->rst_kind) {
-		case SEG_RST_NOSOCK: snprintf(from, sizeof from, " (%c had no such connection)", peer); break;
-		case SEG_RST_KA: snprintf(from, sizeof from, " (%c's keepalive gave up)", peer); break;
-		case SEG_RST_NAT: snprintf(from, sizeof from, " (sent by the NAT, not by %c)", peer); break;
-		case SEG_RST_ABORT: snprintf(from, sizeof from, " (%c's application aborted)", peer); break;
+		case SEG_RST_NOSOCK: snprintf(from, sizeof from, " (%s had no such connection)", peer); break;
+		case SEG_RST_KA: snprintf(from, sizeof from, " (%s's keepalive gave up)", peer); break;
+		case SEG_RST_NAT: snprintf(from, sizeof from, " (sent by the NAT, not by %s)", peer); break;
+		case SEG_RST_ABORT: snprintf(from, sizeof from, " (%s's application aborted)", peer); break;
 		case SEG_RST_CLOSE:
-			snprintf(from, sizeof from, " (%c closed with unread data, or gave up in FIN_WAIT2)", peer);
+			snprintf(from, sizeof from, " (%s closed with unread data, or gave up in FIN_WAIT2)", peer);
 			break;
 		default: break;
 		}
 		if (e->error)
-			snprintf(buf, n, "%c received a RST at %s%s and reported %s", me, secs(a, sizeof a, now),
+			snprintf(buf, n, "%s received a RST at %s%s and reported %s", me, secs(a, sizeof a, now),
 				 from, tcp_errno_name(e->error));
 		else
-			snprintf(buf, n, "%c received a RST at %s%s", me, secs(a, sizeof a, now), from);
+			snprintf(buf, n, "%s received a RST at %s%s", me, secs(a, sizeof a, now), from);
 		break;
 	}
 	case END_CLOSED:
-		snprintf(buf, n, "%c closed the connection normally at %s", me, secs(a, sizeof a, now));
+		snprintf(buf, n, "%s closed the connection normally at %s", me, secs(a, sizeof a, now));
 		break;
 	case END_ICMP:
 		if (e->error)
-			snprintf(buf, n, "%c's connect() failed with %s at %s: an ICMP error answered its SYN "
+			snprintf(buf, n, "%s's connect() failed with %s at %s: an ICMP error answered its SYN "
 				 "(tcp_v4_err() in SYN_SENT: a hard error)", me, tcp_errno_name(e->error),
 				 secs(a, sizeof a, now));
 		else
-			snprintf(buf, n, "%c dropped its half-open connection at %s: an ICMP error answered "
+			snprintf(buf, n, "%s dropped its half-open connection at %s: an ICMP error answered "
 				 "its SYN-ACK (tcp_req_err())", me, secs(a, sizeof a, now));
 		break;
 	case END_APP_ABORT:
-		snprintf(buf, n, "%c's application aborted the connection at %s (close with SO_LINGER "
-			 "0: a RST)", me, secs(a, sizeof a, now));
+		if (h >= NHOSTS) /* a proxy's socket: a RST or nothing, P's line says which */
+			snprintf(buf, n, "%s was aborted by the proxy at %s", me, secs(a, sizeof a, now));
+		else
+			snprintf(buf, n, "%s's application aborted the connection at %s (close with "
+				 "SO_LINGER 0: a RST)", me, secs(a, sizeof a, now));
 		break;
 	case END_CLOSE_RESET:
 		if (host->sk.rcv_unread)
@@ -407,15 +420,15 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 		break;
 	case END_CRASH:
 		if (host->powered)
-			snprintf(buf, n, "%c lost power at %s and came back up without the connection: "
-				 "it vanished without a packet, and %c now answers its segments with RST",
+			snprintf(buf, n, "%s lost power at %s and came back up without the connection: "
+				 "it vanished without a packet, and %s now answers its segments with RST",
 				 me, secs(a, sizeof a, now), me);
 		else
-			snprintf(buf, n, "%c lost power at %s: its connection vanished without a packet",
+			snprintf(buf, n, "%s lost power at %s: its connection vanished without a packet",
 				 me, secs(a, sizeof a, now));
 		break;
 	case END_NONE:
-		snprintf(buf, n, "%c ended at %s", me, secs(a, sizeof a, now));
+		snprintf(buf, n, "%s ended at %s", me, secs(a, sizeof a, now));
 		break;
 	}
 }

@@ -20,12 +20,16 @@ struct json_sink {
 	FILE *timers, *events, *rtt; /* spill files */
 	bool run_info;         /* run.json: add "config" */
 	bool started, any_packet, any_timer, any_event, any_rtt;
-	bool ended[NHOSTS];
-	struct rec_end end[NHOSTS];
+	bool ended[NSOCKS];
+	struct rec_end end[NSOCKS];
 	char *hb_summary[NHOSTS];  /* an application's heartbeat gave up: its sentence */
 };
 
-static const char *hstr(int h) { return h == HOST_A ? "\"A\"" : "\"B\""; }
+static const char *hstr(int h)
+{
+	static const char *const names[NSOCKS] = {"\"A\"", "\"B\"", "\"P.server\"", "\"P.client\""};
+	return names[h];
+}
 
 /* A JSON string literal, escaped by jansson. Invalid UTF-8 is replaced by '?'. */
 static void put_str(FILE *f, const char *s)
@@ -130,7 +134,8 @@ static bool has_dir_keys(size_t sec)
  * "config": every key of the scenario with its effective value (after --set),
  * generated from the key table, so a new key is never missing. A [link] key
  * of both directions is written per direction ("a_to_b", "b_to_a"); the
- * scenario's file is added to [scenario]; "nat" is null without a NAT.
+ * scenario's file is added to [scenario]; "nat" is null without a NAT;
+ * "proxy" is there only with a proxy.
  */
 /* "link delay": the new delay and jitter (seconds), after a ", ". */
 static void put_delay(FILE *o, const struct sc_event *ev)
@@ -149,6 +154,8 @@ static void put_config(FILE *o, const struct scenario *sc)
 		bool any;
 		if (!scenario_nkeys(sec))
 			continue; /* [events], below */
+		if (!strcmp(name, "proxy") && !sc->proxy.enabled)
+			continue; /* absent without a proxy (run.json as before [proxy] existed) */
 		fprintf(o, "    \"%s\": ", name);
 		if (!strcmp(name, "nat") && !sc->nat.enabled) {
 			fputs("null,\n", o);
@@ -448,6 +455,21 @@ static void json_record(struct sink *s, const struct sim *sim, const struct ks_r
 			fputs("null", js->events);
 		fputc('}', js->events);
 		break;
+	case REC_PROXY: {
+		char text[512];
+		event_head(js, r->t, "proxy");
+		fprintf(js->events, ", \"decision\": \"%s\", \"leg\": %s, \"client_leg\": %s%s%s, "
+			"\"server_leg\": %s%s%s, \"text\": ", proxy_decision_name(r->u.px.decision),
+			r->u.px.leg < 0 ? "null" : hstr(r->u.px.leg),
+			r->u.px.client_action < 0 ? "" : "\"", r->u.px.client_action < 0 ? "null" :
+			proxy_close_name(r->u.px.client_action), r->u.px.client_action < 0 ? "" : "\"",
+			r->u.px.server_action < 0 ? "" : "\"", r->u.px.server_action < 0 ? "null" :
+			proxy_close_name(r->u.px.server_action), r->u.px.server_action < 0 ? "" : "\"");
+		proxy_text(text, sizeof text, &r->u.px);
+		put_str(js->events, text);
+		fputc('}', js->events);
+		break;
+	}
 	case REC_STATE:
 		event_head(js, r->t, "state");
 		fprintf(js->events, ", \"host\": %s, \"from\": \"%s\", \"to\": \"%s\"}", hstr(r->u.st.host),
@@ -565,6 +587,17 @@ static void json_finish(struct sink *s, const struct sim *sim)
 	json_endpoint(js, sim, HOST_A);
 	fputs(",\n", o);
 	json_endpoint(js, sim, HOST_B);
+	if (sim->has_proxy) { /* P's two sockets */
+		fputs(",\n", o);
+		json_endpoint(js, sim, HOST_PC);
+		fputs(",\n", o);
+		json_endpoint(js, sim, HOST_PS);
+		fputs(",\n    \"P\": {\"summary\": ", o);
+		char line[768];
+		proxy_summary(line, sizeof line, sim);
+		put_str(o, line);
+		fputc('}', o);
+	}
 	fputs("\n  }\n}\n", o);
 	fflush(o);
 }

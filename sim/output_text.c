@@ -25,8 +25,8 @@ struct text_sink {
 	FILE *out;
 	struct output_opts opts;
 	bool header_done;
-	bool ended[NHOSTS];
-	struct rec_end end[NHOSTS];
+	bool ended[NSOCKS];
+	struct rec_end end[NSOCKS];
 	bool hb_gave_up[NHOSTS];       /* an application's heartbeat gave up */
 	struct rec_heartbeat hb[NHOSTS];
 	ks_time_t hb_time[NHOSTS];
@@ -129,7 +129,7 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 	char t[32], a[32], b[32], c[32];
 	format_ts(t, sizeof t, now);
 	FILE *o = ts->out;
-	char me = host_letter(k->host);
+	const char *me = host_name(k->host);
 	if (ts->opts.explain) {
 		char line[1024];
 		explain_keepalive(line, sizeof line, now, k);
@@ -140,7 +140,7 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 	}
 	switch (k->decision) {
 	case KA_PROBE:
-		fprintf(o, "%14s %c keepalive timer: idle %s >= tcp_keepidle %s", t, me,
+		fprintf(o, "%14s %s keepalive timer: idle %s >= tcp_keepidle %s", t, me,
 			secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time));
 		if (k->algo == KA_ALGO_BSD) /* an idle-time rule */
 			fprintf(o, " and < tcp_keepidle + tcp_keepcnt %u x tcp_keepintvl %s", k->probes,
@@ -154,22 +154,22 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 			secs(c, sizeof c, k->next), lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_RESOURCE:
-		fprintf(o, "%14s %c keepalive timer: the probe was refused by %c's qdisc: not counted, "
+		fprintf(o, "%14s %s keepalive timer: the probe was refused by %s's qdisc: not counted, "
 			"retry in %s\n", t, me, me, secs(a, sizeof a, k->next));
 		break;
 	case KA_ABORT:
-		fprintf(o, "%14s %c keepalive timer: idle %s and probes_out %u >= tcp_keepcnt %u: "
+		fprintf(o, "%14s %s keepalive timer: idle %s and probes_out %u >= tcp_keepcnt %u: "
 			"give up (RST, ETIMEDOUT)%s\n", t, me, secs(a, sizeof a, k->elapsed), k->probes_out,
 			k->probes, lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_ABORT_IDLE:
-		fprintf(o, "%14s %c keepalive timer: idle %s >= keepidle %s + keepcnt %u x keepintvl %s: "
+		fprintf(o, "%14s %s keepalive timer: idle %s >= keepidle %s + keepcnt %u x keepintvl %s: "
 			"give up (RST)%s\n", t, me, secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time),
 			k->probes, secs(c, sizeof c, k->intvl),
 			lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_ABORT_UT:
-		fprintf(o, "%14s %c keepalive timer: idle %s >= TCP_USER_TIMEOUT %u ms with %u probe%s out: "
+		fprintf(o, "%14s %s keepalive timer: idle %s >= TCP_USER_TIMEOUT %u ms with %u probe%s out: "
 			"give up (RST, ETIMEDOUT)%s\n", t, me, secs(a, sizeof a, k->elapsed), k->user_timeout,
 			k->probes_out, k->probes_out == 1 ? "" : "s",
 			lateness(late, sizeof late, k->nominal, k->actual));
@@ -204,8 +204,8 @@ static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *
 	const char *rule = r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
 	format_ts(t, sizeof t, now);
 	lateness(late, sizeof late, r->nominal, r->actual);
-	fprintf(ts->out, "%14s %c retransmission timer: %u retransmissions, %s since the first one "
-		"(limit %s, %s): give up (%s, no RST)%s\n", t, host_letter(r->host), r->retransmits,
+	fprintf(ts->out, "%14s %s retransmission timer: %u retransmissions, %s since the first one "
+		"(limit %s, %s): give up (%s, no RST)%s\n", t, host_name(r->host), r->retransmits,
 		secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule,
 		r->err_soft ? tcp_errno_name(r->err_soft) : "ETIMEDOUT", late);
 }
@@ -290,8 +290,8 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 		ts->end[r->u.end.host] = r->u.end;
 		format_ts(t, sizeof t, r->t);
 		if (r->u.end.error)
-			fprintf(ts->out, "%14s %s%c: the application sees %s%s\n", t, col(ts, C_BOLDRED),
-				host_letter(r->u.end.host), tcp_errno_name(r->u.end.error), col(ts, C_OFF));
+			fprintf(ts->out, "%14s %s%s: the application sees %s%s\n", t, col(ts, C_BOLDRED),
+				host_name(r->u.end.host), tcp_errno_name(r->u.end.error), col(ts, C_OFF));
 		break;
 	case REC_NAT:
 		if (r->u.nat.decision != NATD_TRANSLATED || ts->opts.explain) {
@@ -320,6 +320,13 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 		fprintf(ts->out, "%14s %s\n", t, line);
 		break;
 	}
+	case REC_PROXY: {
+		char line[512];
+		format_ts(t, sizeof t, r->t);
+		proxy_text(line, sizeof line, &r->u.px);
+		fprintf(ts->out, "%14s %s\n", t, line);
+		break;
+	}
 	case REC_STATE:
 		if (ts->opts.explain) {
 			char line[256];
@@ -337,13 +344,18 @@ static void text_finish(struct sink *s, const struct sim *sim)
 	if (!ts->header_done)
 		header(ts, sim);
 	fputs("\nSummary:\n", ts->out);
-	for (int h = 0; h < NHOSTS; h++) {
+	for (int i = 0; i < (sim->has_proxy ? NSOCKS : NHOSTS); i++) {
+		int h = sim->has_proxy ? summary_order[i] : i;
 		summary_sentence(line, sizeof line, sim, h, ts->ended[h] ? &ts->end[h] : NULL);
 		fprintf(ts->out, "  %s.\n", line);
 		if (ts->hb_gave_up[h]) {
 			hb_summary(line, sizeof line, ts->hb_time[h], &ts->hb[h]);
 			fprintf(ts->out, "  %s.\n", line);
 		}
+	}
+	if (sim->has_proxy) {
+		proxy_summary(line, sizeof line, sim);
+		fprintf(ts->out, "  %s.\n", line);
 	}
 	if (sim->has_nat) {
 		const struct nat_stats *st = &sim->nat.st;

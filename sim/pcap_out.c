@@ -13,6 +13,9 @@
  * as translated, and what B sent). A RST the NAT itself sends is on the side
  * it was sent to. A segment appears in the same place in time in both files
  * (its send time), so the translation is easy to follow side by side.
+ *
+ * With a [proxy] there is one more capture, last: the server leg's (P-B);
+ * the ones before are the client leg's (A-P), one or two as above.
  */
 #include "pcap_out.h"
 
@@ -165,7 +168,7 @@ struct pending {
 struct pcap_sink {
 	struct sink base;
 	pcap_t *p;
-	pcap_dumper_t *d[2];
+	pcap_dumper_t *d[3];       /* up to 3: a NAT's two sides + a proxy's server leg */
 	int ncap;
 	int status;
 	ks_time_t horizon;       /* no record comes later than this after its timestamp */
@@ -182,6 +185,8 @@ ks_time_t pcap_reorder_horizon(const struct scenario *sc)
 		if (x > h)
 			h = x;
 	}
+	if (sc->proxy.enabled && sc->proxy.server_delay > h)
+		h = sc->proxy.server_delay; /* the server leg's wire */
 	return h;
 }
 
@@ -257,7 +262,6 @@ static void drain(struct pcap_sink *ps, ks_time_t limit, bool all)
 
 static void pcap_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
 {
-	(void)sim;
 	struct pcap_sink *ps = (struct pcap_sink *)s;
 	if (r->t > ps->horizon)
 		drain(ps, r->t - ps->horizon, false);
@@ -265,7 +269,13 @@ static void pcap_record(struct sink *s, const struct sim *sim, const struct ks_r
 		return;
 	const struct rec_packet *p = &r->u.pkt;
 	const struct segment *seg = p->seg;
-	if (ps->ncap == 1) {
+	int px = sim->sc->proxy.enabled; /* the last capture is the server leg's */
+	if (px && (seg->src == HOST_PS || seg->src == HOST_B)) {
+		if (pcap_on_wire(p))
+			push(ps, ps->ncap - 1, seg, p->sent);
+		return;
+	}
+	if (ps->ncap - px == 1) {
 		if (pcap_on_wire(p))
 			push(ps, 0, seg, p->sent);
 		return;

@@ -14,7 +14,8 @@
 
 #include "priv/plot_priv.h"
 
-static int lane(int h) { return h == HOST_A ? 1 : 0; }
+/* A's lane 1, B's 0; a proxy's sockets between them (0.5, like the NAT). */
+static double lane(int h) { return h == HOST_A ? 1 : h == HOST_B ? 0 : 0.5; }
 
 void plot_put_t(FILE *f, ks_time_t t)
 {
@@ -73,6 +74,7 @@ static int packet_kind(const struct segment *seg)
 	case SEG_RST_NOSOCK:
 	case SEG_RST_KA:
 	case SEG_RST_OTHER:
+	case SEG_RST_ABORT:
 	case SEG_RST_NAT: return PK_RST;
 	case SEG_ICMP: return PK_RST; /* an error that may end the connection, like a RST */
 	case SEG_RST_ABORT:
@@ -115,7 +117,7 @@ static void packet_row(struct plot_sink *ps, const struct rec_packet *p)
 	plot_put_t(ps->pk, p->sent);
 	fputc(',', ps->pk);
 	plot_put_t(ps->pk, at_sender ? p->sent : p->fate_time);
-	fprintf(ps->pk, ",%g,%d,%g,%d,%d,%s,%s,%s\n", src_y, lane(dst), end_lane, packet_kind(seg),
+	fprintf(ps->pk, ",%g,%g,%g,%d,%d,%s,%s,%s\n", src_y, lane(dst), end_lane, packet_kind(seg),
 		p->reason != DROP_NONE, drop, label, once);
 }
 
@@ -347,6 +349,11 @@ static void plot_record(struct sink *s, const struct sim *sim, const struct ks_r
 		break;
 	case REC_END: plot_end(ps, r->t, &r->u.end); break;
 	case REC_NAT: plot_nat(ps, r->t, &r->u.nat); break;
+	case REC_PROXY: /* a proxy's timer closed the connection: an event mark */
+		if (r->u.px.decision == PXD_EXPIRED || r->u.px.decision == PXD_MAX)
+			event_row(ps, r->t, EV_SCENARIO, r->u.px.decision == PXD_EXPIRED ?
+				  "P: idle timeout" : "P: max_duration");
+		break;
 	default:
 		break; /* record types added later are not drawn (yet) */
 	}

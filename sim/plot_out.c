@@ -83,6 +83,8 @@ static int timeline_vars(struct plot_sink *ps, const struct sim *sim)
 	gp_var_num(f, "focus_x0", f0);
 	gp_var_num(f, "focus_x1", f1);
 	gp_var_num(f, "focus_xtics", nice_step(f1 - f0));
+	if (sim->has_proxy)
+		gp_var_num(f, "proxy", 1);
 	return outdir_fclose(ps->od, f);
 }
 

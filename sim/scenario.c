@@ -51,6 +51,8 @@ static void section_line(struct ctx *c, const struct ini_line *l)
 
 	if (sec == SEC_NAT)
 		c->s->nat.enabled = true; /* an empty [nat] places a default NAT */
+	if (sec == SEC_PROXY)
+		c->s->proxy.enabled = true; /* an empty [proxy] places a default proxy */
 	if (sec < 0 && !is_skipped(c, l->name, l->len)) {
 		char *name = strndup(l->name, l->len);
 		if (!name) {
@@ -310,7 +312,24 @@ static void check_addrs(struct ctx *c)
 		  (unsigned)s->ep[later].port, later == HOST_A ? "B" : "A");
 }
 
-/* nat events need a NAT; ICMP errors are not modelled through one; no
+/* A proxy preset's documented range (idle_timeout, or max_duration). */
+static void check_proxy(struct ctx *c)
+{
+	const struct proxy_config *x = &c->s->proxy;
+	const char *key = x->range_on_max ? "max_duration" : "idle_timeout";
+	ks_time_t v = x->range_on_max ? x->max_duration : x->idle_timeout;
+	char val[64];
+
+	if (!x->enabled || !x->idle_max || (v >= x->idle_min && v <= x->idle_max))
+		return;
+	if (!key_where(c, SEC_PROXY, key))
+		return;
+	format_secs(val, sizeof(val), v);
+	sc_report(c, "%s = %s is outside what %s allows (%s)", key, val, x->preset, x->idle_range_src);
+}
+
+/* nat events need a NAT; ICMP errors are not modelled through one (nor
+ * through a proxy); no
  * event (nor a repetition's until) after the end. */
 static void check_events(struct ctx *c)
 {
@@ -328,6 +347,11 @@ static void check_events(struct ctx *c)
 			c->at.line = s->events[i].line;
 			sc_report(c, "unreachable: ICMP errors through the NAT are not modelled (remove "
 				     "[nat], or use partition or link down)");
+		}
+		if (a == ACT_UNREACHABLE && s->proxy.enabled) {
+			c->at.line = s->events[i].line;
+			sc_report(c, "unreachable: ICMP errors through a proxy are not modelled (remove "
+				     "[proxy], or use partition or link down)");
 		}
 	}
 	for (size_t i = 0; i < s->nevents; i++) {
@@ -380,6 +404,7 @@ static void check_all(struct ctx *c)
 	}
 	c->at.set = NULL;
 	check_addrs(c);
+	check_proxy(c);
 	check_events(c);
 }
 
@@ -438,6 +463,7 @@ static void scenario_defaults(struct ctx *c, const char *file)
 		s->link.dir[h].ge_loss = 1.0; /* Gilbert's model: the bad state loses all */
 	}
 	nat_config_default(&s->nat);
+	proxy_config_default(&s->proxy);
 }
 
 /* The file's lines through the INI reader, every error reported. */

@@ -85,7 +85,8 @@ void scenario_key_value(const struct scenario *sc, size_t sec, size_t k, int hos
 	const struct key_def *kd = &sc_sections[sec].keys[k];
 	const void *f = key_field(sc, sec, kd, host);
 	const struct ep_config *ep = (const struct ep_config *)(const void *)
-		((const char *)sc + sc_sections[sec].base);
+		((const char *)sc + sc_sections[sec].base +
+		 (kd->kind == V_OPT || kd->kind == V_ADDR ? kd->off : 0));
 
 	memset(v, 0, sizeof(*v));
 	switch (kd->kind) {

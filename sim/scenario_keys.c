@@ -132,7 +132,36 @@ static const struct key_def nat_keys[] = {
 	{ "bg_end", V_ENUM, 0, NC(bg_end), 0, 0, NULL, DIR_NONE, bg_end_names },
 };
 
+static const char *const proxy_close_names[] = { "fin", "rst", "none", NULL };
+static const char *const proxy_reset_names[] = { "fin", "rst", NULL };
+#define PX(f) offsetof(struct proxy_config, f)
+/* P's socket options on one leg: V_OPT rows whose off is that leg's
+ * struct ep_config in struct proxy_config (0 for [A]/[B]'s own rows). */
+#define PX_OPTS(leg) \
+	{ #leg ".so_keepalive", V_OPT, OPT_SO_KEEPALIVE, PX(leg), 0, 0, NULL, DIR_NONE, NULL }, \
+	{ #leg ".tcp_keepidle", V_OPT, OPT_TCP_KEEPIDLE, PX(leg), 0, 0, NULL, DIR_NONE, NULL }, \
+	{ #leg ".tcp_keepintvl", V_OPT, OPT_TCP_KEEPINTVL, PX(leg), 0, 0, NULL, DIR_NONE, NULL }, \
+	{ #leg ".tcp_keepcnt", V_OPT, OPT_TCP_KEEPCNT, PX(leg), 0, 0, NULL, DIR_NONE, NULL }, \
+	{ #leg ".tcp_user_timeout", V_OPT, OPT_TCP_USER_TIMEOUT, PX(leg), 0, 0, NULL, DIR_NONE, NULL }, \
+	{ #leg ".addr", V_ADDR, 0, PX(leg), 0, 0, "IPv4:PORT, e.g. 203.0.113.80:443, port 1..65535", \
+	  DIR_NONE, NULL }
+
+static const struct key_def proxy_keys[] = {
+	{ "preset", V_PRESET, 0, PX(preset), 0, 0, NULL, DIR_NONE, NULL },
+	{ "idle_timeout", V_DURATION, 0, PX(idle_timeout), 0, 36500 * DAY,
+	  "0..36500d, 0 = none", DIR_NONE, NULL },
+	{ "max_duration", V_DURATION, 0, PX(max_duration), 0, 36500 * DAY,
+	  "0..36500d, 0 = none", DIR_NONE, NULL },
+	{ "client.expiry", V_ENUM, 0, PX(client_expiry), 0, 0, NULL, DIR_NONE, proxy_close_names },
+	{ "server.expiry", V_ENUM, 0, PX(server_expiry), 0, 0, NULL, DIR_NONE, proxy_close_names },
+	{ "on_reset", V_ENUM, 0, PX(on_reset), 0, 0, NULL, DIR_NONE, proxy_reset_names },
+	{ "server.delay", V_DURATION, 0, PX(server_delay), 0, DAY, "0..1d", DIR_NONE, NULL },
+	PX_OPTS(client),
+	PX_OPTS(server),
+};
+
 _Static_assert(NKEYS(scenario_keys) <= MAX_KEYS, "raise MAX_KEYS");
+_Static_assert(NKEYS(proxy_keys) <= MAX_KEYS, "raise MAX_KEYS");
 _Static_assert(NKEYS(ep_keys) <= MAX_KEYS, "raise MAX_KEYS");
 _Static_assert(NKEYS(link_keys) <= MAX_KEYS, "raise MAX_KEYS");
 _Static_assert(NKEYS(nat_keys) <= MAX_KEYS, "raise MAX_KEYS");
@@ -144,6 +173,7 @@ const struct sect_def sc_sections[NSECTIONS] = {
 		    offsetof(struct scenario, ep) + sizeof(struct ep_config), HOST_B },
 	[SEC_LINK] = { "link", link_keys, NKEYS(link_keys), offsetof(struct scenario, link), -1 },
 	[SEC_NAT] = { "nat", nat_keys, NKEYS(nat_keys), offsetof(struct scenario, nat), -1 },
+	[SEC_PROXY] = { "proxy", proxy_keys, NKEYS(proxy_keys), offsetof(struct scenario, proxy), -1 },
 	[SEC_EVENTS] = { "events", NULL, 0, 0, -1 },
 };
 
@@ -500,7 +530,8 @@ static void hb_apply_preset(struct ctx *c, int h, const char *val);
 /* [A] / [B]: socket options, the address, the OS profile, the heartbeats. */
 static void ep_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *val)
 {
-	struct ep_config *ep = (struct ep_config *)(void *)((char *)c->s + sc_sections[sec].base);
+	struct ep_config *ep = (struct ep_config *)(void *)((char *)c->s + sc_sections[sec].base +
+							     (k->kind == V_OPT || k->kind == V_ADDR ? k->off : 0));
 	int h = sc_sections[sec].host;
 	uint64_t v;
 
@@ -517,6 +548,8 @@ static void ep_key_apply(struct ctx *c, int sec, const struct key_def *k, const 
 			sc_report(c, "%s = %s is not a valid address (%s)", k->name, val, k->valid);
 			return;
 		}
+		if (h < 0)
+			break; /* [proxy]: P's own addresses */
 		c->addr_src[h].line = c->at.line;
 		c->addr_src[h].set = c->at.set;
 		c->addr_src[h].order = ++c->order;
@@ -645,9 +678,65 @@ static void nat_key_apply(struct ctx *c, const struct key_def *k, const char *va
 	value_apply(c, k, (char *)&c->s->nat + k->off, val);
 }
 
+/* The size of a [proxy] key's value in struct proxy_config (V_OPT: the option's field). */
+static size_t proxy_key_field(const struct key_def *k, size_t *off)
+{
+	*off = k->off;
+	switch (k->kind) {
+	case V_DURATION: return sizeof(ks_time_t);
+	case V_ENUM: return sizeof(int);
+	case V_ADDR:
+		*off = k->off + offsetof(struct ep_config, addr);
+		return offsetof(struct ep_config, port) + sizeof(uint16_t) - offsetof(struct ep_config, addr);
+	case V_OPT:
+		*off = k->off + sc_opt_defs[k->opt].off;
+		return sc_opt_defs[k->opt].unit == U_BOOL ? sizeof(bool) : sizeof(uint32_t);
+	default: return 0;
+	}
+}
+
+/* [proxy] preset = NAME: every key not set explicitly takes the preset's value. */
+static void proxy_apply_preset(struct ctx *c, const char *val)
+{
+	struct proxy_config p, *x = &c->s->proxy;
+
+	if (!proxy_preset_fill(val, &p)) {
+		unknown_preset(c, val, proxy_preset_names, proxy_npresets);
+		return;
+	}
+	for (size_t i = 0; i < NKEYS(proxy_keys); i++) {
+		size_t off, size = proxy_key_field(&proxy_keys[i], &off);
+		if (size && !(c->proxy_set & (1u << i)))
+			memcpy((char *)x + off, (char *)&p + off, size);
+	}
+	strcpy(x->preset, p.preset);
+	x->idle_min = p.idle_min;
+	x->idle_max = p.idle_max;
+	x->range_on_max = p.range_on_max;
+	strcpy(x->idle_range_src, p.idle_range_src);
+}
+
+/* [proxy]: any key places the proxy; preset fills what is not set explicitly. */
+static void proxy_key_apply(struct ctx *c, const struct key_def *k, const char *val)
+{
+	c->s->proxy.enabled = true;
+	if (k->kind == V_PRESET) {
+		proxy_apply_preset(c, val);
+		return;
+	}
+	c->proxy_set |= 1u << (k - proxy_keys);
+	if (k->kind == V_OPT || k->kind == V_ADDR)
+		ep_key_apply(c, SEC_PROXY, k, val);
+	else
+		value_apply(c, k, (char *)&c->s->proxy + k->off, val);
+}
+
 void sc_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *val)
 {
 	switch (sec) {
+	case SEC_PROXY:
+		proxy_key_apply(c, k, val);
+		break;
 	case SEC_A:
 	case SEC_B:
 		ep_key_apply(c, sec, k, val);

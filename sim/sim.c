@@ -23,6 +23,7 @@ static void nat_send(void *ctx, struct segment *seg);
 static int host_xmit(void *ctx, struct segment *seg);
 static void host_trace(void *ctx, struct ks_record *r);
 static uint32_t host_isn(void *ctx);
+static void proxy_setup(struct sim *s);
 
 /* The scenario's clocks. The unknown initial jiffies value and tick phase
  * are drawn from the seed through a generator of their own, so choosing a
@@ -102,6 +103,8 @@ void sim_init(struct sim *s, const struct scenario *sc)
 		tcp_host_init(&s->host[h], &s->env, &tm, h, &sc->ep[h]);
 	}
 	link_init(&s->link, &s->eng, &sc->link, sc->seed, link_arrived, s);
+	if (sc->proxy.enabled)
+		proxy_setup(s);
 	if (sc->nat.enabled) {
 		struct nat_hooks hooks = {.ctx = s, .report = nat_report, .send = nat_send};
 		s->has_nat = true;
@@ -139,7 +142,7 @@ void sim_add_sink(struct sim *s, struct sink *k)
 {
 	if (s->nsinks < SIM_MAX_SINKS)
 		s->sinks[s->nsinks++] = k;
-	s->env.tracing = s->nsinks > 0;
+	s->env.tracing = s->benv.tracing = s->nsinks > 0;
 }
 
 void sim_emit(struct sim *s, struct ks_record *r)
@@ -194,6 +197,10 @@ void sim_destroy(struct sim *s)
 {
 	if (s->has_nat)
 		nat_destroy(&s->nat);
+	if (s->has_proxy) {
+		proxy_destroy(&s->proxy);
+		link_destroy(&s->link2);
+	}
 	link_destroy(&s->link);
 	eng_destroy(&s->eng); /* it unlinks pending timers: those below too */
 	free(s->repeat);
@@ -285,6 +292,8 @@ static void nat_send(void *ctx, struct segment *seg)
 {
 	struct sim *s = ctx;
 	seg->id = ++s->next_pkt_id;
+	if (s->has_proxy) /* A's peer on this wire is P's client leg */
+		seg->src = seg->src == HOST_B ? HOST_PC : seg->src, seg->dst = seg->dst == HOST_B ? HOST_PC : seg->dst;
 	if (seg->dst == HOST_A) {
 		link_send_local(&s->link, seg);
 		return;
@@ -323,14 +332,11 @@ __attribute__((noinline)) static int link_xmit(struct sim *s, struct segment *se
 	return 0;
 }
 
-/* A host puts a segment on its interface: qdisc and cable checks, then the
- * NAT and the link. 0: the segment left the host; 1 (NET_XMIT_DROP): the
- * local qdisc refused it. Flattened: the link and the engine's heap are
- * compiled into this frame (the NAT path and the reports stay out of line). */
-__attribute__((flatten)) static int host_xmit(void *ctx, struct segment *seg)
+/* The sender's own checks: its qdisc and its cable. -1: the segment left the
+ * host; else what the host's xmit returns (1 = NET_XMIT_DROP: the qdisc
+ * refused it; 0: it left the stack and the cable ate it). */
+static inline int host_egress(struct sim *s, const struct host *h, struct segment *seg)
 {
-	struct sim *s = ctx;
-	struct host *h = &s->host[seg->src];
 	seg->id = ++s->next_pkt_id;
 	if (s->eng.now < h->qdisc_drop_until) {
 		emit_fate(s, seg, NULL, s->eng.now, DROP_QDISC, h->id);
@@ -340,6 +346,19 @@ __attribute__((flatten)) static int host_xmit(void *ctx, struct segment *seg)
 		emit_fate(s, seg, NULL, s->eng.now, DROP_UNPLUGGED, h->id);
 		return 0; /* it left the stack; the cable ate it */
 	}
+	return -1;
+}
+
+/* A host puts a segment on its interface: qdisc and cable checks, then the
+ * NAT and the link. 0: the segment left the host; 1 (NET_XMIT_DROP): the
+ * local qdisc refused it. Flattened: the link and the engine's heap are
+ * compiled into this frame (the NAT path and the reports stay out of line). */
+__attribute__((flatten)) static int host_xmit(void *ctx, struct segment *seg)
+{
+	struct sim *s = ctx;
+	int r = host_egress(s, &s->host[seg->src], seg);
+	if (r >= 0)
+		return r;
 	if (s->has_nat && seg->src == HOST_A)
 		return nat_xmit(s, seg);
 	if (!link_plain_now(&s->link, seg->src))
@@ -467,8 +486,8 @@ static void connect_fire(struct engine *eng, struct ev_timer *t)
 {
 	(void)eng;
 	struct sim *s = container_of(t, struct sim, connect);
-	if (s->host[HOST_A].powered)
-		tcp_connect(&s->host[HOST_A], &s->host[HOST_B]);
+	if (s->host[HOST_A].powered) /* to B, or to P's client leg */
+		tcp_connect(&s->host[HOST_A], &s->host[s->has_proxy ? HOST_PC : HOST_B]);
 }
 
 static void apply_set(struct host *h, const struct sc_event *ev)
@@ -523,8 +542,12 @@ static const char *apply_path(struct sim *s, const struct sc_event *ev)
 	case ACT_LINK_UP: l->down = false; break;
 	case ACT_LINK_LOSS: link_set_loss(l, ev->p); break;
 	case ACT_LINK_DELAY: link_set_delay(l, ev->host, ev->arg, ev->jitter); break;
-	case ACT_PARTITION: l->partitioned[ev->host] = true; break;
-	case ACT_HEAL: l->partitioned[HOST_A] = l->partitioned[HOST_B] = false; break;
+	case ACT_PARTITION: /* A's wire: B's direction is P's with a proxy */
+		l->partitioned[ev->host == HOST_B && s->has_proxy ? HOST_PC : ev->host] = true;
+		break;
+	case ACT_HEAL:
+		l->partitioned[HOST_A] = l->partitioned[HOST_B] = l->partitioned[HOST_PC] = false;
+		break;
 	case ACT_NAT_FLUSH:
 	case ACT_NAT_REBOOT:
 		if (s->has_nat)
@@ -623,4 +646,98 @@ static void repeat_fire(struct engine *eng, struct ev_timer *t)
 	struct sim *s = container_of(eng, struct sim, eng);
 	repeat_arm(s, rp, eng->now);
 	script_apply(s, &s->sc->events[rp->ev]);
+}
+
+/* ---- a terminating proxy ([proxy], proxy.h) ------------------------------------ */
+
+/* The proxy's decisions, for the sinks. */
+static void proxy_report(void *ctx, const struct rec_proxy *rp)
+{
+	struct sim *s = ctx;
+	if (!sim_tracing(s))
+		return;
+	struct ks_record r = {.type = REC_PROXY, .u.px = *rp};
+	sim_emit(s, &r);
+}
+
+/* P's sockets' records: to the sinks first, then to the proxy (which may
+ * pass a leg's end on to the other leg). */
+static void proxy_trace(void *ctx, struct ks_record *r)
+{
+	struct sim *s = ctx;
+	sim_emit(s, r);
+	proxy_sock_record(&s->proxy, r);
+}
+
+/* A segment from B or from P onto its wire (the server leg's, or P's side
+ * of A's): the sender's qdisc and cable, then the link. */
+static int wire_xmit(struct sim *s, struct link *l, struct segment *seg)
+{
+	int r = host_egress(s, &s->host[seg->src], seg);
+	if (r >= 0)
+		return r;
+	enum drop_reason why = link_send(l, seg, NULL);
+	if (why != DROP_NONE)
+		emit_fate(s, seg, NULL, s->eng.now, why, -1);
+	return 0;
+}
+
+/* B's interface with a proxy: the server leg's wire. */
+static int backend_xmit(void *ctx, struct segment *seg)
+{
+	struct sim *s = ctx;
+	return wire_xmit(s, &s->link2, seg);
+}
+
+/* P's interface: its client leg on A's wire, its server leg on link2. */
+static int proxy_xmit(void *ctx, struct segment *seg)
+{
+	struct sim *s = ctx;
+	return wire_xmit(s, seg->src == HOST_PC ? &s->link : &s->link2, seg);
+}
+
+/* A segment reached one of P's sockets (o: as the NAT translated it). */
+static void proxy_arrived(struct sim *s, const struct link_arrival *a)
+{
+	struct host *h = &s->host[a->seg->dst];
+	if (a->why != DROP_NONE) {
+		emit_fate(s, a->seg, a->out, a->sent, a->why, -1);
+		return;
+	}
+	s->packets++;
+	if (sim_tracing(s) || s->has_nat)
+		report_fate(s, a->seg, a->out, a->sent, DROP_NONE, h->id);
+	proxy_rcv(&s->proxy, h, a->out ? a->out : a->seg);
+}
+
+/* Arrivals on either wire with a proxy: P's, or A's and B's as usual. */
+static void proxy_link_arrived(void *ctx, const struct link_arrival *a)
+{
+	struct sim *s = ctx;
+	if (a->seg->dst >= HOST_PS)
+		proxy_arrived(s, a);
+	else
+		link_arrived(s, a);
+}
+
+/* With a [proxy]: P's two sockets, B on the server leg's wire, and A's wire
+ * ending at P's client leg. */
+static void proxy_setup(struct sim *s)
+{
+	const struct proxy_config *pc = &s->sc->proxy;
+	struct link_config w = {.dir = {{.delay = pc->server_delay, .ge_loss = 1.0},
+					{.delay = pc->server_delay, .ge_loss = 1.0}}};
+	s->has_proxy = true;
+	s->benv = s->env;
+	s->benv.xmit = backend_xmit;
+	s->host[HOST_B].env = &s->benv;
+	s->penv = (struct tcp_env){.ctx = s, .eng = &s->eng, .xmit = proxy_xmit, .trace = proxy_trace,
+				   .isn = host_isn, .tracing = true};
+	tcp_host_init(&s->host[HOST_PS], &s->penv, &s->tm, HOST_PS, &pc->server);
+	tcp_host_init(&s->host[HOST_PC], &s->penv, &s->tm, HOST_PC, &pc->client);
+	s->link.arrive = proxy_link_arrived;
+	link_init(&s->link2, &s->eng, &w, s->sc->seed, proxy_link_arrived, s);
+	struct proxy_hooks hooks = {.ctx = s, .report = proxy_report};
+	proxy_init(&s->proxy, &s->eng, pc, &s->host[HOST_PC], &s->host[HOST_PS], &s->host[HOST_B],
+		   &hooks);
 }

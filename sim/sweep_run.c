@@ -136,6 +136,8 @@ static void survival_record(struct sink *k, const struct sim *sim, const struct 
 		verdict = v->acked;
 		break;
 	case REC_END:
+		if (r->u.end.host >= NHOSTS)
+			break; /* a proxy's socket: A and B decide */
 		v->ended[r->u.end.host] = true;
 		v->end[r->u.end.host] = r->u.end;
 		v->end_time[r->u.end.host] = r->t;

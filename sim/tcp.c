@@ -75,7 +75,7 @@ void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer
 	h->env = env;
 	h->eng = env->eng;
 	h->id = id;
-	h->name = id == HOST_A ? 'A' : 'B';
+	h->name = host_letter(id);
 	h->cfg = *cfg;
 	h->prof = profile_get(cfg->os);
 	h->tm = *tm; /* the host's own model, chosen by the simulation (sim.c) */
@@ -255,7 +255,7 @@ void tcp_host_crash(struct host *h)
 /* ---- opening --------------------------------------------------------------- */
 
 static void set_tuple(struct tcp_sock *sk, uint32_t saddr, uint16_t sport, uint32_t daddr,
-		      uint16_t dport)
+		      uint16_t dport, int peer)
 {
 	sk->saddr = saddr;
 	sk->sport = sport;
@@ -263,7 +263,7 @@ static void set_tuple(struct tcp_sock *sk, uint32_t saddr, uint16_t sport, uint3
 	sk->dport = dport;
 	sk->hdr = (struct segment){
 		.saddr = saddr, .daddr = daddr, .sport = sport, .dport = dport, .win = TCP_WINDOW,
-		.src = (uint8_t)sk->host->id, .dst = (uint8_t)!sk->host->id,
+		.src = (uint8_t)sk->host->id, .dst = (uint8_t)peer,
 	};
 }
 
@@ -285,7 +285,7 @@ void tcp_connect(struct host *h, const struct host *peer)
 	struct tcp_sock *sk = &h->sk;
 	ks_time_t now = h->eng->now;
 	reset_connection_fields(sk);
-	set_tuple(sk, h->cfg.addr, h->cfg.port, peer->cfg.addr, peer->cfg.port);
+	set_tuple(sk, h->cfg.addr, h->cfg.port, peer->cfg.addr, peer->cfg.port, peer->id);
 	/* tcp_connect_init(): offer timestamps when net.ipv4.tcp_timestamps */
 	sk->tstamp_ok = h->cfg.tcp_timestamps != 0 && !sk->lwip; /* lwIP: LWIP_TCP_TIMESTAMPS 0 */
 	sk->iss = h->env->isn(h->env->ctx);
@@ -316,7 +316,7 @@ __cold static void tcp_conn_request(struct host *h, const struct segment *syn)
 	struct tcp_sock *sk = &h->sk;
 	ks_time_t now = h->eng->now;
 	reset_connection_fields(sk);
-	set_tuple(sk, syn->daddr, syn->dport, syn->saddr, syn->sport);
+	set_tuple(sk, syn->daddr, syn->dport, syn->saddr, syn->sport, syn->src);
 	/* tcp_openreq_init(): timestamps if the SYN offered them and we use them */
 	sk->tstamp_ok = syn->tsval && h->cfg.tcp_timestamps && !sk->lwip;
 	sk->hdr.tsecr = sk->tstamp_ok ? syn->tsval : 0; /* ts_recent */
@@ -761,4 +761,12 @@ int tcp_abort_close(struct tcp_sock *sk)
 		tcp_transmit(sk, TH_RST | TH_ACK, sk->snd_nxt, 0, SEG_RST_ABORT, 0);
 	tcp_done(sk, 0, END_APP_ABORT);
 	return 0;
+}
+
+void tcp_abort_silent(struct tcp_sock *sk)
+{
+	if (sk->state == TCP_CLOSE)
+		return;
+	sk->dead = true;
+	tcp_done(sk, 0, END_APP_ABORT);
 }

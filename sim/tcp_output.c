@@ -49,7 +49,7 @@ void tcp_v4_send_reset(struct host *h, const struct segment *in)
 		return; /* never answer a RST */
 	struct segment seg = {
 		.saddr = in->daddr, .daddr = in->saddr, .sport = in->dport, .dport = in->sport,
-		.src = (uint8_t)h->id, .dst = (uint8_t)!h->id, .kind = SEG_RST_NOSOCK,
+		.src = (uint8_t)h->id, .dst = in->src, .kind = SEG_RST_NOSOCK,
 	};
 	rst_reply_numbers(in, &seg);
 	h->env->xmit(h->env->ctx, &seg);

@@ -58,6 +58,7 @@ static void col_record(struct sink *s, const struct sim *sim, const struct ks_re
 	case REC_ICMP: x.u.icmp = r->u.icmp; break;
 	case REC_HEARTBEAT: x.u.hb = r->u.hb; break;
 	case REC_RTT: x.u.rtt = r->u.rtt; break;
+	case REC_PROXY: x.u.px = r->u.px; break;
 	}
 	col_push(c, &x);
 }
@@ -486,6 +487,14 @@ void rec_format(char *buf, size_t n, const struct rec *x)
 			 t, c->host, (int)c->decision, c->type, c->code, c->seq, c->snd_una, c->snd_nxt,
 			 c->err, (unsigned long long)c->tokens, c->backoff, (unsigned long long)c->rto,
 			 (unsigned long long)c->remaining);
+		break;
+	}
+	case REC_PROXY: {
+		const struct rec_proxy *p = &x->u.px;
+		snprintf(buf, n, "%llu PROXY d=%d leg=%d ca=%d sa=%d last=%llu limit=%llu ab=%llu ba=%llu",
+			 t, (int)p->decision, p->leg, p->client_action, p->server_action,
+			 (unsigned long long)p->last_payload, (unsigned long long)p->limit,
+			 (unsigned long long)p->bytes[0], (unsigned long long)p->bytes[1]);
 		break;
 	}
 	}

@@ -54,6 +54,7 @@ struct rec {
 		struct rec_icmp icmp;
 		struct rec_heartbeat hb;
 		struct rec_rtt rtt;
+		struct rec_proxy px;
 	} u;
 };
 

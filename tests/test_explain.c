@@ -33,7 +33,7 @@ Test(explain, time_format)
 Test(explain, every_branch)
 {
 	char b[512];
-	struct rec_keepalive k = {.host = HOST_A, .time = 60 * KS_SEC, .intvl = 10 * KS_SEC, .probes = 5};
+	struct rec_keepalive k = {.host = HOST_A, .peer = HOST_B, .time = 60 * KS_SEC, .intvl = 10 * KS_SEC, .probes = 5};
 	k.decision = KA_BUSY;
 	k.packets_out = 1;
 	k.next = 60 * KS_SEC;

@@ -575,10 +575,10 @@ Test(scenario, did_you_mean)
 			"heartbeat_size, heartbeat_reply_size, heartbeat_idle_only, heartbeat_without_calls, "
 			"heartbeat_action)");
 	sc_expect_error("[foo]\n", "t.ini:1: unknown section [foo] (valid sections: [scenario], "
-				   "[A], [B], [link], [nat], [events])");
+				   "[A], [B], [link], [nat], [proxy], [events])");
 	sc_expect_error("seed = 5\n",
 			"t.ini:1: key 'seed' is outside any section (valid sections: [scenario], "
-			"[A], [B], [link], [nat], [events])");
+			"[A], [B], [link], [nat], [proxy], [events])");
 }
 
 Test(scenario, duplicate_key)
@@ -1044,7 +1044,7 @@ Test(scenario, line_limit_is_exact)
 	/* a byte-order mark does not count */
 	snprintf(text, sizeof(text), "\xEF\xBB\xBF" "description=%0*d\n[scenario]\n", 1021 - 12, 0);
 	sc_expect_error(text, "t.ini:1: key 'description' is outside any section (valid sections: "
-			      "[scenario], [A], [B], [link], [nat], [events])");
+			      "[scenario], [A], [B], [link], [nat], [proxy], [events])");
 }
 
 /* A carriage return is only valid in CRLF. */

@@ -66,7 +66,7 @@ struct plot_sink {
 	struct sink base;
 	struct outdir *od;
 	FILE *pk, *ph, *ev, *det;
-	struct hstate h[NHOSTS];
+	struct hstate h[NSOCKS];     /* A, B (P's sockets: not drawn) */
 	uint64_t npk;
 	ks_time_t setup_end;
 	bool setup_done;

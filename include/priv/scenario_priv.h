@@ -77,14 +77,14 @@ struct key_def {
 	const char *const *names; /* V_ENUM, NULL-terminated */
 };
 
-enum { SEC_SCENARIO, SEC_A, SEC_B, SEC_LINK, SEC_NAT, SEC_EVENTS, NSECTIONS };
+enum { SEC_SCENARIO, SEC_A, SEC_B, SEC_LINK, SEC_NAT, SEC_PROXY, SEC_EVENTS, NSECTIONS };
 
 struct sect_def {
 	const char *name;
 	const struct key_def *keys; /* NULL: [events], parsed by sc_event_parse() */
 	size_t nkeys;
 	size_t base;                /* offset of the section's struct in struct scenario */
-	int host;                   /* HOST_A/HOST_B for endpoints, else -1 */
+	int host;                   /* HOST_A/HOST_B for endpoints, else -1 ([proxy] too) */
 };
 extern const struct sect_def sc_sections[NSECTIONS];
 extern const char *const sc_timer_names[]; /* by enum sc_timer */
@@ -112,6 +112,7 @@ struct ctx {
 	uint32_t link_set[NHOSTS]; /* link_dir fields set by a .a_to_b/.b_to_a key (bit = off / 8) */
 	uint32_t nat_set;          /* nat keys set explicitly (bit = index) */
 	uint32_t hb_set[NHOSTS];   /* [A]/[B] heartbeat_* keys set explicitly (bit = index) */
+	uint32_t proxy_set;        /* proxy keys set explicitly (bit = index) */
 };
 
 /* An error at c->at (counted in c->nerr). */
