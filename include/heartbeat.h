@@ -45,7 +45,8 @@
 enum hb_msg_kind { HB_MSG_PING, HB_MSG_REPLY };
 
 struct hb_msg {
-	uint32_t end;   /* sequence number after its last byte */
+	uint32_t end;   /* stream position after its last byte (from the first data byte, not a
+			 * sequence number: a proxy relays it on another connection) */
 	uint32_t len;
 	uint32_t no;    /* the ping's number (a reply: the ping it answers) */
 	uint8_t kind;   /* enum hb_msg_kind */

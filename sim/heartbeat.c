@@ -40,6 +40,13 @@ static void hb_emit(const struct hb_app *a, enum hb_decision d, uint32_t no, uin
 	env->trace(env->ctx, &r);
 }
 
+/* Positions in the byte stream, counted from the connection's first data
+ * byte (1 = after it), not sequence numbers: through a proxy that terminates
+ * TCP ([proxy]) the peer reads the same bytes in the same order on another
+ * connection, with other sequence numbers. */
+static inline uint32_t stream_written(const struct tcp_sock *sk) { return sk->write_seq - sk->iss; }
+static inline uint32_t stream_read(const struct tcp_sock *sk) { return sk->rcv_nxt - sk->irs; }
+
 /* Write one heartbeat message; its end is remembered so that the peer's
  * application recognises it once it has read that far. */
 static bool hb_write(struct hb_app *a, uint64_t len, enum hb_msg_kind kind, uint32_t no)
@@ -47,7 +54,7 @@ static bool hb_write(struct hb_app *a, uint64_t len, enum hb_msg_kind kind, uint
 	if (a->out_n == HB_RING || tcp_sendmsg(a->sk, len) != 0)
 		return false;
 	a->out[(a->out_head + a->out_n++) % HB_RING] =
-		(struct hb_msg){.end = a->sk->write_seq, .len = (uint32_t)len, .no = no, .kind = kind};
+		(struct hb_msg){.end = stream_written(a->sk), .len = (uint32_t)len, .no = no, .kind = kind};
 	return true;
 }
 
@@ -183,7 +190,7 @@ static uint32_t hb_bytes_between(const struct hb_app *p, uint32_t from, uint32_t
 static void hb_data_ready(struct tcp_sock *sk)
 {
 	struct hb_app *a = sk->sk_user_data, *p = a->peer;
-	uint32_t from = a->rcv_seen, to = sk->rcv_nxt;
+	uint32_t from = a->rcv_seen, to = stream_read(sk);
 	bool app_data = to - from > hb_bytes_between(p, from, to);
 
 	a->rcv_seen = to;
@@ -217,7 +224,7 @@ static void hb_state_change(struct tcp_sock *sk)
 		return;
 	}
 	a->out_head = a->out_n = 0;
-	a->rcv_seen = sk->rcv_nxt;
+	a->rcv_seen = stream_read(sk);
 	a->n_sent = a->n_answered = a->checked = 0;
 	a->last_rx = a->last_alive = app_now(a);
 	if (app_pings(a))

@@ -22,7 +22,7 @@ struct json_sink {
 	bool started, any_packet, any_timer, any_event, any_rtt;
 	bool ended[NSOCKS];
 	struct rec_end end[NSOCKS];
-	char *hb_summary[NHOSTS];  /* an application's heartbeat gave up: its sentence */
+	char *hb_summary[NSOCKS];  /* an application's heartbeat gave up: its sentence */
 };
 
 static const char *hstr(int h)

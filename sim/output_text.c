@@ -27,9 +27,9 @@ struct text_sink {
 	bool header_done;
 	bool ended[NSOCKS];
 	struct rec_end end[NSOCKS];
-	bool hb_gave_up[NHOSTS];       /* an application's heartbeat gave up */
-	struct rec_heartbeat hb[NHOSTS];
-	ks_time_t hb_time[NHOSTS];
+	bool hb_gave_up[NSOCKS];       /* an application's heartbeat gave up */
+	struct rec_heartbeat hb[NSOCKS];
+	ks_time_t hb_time[NSOCKS];
 };
 
 

@@ -74,7 +74,6 @@ static int packet_kind(const struct segment *seg)
 	case SEG_RST_NOSOCK:
 	case SEG_RST_KA:
 	case SEG_RST_OTHER:
-	case SEG_RST_ABORT:
 	case SEG_RST_NAT: return PK_RST;
 	case SEG_ICMP: return PK_RST; /* an error that may end the connection, like a RST */
 	case SEG_RST_ABORT:

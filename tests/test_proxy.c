@@ -132,6 +132,9 @@ Test(proxy, keys_override_the_preset_and_ranges_are_the_vendors)
 	cap_expect_error("[proxy]\nserver.tcp_keepidle = 0\n",
 			 "t.ini:2: server.tcp_keepidle = 0 is out of range (1..32767 s; "
 			 "setsockopt(TCP_KEEPIDLE) returns EINVAL outside)");
+	cap_expect_error("[proxy]\n[events]\n10s = unreachable B host\n",
+			 "t.ini:3: unreachable: ICMP errors through a proxy are not modelled (remove "
+			 "[proxy], or use partition or link down)");
 	/* without a preset, no vendor range */
 	s = scenario_parse_string("t.ini", "[proxy]\nidle_timeout = 30d\n", NULL, 0, &d);
 	cr_expect_not_null(s);
@@ -176,19 +179,26 @@ Test(proxy, keepalive_does_not_refresh_the_idle_timer)
 	run_free(&r);
 }
 
+/* A's WebSocket pings every 50 s from its ESTABLISHED at 20 ms: 11 pings
+ * (50.020 ... 550.020 s) in 10 min, each answered by B's pong through P
+ * (heartbeat.c reads stream positions, so the pings are recognised on P's
+ * server leg and the pongs on its client leg). */
 Test(proxy, application_ping_keeps_it_open)
 {
 	struct run r;
 	run_file("websocket-cloudflare-ping.ini", NULL, 0, &r);
+	const struct hb_config *hb = &r.sc->ep[HOST_A].hb;
 	cr_expect_eq(px_count(&r, PXD_EXPIRED), 0);
 	cr_expect_eq(run_sk(&r, HOST_A)->state, TCP_ESTABLISHED);
 	cr_expect_eq(run_sk(&r, HOST_B)->state, TCP_ESTABLISHED);
 	cr_expect_eq(run_sk(&r, HOST_PC)->state, TCP_ESTABLISHED);
 	cr_expect_eq(run_sk(&r, HOST_PS)->state, TCP_ESTABLISHED);
-	/* the last payload is B's pong at 550.1 s, at P 1 ms later */
-	cr_expect_eq(r.sim->proxy.last_payload, 550 * SEC + 100 * MS + DS);
-	cr_expect_eq(r.sim->proxy.bytes[0], 100 + 11 * 6);
-	cr_expect_eq(r.sim->proxy.bytes[1], 11 * 2);
+	cr_expect_eq(run_count_hb(&r, HOST_A, HBD_PING), 11);
+	cr_expect_eq(run_count_hb(&r, ANY, HBD_MISS), 0);
+	/* the last payload is B's pong to the last ping: at B 550.031 s, at P 1 ms later */
+	cr_expect_eq(r.sim->proxy.last_payload, 550 * SEC + 2 * D + D + 2 * DS);
+	cr_expect_eq(r.sim->proxy.bytes[0], 100 + 11 * hb->size);
+	cr_expect_eq(r.sim->proxy.bytes[1], 11 * hb->reply_size);
 	run_free(&r);
 }
 
