@@ -38,6 +38,8 @@ static void es_record(struct sink *s, const struct sim *sim, const struct ks_rec
 	struct expect_sink *es = (struct expect_sink *)s;
 	(void)sim;
 	if (r->type == REC_END) {
+		if (r->u.end.host >= NHOSTS)
+			return; /* a proxy's socket: [expect] speaks of A and B */
 		es->ended[r->u.end.host] = true;
 		es->end[r->u.end.host] = r->u.end;
 		return;

@@ -221,7 +221,7 @@ static void text_rtt(struct text_sink *ts, ks_time_t now, const struct rec_rtt *
 		return;
 	}
 	format_ts(t, sizeof t, now);
-	fprintf(ts->out, "%14s %c RTT sample %s: srtt %s, rttvar %s, rto %s\n", t, host_letter(r->host),
+	fprintf(ts->out, "%14s %s RTT sample %s: srtt %s, rttvar %s, rto %s\n", t, host_name(r->host),
 		secs(a, sizeof a, r->sample), secs(b, sizeof b, r->srtt), secs(c, sizeof c, r->rttvar),
 		secs(d, sizeof d, r->rto));
 }
