@@ -412,10 +412,10 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 		break;
 	case END_CLOSE_RESET:
 		if (host->sk.rcv_unread)
-			snprintf(buf, n, "%c's application closed with %u unread bytes at %s: tcp_close() "
+			snprintf(buf, n, "%s's application closed with %u unread bytes at %s: tcp_close() "
 				 "sends a RST instead of a FIN", me, host->sk.rcv_unread, secs(a, sizeof a, now));
 		else
-			snprintf(buf, n, "%c's orphaned socket gave up in FIN_WAIT2 at %s with a RST "
+			snprintf(buf, n, "%s's orphaned socket gave up in FIN_WAIT2 at %s with a RST "
 				 "(TCP_LINGER2 < 0, or new data after close())", me, secs(a, sizeof a, now));
 		break;
 	case END_CRASH:

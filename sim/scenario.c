@@ -229,7 +229,10 @@ static void check_timer_keys(struct ctx *c)
 
 enum tm_kind sc_host_timer(const struct scenario *sc, int h)
 {
-	const struct profile *p = profile_get(sc->ep[h].os);
+	/* a proxy's sockets: its client.* / server.* settings (os linux) */
+	const struct ep_config *ep = h == HOST_PS ? &sc->proxy.server : h == HOST_PC ? &sc->proxy.client
+										 : &sc->ep[h];
+	const struct profile *p = profile_get(ep->os);
 	if (p->algo == KA_ALGO_LWIP)
 		return TM_LWIP;
 	if (p->linux_timers && (sc->timer == SC_TIMER_AUTO || sc->timer == SC_TIMER_LINUX))

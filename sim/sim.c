@@ -733,8 +733,11 @@ static void proxy_setup(struct sim *s)
 	s->host[HOST_B].env = &s->benv;
 	s->penv = (struct tcp_env){.ctx = s, .eng = &s->eng, .xmit = proxy_xmit, .trace = proxy_trace,
 				   .isn = host_isn, .tracing = true};
-	tcp_host_init(&s->host[HOST_PS], &s->penv, &s->tm, HOST_PS, &pc->server);
-	tcp_host_init(&s->host[HOST_PC], &s->penv, &s->tm, HOST_PC, &pc->client);
+	struct timer_model tm; /* P runs Linux: the machine's clock under timer = auto or linux */
+	sim_host_timer(&tm, s->sc, HOST_PS, &s->tm, &s->tm);
+	tcp_host_init(&s->host[HOST_PS], &s->penv, &tm, HOST_PS, &pc->server);
+	sim_host_timer(&tm, s->sc, HOST_PC, &s->tm, &s->tm);
+	tcp_host_init(&s->host[HOST_PC], &s->penv, &tm, HOST_PC, &pc->client);
 	s->link.arrive = proxy_link_arrived;
 	link_init(&s->link2, &s->eng, &w, s->sc->seed, proxy_link_arrived, s);
 	struct proxy_hooks hooks = {.ctx = s, .report = proxy_report};

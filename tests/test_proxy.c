@@ -21,8 +21,11 @@
 #define D (10 * MS)  /* A <-> P one way */
 #define DS (1 * MS)  /* P <-> B one way */
 
-static const char base[] = "[scenario]\nduration = 10m\n[link]\ndelay = 10ms\n"
+/* timer = exact: the hosts' timers fire when asked (the proxy's own timers
+ * always do: they are the product's, not a kernel's) */
+static const char base[] = "[scenario]\nduration = 10m\ntimer = exact\n[link]\ndelay = 10ms\n"
 			   "[proxy]\nserver.delay = 1ms\n";
+static const char *const exact[] = {"scenario.timer=exact"};
 
 /* The n-th (1-based) proxy record of decision d, or NULL. */
 static const struct rec *px_nth(const struct run *r, int d, size_t n)
@@ -149,7 +152,14 @@ Test(proxy, keys_override_the_preset_and_ranges_are_the_vendors)
 Test(proxy, keepalive_does_not_refresh_the_idle_timer)
 {
 	struct run r;
+	/* the shipped file (timer = auto: Linux's jiffies) closes at the same time */
 	run_file("websocket-cloudflare.ini", NULL, 0, &r);
+	const struct rec *ex0 = px_nth(&r, PXD_EXPIRED, 1);
+	cr_assert_not_null(ex0);
+	cr_expect_eq(ex0->t, 5 * SEC + D + 100 * SEC);
+	cr_expect_gt(run_count_probes_sent(&r, HOST_A), 0);
+	run_free(&r);
+	run_file("websocket-cloudflare.ini", exact, 1, &r);
 	const struct rec *acc = px_nth(&r, PXD_ACCEPT, 1);
 	const struct rec *ex = px_nth(&r, PXD_EXPIRED, 1);
 	cr_assert(acc && ex);
@@ -186,7 +196,7 @@ Test(proxy, keepalive_does_not_refresh_the_idle_timer)
 Test(proxy, application_ping_keeps_it_open)
 {
 	struct run r;
-	run_file("websocket-cloudflare-ping.ini", NULL, 0, &r);
+	run_file("websocket-cloudflare-ping.ini", exact, 1, &r);
 	const struct hb_config *hb = &r.sc->ep[HOST_A].hb;
 	cr_expect_eq(px_count(&r, PXD_EXPIRED), 0);
 	cr_expect_eq(run_sk(&r, HOST_A)->state, TCP_ESTABLISHED);
@@ -313,7 +323,7 @@ Test(proxy, a_fin_is_passed_on)
 Test(proxy, a_nat_in_front_of_the_proxy)
 {
 	struct run r;
-	run_ini("[scenario]\nduration = 10m\n[link]\ndelay = 10ms\n[nat]\npreset = aws-nat-gateway\n"
+	run_ini("[scenario]\nduration = 10m\ntimer = exact\n[link]\ndelay = 10ms\n[nat]\npreset = aws-nat-gateway\n"
 		"[proxy]\npreset = envoy\n[events]\n400s = send A 10\n", NULL, 0, &r);
 	const struct rec_end *a = run_end_must(&r, HOST_A);
 	cr_expect_eq(a->why, END_RESET);
