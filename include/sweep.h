@@ -123,9 +123,9 @@ size_t sweep_value_index(const struct sweep *sw, size_t p, size_t a);
 uint64_t sweep_run_seed(uint64_t seed, uint64_t r);
 /* "p50", ... */
 const char *det_stat_name(enum det_stat s);
-/* Can host h of sc notice a dead peer: its keepalive is on, or its
- * application sends, closes or sets an option in [events]? A host that
- * cannot is left out of the detection phase. */
+/* Can host h of sc notice a dead peer: its keepalive or its application
+ * heartbeat is on, or its application sends, closes or sets an option in
+ * [events]? A host that cannot is left out of the detection phase. */
 bool sweep_may_detect(const struct scenario *sc, int h);
 
 /* ---- one run -------------------------------------------------------------- */
@@ -135,6 +135,7 @@ enum {
 	RUN_END_UNANSWERED = 100, /* the final exchange got no answer in time */
 	RUN_DET_MIDDLEBOX = 101,  /* detection phase: a middlebox dropped the connection before
 				   * the failure, or reset it: its loss, not a detection */
+	RUN_DET_HEARTBEAT = 102,  /* detection phase: the host's application heartbeat gave up */
 };
 
 struct run_result {

@@ -137,6 +137,8 @@ bool rare_chain_of(const struct scenario *sc, int h, struct rare_chain *c, const
 		*why = "both ends probe";
 	else if (sc->nevents)
 		*why = "the scenario has events";
+	else if (ep->hb.preset[0] || peer->hb.preset[0])
+		*why = "application heartbeats";
 	else if (sc->link.dir[HOST_A].jitter || sc->link.dir[HOST_B].jitter)
 		*why = "jitter";
 	else if (rtt >= (ks_time_t)ka.intvl * KS_SEC)

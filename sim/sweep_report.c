@@ -35,6 +35,8 @@ static const char *end_text(unsigned end)
 		return "unanswered";
 	if (end == RUN_DET_MIDDLEBOX)
 		return "lost-to-middlebox";
+	if (end == RUN_DET_HEARTBEAT)
+		return "heartbeat-gave-up";
 	if (end <= END_CLOSE_RESET) /* the last enum tcp_end */
 		return end_name((enum tcp_end)end);
 	return "unknown";

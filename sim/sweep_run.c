@@ -245,7 +245,7 @@ struct detection {
 	ks_time_t fail;
 	bool middlebox;
 	bool ended;
-	enum tcp_end why;
+	int why;                 /* enum tcp_end, or RUN_DET_HEARTBEAT */
 	ks_time_t at;
 };
 
@@ -258,9 +258,12 @@ static void detection_record(struct sink *k, const struct sim *sim, const struct
 		if (((p->reason == DROP_NAT_NO_MAPPING || p->reason == DROP_NAT_TABLE_FULL) && p->fate_time < d->fail) ||
 		    (p->seg->kind == SEG_RST_NAT && p->seg->dst == d->host))
 			d->middlebox = true;
-	} else if (r->type == REC_END && r->u.end.host == d->host) {
+	} else if ((r->type == REC_END && r->u.end.host == d->host) ||
+		   (r->type == REC_HEARTBEAT && r->u.hb.host == d->host && r->u.hb.decision == HBD_GIVEUP)) {
+		/* the connection's end, or the application giving up on its
+		 * heartbeat (before the close's FIN or the abort's RST) */
 		d->ended = true;
-		d->why = r->u.end.why;
+		d->why = r->type == REC_END ? (int)r->u.end.why : RUN_DET_HEARTBEAT;
 		d->at = r->t;
 		sim_stop(d->sim);
 	}
@@ -268,7 +271,7 @@ static void detection_record(struct sink *k, const struct sim *sim, const struct
 
 bool sweep_may_detect(const struct scenario *sc, int h)
 {
-	if (sc->ep[h].so_keepalive)
+	if (sc->ep[h].so_keepalive || sc->ep[h].hb.preset[0])
 		return true;
 	/* the application makes it send (data, FIN) or sets an option */
 	for (size_t i = 0; i < sc->nevents; i++) {
@@ -280,7 +283,8 @@ bool sweep_may_detect(const struct scenario *sc, int h)
 }
 
 /* Host h's detection phase: its peer loses power at a random moment of h's
- * keepalive cycle (u drawn from phase_seed, a stream per host). */
+ * keepalive cycle, or of its heartbeat's when only that is on (u drawn from
+ * phase_seed, a stream per host). */
 static void phase_detection(const struct scenario *sc, int h, uint64_t seed, uint64_t phase_seed,
 			    struct run_result *out)
 {
@@ -288,6 +292,8 @@ static void phase_detection(const struct scenario *sc, int h, uint64_t seed, uin
 	const struct ep_config *ep = &sc->ep[h];
 	struct ka_settings ka = keepalive_settings(ep);
 	ks_time_t idle = (ks_time_t)ka.time * KS_SEC;
+	if (!ep->so_keepalive && ep->hb.preset[0] && ep->hb.interval)
+		idle = ep->hb.interval;
 	ks_time_t intvl = (ks_time_t)ka.intvl * KS_SEC;
 	ks_time_t cycle = idle + sc->link.dir[HOST_A].delay + sc->link.dir[HOST_B].delay;
 	struct rng rng;

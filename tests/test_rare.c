@@ -158,6 +158,7 @@ Test(rare, chain_of_a_scenario)
 		{ "[A]\nso_keepalive = on\ntcp_keepintvl = 1\n[link]\ndelay = 500ms\n", "round trip >= keepintvl" },
 		{ "[A]\nso_keepalive = on\n[link]\njitter = 1ms\n", "jitter" },
 		{ "[A]\nos = freebsd\nso_keepalive = on\n", "not Linux's keepalive" },
+		{ "[A]\nso_keepalive = on\n[B]\nheartbeat = custom\nheartbeat_interval = 30s\n", "application heartbeats" },
 	};
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
 		sc = sc_of(no[i].text);

@@ -466,3 +466,36 @@ Test(sweep_side, text_variables_vary_events)
 			"t.ini:4: '$n-1' is not a variable name ($NAME: letters, digits and _, used as ${NAME} in the "
 			"scenario part)", NULL);
 }
+
+/* ---- application heartbeats detect too ------------------------------------------------- */
+
+Test(sweep_side, b_heartbeat_detection_closed_form)
+{
+	/* B's application pings (idle only: I after the last data it got, T the
+	 * reply timeout, count c); no keepalive anywhere. B last hears from A at
+	 * 3d (the handshake's ACK), pings at L + I, answered 2d later: a cycle
+	 * C = I + 2d. A loses power at fail in [C, 2C); B gives up at
+	 * L + c I + T (docs/heartbeats.md), L its last reply before that: the
+	 * detection is the give-up, not the close that follows. */
+	struct out o;
+	run_out(&o, load("[scenario]\nduration = 1h\nseed = 8\n[B]\nheartbeat = custom\nheartbeat_interval = 30s\n"
+			 "heartbeat_timeout = 10s\nheartbeat_count = 2\nheartbeat_idle_only = on\n[link]\ndelay = 5ms\n"
+			 "[sweep]\nreplicas = 10\n"));
+	cr_assert_eq(o.sw->side, HOST_B);
+	const ks_time_t I = 30 * SEC, T = 10 * SEC, d = 5 * MS, C = I + 2 * d;
+	for (uint32_t k = 0; k < 10; k++) {
+		const struct run_result *x = &o.res[k];
+		ks_time_t fail = x->fail_at[HOST_B];
+		cr_assert(fail >= C && fail < 2 * C);
+		ks_time_t L = 3 * d;
+		for (ks_time_t p = 3 * d + I; p + d <= fail; p += C)
+			L = p + 2 * d;
+		cr_expect_eq(x->det_end[HOST_B], RUN_DET_HEARTBEAT);
+		cr_expect_eq(x->detect[HOST_B], L + 2 * I + T - fail, "replica %u: %llu, want %llu", k,
+			     (unsigned long long)x->detect[HOST_B], (unsigned long long)(L + 2 * I + T - fail));
+	}
+	expect_cell(o.results, 1, "B_detected_by", "heartbeat-gave-up");
+	/* the exact false-abort probability assumes an idle connection */
+	expect_cell(o.summary, 1, "B_false_abort_per_episode", "");
+	out_free(&o);
+}
