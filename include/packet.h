@@ -12,6 +12,11 @@
 
 /* TCP flags, as on the wire. */
 enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PSH = 0x08, TH_ACK = 0x10 };
+
+/* The options a SYN or SYN-ACK carries that the model reads: window scale
+ * (RFC 7323). Other options are not on kasim's wire. */
+enum { TCPOPT_WSCALE_OK = 0x01 };
+
 /* Why a segment was sent (for the outputs only). */
 enum seg_kind {
 	SEG_NORMAL,       /* SYN, SYN-ACK, ACK, data, FIN */
@@ -41,12 +46,16 @@ struct segment {
 	/* annotations */
 	uint8_t src, dst;      /* HOST_A / HOST_B: who sent it, who it is for */
 	uint8_t kind;          /* enum seg_kind */
-	/* SEG_ICMP only: an ICMP error (type, code) sent from saddr to daddr,
-	 * quoting the segment whose header it carries in the fields above:
-	 * the quoted segment went from daddr (sport) to icmp_qdaddr (dport), and
-	 * nth holds its id (its IPv4 identification in a capture).
-	 * The fields sit in what was padding: the struct does not grow. */
-	uint8_t icmp_type, icmp_code;
+	union {
+		/* SEG_ICMP only: an ICMP error (type, code) sent from saddr to daddr,
+		 * quoting the segment whose header it carries in the fields above:
+		 * the quoted segment went from daddr (sport) to icmp_qdaddr (dport), and
+		 * nth holds its id (its IPv4 identification in a capture).
+		 * The fields sit in what was padding: the struct does not grow. */
+		struct { uint8_t icmp_type, icmp_code; };
+		/* a SYN or SYN-ACK: the TCP options the model reads (TCPOPT_*_OK) */
+		uint8_t opts;
+	};
 	uint32_t nth;          /* probe or retransmission number */
 	uint32_t icmp_qdaddr;  /* SEG_ICMP: the quoted segment's destination */
 	uint64_t id;           /* 1, 2, ... in order of sending */

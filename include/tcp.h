@@ -136,6 +136,8 @@ struct tcp_sock {
 	bool dead;               /* SOCK_DEAD: the application closed it (orphan) */
 	bool fin_queued;         /* close() called: a FIN follows the queued data */
 	bool tstamp_ok;          /* rx_opt.tstamp_ok: both ends use the timestamp option */
+	bool wscale_ok;          /* rx_opt.wscale_ok: window scaling offered (client) / agreed */
+	bool pred_flags;         /* tp->pred_flags != 0: header prediction is on */
 
 	/* Per-socket options; 0 = use the host's sysctl (keepalive_*_when). */
 	uint32_t keepalive_time;   /* TCP_KEEPIDLE, s */

@@ -11,8 +11,10 @@
  *     client, the third segment at the server); probes_out is otherwise only
  *     counted up by the keepalive timer and reset with a new connection;
  *   - lrcvtime changes only in tcp_event_data_recv(), for in-order data queued;
- *   - in-order data whose ACK equals snd_una takes the header-prediction fast
- *     path and never reaches tcp_ack() (which is why lrcvtime exists).
+ *   - in-order data whose ACK equals snd_una skips tcp_ack() only when it
+ *     takes the header-prediction fast path, whose conditions are modelled
+ *     (tcp_hp_data()); on a current kernel an idle connection's data never
+ *     does, so it clears probes_out (docs/keepalive.md).
  */
 #include "tcp.h"
 
@@ -267,9 +269,18 @@ static void set_tuple(struct tcp_sock *sk, uint32_t saddr, uint16_t sport, uint3
 	};
 }
 
+/* Window scaling (RFC 7323): every profile's stack offers it on a SYN
+ * (Linux: net.ipv4.tcp_window_scaling = 1) except lwIP, built without
+ * LWIP_WND_SCALE by default. */
+static bool tcp_offers_wscale(const struct host *h)
+{
+	return h->prof->algo != KA_ALGO_LWIP;
+}
+
 static void reset_connection_fields(struct tcp_sock *sk)
 {
 	sk->dead = sk->fin_queued = false;
+	sk->pred_flags = false;
 	sk->packets_out = sk->probes_out = 0;
 	sk->retransmits = sk->backoff = 0;
 	sk->retrans_stamp = KS_TIME_NEVER;
@@ -291,6 +302,7 @@ void tcp_connect(struct host *h, const struct host *peer)
 	sk->iss = h->env->isn(h->env->ctx);
 	sk->snd_una = sk->iss;
 	sk->snd_nxt = sk->write_seq = sk->iss + 1;
+	sk->wscale_ok = tcp_offers_wscale(h); /* tcp_connect_init(): the SYN offers it */
 	sk->retrans_stamp = now; /* tcp_connect() */
 	sk->rtt_probe_sent = now;
 	tcp_set_state(sk, TCP_SYN_SENT);
@@ -322,6 +334,8 @@ __cold static void tcp_conn_request(struct host *h, const struct segment *syn)
 	sk->hdr.tsecr = sk->tstamp_ok ? syn->tsval : 0; /* ts_recent */
 	sk->irs = syn->seq;
 	sk->rcv_nxt = sk->rcv_wup = syn->seq + 1;
+	/* tcp_openreq_init(): scaling only if the SYN offered it too */
+	sk->wscale_ok = (syn->opts & TCPOPT_WSCALE_OK) && tcp_offers_wscale(h);
 	sk->iss = h->env->isn(h->env->ctx);
 	sk->snd_una = sk->iss;
 	sk->snd_nxt = sk->write_seq = sk->iss + 1;
@@ -377,6 +391,11 @@ __cold static void tcp_rcv_synsent(struct tcp_sock *sk, const struct segment *se
 	if (!seg->tsval)
 		sk->tstamp_ok = false; /* tcp_rcv_synsent_state_process(): none in the SYN-ACK */
 	sk->hdr.tsecr = sk->tstamp_ok ? seg->tsval : 0; /* ts_recent */
+	/* tcp_rcv_synsent_state_process(): __tcp_fast_path_on() only when the
+	 * peer's window is not scaled (snd_wscale == 0), else pred_flags = 0:
+	 * a Linux client starts with header prediction off */
+	sk->wscale_ok = sk->wscale_ok && (seg->opts & TCPOPT_WSCALE_OK);
+	sk->pred_flags = !sk->wscale_ok;
 	/* tcp_ack() on the SYN-ACK */
 	sk->rcv_tstamp = tcp_now(sk);
 	sk->probes_out = 0;
@@ -520,8 +539,14 @@ static void tcp_data_queue(struct tcp_sock *sk, const struct segment *seg)
 				sk->rcv_unread += end - sk->rcv_nxt; /* nobody reads it */
 			sk->rcv_nxt = end; /* in order (possibly overlapping): queue it */
 			tcp_event_data_recv(sk);
+			/* tcp_fast_path_check(): no out-of-order queue, window open,
+			 * no urgent data (the application reads what it gets) */
+			sk->pred_flags = true;
 			need_ack = queued = true;
 		} else {
+			/* tcp_data_queue_ofo(): a hole turns header prediction off */
+			if (seq_after(seg->seq, sk->rcv_nxt))
+				sk->pred_flags = false;
 			tcp_send_dupack(sk, seg); /* out of order or old: no OOO queue */
 			return;
 		}
@@ -556,6 +581,37 @@ static inline void tcp_data_snd_check(struct tcp_sock *sk)
 {
 	if (!tcp_write_queue_empty(sk))
 		tcp_push(sk);
+}
+
+/* Header prediction for data (tcp_rcv_established()): in-order data whose
+ * ACK changes nothing is queued without tcp_ack() -- rcv_tstamp and
+ * probes_out stay -- only when every condition of the fast path holds:
+ *   - (tcp_flag_word(th) & TCP_HP_BITS) == pred_flags: header prediction is
+ *     on and the segment is a bare ACK (PSH ignored) with the predicted header
+ *     length and window, which kasim's wire never varies;
+ *   - seq == rcv_nxt and ack <= snd_nxt (the ACK equal to snd_una: else the
+ *     fast path runs tcp_ack(FLAG_DATA) too);
+ *   - the skb fits the memory already reserved (truesize <= sk_forward_alloc,
+ *     else "goto step5": tcp_ack()). Since Linux 6.0 ("net: keep
+ *     sk->sk_forward_alloc as small as possible") sk_mem_uncharge() hands
+ *     every whole page back as soon as the application has read, so on an
+ *     idle connection whose reader keeps up it is 0 and the check fails: the
+ *     live kernel's TcpExtTCPHPHits stays 0 and the data clears probes_out.
+ *     2.6 had no such check on its reader's path: with the reader waiting in
+ *     recvmsg() the segment was copied to it (tcp_copy_to_iovec(),
+ *     TCPHPHitsToUser) without tcp_ack(). Other stacks keep the rule kasim
+ *     had before (their idle clocks are not Linux's).
+ */
+static bool tcp_hp_data(const struct tcp_sock *sk, const struct segment *seg)
+{
+	if (sk->state != TCP_ESTABLISHED || seg->len == 0 || seg->seq != sk->rcv_nxt ||
+	    seg->ack != sk->snd_una || (seg->flags & (TH_FIN | TH_SYN | TH_RST)))
+		return false;
+	switch (sk->host->prof->algo) {
+	case KA_ALGO_LINUX: return false;           /* sk_forward_alloc == 0: step5 */
+	case KA_ALGO_LINUX26: return sk->pred_flags; /* the prequeue reader's path */
+	default: return true;
+	}
 }
 
 /* tcp_rcv_state_process() for every state after SYN_SENT, for a segment in
@@ -596,17 +652,14 @@ __attribute__((noinline)) static void tcp_rcv_state_process(struct tcp_sock *sk,
 			lwip_rcv_ack(sk, seg->ack);
 		sk->rcv_tstamp = tcp_now(sk); /* tcp_ack() on the handshake's ACK */
 		sk->probes_out = 0;
+		sk->pred_flags = true; /* tcp_rcv_state_process(): tcp_fast_path_on() */
 		tcp_established(sk, seg);
 		tcp_data_queue(sk, seg);
 		tcp_push(sk);
 		return;
 	}
 
-	/* Header prediction (tcp_rcv_established fast path): in-order data whose
-	 * ACK changes nothing is queued without tcp_ack(): rcv_tstamp stays. */
-	bool fast = sk->state == TCP_ESTABLISHED && seg->len > 0 && seg->seq == sk->rcv_nxt &&
-		    seg->ack == sk->snd_una && !(seg->flags & (TH_FIN | TH_SYN | TH_RST));
-	if (!fast) {
+	if (!tcp_hp_data(sk, seg)) {
 		int acceptable = tcp_ack(sk, seg);
 		if (acceptable < 0)
 			return;

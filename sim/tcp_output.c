@@ -23,6 +23,8 @@ int tcp_transmit(struct tcp_sock *sk, uint8_t flags, uint32_t seq, uint32_t len,
 	 * ACK of new data, kasim's receiver acknowledging each segment at once */
 	if (sk->tstamp_ok && (len || (flags & (TH_SYN | TH_FIN))))
 		seg.tsval = tcp_ts_clock(sk);
+	if ((flags & TH_SYN) && sk->wscale_ok)
+		seg.opts = TCPOPT_WSCALE_OK; /* tcp_syn_options() / tcp_synack_options() */
 	if (flags & TH_ACK)
 		sk->rcv_wup = sk->rcv_nxt; /* the window's left edge we advertised */
 	const struct tcp_env *env = sk->host->env;

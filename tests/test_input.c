@@ -1,0 +1,152 @@
+/*
+ * test_input.c - the input path's rules that decide what a received segment
+ * does to the idle clock (issue #12 item 1): header prediction for data
+ * (tcp_rcv_established(): pred_flags, window scaling, the receive memory
+ * check) on Linux and on the linux-2.6 profile; and the handshake's input
+ * (issue #12 item 4): a retransmitted SYN in SYN_RECV, tcp_synack_retries.
+ *
+ * Every expected time is written as the kernel's arithmetic on the
+ * scenario's numbers (exact timer model: no ticks).
+ */
+#include <criterion/criterion.h>
+
+#include <stdlib.h>
+
+#include "helpers.h"
+
+#define A HOST_A
+#define B HOST_B
+
+/* A probes 2/1/4 over a 10 ms link; B is unplugged from 0.5 s, back at 3.5 s
+ * for its 100 bytes at 3.6 s (after probes #1 at 2.02 s and #2 at 3.02 s),
+ * unplugged again at 3.8 s. %s: extra [A] lines, [B] lines, extra events. */
+static const char peer_data_fmt[] =
+	"[scenario]\nduration = 20s\n"
+	"[A]\nso_keepalive = on\ntcp_keepidle = 2\ntcp_keepintvl = 1\ntcp_keepcnt = 4\n%s"
+	"[B]\n%s"
+	"[link]\ndelay = 10ms\n"
+	"[events]\n%s0.5s = unplug B\n3.5s = replug B\n3.6s = send B 100\n3.8s = unplug B\n";
+
+static void run_peer_data(const char *a, const char *b, const char *ev, struct run *r)
+{
+	char *text = strf(peer_data_fmt, a, b, ev);
+	run_ini(text, NULL, 0, r);
+	free(text);
+}
+
+/* A's keepalive probes that left it, at exactly these times. */
+static void expect_probes(const struct run *r, const ks_time_t *t, size_t n)
+{
+	cr_expect_eq(run_count_probes_sent(r, A), n, "%zu probes, want %zu", run_count_probes_sent(r, A), n);
+	for (size_t i = 0; i < n; i++) {
+		const struct pkt *p = run_probe_sent(r, A, i + 1);
+		cr_assert_not_null(p, "no probe %zu", i + 1);
+		cr_expect_eq(p->sent, t[i], "probe %zu at %llu, want %llu", i + 1, NS(p->sent), NS(t[i]));
+	}
+}
+
+static void expect_ka_abort(const struct run *r, ks_time_t at)
+{
+	const struct rec_end *e = run_end_must(r, A);
+	cr_expect_eq(e->why, END_KEEPALIVE);
+	cr_expect_eq(e->error, KS_ETIMEDOUT);
+	cr_expect_eq(run_end_time(r, A), at, "abort at %llu, want %llu", NS(run_end_time(r, A)), NS(at));
+}
+
+/* Linux: B's data arrives at 3.61 s. A is the client of a window-scaled
+ * connection, so tcp_rcv_synsent_state_process() left pred_flags 0, and even
+ * with it on the skb would not fit sk_forward_alloc (0): the slow path runs
+ * tcp_ack(), probes_out = 0, rcv_tstamp = lrcvtime = 3.61 s. The timer armed
+ * at probe #2 fires at 4.02 s with 0.41 s idle: re-armed for 2 - 0.41, a full
+ * new series from 5.61 s, abort 4 x 1 s after it (the live kernel: kernel-check
+ * case peer-data). */
+Test(input, linux_peer_data_while_probing_restarts_the_series)
+{
+	struct run r;
+	run_peer_data("", "", "", &r);
+	const ks_time_t t[] = {2020 * MS, 3020 * MS, 5610 * MS, 6610 * MS, 7610 * MS, 8610 * MS};
+	expect_probes(&r, t, NELEMS(t));
+	/* the firing at 5.61 s sends probe #1 again: probes_out was cleared */
+	const struct rec *k = run_nth_ka(&r, A, KA_PROBE, 3);
+	cr_assert_not_null(k);
+	cr_expect_eq(k->t, 5610 * MS);
+	cr_expect_eq(k->u.ka.probes_out, 0u);
+	cr_expect_eq(k->u.ka.probe_no, 1u);
+	expect_ka_abort(&r, 9610 * MS);
+	run_free(&r);
+}
+
+/* Linux after earlier data: B's first 100 bytes at 0.31 s turned header
+ * prediction on (tcp_data_queue() -> tcp_fast_path_check()), yet the second
+ * segment still fails the memory check (step5): the same new series. First
+ * probe at 0.31 + 2 = 2.31 s (the 2.02 s firing re-arms for 2 - 1.71). */
+Test(input, linux_data_after_data_still_runs_tcp_ack)
+{
+	struct run r;
+	run_peer_data("", "", "0.3s = send B 100\n", &r);
+	cr_expect(run_sk(&r, A)->pred_flags, "header prediction on after in-order data");
+	const ks_time_t t[] = {2310 * MS, 3310 * MS, 5610 * MS, 6610 * MS, 7610 * MS, 8610 * MS};
+	expect_probes(&r, t, NELEMS(t));
+	expect_ka_abort(&r, 9610 * MS);
+	run_free(&r);
+}
+
+/* linux-2.6: the same, but its reader's path (tcp_copy_to_iovec(), no memory
+ * check) takes the second segment without tcp_ack(): probes_out stays 2 and
+ * rcv_tstamp at 0.31 s (2.6.24 measures idle from rcv_tstamp alone). Probes
+ * #3 and #4 at 4.31 and 5.31 s, abort at 6.31 s. */
+Test(input, linux26_fast_path_keeps_probes_out)
+{
+	struct run r;
+	run_peer_data("os = linux-2.6\n", "", "0.3s = send B 100\n", &r);
+	const ks_time_t t[] = {2310 * MS, 3310 * MS, 4310 * MS, 5310 * MS};
+	expect_probes(&r, t, NELEMS(t));
+	const struct rec *k = run_nth_ka(&r, A, KA_PROBE, 3);
+	cr_assert_not_null(k);
+	cr_expect_eq(k->u.ka.probes_out, 2u, "the data did not clear probes_out");
+	expect_ka_abort(&r, 6310 * MS);
+	run_free(&r);
+}
+
+/* linux-2.6 whose first data comes while probing: pred_flags is still 0
+ * (window scaling), so the slow path clears probes_out like Linux does. */
+Test(input, linux26_first_data_takes_the_slow_path)
+{
+	struct run r;
+	run_peer_data("os = linux-2.6\n", "", "", &r);
+	const ks_time_t t[] = {2020 * MS, 3020 * MS, 5610 * MS, 6610 * MS, 7610 * MS, 8610 * MS};
+	expect_probes(&r, t, NELEMS(t));
+	expect_ka_abort(&r, 9610 * MS);
+	run_free(&r);
+}
+
+/* Against lwIP, which offers no window scaling, a 2.6 client turns header
+ * prediction on at once (__tcp_fast_path_on()): B's first data already
+ * takes the fast path; idle counts from the SYN-ACK (0.02 s), so probes
+ * #3, #4 at 4.02, 5.02 s and the abort at 6.02 s. */
+Test(input, linux26_without_window_scaling_predicts_from_the_start)
+{
+	struct run r;
+	run_peer_data("os = linux-2.6\n", "os = lwip\n", "", &r);
+	const ks_time_t t[] = {2020 * MS, 3020 * MS, 4020 * MS, 5020 * MS};
+	expect_probes(&r, t, NELEMS(t));
+	expect_ka_abort(&r, 6020 * MS);
+	run_free(&r);
+}
+
+/* Who has header prediction on after the handshake: the server always
+ * (tcp_rcv_state_process(): tcp_fast_path_on()), the client only when the
+ * peer's window is not scaled. */
+Test(input, pred_flags_after_the_handshake)
+{
+	struct run r;
+	run_ini("[scenario]\nduration = 1s\n", NULL, 0, &r);
+	cr_expect_not(run_sk(&r, A)->pred_flags, "Linux client, window scaled: off");
+	cr_expect(run_sk(&r, B)->pred_flags, "server: on");
+	cr_expect(run_sk(&r, A)->wscale_ok && run_sk(&r, B)->wscale_ok);
+	run_free(&r);
+	run_ini("[scenario]\nduration = 1s\n[B]\nos = lwip\n", NULL, 0, &r);
+	cr_expect(run_sk(&r, A)->pred_flags, "peer without window scaling: on");
+	cr_expect_not(run_sk(&r, A)->wscale_ok);
+	run_free(&r);
+}
