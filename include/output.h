@@ -54,6 +54,9 @@ void packet_note(char *buf, size_t n, const struct segment *seg);
 /* "unplugged" drop text for people: "B unplugged", "B powered off", "lost on
  * the wire"... (host is ignored, may be -1, for the path's reasons) */
 void drop_text(char *buf, size_t n, enum drop_reason r, int host);
+/* The name of the rule a retransmission timer's record applied:
+ * tcp_retries2, tcp_syn_retries, tcp_synack_retries or TCP_USER_TIMEOUT. */
+const char *rto_rule(const struct rec_rto *r);
 /* "probe", "abort", ... as used in JSON. */
 const char *ka_decision_name(enum ka_decision d);
 const char *end_name(enum tcp_end e);

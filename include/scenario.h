@@ -88,6 +88,7 @@ struct ep_config {
 					* TCP_LINGER2_NONE = -1 (no FIN_WAIT2 wait) */
 	bool app_reads;                /* the application reads what arrives (default on);
 					* off: close() finds unread data and resets */
+	uint32_t tcp_synack_retries;   /* default 5 */
 	uint32_t addr;                 /* IPv4, host byte order */
 	uint16_t port;
 	enum os_profile os;            /* os = linux (default), freebsd, ... */
@@ -198,6 +199,7 @@ enum sockopt {
 	OPT_TCP_LINGER2,
 	OPT_SYSCTL_FIN_TIMEOUT,
 	OPT_SYSCTL_ORPHAN_RETRIES,
+	OPT_SYSCTL_SYNACK_RETRIES,
 };
 /* TCP_LINGER2 set to a negative value: the kernel stores -1. */
 #define TCP_LINGER2_NONE UINT32_MAX

@@ -95,11 +95,12 @@ struct rec_rto {
 	int host;
 	enum rto_decision decision;
 	bool syn;                /* SYN_SENT / SYN_RECV: tcp_syn_retries rule */
+	bool synack;             /* SYN_RECV: the SYN-ACK's, tcp_synack_retries */
 	uint32_t retransmits;    /* icsk_retransmits after this firing */
 	ks_time_t since;         /* now - retrans_stamp (0 before the first) */
 	ks_time_t limit;         /* the retransmits_timed_out() limit */
 	ks_time_t next;          /* RTO of the re-arm */
-	uint32_t boundary;       /* tcp_retries2 / tcp_syn_retries */
+	uint32_t boundary;       /* tcp_retries2 / tcp_syn_retries / tcp_synack_retries */
 	uint32_t user_timeout;   /* ms */
 	ks_time_t nominal;       /* when the timer was asked to fire */
 	ks_time_t actual;        /* when it fired */

@@ -143,13 +143,18 @@ void explain_rto(char *buf, size_t n, ks_time_t now, const struct rec_rto *r)
 		explain_lwip_rto(buf, n, now, r);
 		return;
 	}
-	if (r->user_timeout)
+	if (r->user_timeout && !r->synack)
 		snprintf(rule, sizeof rule, "TCP_USER_TIMEOUT %u ms", r->user_timeout);
-	else if (r->syn)
-		snprintf(rule, sizeof rule, "tcp_syn_retries %u", r->boundary);
 	else
-		snprintf(rule, sizeof rule, "tcp_retries2 %u", r->boundary);
+		snprintf(rule, sizeof rule, "%s %u", rto_rule(r), r->boundary);
 	head(buf, n, r->host, now);
+	if (r->decision == RTO_ABORT && r->synack) {
+		add(buf, n, "the SYN-ACK timer fired again with no ACK: %u retransmission%s of the SYN-ACK "
+			"reached %s, so %c drops the half-open request silently: no RST, and no "
+			"application ever hears of it.",
+		    r->retransmits, plural(r->retransmits), rule, host_letter(r->host));
+		return;
+	}
 	if (r->decision == RTO_ABORT) {
 		add(buf, n, "the retransmission timer fired again with nothing acknowledged: %u retransmission%s, "
 			"%s since the first one ≥ the limit %s (%s), so %s gives up: the application gets "

@@ -71,8 +71,16 @@ void packet_note(char *buf, size_t n, const struct segment *seg)
 		snprintf(buf, n, seg->nth == 1 ? "RST: closed with unread data"
 					       : "RST: the orphan's FIN_WAIT2 time is up");
 		break;
+	case SEG_SYNACK_AGAIN: snprintf(buf, n, "SYN-ACK again (answers a retransmitted SYN)"); break;
 	case SEG_NORMAL: buf[0] = '\0'; break;
 	}
+}
+
+const char *rto_rule(const struct rec_rto *r)
+{
+	if (r->synack)
+		return "tcp_synack_retries"; /* the request sock's timer ignores TCP_USER_TIMEOUT */
+	return r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
 }
 
 void drop_text(char *buf, size_t n, enum drop_reason r, int host)

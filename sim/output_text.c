@@ -201,9 +201,15 @@ static void text_rto(struct text_sink *ts, ks_time_t now, const struct rec_rto *
 			r->syn ? "TCP_SYNMAXRTX" : "TCP_MAXRTX", r->boundary);
 		return;
 	}
-	const char *rule = r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
+	const char *rule = rto_rule(r);
 	format_ts(t, sizeof t, now);
 	lateness(late, sizeof late, r->nominal, r->actual);
+	if (r->synack) {
+		fprintf(ts->out, "%14s %s SYN-ACK timer: %u retransmissions, tcp_synack_retries %u: the "
+			"request is dropped (no RST, no error)%s\n", t, host_name(r->host), r->retransmits,
+			r->boundary, late);
+		return;
+	}
 	fprintf(ts->out, "%14s %s retransmission timer: %u retransmissions, %s since the first one "
 		"(limit %s, %s): give up (%s, no RST)%s\n", t, host_name(r->host), r->retransmits,
 		secs(a, sizeof a, r->since), secs(b, sizeof b, r->limit), rule,

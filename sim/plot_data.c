@@ -68,6 +68,7 @@ static int packet_kind(const struct segment *seg)
 {
 	switch ((enum seg_kind)seg->kind) {
 	case SEG_RETRANS:
+	case SEG_SYNACK_AGAIN:
 	case SEG_TLP: return PK_RETRANS;
 	case SEG_KA_PROBE: return PK_PROBE;
 	case SEG_KA_ACK: return PK_KAACK;
@@ -232,7 +233,7 @@ static void plot_rto(struct plot_sink *ps, ks_time_t now, const struct rec_rto *
 	st->rto_limit = r->limit;
 	st->rto_boundary = r->boundary;
 	st->rto_ut = r->user_timeout;
-	st->rto_syn = r->syn;
+	st->rto_rule = rto_rule(r);
 	if (r->decision == RTO_RETRANSMIT && r->retransmits == 1) {
 		plot_episode_reset(st);
 		st->ep = EP_RTO;

@@ -123,7 +123,7 @@ static void closed_form_rto(struct plot_sink *ps, const struct hstate *st, doubl
 		snprintf(lab, sizeof lab, "limit TCP_USER_TIMEOUT %s", format_secs(a, sizeof a, st->rto_limit));
 	else
 		snprintf(lab, sizeof lab, "limit %s (%s %u)", format_secs(a, sizeof a, st->rto_limit),
-			 st->rto_syn ? "tcp_syn_retries" : "tcp_retries2", st->rto_boundary);
+			 st->rto_rule, st->rto_boundary);
 	det_row(ps, r2, first, first + st->rto_limit, DS_RTO, lab);
 	snprintf(lab, sizeof lab, "%s: first retransmission + limit (abort at the next expiry after it)",
 		 format_secs(a, sizeof a, first + st->rto_limit));

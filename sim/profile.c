@@ -16,7 +16,7 @@
 		       BIT(OPT_SYSCTL_SYN_RETRIES) | BIT(OPT_SYSCTL_ICMP_RATELIMIT) |          \
 		       BIT(OPT_SYSCTL_ICMP_RATEMASK) | BIT(OPT_SYSCTL_RTO_MIN_US) |             \
 		       BIT(OPT_SYSCTL_TIMESTAMPS) | BIT(OPT_SYSCTL_FIN_TIMEOUT) |              \
-		       BIT(OPT_SYSCTL_ORPHAN_RETRIES))
+		       BIT(OPT_SYSCTL_ORPHAN_RETRIES) | BIT(OPT_SYSCTL_SYNACK_RETRIES))
 #define KA_OPTS_TEXT "so_keepalive, tcp_keepidle, tcp_keepintvl, tcp_keepcnt"
 
 static const struct profile profiles[NOS] = {

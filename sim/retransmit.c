@@ -24,7 +24,6 @@
 /* net.ipv4.tcp_syn_linear_timeouts (default 4 in current mainline): the first
  * SYN retransmissions keep the initial RTO before the exponential backoff. */
 #define TCP_SYN_LINEAR_TIMEOUTS 4u
-#define TCP_SYNACK_RETRIES 5u   /* net.ipv4.tcp_synack_retries */
 #define TCP_ORPHAN_RETRIES 8u   /* tcp_orphan_retries(): sysctl 0 means 8 while alive */
 #define TCP_TIMEOUT_MIN_JIFFIES 2u /* TCP_TIMEOUT_MIN */
 
@@ -178,7 +177,8 @@ static void emit_rto(struct tcp_sock *sk, enum rto_decision d, bool syn, uint32_
 		return;
 	struct ks_record r = {.type = REC_RTO};
 	r.u.rto = (struct rec_rto){
-		.host = sk->host->id, .decision = d, .syn = syn, .retransmits = sk->retransmits,
+		.host = sk->host->id, .decision = d, .syn = syn, .synack = sk->state == TCP_SYN_RECV,
+		.retransmits = sk->retransmits,
 		.since = sk->retrans_stamp == KS_TIME_NEVER ? 0 : since_retrans_stamp(sk),
 		.limit = timed_out_limit(boundary, sk->user_timeout, rto_base),
 		.next = next == KS_TIME_NEVER ? KS_TIME_NEVER : tm_to_ns(tcp_tm(sk), next),
@@ -250,7 +250,8 @@ struct tcp_write_rule tcp_write_timeout_rule(const struct tcp_sock *sk)
 {
 	struct tcp_write_rule w = {.rto_base = TCP_RTO_MIN};
 	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV) {
-		w.boundary = sk->state == TCP_SYN_SENT ? sk->host->cfg.tcp_syn_retries : TCP_SYNACK_RETRIES;
+		w.boundary = sk->state == TCP_SYN_SENT ? sk->host->cfg.tcp_syn_retries
+						       : sk->host->cfg.tcp_synack_retries;
 		w.rto_base = TCP_TIMEOUT_INIT;
 	} else if (sk->dead) {
 		/* tcp_write_timeout(), orphan: alive = icsk_rto < TCP_RTO_MAX, then
@@ -340,7 +341,7 @@ static void retransmit_timer_expired(struct tcp_sock *sk, ks_time_t nominal)
 	if (syn)
 		expired = sk->retransmits >= (sk->state == TCP_SYN_SENT
 						      ? sk->host->cfg.tcp_syn_retries + TCP_SYN_LINEAR_TIMEOUTS
-						      : TCP_SYNACK_RETRIES);
+						      : sk->host->cfg.tcp_synack_retries);
 	if (!expired)
 		expired = retransmits_timed_out(sk, boundary, sk->user_timeout, rto_base);
 	if (expired) {

@@ -47,6 +47,7 @@ static const struct key_def ep_keys[] = {
 	OPT_KEY("net.ipv4.tcp_keepalive_probes", OPT_SYSCTL_KEEPALIVE_PROBES),
 	OPT_KEY("net.ipv4.tcp_retries2", OPT_SYSCTL_RETRIES2),
 	OPT_KEY("net.ipv4.tcp_syn_retries", OPT_SYSCTL_SYN_RETRIES),
+	OPT_KEY("net.ipv4.tcp_synack_retries", OPT_SYSCTL_SYNACK_RETRIES),
 	OPT_KEY("net.ipv4.icmp_ratelimit", OPT_SYSCTL_ICMP_RATELIMIT),
 	OPT_KEY("net.ipv4.icmp_ratemask", OPT_SYSCTL_ICMP_RATEMASK),
 	OPT_KEY("net.ipv4.tcp_rto_min_us", OPT_SYSCTL_RTO_MIN_US),

@@ -63,8 +63,10 @@ const struct opt_def sc_opt_defs[] = {
 	[OPT_SYSCTL_ORPHAN_RETRIES] = { U_COUNT, 0, 255,
 		"0..255 retransmissions, 0 = 8 while the RTO is below its maximum", NULL,
 		offsetof(struct ep_config, tcp_orphan_retries), false },
+	[OPT_SYSCTL_SYNACK_RETRIES] = { U_COUNT, 0, 255,
+		"0..255 retransmissions", NULL, offsetof(struct ep_config, tcp_synack_retries), false },
 };
-#define NOPTS (OPT_SYSCTL_ORPHAN_RETRIES + 1)
+#define NOPTS (OPT_SYSCTL_SYNACK_RETRIES + 1)
 
 const char *sockopt_check(enum sockopt opt, uint64_t value)
 {
@@ -93,6 +95,7 @@ void ep_config_default(struct ep_config *c, int host)
 	c->tcp_timestamps = 1;
 	c->tcp_fin_timeout = 60;   /* TCP_FIN_TIMEOUT = TCP_TIMEWAIT_LEN */
 	c->app_reads = true;
+	c->tcp_synack_retries = 5;
 	if (host == HOST_A) {
 		c->addr = 0xC000020Au; /* 192.0.2.10 (TEST-NET-1) */
 		c->port = 40000;

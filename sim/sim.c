@@ -514,6 +514,7 @@ static void apply_set(struct host *h, const struct sc_event *ev)
 	case OPT_TCP_LINGER2: tcp_sock_set_linger2(sk, v); break;
 	case OPT_SYSCTL_FIN_TIMEOUT: h->cfg.tcp_fin_timeout = v; break;
 	case OPT_SYSCTL_ORPHAN_RETRIES: h->cfg.tcp_orphan_retries = v; break;
+	case OPT_SYSCTL_SYNACK_RETRIES: h->cfg.tcp_synack_retries = v; break;
 	}
 }
 

@@ -336,6 +336,7 @@ __cold static void tcp_conn_request(struct host *h, const struct segment *syn)
 	sk->rcv_nxt = sk->rcv_wup = syn->seq + 1;
 	/* tcp_openreq_init(): scaling only if the SYN offered it too */
 	sk->wscale_ok = (syn->opts & TCPOPT_WSCALE_OK) && tcp_offers_wscale(h);
+	sk->last_oow_ack_time = 0; /* the request sock's own, never used yet */
 	sk->iss = h->env->isn(h->env->ctx);
 	sk->snd_una = sk->iss;
 	sk->snd_nxt = sk->write_seq = sk->iss + 1;
@@ -426,6 +427,24 @@ static bool tcp_oow_rate_limited(struct tcp_sock *sk, const struct segment *seg)
 		return true;
 	sk->last_oow_ack_time = now ? now : 1; /* 0 means "never" */
 	return false;
+}
+
+/* tcp_check_req(): in SYN_RECV, a pure retransmitted SYN (seq == rcv_isn,
+ * no ACK, no RST) means the SYN-ACK was lost: send it again at once
+ * (inet_rtx_syn_ack(), num_retrans only: the timer's count num_timeout and
+ * the backoff stay), unless tcp_oow_rate_limited() on the request's
+ * last_oow_ack_time, and restart the pending timer at now + reqsk_timeout()
+ * (mod_timer_pending(): the current, backed-off RTO). */
+__cold static bool tcp_check_req_syn(struct tcp_sock *sk, const struct segment *seg)
+{
+	if ((seg->flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN || seg->seq != sk->irs)
+		return false;
+	if (!tcp_oow_rate_limited(sk, seg)) {
+		sk->retrans_sent++;
+		tcp_transmit(sk, TH_SYN | TH_ACK, sk->iss, 0, SEG_SYNACK_AGAIN, 0);
+		tcp_rearm_rto(sk);
+	}
+	return true;
 }
 
 /* tcp_send_dupack(): an immediate ACK telling the peer what we expect. */
@@ -622,6 +641,8 @@ __attribute__((noinline)) static void tcp_rcv_state_process(struct tcp_sock *sk,
 {
 	if (sk->lwip)
 		lwip_tcp_process(sk, seg);
+	if (sk->state == TCP_SYN_RECV && tcp_check_req_syn(sk, seg))
+		return; /* before req->ts_recent is updated, as in tcp_check_req() */
 	/* tcp_replace_ts_recent(): echo the TSval of a segment at rcv_wup (a
 	 * pure ACK, header prediction's, carries none: tcp_output.c) */
 	if (seg->tsval && !seq_after(seg->seq, sk->rcv_wup))
@@ -653,6 +674,7 @@ __attribute__((noinline)) static void tcp_rcv_state_process(struct tcp_sock *sk,
 		sk->rcv_tstamp = tcp_now(sk); /* tcp_ack() on the handshake's ACK */
 		sk->probes_out = 0;
 		sk->pred_flags = true; /* tcp_rcv_state_process(): tcp_fast_path_on() */
+		sk->last_oow_ack_time = 0; /* tcp_create_openreq_child(): the child's own */
 		tcp_established(sk, seg);
 		tcp_data_queue(sk, seg);
 		tcp_push(sk);

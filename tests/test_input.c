@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "helpers.h"
 
@@ -149,4 +150,110 @@ Test(input, pred_flags_after_the_handshake)
 	cr_expect(run_sk(&r, A)->pred_flags, "peer without window scaling: on");
 	cr_expect_not(run_sk(&r, A)->wscale_ok);
 	run_free(&r);
+}
+
+/* ---- the handshake (issue #12 item 4) --------------------------------------- */
+
+/* A's SYNs are lost until 4.5 s (SYN 0 s, retransmissions 1-5 s at the
+ * initial 1 s: tcp_syn_linear_timeouts = 4, then 7 s and 11 s as the RTO
+ * doubles); B's answers are lost from then on. SYN #5 puts B in SYN_RECV at
+ * 5.01 s. B's timer: 6.01 s (retransmission #1, RTO 2 s). A's SYN #6 arrives
+ * at 7.01 s: tcp_check_req() sends the SYN-ACK again and restarts the timer
+ * at 7.01 + 2 = 9.01 s (#2, RTO 4 s); SYN #7 at 11.01 s: again, timer 15.01 s. */
+static const char synrecv_ini[] =
+	"[scenario]\nduration = 16s\n[link]\ndelay = 10ms\n"
+	"[events]\n0s = partition A->B\n4.5s = heal\n4.5s = partition B->A\n%s";
+
+Test(input, retransmitted_syn_in_syn_recv_gets_the_synack_again)
+{
+	struct run r;
+	char *text = strf(synrecv_ini, "");
+	run_ini(text, NULL, 0, &r);
+	free(text);
+	const ks_time_t again[] = {7010 * MS, 11010 * MS};
+	const ks_time_t timer[] = {6010 * MS, 9010 * MS, 15010 * MS};
+	cr_expect_eq(run_count_pkts(&r, B, SEG_SYNACK_AGAIN), NELEMS(again));
+	for (size_t i = 0; i < NELEMS(again); i++) {
+		const struct pkt *p = run_nth_pkt(&r, B, SEG_SYNACK_AGAIN, i + 1);
+		cr_assert_not_null(p);
+		cr_expect_eq(p->seg.flags, TH_SYN | TH_ACK);
+		cr_expect_eq(p->seg.seq, run_sk(&r, B)->iss);
+		cr_expect_eq(p->sent, again[i], "SYN-ACK again %zu at %llu", i + 1, NS(p->sent));
+	}
+	cr_expect_eq(run_count_pkts(&r, B, SEG_RETRANS), NELEMS(timer));
+	for (size_t i = 0; i < NELEMS(timer); i++) {
+		const struct pkt *p = run_nth_pkt(&r, B, SEG_RETRANS, i + 1);
+		cr_assert_not_null(p);
+		cr_expect_eq(p->sent, timer[i], "timer retransmission %zu at %llu", i + 1, NS(p->sent));
+		cr_expect_eq(p->seg.nth, i + 1, "num_timeout counts the timer's only");
+	}
+	cr_expect_eq(run_count_pkts(&r, B, SEG_CHALLENGE), 0u, "never a bare ACK to the SYN");
+	run_free(&r);
+}
+
+/* The path heals at 6.5 s: SYN #6's SYN-ACK again reaches A at 7.02 s, A's
+ * ACK completes B's handshake at 7.03 s (the kernel-check case synrecv-syn). */
+Test(input, synack_again_completes_the_handshake)
+{
+	struct run r;
+	char *text = strf(synrecv_ini, "6.5s = heal\n");
+	run_ini(text, NULL, 0, &r);
+	free(text);
+	const struct rec *s = run_nth_state(&r, B, 2);
+	cr_assert_not_null(s);
+	cr_expect_eq(s->u.st.to, TCP_ESTABLISHED);
+	cr_expect_eq(s->t, 7030 * MS, "B established at %llu", NS(s->t));
+	cr_expect_eq(run_count_pkts(&r, B, SEG_RETRANS), 1u, "only the 6.01 s one");
+	run_free(&r);
+}
+
+/* tcp_synack_retries (default 5): B's SYN-ACKs all lost and no SYN after the
+ * first: retransmissions at 1.01, 3.01, 7.01, 15.01, 31.01 s, then the
+ * request is dropped at 63.01 s (reqsk_timer_handler(): num_timeout >= 5);
+ * with tcp_synack_retries = 2 at 7.01 s. */
+static void expect_synack_drop(const char *sysctl, uint32_t boundary, ks_time_t at)
+{
+	struct run r;
+	char *text = strf("[scenario]\nduration = 100s\n[B]\n%s[link]\ndelay = 10ms\n"
+			  "[events]\n0s = partition B->A\n0.5s = partition A->B\n", sysctl);
+	run_ini(text, NULL, 0, &r);
+	free(text);
+	cr_expect_eq(run_count_pkts(&r, B, SEG_RETRANS), boundary);
+	const struct rec *a = run_nth_rto(&r, B, RTO_ABORT, 1);
+	cr_assert_not_null(a);
+	cr_expect_eq(a->t, at, "dropped at %llu, want %llu", NS(a->t), NS(at));
+	cr_expect(a->u.rto.synack);
+	cr_expect_eq(a->u.rto.boundary, boundary);
+	cr_expect_str_eq(rto_rule(&a->u.rto), "tcp_synack_retries");
+	const struct rec_end *e = run_end_must(&r, B);
+	cr_expect_eq(e->why, END_SYN_TIMEOUT);
+	cr_expect_eq(e->error, 0, "the request goes away silently");
+	run_free(&r);
+}
+
+Test(input, synack_retries_default_5)
+{
+	expect_synack_drop("", 5, 63010 * MS);
+}
+
+Test(input, synack_retries_sysctl)
+{
+	expect_synack_drop("net.ipv4.tcp_synack_retries = 2\n", 2, 7010 * MS);
+}
+
+/* The abort's line names tcp_synack_retries, not tcp_syn_retries. */
+Test(input, synack_abort_text_names_the_sysctl)
+{
+	char *dir = make_tmpdir();
+	char *ini = strf("%s/s.ini", dir);
+	write_file(ini, "[scenario]\nduration = 10s\n[B]\nnet.ipv4.tcp_synack_retries = 1\n"
+			"[events]\n0s = partition B->A\n0.5s = partition A->B\n");
+	struct cmd c = KASIM(ini);
+	cr_expect_eq(c.status, 0, "%s", c.err);
+	cr_expect(strstr(c.out, "3.000000 B SYN-ACK timer: 1 retransmissions, tcp_synack_retries 1: "
+				"the request is dropped (no RST, no error)\n") != NULL, "%s", c.out);
+	cr_expect(strstr(c.out, "tcp_syn_retries") == NULL);
+	cmd_free(&c);
+	free(ini);
+	free(dir);
 }

@@ -568,7 +568,8 @@ Test(scenario, did_you_mean)
 			"t.ini:2: unknown key 'foo' in [A] (valid keys: so_keepalive, tcp_keepidle, "
 			"tcp_keepintvl, tcp_keepcnt, tcp_user_timeout, net.ipv4.tcp_keepalive_time, "
 			"net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, "
-			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, net.ipv4.icmp_ratelimit, "
+			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, net.ipv4.tcp_synack_retries, "
+			"net.ipv4.icmp_ratelimit, "
 			"net.ipv4.icmp_ratemask, net.ipv4.tcp_rto_min_us, net.ipv4.tcp_timestamps, rto_min, "
 			"tcp_linger2, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_orphan_retries, app_reads, "
 			"addr, os, library, heartbeat, heartbeat_interval, heartbeat_timeout, heartbeat_count, "
@@ -763,7 +764,8 @@ Test(scenario, event_errors)
 			"t.ini:2: unknown option 'addr' (valid options: so_keepalive, tcp_keepidle, "
 			"tcp_keepintvl, tcp_keepcnt, tcp_user_timeout, net.ipv4.tcp_keepalive_time, "
 			"net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, "
-			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, net.ipv4.icmp_ratelimit, "
+			"net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, net.ipv4.tcp_synack_retries, "
+			"net.ipv4.icmp_ratelimit, "
 			"net.ipv4.icmp_ratemask, net.ipv4.tcp_rto_min_us, net.ipv4.tcp_timestamps, "
 			"tcp_linger2, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_orphan_retries)");
 	sc_expect_error("[events]\n10s = set A keepidle 5\n",

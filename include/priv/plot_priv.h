@@ -51,7 +51,7 @@ struct hstate {
 	uint32_t ka_probes, ut;
 	ks_time_t rto_limit;
 	uint32_t rto_boundary, rto_ut;
-	bool rto_syn;
+	const char *rto_rule;   /* rto_rule(): tcp_retries2, tcp_syn_retries, ... */
 	/* data */
 	ks_time_t last_heard, data_sent;
 	bool data_pending;

@@ -123,6 +123,46 @@ CASES = [
      "events": [[1.0, "send A 100"], [2.0, "unplug B"], [2.1, "send A 100"], [2.9, "replug B"],
                 [5.0, "unplug B"], [5.1, "send A 100"], [8.5, "replug B"]],
      "deadline": 10},
+    # issue #12: peer data while probing. A is the client: with window scaling
+    # tcp_finish_connect() leaves pred_flags 0, so B's first data segment takes
+    # the slow path and tcp_ack() clears probes_out: a full new series.
+    {"name": "peer-data", "what": "2 probes out, B back: 100 bytes from B reset probes_out (2/1/4)",
+     "A_opts": {"so_keepalive": 1, "tcp_keepidle": 2, "tcp_keepintvl": 1, "tcp_keepcnt": 4},
+     "events": [[0.5, "unplug B"], [3.5, "replug B"], [3.6, "send B 100"], [3.8, "unplug B"]],
+     "deadline": 11},
+    # The same after B sent data at 0.3 s: that first segment (slow path) let
+    # tcp_data_queue() -> tcp_fast_path_check() turn header prediction on, so
+    # the second takes the fast path, tcp_ack() never runs and probes_out stays.
+    {"name": "peer-data-fastpath", "what": "as peer-data, B also sent at 0.3 s: fast path, probes_out stays 2",
+     "A_opts": {"so_keepalive": 1, "tcp_keepidle": 2, "tcp_keepintvl": 1, "tcp_keepcnt": 4},
+     "events": [[0.3, "send B 100"], [0.5, "unplug B"], [3.5, "replug B"], [3.6, "send B 100"],
+                [3.8, "unplug B"]],
+     "deadline": 11},
+    {"name": "keepalive-on-runtime", "what": "SO_KEEPALIVE on at 3 s, idle since 0: first probe keepidle later",
+     "A_opts": {"tcp_keepidle": 2, "tcp_keepintvl": 1, "tcp_keepcnt": 3},
+     "events": [[0.5, "unplug B"], [3.0, "set A so_keepalive 1"]], "deadline": 9},
+    {"name": "intvl-cnt-runtime", "what": "TCP_KEEPINTVL 1 -> 2, TCP_KEEPCNT 5 -> 3 after probe #2",
+     "A_opts": {"so_keepalive": 1, "tcp_keepidle": 2, "tcp_keepintvl": 1, "tcp_keepcnt": 5},
+     "events": [[0.5, "unplug B"], [3.5, "set A tcp_keepintvl 2"], [3.6, "set A tcp_keepcnt 3"]],
+     "deadline": 7},
+    {"name": "user-timeout-short", "what": "TCP_USER_TIMEOUT 1000 ms below keepidle 3 s: one probe, then abort",
+     "A_opts": {"so_keepalive": 1, "tcp_keepidle": 3, "tcp_keepintvl": 1, "tcp_keepcnt": 9,
+                "tcp_user_timeout": 1000},
+     "events": [[0.5, "unplug B"]], "deadline": 6},
+    {"name": "both-probing", "what": "A (2/1/3) and B (3/1/3) both probe a live path",
+     "A_opts": {"so_keepalive": 1, "tcp_keepidle": 2, "tcp_keepintvl": 1, "tcp_keepcnt": 3},
+     "B_opts": {"so_keepalive": 1, "tcp_keepidle": 3, "tcp_keepintvl": 1, "tcp_keepcnt": 3},
+     "events": [], "deadline": 8},
+    {"name": "probes-sysctl", "what": "tcp_keepalive_probes 9 -> 3 at 2.5 s, while probing",
+     "A_opts": {"so_keepalive": 1, "tcp_keepidle": 2, "tcp_keepintvl": 1},
+     "events": [[0.5, "unplug B"], [2.5, "set A net.ipv4.tcp_keepalive_probes 3"]], "deadline": 7},
+    # A's SYNs 0-4 are lost on the way to B; SYN #5 puts B in SYN_RECV, whose
+    # SYN-ACKs (5 s, the timer's 6 s) are lost; SYN #6 at 7 s gets the SYN-ACK
+    # retransmitted at once (tcp_check_req()), not a bare ACK.
+    {"name": "synrecv-syn", "what": "B in SYN_RECV gets A's retransmitted SYN: SYN-ACK again at once",
+     "A_opts": {}, "connect_async": True,
+     "events": [[0, "partition A->B"], [4.5, "heal"], [4.5, "partition B->A"], [6.5, "heal"]],
+     "deadline": 9},
 ]
 # RTT cases: kasim's srtt and rttvar (TCP_INFO's units, us) within this of the
 # kernel's, and its RTO within one jiffy more. Both are fed the same samples
@@ -170,11 +210,15 @@ def kernel_view(k):
         if not p["from_a"] and p["flags"] & 2:
             isn[False] = p["seq"]
             break
+    # the RTT: B's first packet after A's last one before it (the SYN-ACK
+    # after the SYN that got through, whichever SYN that was)
     rtt = None
+    last_a = t0
     for p in pk:
         if not p["from_a"]:
-            rtt = p["t"] - t0
+            rtt = p["t"] - last_a
             break
+        last_a = p["t"]
     out = []
     for p in pk:
         if p["t"] - t0 >= case_deadline_ns(k) - 50000000:

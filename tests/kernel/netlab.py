@@ -27,6 +27,13 @@ Everything the scenario does to the kernel is one of:
                         through a FIFO. With "tcpinfo" the client reads
                         TCP_INFO (tcpi_rtt, tcpi_rttvar, tcpi_rto) after the
                         handshake and once each write is acknowledged.
+  partition A->B        nft: drop what B's namespace receives (B->A: sends)
+  heal                  nft: every partition (and unplug) ends
+  set A net.ipv4.K V    write /proc/sys/net/ipv4/K in A's namespace (per netns)
+  send B BYTES          the server writes BYTES (SIGUSR1; it reports when)
+B's socket options ("B_opts") are set on the listener, which the accepted
+socket inherits (sk_clone_lock copies them). A case with "connect_async"
+connects without blocking, so events before and during the handshake run.
 
 The measured times of every action are returned, so that kasim is given the
 inputs the kernel really saw.
@@ -289,8 +296,9 @@ def run_kernel(case, workdir):
         line = td.stderr.readline()
         if "listening" not in line:
             raise RuntimeError("tcpdump: " + line)
+        bsend = os.path.join(workdir, case["name"] + ".bsend")
         srv_spec = {"ip": net["b_ip"], "linger0": True, "quickack": bool(wire),
-                    "opts": case.get("B_opts", {})}
+                    "opts": case.get("B_opts", {}), "bsend_file": bsend}
         srv = subprocess.Popen(["ip", "netns", "exec", NS_B, sys.executable, __file__, "server",
                                 json.dumps(srv_spec)], stdout=subprocess.PIPE, text=True)
         procs.append(srv)
@@ -299,7 +307,8 @@ def run_kernel(case, workdir):
             raise RuntimeError("server did not start")
         cli_spec = {"ip": net["b_ip"], "opts": case.get("A_opts", {}), "events": case["events"],
                     "deadline": case["deadline"], "server_pid": srv.pid, "dev": net["dev"],
-                    "nat": bool(nat), "wire_ctl": ctl, "tcpinfo": bool(case.get("tcpinfo"))}
+                    "nat": bool(nat), "wire_ctl": ctl, "tcpinfo": bool(case.get("tcpinfo")),
+                    "bsend_file": bsend, "connect_async": bool(case.get("connect_async"))}
         out = subprocess.run(["ip", "netns", "exec", NS_A, sys.executable, __file__, "client",
                               json.dumps(cli_spec)], stdout=subprocess.PIPE, text=True,
                              timeout=case["deadline"] + 60)
@@ -311,7 +320,8 @@ def run_kernel(case, workdir):
             srv.kill()
         srv.wait()
         pkts = read_pcap(pcap, net["a_ip"])
-        return {"clock": clk, "client": rep, "packets": pkts}
+        hp = sh("nstat", "-az", "TcpExtTCPHPHits", ns=NS_A, check=False)
+        return {"clock": clk, "client": rep, "packets": pkts, "nstat": hp}
     finally:
         for p in procs:  # only the processes this run started
             if p.poll() is None:
@@ -332,8 +342,24 @@ def server(spec):
     # (tcp_create_openreq_child()), as kasim's [B] keys do
     set_keepalive_opts(ls, spec.get("opts", {}))
     ls.listen(1)
+    conn = []
+
+    def send_bytes(*_):
+        # "send B BYTES": the client wrote BYTES into the file; answer with the
+        # times around send() in FILE.done
+        with open(spec["bsend_file"]) as f:
+            n = int(f.read())
+        a = time.time_ns()
+        conn[0].send(b"y" * n)
+        b = time.time_ns()
+        with open(spec["bsend_file"] + ".tmp", "w") as f:
+            f.write("%d %d" % (a, b))
+        os.rename(spec["bsend_file"] + ".tmp", spec["bsend_file"] + ".done")
+
+    signal.signal(signal.SIGUSR1, send_bytes)
     print("ready", flush=True)
     c, _ = ls.accept()
+    conn.append(c)
     if spec.get("linger0"):
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     while True:
@@ -414,20 +440,29 @@ def client(spec):
     opts = spec["opts"]
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     set_keepalive_opts(s, opts)
+    done = []  # measured [start, end] of every event
+    events = sorted(enumerate(spec["events"]), key=lambda e: e[1][0])
+    i = 0
+    # events at time <= 0 are in place before connect()
+    while i < len(events) and events[i][1][0] <= 0:
+        a = time.time_ns()
+        client_event(spec, s, events[i][1][1], [])
+        done.append({"i": events[i][0], "start": a, "end": time.time_ns(), "result": None})
+        i += 1
     t0 = time.time_ns()
-    s.connect((spec["ip"], PORT))
+    if spec.get("connect_async"):
+        s.setblocking(False)
+        s.connect_ex((spec["ip"], PORT))
+    else:
+        s.connect((spec["ip"], PORT))
     t_conn = time.time_ns()
     infos = [wait_acked(s)] if spec.get("tcpinfo") else []
     pend_info = False
     s.setblocking(False)
-    done = []  # measured [start, end] of every event
-    events = sorted(enumerate(spec["events"]), key=lambda e: e[1][0])
     pend_undo = []  # (t, fn) for congest
     err = None
     t_err = None
     deadline = t0 + int(spec["deadline"] * 1e9)
-    i = 0
-    results = {}
     poller = select.poll()
     poller.register(s, select.POLLIN | select.POLLERR | select.POLLHUP)
     while True:
@@ -466,41 +501,18 @@ def client(spec):
             idx, (at, what) = events[i]
             w = what.split()
             a = time.time_ns()
-            res = None
-            if w[0] == "set" and w[1] == "A":
-                o = {"tcp_keepidle": TCP_KEEPIDLE, "tcp_keepintvl": TCP_KEEPINTVL,
-                     "tcp_keepcnt": TCP_KEEPCNT, "tcp_user_timeout": TCP_USER_TIMEOUT}
-                if w[2] == "so_keepalive":
-                    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, int(w[3]))
-                else:
-                    s.setsockopt(socket.IPPROTO_TCP, o[w[2]], int(w[3]))
-            elif w[0] == "send" and w[1] == "A":
-                try:
-                    res = s.send(b"x" * int(w[2]))
-                except OSError as e:
-                    res = -e.errno
-                pend_info = bool(spec.get("tcpinfo"))  # read once this write is acked
-            elif w[0] == "link" and w[1] == "delay":
-                wire_delay(spec["wire_ctl"], w)
-            elif w[0] in ("unplug", "replug") and w[1] == "B":
-                b_drop(w[0] == "unplug")
-            elif w[0] == "reboot" and w[1] == "B":
-                b_drop(True)
-                os.kill(spec["server_pid"], signal.SIGKILL)
-                time.sleep(0.2)
-                b_drop(False)
-            elif w[0] == "unreachable" and w[1] == "B":
-                b_unreachable(w[2])
-            elif w[0] == "close" and w[1] == "A":
+            if w[:2] == ["close", "A"]:
                 poller.unregister(s)  # the orphan has no application any more
                 s.close()
-            elif w[0] == "congest" and w[1] == "A":
-                sh("tc", "qdisc", "add", "dev", spec["dev"], "root", "pfifo", "limit", "0")
-                dur = parse_secs(w[2])
-                pend_undo.append((a + int(dur * 1e9), idx, "uncongest"))
+                res = None
             else:
-                raise SystemExit("unknown event " + what)
-            b = time.time_ns()
+                res = client_event(spec, s, what, pend_undo, idx, a)
+            if isinstance(res, tuple):  # send B: the server's own times
+                a, b, res = res[0], res[1], None
+            else:
+                if w[:2] == ["send", "A"]:
+                    pend_info = bool(spec.get("tcpinfo"))  # read once this write is acked
+                b = time.time_ns()
             done.append({"i": idx, "start": a, "end": b, "result": res})
             i += 1
         for item in list(pend_undo):
@@ -512,6 +524,64 @@ def client(spec):
                 pend_undo.remove(item)
     print(json.dumps({"t0": t0, "t_conn": t_conn, "errno": err, "t_err": t_err, "events": done,
                       "tcpinfo": infos}))
+
+
+def client_event(spec, s, what, pend_undo, idx=None, a=None):
+    """One event, done by the client inside A's namespace."""
+    w = what.split()
+    res = None
+    if w[0] == "set" and w[1] == "A":
+        o = {"tcp_keepidle": TCP_KEEPIDLE, "tcp_keepintvl": TCP_KEEPINTVL,
+             "tcp_keepcnt": TCP_KEEPCNT, "tcp_user_timeout": TCP_USER_TIMEOUT}
+        if w[2] == "so_keepalive":
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, int(w[3]))
+        elif w[2].startswith("net.ipv4."):
+            with open("/proc/sys/net/ipv4/" + w[2][len("net.ipv4."):], "w") as f:
+                f.write(w[3])
+        else:
+            s.setsockopt(socket.IPPROTO_TCP, o[w[2]], int(w[3]))
+    elif w[0] == "send" and w[1] == "A":
+        try:
+            res = s.send(b"x" * int(w[2]))
+        except OSError as e:
+            res = -e.errno
+    elif w[0] == "send" and w[1] == "B":
+        done = spec["bsend_file"] + ".done"
+        if os.path.exists(done):
+            os.unlink(done)
+        with open(spec["bsend_file"], "w") as f:
+            f.write(w[2])
+        os.kill(spec["server_pid"], signal.SIGUSR1)
+        for _ in range(2000):
+            if os.path.exists(done):
+                break
+            time.sleep(0.001)
+        with open(done) as f:
+            ta, tb = (int(x) for x in f.read().split())
+        return (ta, tb, None)
+    elif w[0] == "link" and w[1] == "delay":
+        wire_delay(spec["wire_ctl"], w)
+    elif w[0] in ("unplug", "replug") and w[1] == "B":
+        b_drop(w[0] == "unplug")
+    elif w[0] == "partition":
+        sh("nft", "add", "rule", "inet", "kc", "input" if w[1] == "A->B" else "output",
+           "counter", "drop", ns=NS_B)
+    elif w[0] == "heal":
+        b_drop(False)
+    elif w[0] == "reboot" and w[1] == "B":
+        b_drop(True)
+        os.kill(spec["server_pid"], signal.SIGKILL)
+        time.sleep(0.2)
+        b_drop(False)
+    elif w[0] == "unreachable" and w[1] == "B":
+        b_unreachable(w[2])
+    elif w[0] == "congest" and w[1] == "A":
+        sh("tc", "qdisc", "add", "dev", spec["dev"], "root", "pfifo", "limit", "0")
+        dur = parse_secs(w[2])
+        pend_undo.append((a + int(dur * 1e9), idx, "uncongest"))
+    else:
+        raise SystemExit("unknown event " + what)
+    return res
 
 
 def parse_secs(s):
