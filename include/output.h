@@ -54,6 +54,10 @@ void packet_note(char *buf, size_t n, const struct segment *seg);
 /* "unplugged" drop text for people: "B unplugged", "B powered off", "lost on
  * the wire"... (host is ignored, may be -1, for the path's reasons) */
 void drop_text(char *buf, size_t n, enum drop_reason r, int host);
+/* The largest delay + jitter of the scenario's link: how late a packet's
+ * record can come after its send time (the text and capture sinks write in
+ * time order by holding records that long). */
+ks_time_t record_lag_bound(const struct scenario *sc);
 /* The name of the rule a retransmission timer's record applied:
  * tcp_retries2, tcp_syn_retries, tcp_synack_retries or TCP_USER_TIMEOUT. */
 const char *rto_rule(const struct rec_rto *r);

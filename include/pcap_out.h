@@ -40,9 +40,6 @@ bool pcap_on_wire(const struct rec_packet *p);
  * in destroy(). NULL and a message on error; the FILEs then stay the
  * caller's to close. */
 struct sink *pcap_sink_new(FILE *const *out, int n, ks_time_t horizon, char *err, size_t errn);
-/* The largest delay + jitter of the scenario's link: how late a packet's
- * record can come after its send time. */
-ks_time_t pcap_reorder_horizon(const struct scenario *sc);
 /* After finish(): 0 when everything was written. */
 int pcap_sink_status(const struct sink *s);
 

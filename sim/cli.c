@@ -175,7 +175,7 @@ static int files_open(struct run_files *rf, const char *dir, const struct scenar
 	}
 	rf->json_sink = json_sink_new(rf->json, &jo);
 	rf->csv_sink = csv_sink_new(rf->csv);
-	rf->pcap_sink = pcap_sink_new(rf->pcap, rf->npcap, pcap_reorder_horizon(sc), msg, sizeof msg);
+	rf->pcap_sink = pcap_sink_new(rf->pcap, rf->npcap, record_lag_bound(sc), msg, sizeof msg);
 	if (!rf->pcap_sink) {
 		fprintf(err, "kasim: %s: %s\n", names[0], msg);
 		return -1;

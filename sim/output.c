@@ -76,6 +76,19 @@ void packet_note(char *buf, size_t n, const struct segment *seg)
 	}
 }
 
+ks_time_t record_lag_bound(const struct scenario *sc)
+{
+	ks_time_t h = 0;
+	for (int d = 0; d < NHOSTS; d++) {
+		ks_time_t x = sc->link.dir[d].delay + sc->link.dir[d].jitter;
+		if (x > h)
+			h = x;
+	}
+	if (sc->proxy.enabled && sc->proxy.server_delay > h)
+		h = sc->proxy.server_delay; /* the server leg's wire */
+	return h;
+}
+
 const char *rto_rule(const struct rec_rto *r)
 {
 	if (r->synack)

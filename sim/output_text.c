@@ -2,8 +2,12 @@
  * output_text.c - the default output: a tcpdump-style timeline written while
  * the simulation runs, then a summary in words.
  *
- * Packet lines appear when the packet's fate is known (its arrival, or the
- * place it was dropped) and carry the time it left the sender.
+ * Packet lines are reported when the packet's fate is known (its arrival,
+ * or the place it was dropped) and carry the time it left the sender, up to
+ * one link latency earlier than the moment they are reported; every other
+ * line carries the moment it is reported. So that the timeline reads in time
+ * order, lines wait in a queue until no earlier one can come, then are
+ * written sorted by their time (equal times in the order reported).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +24,19 @@
 #define C_DIM "\033[2m"
 #define C_OFF "\033[0m"
 
+/* A formatted line (or lines) waiting for its turn. */
+struct text_line {
+	ks_time_t t;
+	char *text;
+	size_t len;
+};
+
 struct text_sink {
 	struct sink base;
-	FILE *out;
+	FILE *out;                 /* the destination; a record's own buffer while it is formatted */
+	struct text_line *q;       /* waiting lines, sorted by t: q[head..n) */
+	size_t head, n, cap;
+	ks_time_t maxlat;          /* the link's largest one-way latency (delay + jitter) */
 	struct output_opts opts;
 	bool header_done;
 	bool ended[NSOCKS];
@@ -279,12 +293,9 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 	fputc('\n', ts->out);
 }
 
-static void text_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
+static void text_format(struct text_sink *ts, const struct ks_record *r)
 {
-	struct text_sink *ts = (struct text_sink *)s;
 	char t[32];
-	if (!ts->header_done)
-		header(ts, sim);
 	switch (r->type) {
 	case REC_PACKET: text_packet(ts, &r->u.pkt); break;
 	case REC_KEEPALIVE: text_keepalive(ts, r->t, &r->u.ka); break;
@@ -343,12 +354,82 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 	}
 }
 
+/* Write the waiting lines whose time is at most upto. */
+static void release_lines(struct text_sink *ts, ks_time_t upto)
+{
+	while (ts->head < ts->n && ts->q[ts->head].t <= upto) {
+		struct text_line *l = &ts->q[ts->head++];
+		fwrite(l->text, 1, l->len, ts->out);
+		free(l->text);
+	}
+	if (ts->head == ts->n)
+		ts->head = ts->n = 0;
+}
+
+/* Queue a line after every waiting line of the same or an earlier time;
+ * false when there is no memory for it. */
+static bool queue_line(struct text_sink *ts, ks_time_t t, char *text, size_t len)
+{
+	if (ts->n == ts->cap) {
+		if (ts->head > 0) { /* compact */
+			memmove(ts->q, ts->q + ts->head, (ts->n - ts->head) * sizeof(*ts->q));
+			ts->n -= ts->head;
+			ts->head = 0;
+		} else {
+			size_t cap = ts->cap ? 2 * ts->cap : 64;
+			struct text_line *q = realloc(ts->q, cap * sizeof(*q));
+			if (!q)
+				return false;
+			ts->q = q;
+			ts->cap = cap;
+		}
+	}
+	size_t i = ts->n++;
+	for (; i > ts->head && ts->q[i - 1].t > t; i--)
+		ts->q[i] = ts->q[i - 1];
+	ts->q[i] = (struct text_line){.t = t, .text = text, .len = len};
+	return true;
+}
+
+static void text_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
+{
+	struct text_sink *ts = (struct text_sink *)s;
+	if (!ts->header_done) {
+		header(ts, sim);
+		ts->maxlat = record_lag_bound(sim->sc);
+	}
+	FILE *dest = ts->out;
+	char *text = NULL;
+	size_t len = 0;
+	ts->out = open_memstream(&text, &len);
+	if (!ts->out) { /* no memory: write it where it is, unordered */
+		ts->out = dest;
+		text_format(ts, r);
+		return;
+	}
+	text_format(ts, r);
+	fclose(ts->out);
+	ts->out = dest;
+	ks_time_t t = r->type == REC_PACKET ? r->u.pkt.sent : r->t;
+	if (!len) {
+		free(text);
+	} else if (!queue_line(ts, t, text, len)) {
+		release_lines(ts, KS_TIME_NEVER);
+		fwrite(text, 1, len, ts->out);
+		free(text);
+	}
+	/* every later record is reported at r->t or after, so its line's time
+	 * is at least r->t - maxlat */
+	release_lines(ts, r->t > ts->maxlat ? r->t - ts->maxlat : 0);
+}
+
 static void text_finish(struct sink *s, const struct sim *sim)
 {
 	struct text_sink *ts = (struct text_sink *)s;
 	char line[512];
 	if (!ts->header_done)
 		header(ts, sim);
+	release_lines(ts, KS_TIME_NEVER);
 	fputs("\nSummary:\n", ts->out);
 	for (int i = 0; i < (sim->has_proxy ? NSOCKS : NHOSTS); i++) {
 		int h = sim->has_proxy ? summary_order[i] : i;
@@ -385,6 +466,10 @@ static void text_finish(struct sink *s, const struct sim *sim)
 
 static void text_destroy(struct sink *s)
 {
+	struct text_sink *ts = (struct text_sink *)s;
+	for (size_t i = ts->head; i < ts->n; i++)
+		free(ts->q[i].text);
+	free(ts->q);
 	free(s);
 }
 

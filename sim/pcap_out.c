@@ -177,19 +177,6 @@ struct pcap_sink {
 	uint8_t buf[PCAP_SNAPLEN];
 };
 
-ks_time_t pcap_reorder_horizon(const struct scenario *sc)
-{
-	ks_time_t h = 0;
-	for (int d = 0; d < NHOSTS; d++) {
-		ks_time_t x = sc->link.dir[d].delay + sc->link.dir[d].jitter;
-		if (x > h)
-			h = x;
-	}
-	if (sc->proxy.enabled && sc->proxy.server_delay > h)
-		h = sc->proxy.server_delay; /* the server leg's wire */
-	return h;
-}
-
 static void pcap_write(struct pcap_sink *ps, int cap, const struct segment *seg, ks_time_t t)
 {
 	struct pcap_pkthdr h;

@@ -143,7 +143,7 @@ Test(memory, flat_in_simulated_time)
 	struct output_opts to = {.explain = true}, jo = {.run_info = true};
 	char msg[256];
 	struct sink *k[4] = {text_sink_new(null, &to), json_sink_new(null, &jo), csv_sink_new(null),
-			     pcap_sink_new(&cap, 1, pcap_reorder_horizon(sc), msg, sizeof msg)};
+			     pcap_sink_new(&cap, 1, record_lag_bound(sc), msg, sizeof msg)};
 	struct sim *s = malloc(sizeof(*s));
 	cr_assert_not_null(s);
 	sim_init(s, sc);

@@ -54,7 +54,7 @@ static void simulate(const struct scenario *sc, FILE *null)
 	int ncaps = sc->nat.enabled ? 2 : 1;
 	char msg[256];
 	struct sink *pcap = caps[0] && caps[1]
-		? pcap_sink_new(caps, ncaps, pcap_reorder_horizon(sc), msg, sizeof msg) : NULL;
+		? pcap_sink_new(caps, ncaps, record_lag_bound(sc), msg, sizeof msg) : NULL;
 	struct sim *s = malloc(sizeof(*s));
 	if (!text || !json || !csv || !pcap || !s)
 		abort(); /* out of memory in the harness: not a finding */
