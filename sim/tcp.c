@@ -106,12 +106,13 @@ void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer
 /* ---- connection ends ------------------------------------------------------- */
 
 /* The time of the later of the two idle-clock stamps (u32 jiffies: compare
- * elapsed times). */
+ * elapsed times); 2.6.24's idle clock is rcv_tstamp alone. */
 static ks_time_t last_rx_time(const struct tcp_sock *sk)
 {
 	const struct timer_model *tm = tcp_tm(sk);
 	tcp_stamp_t now = tcp_now(sk);
-	tcp_stamp_t last = tm_elapsed(tm, now, sk->rcv_tstamp) < tm_elapsed(tm, now, sk->lrcvtime)
+	tcp_stamp_t last = sk->host->prof->algo == KA_ALGO_LINUX26 ||
+					   tm_elapsed(tm, now, sk->rcv_tstamp) < tm_elapsed(tm, now, sk->lrcvtime)
 				   ? sk->rcv_tstamp : sk->lrcvtime;
 	return tm_stamp_time(tm, sk_now_ns(sk), last);
 }

@@ -106,6 +106,8 @@ Test(input, linux26_fast_path_keeps_probes_out)
 	cr_assert_not_null(k);
 	cr_expect_eq(k->u.ka.probes_out, 2u, "the data did not clear probes_out");
 	expect_ka_abort(&r, 6310 * MS);
+	/* the summary's "last heard" is 2.6's idle clock, rcv_tstamp (0.31 s) */
+	cr_expect_eq(run_end_must(&r, A)->last_rx, 310 * MS);
 	run_free(&r);
 }
 
@@ -319,4 +321,19 @@ Test(input, text_lines_in_time_order_under_jitter)
 	cmd_free(&c);
 	free(ini);
 	free(dir);
+}
+
+/* The shipped scenario says what its comment says. */
+Test(input, shipped_peer_data_scenario)
+{
+	struct run r;
+	run_file("peer-data.ini", NULL, 0, &r);
+	expect_ka_abort(&r, 206010 * MS);
+	cr_expect_eq(run_end_must(&r, A)->last_rx, 96010 * MS);
+	run_free(&r);
+	const char *sets[] = {"A.os=linux-2.6"};
+	run_file("peer-data.ini", sets, 1, &r);
+	expect_ka_abort(&r, 115010 * MS);
+	cr_expect_eq(run_end_must(&r, A)->last_rx, 5010 * MS);
+	run_free(&r);
 }
