@@ -54,6 +54,17 @@ static void expect_ka_abort(const struct run *r, ks_time_t at)
 	cr_expect_eq(run_end_time(r, A), at, "abort at %llu, want %llu", NS(run_end_time(r, A)), NS(at));
 }
 
+/* run_peer_data(), then A's probes at t[0..n) and the abort at abort_at. */
+static void expect_peer_data(const char *a, const char *b, const char *ev, const ks_time_t *t, size_t n,
+			     ks_time_t abort_at)
+{
+	struct run r;
+	run_peer_data(a, b, ev, &r);
+	expect_probes(&r, t, n);
+	expect_ka_abort(&r, abort_at);
+	run_free(&r);
+}
+
 /* Linux: B's data arrives at 3.61 s. A is the client of a window-scaled
  * connection, so tcp_rcv_synsent_state_process() left pred_flags 0, and even
  * with it on the skb would not fit sk_forward_alloc (0): the slow path runs
@@ -83,13 +94,8 @@ Test(input, linux_peer_data_while_probing_restarts_the_series)
  * probe at 0.31 + 2 = 2.31 s (the 2.02 s firing re-arms for 2 - 1.71). */
 Test(input, linux_data_after_data_still_runs_tcp_ack)
 {
-	struct run r;
-	run_peer_data("", "", "0.3s = send B 100\n", &r);
-	cr_expect(run_sk(&r, A)->pred_flags, "header prediction on after in-order data");
 	const ks_time_t t[] = {2310 * MS, 3310 * MS, 5610 * MS, 6610 * MS, 7610 * MS, 8610 * MS};
-	expect_probes(&r, t, NELEMS(t));
-	expect_ka_abort(&r, 9610 * MS);
-	run_free(&r);
+	expect_peer_data("", "", "0.3s = send B 100\n", t, NELEMS(t), 9610 * MS);
 }
 
 /* linux-2.6: the same, but its reader's path (tcp_copy_to_iovec(), no memory
@@ -115,12 +121,8 @@ Test(input, linux26_fast_path_keeps_probes_out)
  * (window scaling), so the slow path clears probes_out like Linux does. */
 Test(input, linux26_first_data_takes_the_slow_path)
 {
-	struct run r;
-	run_peer_data("os = linux-2.6\n", "", "", &r);
 	const ks_time_t t[] = {2020 * MS, 3020 * MS, 5610 * MS, 6610 * MS, 7610 * MS, 8610 * MS};
-	expect_probes(&r, t, NELEMS(t));
-	expect_ka_abort(&r, 9610 * MS);
-	run_free(&r);
+	expect_peer_data("os = linux-2.6\n", "", "", t, NELEMS(t), 9610 * MS);
 }
 
 /* Against lwIP, which offers no window scaling, a 2.6 client turns header
@@ -129,12 +131,8 @@ Test(input, linux26_first_data_takes_the_slow_path)
  * #3, #4 at 4.02, 5.02 s and the abort at 6.02 s. */
 Test(input, linux26_without_window_scaling_predicts_from_the_start)
 {
-	struct run r;
-	run_peer_data("os = linux-2.6\n", "os = lwip\n", "", &r);
 	const ks_time_t t[] = {2020 * MS, 3020 * MS, 4020 * MS, 5020 * MS};
-	expect_probes(&r, t, NELEMS(t));
-	expect_ka_abort(&r, 6020 * MS);
-	run_free(&r);
+	expect_peer_data("os = linux-2.6\n", "os = lwip\n", "", t, NELEMS(t), 6020 * MS);
 }
 
 /* Who has header prediction on after the handshake: the server always
@@ -151,6 +149,10 @@ Test(input, pred_flags_after_the_handshake)
 	run_ini("[scenario]\nduration = 1s\n[B]\nos = lwip\n", NULL, 0, &r);
 	cr_expect(run_sk(&r, A)->pred_flags, "peer without window scaling: on");
 	cr_expect_not(run_sk(&r, A)->wscale_ok);
+	run_free(&r);
+	/* tcp_data_queue() -> tcp_fast_path_check(): on after in-order data */
+	run_ini("[scenario]\nduration = 1s\n[events]\n0.5s = send B 100\n", NULL, 0, &r);
+	cr_expect(run_sk(&r, A)->pred_flags, "client after in-order data: on");
 	run_free(&r);
 }
 
@@ -243,21 +245,25 @@ Test(input, synack_retries_sysctl)
 	expect_synack_drop("net.ipv4.tcp_synack_retries = 2\n", 2, 7010 * MS);
 }
 
+/* kasim [opt] on a scenario text: exit 0, its output. */
+static struct cmd kasim_text(const char *text, const char *opt)
+{
+	char *ini = tmp_write("s.ini", text);
+	struct cmd c = opt ? KASIM(opt, ini) : KASIM(ini);
+	cr_expect_eq(c.status, 0, "%s", c.err);
+	tmp_remove(ini);
+	return c;
+}
+
 /* The abort's line names tcp_synack_retries, not tcp_syn_retries. */
 Test(input, synack_abort_text_names_the_sysctl)
 {
-	char *dir = make_tmpdir();
-	char *ini = strf("%s/s.ini", dir);
-	write_file(ini, "[scenario]\nduration = 10s\n[B]\nnet.ipv4.tcp_synack_retries = 1\n"
-			"[events]\n0s = partition B->A\n0.5s = partition A->B\n");
-	struct cmd c = KASIM(ini);
-	cr_expect_eq(c.status, 0, "%s", c.err);
+	struct cmd c = kasim_text("[scenario]\nduration = 10s\n[B]\nnet.ipv4.tcp_synack_retries = 1\n"
+				  "[events]\n0s = partition B->A\n0.5s = partition A->B\n", NULL);
 	cr_expect(strstr(c.out, "3.000000 B SYN-ACK timer: 1 retransmissions, tcp_synack_retries 1: "
 				"the request is dropped (no RST, no error)\n") != NULL, "%s", c.out);
 	cr_expect(strstr(c.out, "tcp_syn_retries") == NULL);
 	cmd_free(&c);
-	free(ini);
-	free(dir);
 }
 
 /* ---- text lines in time order (issue #12 item 4) ---------------------------- */
@@ -284,13 +290,9 @@ static void expect_time_order(const char *out)
  * after the 3.05 s event's line. */
 Test(input, text_lines_in_time_order_with_a_packet_in_flight)
 {
-	char *dir = make_tmpdir();
-	char *ini = strf("%s/o.ini", dir);
-	write_file(ini, "[scenario]\nduration = 8\n[A]\nso_keepalive = on\ntcp_keepidle = 3\n"
-			"tcp_keepintvl = 1\ntcp_keepcnt = 3\n[link]\ndelay = 20ms\n[events]\n"
-			"2.99s = unplug B\n3.05s = replug B\n");
-	struct cmd c = KASIM(ini);
-	cr_expect_eq(c.status, 0, "%s", c.err);
+	struct cmd c = kasim_text("[scenario]\nduration = 8\n[A]\nso_keepalive = on\ntcp_keepidle = 3\n"
+				  "tcp_keepintvl = 1\ntcp_keepcnt = 3\n[link]\ndelay = 20ms\n[events]\n"
+				  "2.99s = unplug B\n3.05s = replug B\n", NULL);
 	const char *probe = strstr(c.out, "      3.040000 A > B: Flags [.]");
 	const char *replug = strstr(c.out, "      3.050000 event: replug B\n");
 	cr_assert(probe && replug, "%s", c.out);
@@ -298,29 +300,21 @@ Test(input, text_lines_in_time_order_with_a_packet_in_flight)
 	cr_expect(strstr(probe, "keepalive probe #1\n"), "delivered: no drop note");
 	expect_time_order(c.out);
 	cmd_free(&c);
-	free(ini);
-	free(dir);
 }
 
 /* 900 ms of jitter with reordering, 100 kB each way, --explain included:
  * hundreds of packet lines reported out of their order, all written in it. */
 Test(input, text_lines_in_time_order_under_jitter)
 {
-	char *dir = make_tmpdir();
-	char *ini = strf("%s/j.ini", dir);
-	write_file(ini, "[scenario]\nduration = 10m\n[A]\nso_keepalive = on\ntcp_keepidle = 1\n"
-			"tcp_keepintvl = 1\n[link]\ndelay = 200ms\njitter = 900ms\nreorder = on\n"
-			"[events]\n1s = send A 100000\n2s = send B 50000\n");
-	struct cmd c = KASIM(ini);
-	cr_expect_eq(c.status, 0, "%s", c.err);
-	expect_time_order(c.out);
-	cmd_free(&c);
-	c = KASIM("--explain", ini);
-	cr_expect_eq(c.status, 0, "%s", c.err);
-	expect_time_order(c.out);
-	cmd_free(&c);
-	free(ini);
-	free(dir);
+	const char *text = "[scenario]\nduration = 10m\n[A]\nso_keepalive = on\ntcp_keepidle = 1\n"
+			   "tcp_keepintvl = 1\n[link]\ndelay = 200ms\njitter = 900ms\nreorder = on\n"
+			   "[events]\n1s = send A 100000\n2s = send B 50000\n";
+	const char *opts[] = {NULL, "--explain"};
+	for (size_t i = 0; i < NELEMS(opts); i++) {
+		struct cmd c = kasim_text(text, opts[i]);
+		expect_time_order(c.out);
+		cmd_free(&c);
+	}
 }
 
 /* The shipped scenario says what its comment says. */
