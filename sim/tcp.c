@@ -604,24 +604,14 @@ static inline void tcp_data_snd_check(struct tcp_sock *sk)
 }
 
 /* Header prediction for data (tcp_rcv_established()): in-order data whose
- * ACK changes nothing is queued without tcp_ack() -- rcv_tstamp and
- * probes_out stay -- only when every condition of the fast path holds:
- *   - (tcp_flag_word(th) & TCP_HP_BITS) == pred_flags: header prediction is
- *     on and the segment is a bare ACK (PSH ignored) with the predicted header
- *     length and window, which kasim's wire never varies;
- *   - seq == rcv_nxt and ack <= snd_nxt (the ACK equal to snd_una: else the
- *     fast path runs tcp_ack(FLAG_DATA) too);
- *   - the skb fits the memory already reserved (truesize <= sk_forward_alloc,
- *     else "goto step5": tcp_ack()). Since Linux 6.0 ("net: keep
- *     sk->sk_forward_alloc as small as possible") sk_mem_uncharge() hands
- *     every whole page back as soon as the application has read, so on an
- *     idle connection whose reader keeps up it is 0 and the check fails: the
- *     live kernel's TcpExtTCPHPHits stays 0 and the data clears probes_out.
- *     2.6 had no such check on its reader's path: with the reader waiting in
- *     recvmsg() the segment was copied to it (tcp_copy_to_iovec(),
- *     TCPHPHitsToUser) without tcp_ack(). Other stacks keep the rule kasim
- *     had before (their idle clocks are not Linux's).
- */
+ * ACK changes nothing skips tcp_ack() (rcv_tstamp, probes_out stay) only if
+ * (tcp_flag_word(th) & TCP_HP_BITS) == pred_flags (a bare ACK; kasim's
+ * header length and window never vary), seq == rcv_nxt, and the skb fits
+ * sk_forward_alloc, else "goto step5". Linux >= 6.0 returns an idle socket's
+ * pages as soon as the reader has read (sk_mem_uncharge() ->
+ * sk_mem_reclaim()), so that last check always fails here; 2.6 handed data
+ * to a waiting reader without it (tcp_copy_to_iovec()). Other stacks keep
+ * kasim's earlier rule. docs/keepalive.md has the whole story. */
 static bool tcp_hp_data(const struct tcp_sock *sk, const struct segment *seg)
 {
 	if (sk->state != TCP_ESTABLISHED || seg->len == 0 || seg->seq != sk->rcv_nxt ||
