@@ -54,8 +54,8 @@ void packet_note(char *buf, size_t n, const struct segment *seg);
 /* "unplugged" drop text for people: "B unplugged", "B powered off", "lost on
  * the wire"... (host is ignored, may be -1, for the path's reasons) */
 void drop_text(char *buf, size_t n, enum drop_reason r, int host);
-/* The largest delay + jitter of the scenario's link: how late a packet's
- * record can come after its send time (the text and capture sinks write in
+/* The largest delay + jitter of the scenario's link, its "link delay"
+ * events included: how late a packet's record can come after its send time (the text and capture sinks write in
  * time order by holding records that long). */
 ks_time_t record_lag_bound(const struct scenario *sc);
 /* The name of the rule a retransmission timer's record applied:

@@ -86,6 +86,10 @@ ks_time_t record_lag_bound(const struct scenario *sc)
 	}
 	if (sc->proxy.enabled && sc->proxy.server_delay > h)
 		h = sc->proxy.server_delay; /* the server leg's wire */
+	/* and every delay a "link delay" event sets */
+	for (size_t i = 0; i < sc->nevents; i++)
+		if (sc->events[i].action == ACT_LINK_DELAY && sc->events[i].arg + sc->events[i].jitter > h)
+			h = sc->events[i].arg + sc->events[i].jitter;
 	return h;
 }
 

@@ -302,6 +302,21 @@ Test(input, text_lines_in_time_order_with_a_packet_in_flight)
 	cmd_free(&c);
 }
 
+/* The same with the delay set by a "link delay" event, not by [link]: the
+ * lines wait for the largest delay the scenario can have. */
+Test(input, text_lines_in_time_order_after_a_link_delay_event)
+{
+	struct cmd c = kasim_text("[scenario]\nduration = 8\n[A]\nso_keepalive = on\ntcp_keepidle = 3\n"
+				  "tcp_keepintvl = 1\ntcp_keepcnt = 3\n[events]\n1s = link delay 20ms\n"
+				  "2.99s = unplug B\n3.01s = replug B\n", NULL);
+	const char *probe = strstr(c.out, "      3.000000 A > B: Flags [.]");
+	const char *replug = strstr(c.out, "      3.010000 event: replug B\n");
+	cr_assert(probe && replug, "%s", c.out);
+	cr_expect(probe < replug, "the 3 s probe after the 3.01 s event:\n%s", c.out);
+	expect_time_order(c.out);
+	cmd_free(&c);
+}
+
 /* 900 ms of jitter with reordering, 100 kB each way, --explain included:
  * hundreds of packet lines reported out of their order, all written in it. */
 Test(input, text_lines_in_time_order_under_jitter)
