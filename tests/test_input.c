@@ -284,37 +284,44 @@ static void expect_time_order(const char *out)
 	}
 }
 
+/* A 2/1/3 prober whose B is unplugged at 2.99 s and replugged at "replug"
+ * while probe #1 (sent at "probe") is in flight: the probe's line comes
+ * first, and every line is in time order. link: the [link] or [events]
+ * lines that set the 20 ms delay. */
+static void expect_probe_line_first(const char *link, const char *replug, const char *probe)
+{
+	char *text = strf("[scenario]\nduration = 8\n[A]\nso_keepalive = on\ntcp_keepidle = 3\n"
+			  "tcp_keepintvl = 1\ntcp_keepcnt = 3\n%s2.99s = unplug B\n%ss = replug B\n",
+			  link, replug);
+	struct cmd c = kasim_text(text, NULL);
+	char *want_probe = strf("%14s A > B: Flags [.]", probe);
+	char *want_replug = strf("%14s event: replug B\n", replug);
+	const char *p = strstr(c.out, want_probe), *e = strstr(c.out, want_replug);
+	cr_assert(p && e, "%s", c.out);
+	cr_expect(p < e, "the %s s probe after the %s s event:\n%s", probe, replug, c.out);
+	cr_expect(strstr(p, "keepalive probe #1\n") == strchr(p, '\n') - strlen("keepalive probe #1"),
+		  "delivered: no drop note");
+	expect_time_order(c.out);
+	cmd_free(&c);
+	free(want_replug);
+	free(want_probe);
+	free(text);
+}
+
 /* A probe leaves at 3.04 s and reaches B at 3.06 s; "replug B" happens at
  * 3.05 s, while it is in flight. The probe's line carries 3.04 s but is
  * known only at 3.06 s (B was replugged by then: delivered); it used to come
  * after the 3.05 s event's line. */
 Test(input, text_lines_in_time_order_with_a_packet_in_flight)
 {
-	struct cmd c = kasim_text("[scenario]\nduration = 8\n[A]\nso_keepalive = on\ntcp_keepidle = 3\n"
-				  "tcp_keepintvl = 1\ntcp_keepcnt = 3\n[link]\ndelay = 20ms\n[events]\n"
-				  "2.99s = unplug B\n3.05s = replug B\n", NULL);
-	const char *probe = strstr(c.out, "      3.040000 A > B: Flags [.]");
-	const char *replug = strstr(c.out, "      3.050000 event: replug B\n");
-	cr_assert(probe && replug, "%s", c.out);
-	cr_expect(probe < replug, "the 3.04 s probe after the 3.05 s event:\n%s", c.out);
-	cr_expect(strstr(probe, "keepalive probe #1\n"), "delivered: no drop note");
-	expect_time_order(c.out);
-	cmd_free(&c);
+	expect_probe_line_first("[link]\ndelay = 20ms\n[events]\n", "3.050000", "3.040000");
 }
 
 /* The same with the delay set by a "link delay" event, not by [link]: the
  * lines wait for the largest delay the scenario can have. */
 Test(input, text_lines_in_time_order_after_a_link_delay_event)
 {
-	struct cmd c = kasim_text("[scenario]\nduration = 8\n[A]\nso_keepalive = on\ntcp_keepidle = 3\n"
-				  "tcp_keepintvl = 1\ntcp_keepcnt = 3\n[events]\n1s = link delay 20ms\n"
-				  "2.99s = unplug B\n3.01s = replug B\n", NULL);
-	const char *probe = strstr(c.out, "      3.000000 A > B: Flags [.]");
-	const char *replug = strstr(c.out, "      3.010000 event: replug B\n");
-	cr_assert(probe && replug, "%s", c.out);
-	cr_expect(probe < replug, "the 3 s probe after the 3.01 s event:\n%s", c.out);
-	expect_time_order(c.out);
-	cmd_free(&c);
+	expect_probe_line_first("[events]\n1s = link delay 20ms\n", "3.010000", "3.000000");
 }
 
 /* 900 ms of jitter with reordering, 100 kB each way, --explain included:
