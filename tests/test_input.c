@@ -258,7 +258,7 @@ static struct cmd kasim_text(const char *text, const char *opt)
 /* The abort's line names tcp_synack_retries, not tcp_syn_retries. */
 Test(input, synack_abort_text_names_the_sysctl)
 {
-	struct cmd c = kasim_text("[scenario]\nduration = 10s\n[B]\nnet.ipv4.tcp_synack_retries = 1\n"
+	struct cmd c = kasim_text("[scenario]\nduration = 10s\ntimer = exact\n[B]\nnet.ipv4.tcp_synack_retries = 1\n"
 				  "[events]\n0s = partition B->A\n0.5s = partition A->B\n", NULL);
 	cr_expect(strstr(c.out, "3.000000 B SYN-ACK timer: 1 retransmissions, tcp_synack_retries 1: "
 				"the request is dropped (no RST, no error)\n") != NULL, "%s", c.out);
@@ -290,7 +290,7 @@ static void expect_time_order(const char *out)
  * lines that set the 20 ms delay. */
 static void expect_probe_line_first(const char *link, const char *replug, const char *probe)
 {
-	char *text = strf("[scenario]\nduration = 8\n[A]\nso_keepalive = on\ntcp_keepidle = 3\n"
+	char *text = strf("[scenario]\nduration = 8\ntimer = exact\n[A]\nso_keepalive = on\ntcp_keepidle = 3\n"
 			  "tcp_keepintvl = 1\ntcp_keepcnt = 3\n%s2.99s = unplug B\n%ss = replug B\n",
 			  link, replug);
 	struct cmd c = kasim_text(text, NULL);
@@ -328,7 +328,7 @@ Test(input, text_lines_in_time_order_after_a_link_delay_event)
  * hundreds of packet lines reported out of their order, all written in it. */
 Test(input, text_lines_in_time_order_under_jitter)
 {
-	const char *text = "[scenario]\nduration = 10m\n[A]\nso_keepalive = on\ntcp_keepidle = 1\n"
+	const char *text = "[scenario]\nduration = 10m\ntimer = exact\n[A]\nso_keepalive = on\ntcp_keepidle = 1\n"
 			   "tcp_keepintvl = 1\n[link]\ndelay = 200ms\njitter = 900ms\nreorder = on\n"
 			   "[events]\n1s = send A 100000\n2s = send B 50000\n";
 	const char *opts[] = {NULL, "--explain"};
