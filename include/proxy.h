@@ -69,8 +69,9 @@ struct proxy {
 	ks_time_t last_payload;     /* last payload received on either leg */
 	uint64_t bytes[2];          /* relayed: [0] A->B, [1] B->A */
 	bool closing;               /* P has closed or aborted the legs: no more relaying */
-	ks_time_t expired_at;       /* when a timer closed the connection, NEVER = none */
-	enum proxy_decision expired_why;
+	ks_time_t closed_at;        /* when P closed the connection, NEVER = not (yet) */
+	enum proxy_decision closed_why; /* a timer, or a leg's FIN or end passed on */
+	int closed_leg;             /* PXD_PASS_*: the leg that ended first (HOST_PC/HOST_PS) */
 };
 
 void proxy_init(struct proxy *p, struct engine *eng, const struct proxy_config *cfg,

@@ -83,14 +83,18 @@ void proxy_summary(char *buf, size_t n, const struct sim *sim)
 	buf += k, n -= (size_t)k;
 	if (p->accepted == KS_TIME_NEVER) {
 		snprintf(buf, n, "; it never accepted a connection");
-	} else if (p->expired_at != KS_TIME_NEVER && p->expired_why == PXD_EXPIRED) {
+	} else if (p->closed_at != KS_TIME_NEVER && p->closed_why == PXD_EXPIRED) {
 		snprintf(buf, n, "; its idle timer closed the connection at %s: idle_timeout %s after the "
 			 "last payload at %s (TCP keepalive probes carry no payload and never refresh it)",
-			 format_secs(t, sizeof t, p->expired_at), format_secs(a, sizeof a, c->idle_timeout),
+			 format_secs(t, sizeof t, p->closed_at), format_secs(a, sizeof a, c->idle_timeout),
 			 format_secs(b, sizeof b, p->last_payload));
-	} else if (p->expired_at != KS_TIME_NEVER) {
+	} else if (p->closed_at != KS_TIME_NEVER && p->closed_why == PXD_MAX) {
 		snprintf(buf, n, "; max_duration %s closed the connection at %s",
-			 format_secs(a, sizeof a, c->max_duration), format_secs(t, sizeof t, p->expired_at));
+			 format_secs(a, sizeof a, c->max_duration), format_secs(t, sizeof t, p->closed_at));
+	} else if (p->closed_at != KS_TIME_NEVER) {
+		snprintf(buf, n, "; it closed the connection at %s, passing on the %s of its %s",
+			 format_secs(t, sizeof t, p->closed_at),
+			 p->closed_why == PXD_PASS_FIN ? "FIN" : "end", leg_name(p->closed_leg));
 	} else if (c->idle_timeout) {
 		snprintf(buf, n, "; its idle timer (idle_timeout %s) did not expire: last payload at %s",
 			 format_secs(a, sizeof a, c->idle_timeout), format_secs(b, sizeof b, p->last_payload));

@@ -36,7 +36,7 @@ void proxy_init(struct proxy *p, struct engine *eng, const struct proxy_config *
 	p->backend = backend;
 	p->hooks = *hooks;
 	p->accepted = KS_TIME_NEVER;
-	p->expired_at = KS_TIME_NEVER;
+	p->closed_at = KS_TIME_NEVER;
 	ev_timer_init(&p->idle_timer, idle_fire);
 	ev_timer_init(&p->max_timer, max_fire);
 	tcp_listen(client);
@@ -57,10 +57,14 @@ static void report(struct proxy *p, enum proxy_decision d, int leg, int ca, int 
 		p->hooks.report(p->hooks.ctx, &r);
 }
 
-/* P closes the connection: no more relaying, no more timers. */
-static void stop(struct proxy *p)
+/* P closes the connection (why: a timer, or leg's FIN or end): no more
+ * relaying, no more timers. */
+static void stop(struct proxy *p, enum proxy_decision why, int leg)
 {
 	p->closing = true;
+	p->closed_at = p->eng->now;
+	p->closed_why = why;
+	p->closed_leg = leg;
 	eng_cancel(p->eng, &p->idle_timer);
 	eng_cancel(p->eng, &p->max_timer);
 }
@@ -82,9 +86,7 @@ static int close_leg(struct host *h, int c)
 /* A timer closed the connection: each leg gets its expiry action. */
 static void expire(struct proxy *p, enum proxy_decision why, ks_time_t limit)
 {
-	stop(p);
-	p->expired_at = p->eng->now;
-	p->expired_why = why;
+	stop(p, why, -1);
 	/* the decision first, then the packets it causes (reading order) */
 	struct tcp_sock *c = &p->client->sk, *s = &p->server->sk;
 	int ca = c->state == TCP_CLOSE || c->dead ? -1 : p->cfg->client_expiry;
@@ -166,7 +168,7 @@ void proxy_rcv(struct proxy *p, struct host *h, const struct segment *seg)
 	/* a FIN on this leg: P closes both legs (the FIN is passed on) */
 	if (sk->state == TCP_CLOSE_WAIT && before != TCP_CLOSE_WAIT && !p->closing) {
 		struct host *o = other_leg(p, h);
-		stop(p);
+		stop(p, PXD_PASS_FIN, h->id);
 		int oa = o->sk.state == TCP_CLOSE || o->sk.dead ? -1 : PROXY_FIN;
 		report(p, PXD_PASS_FIN, h->id, h == p->client ? PROXY_FIN : oa,
 		       h == p->server ? PROXY_FIN : oa, 0);
@@ -186,7 +188,7 @@ void proxy_sock_record(struct proxy *p, const struct ks_record *r)
 	 * leg gets on_reset */
 	struct host *h = e->host == HOST_PC ? p->client : p->server;
 	struct host *o = other_leg(p, h);
-	stop(p);
+	stop(p, PXD_PASS_END, h->id);
 	int a = o->sk.state == TCP_CLOSE || o->sk.dead ? -1 : p->cfg->on_reset;
 	report(p, PXD_PASS_END, h->id, h == p->server ? a : -1, h == p->client ? a : -1, 0);
 	close_leg(o, p->cfg->on_reset);

@@ -285,6 +285,8 @@ static void pass_end(const char *on_reset, int want_end, int want_err)
 	cr_assert_not_null(pe);
 	cr_expect_eq(pe->t, reset);
 	cr_expect_eq(pe->u.px.leg, HOST_PC);
+	cr_expect_eq(r.sim->proxy.closed_at, reset);
+	cr_expect_eq(r.sim->proxy.closed_why, PXD_PASS_END);
 	if (want_end == END_NONE) {
 		cr_expect_eq(state_time(&r, HOST_B, TCP_CLOSE_WAIT), reset + DS);
 		cr_expect_null(run_end_of(&r, HOST_B));
