@@ -52,6 +52,16 @@ void explain_keepalive(char *buf, size_t n, ks_time_t now, const struct rec_keep
 	head(buf, n, k->host, now);
 	switch (k->decision) {
 	case KA_PROBE:
+		if (k->algo == KA_ALGO_LWIP) {
+			/* tcp_slowtmr(): whole ticks, a strict >, and it runs every tick */
+			add(buf, n, "idle %llu slow-timer ticks (%s) > (tcp_keepidle %s + probes_out %u × tcp_keepintvl "
+				"%s) / 0.5 s: lwIP compares whole ticks, strictly, so probe #%u goes out; its slow timer "
+				"looks again at the next tick, in %s.",
+			    (unsigned long long)(k->elapsed / TM_LWIP_SLOW_INTERVAL), s_(a, sizeof a, k->elapsed),
+			    s_(b, sizeof b, k->time), k->probes_out, s_(c, sizeof c, k->intvl), k->probe_no,
+			    s_(d, sizeof d, k->next));
+			break;
+		}
 		add(buf, n, "idle %s ≥ tcp_keepidle %s", s_(a, sizeof a, k->elapsed), s_(b, sizeof b, k->time));
 		if (!k->user_timeout)
 			add(buf, n, " and probes_out %u < tcp_keepcnt %u", k->probes_out, k->probes);
@@ -84,10 +94,12 @@ void explain_keepalive(char *buf, size_t n, ks_time_t now, const struct rec_keep
 		    s_(a, sizeof a, k->elapsed), k->user_timeout, k->probes_out, host_name(k->host), k->probes);
 		break;
 	case KA_ABORT_IDLE:
-		add(buf, n, "idle %s ≥ keepidle %s + keepcnt %u × keepintvl %s, so %s gives up and sends a "
-			"RST (this stack decides on idle time, not on a probe counter).",
-		    s_(a, sizeof a, k->elapsed), s_(b, sizeof b, k->time), k->probes,
-		    s_(c, sizeof c, k->intvl), host_name(k->host));
+		/* FreeBSD's tcp_timer_keep() tests ≥, lwIP's tcp_slowtmr() a strict > */
+		add(buf, n, "idle %s %s keepidle %s + keepcnt %u × keepintvl %s, so %s gives up and sends a "
+			"RST (this stack decides on idle time, not on a probe counter%s).",
+		    s_(a, sizeof a, k->elapsed), k->algo == KA_ALGO_LWIP ? ">" : "≥", s_(b, sizeof b, k->time), k->probes,
+		    s_(c, sizeof c, k->intvl), host_name(k->host),
+		    k->algo == KA_ALGO_LWIP ? "; lwIP counts whole 0.5 s ticks and compares strictly" : "");
 		break;
 	case KA_IDLE:
 		add(buf, n, "idle only %s < tcp_keepidle %s (%s last heard from %s at t=", s_(a, sizeof a, k->elapsed),

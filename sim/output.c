@@ -305,25 +305,74 @@ static const char *peer_name(const struct sim *sim, int h)
 	return h == HOST_PC ? "A" : h == HOST_PS ? "B" : "P";
 }
 
-static void keepalive_sentence(char *buf, size_t n, const char *me, const char *peer, ks_time_t now,
-			       const struct rec_end *e)
+/*
+ * A silence as the host's stack counted it: with ticks (timer = linux, lwip)
+ * the count is in whole ticks, from the start of the tick of the last segment
+ * received, so it is not the time that passed and is said as a count:
+ * "2001991 jiffies (8007.964 s at HZ 250)", "15751 slow-timer ticks (7875.5 s)".
+ */
+static const char *counted(char *buf, size_t n, ks_time_t t, const struct timer_model *tm)
 {
-	char a[32], b[32], c[32], d[32], x[32];
-	int k = snprintf(buf, n, "%s aborted with %s at %s (keepalive): last heard from %s at %s",
+	char s[32];
+	secs(s, sizeof s, t);
+	if (tm->kind == TM_LINUX)
+		snprintf(buf, n, "%llu jiffies (%s at HZ %u)", (unsigned long long)(t * tm->hz / KS_SEC), s,
+			 (unsigned)tm->hz);
+	else if (tm->kind == TM_LWIP)
+		snprintf(buf, n, "%llu slow-timer ticks (%s)", (unsigned long long)(t / TM_LWIP_SLOW_INTERVAL), s);
+	else
+		snprintf(buf, n, "%s", s);
+	return buf;
+}
+
+/* When the last segment came, as precisely as the host's clock knows it. */
+static const char *heard(char *buf, size_t n, ks_time_t t, const struct timer_model *tm)
+{
+	char s[32];
+	secs(s, sizeof s, t);
+	if (tm->kind == TM_LINUX)
+		snprintf(buf, n, "in the jiffy that began at %s", s);
+	else if (tm->kind == TM_LWIP)
+		snprintf(buf, n, "in slow-timer tick %llu", (unsigned long long)tm_jiffies64(tm, t));
+	else
+		snprintf(buf, n, "at %s", s);
+	return buf;
+}
+
+/* The idle-time rule's abort: FreeBSD's tcp_timer_keep() tests >=, lwIP's
+ * tcp_slowtmr() compares whole ticks with a strict >. */
+static void idle_rule_sentence(char *buf, size_t n, const struct rec_end *e, const struct timer_model *tm)
+{
+	char a[64], b[32], c[32];
+	ks_time_t limit = e->time + (ks_time_t)e->probes * e->intvl;
+	if (e->algo == KA_ALGO_LWIP)
+		snprintf(buf, n, "; silent for %s by lwIP's count (whole ticks, not the time that passed) > "
+			 "(keepidle %s + keepcnt %u x keepintvl %s) / 0.5 s = %llu ticks (an idle-time rule: no "
+			 "probe counter)", counted(a, sizeof a, e->elapsed, tm), secs(b, sizeof b, e->time),
+			 e->probes, secs(c, sizeof c, e->intvl), (unsigned long long)(limit / TM_LWIP_SLOW_INTERVAL));
+	else
+		snprintf(buf, n, "; silent for %s >= keepidle %s + keepcnt %u x keepintvl %s "
+			 "(an idle-time rule: no probe counter)", counted(a, sizeof a, e->elapsed, tm),
+			 secs(b, sizeof b, e->time), e->probes, secs(c, sizeof c, e->intvl));
+}
+
+static void keepalive_sentence(char *buf, size_t n, const char *me, const char *peer, ks_time_t now,
+			       const struct rec_end *e, const struct timer_model *tm)
+{
+	char a[64], b[64], c[32], d[32], x[32];
+	int k = snprintf(buf, n, "%s aborted with %s at %s (keepalive): last heard from %s %s",
 			 me, tcp_errno_name(e->error), secs(a, sizeof a, now), peer,
-			 secs(b, sizeof b, e->last_rx));
+			 heard(b, sizeof b, e->last_rx, tm));
 	if (k < 0 || (size_t)k >= n)
 		return;
 	buf += k;
 	n -= (size_t)k;
 	if (e->why == END_KEEPALIVE_IDLE) {
-		snprintf(buf, n, "; silent for %s >= keepidle %s + keepcnt %u x keepintvl %s "
-			 "(an idle-time rule: no probe counter)", secs(a, sizeof a, e->elapsed),
-			 secs(b, sizeof b, e->time), e->probes, secs(c, sizeof c, e->intvl));
+		idle_rule_sentence(buf, n, e, tm);
 	} else if (e->why == END_KEEPALIVE_UT) {
 		snprintf(buf, n, "; silent for %s >= TCP_USER_TIMEOUT %u ms with %u unanswered probe%s "
 			 "(the check runs only when the keepalive timer fires)",
-			 secs(a, sizeof a, e->elapsed), e->user_timeout, e->probes_out,
+			 counted(a, sizeof a, e->elapsed, tm), e->user_timeout, e->probes_out,
 			 e->probes_out == 1 ? "" : "s");
 	} else if (e->elapsed == e->time + (ks_time_t)e->probes_out * e->intvl) {
 		snprintf(buf, n, "; idle %s + %u unanswered probe%s x %s = %s", secs(a, sizeof a, e->time),
@@ -338,7 +387,7 @@ static void keepalive_sentence(char *buf, size_t n, const char *me, const char *
 		snprintf(buf, n, "; silent for %s with %u unanswered probe%s, %s %s than keepidle %s + "
 			 "%u x keepintvl %s = %s (timers fired late, or the timer was re-armed later "
 			 "than last activity + keepidle)",
-			 secs(a, sizeof a, e->elapsed), e->probes_out, e->probes_out == 1 ? "" : "s",
+			 counted(a, sizeof a, e->elapsed, tm), e->probes_out, e->probes_out == 1 ? "" : "s",
 			 secs(x, sizeof x, later ? e->elapsed - formula : formula - e->elapsed),
 			 later ? "more" : "less", secs(b, sizeof b, e->time), e->probes_out,
 			 secs(c, sizeof c, e->intvl), secs(d, sizeof d, formula));
@@ -374,7 +423,7 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 	case END_KEEPALIVE:
 	case END_KEEPALIVE_UT:
 	case END_KEEPALIVE_IDLE:
-		keepalive_sentence(buf, n, me, peer, now, e);
+		keepalive_sentence(buf, n, me, peer, now, e, &host->tm);
 		break;
 	case END_RTO:
 		if (e->algo == KA_ALGO_LWIP) {

@@ -135,6 +135,34 @@ static const char *lateness(char *buf, size_t n, ks_time_t nominal, ks_time_t ac
 	return buf;
 }
 
+/* lwIP's probe: tcp_slowtmr() compares whole 0.5 s ticks strictly with
+ * keep_idle + keep_cnt_sent x keep_intvl, and runs again at its next tick
+ * (not keepintvl later). */
+static void text_lwip_probe(struct text_sink *ts, const char *t, const struct rec_keepalive *k)
+{
+	char a[32], b[32], c[32], d[32], late[96];
+	ks_time_t limit = k->time + (ks_time_t)k->probes_out * k->intvl;
+	fprintf(ts->out, "%14s %s keepalive timer: idle %llu slow-timer ticks (%s) > (tcp_keepidle %s + probes_out %u "
+		"x tcp_keepintvl %s) / 0.5 s = %llu ticks (lwIP's tcp_slowtmr(): a strict >): send probe #%u, "
+		"next check at the next slow-timer tick, in %s%s\n", t, host_name(k->host),
+		(unsigned long long)(k->elapsed / TM_LWIP_SLOW_INTERVAL), secs(a, sizeof a, k->elapsed),
+		secs(b, sizeof b, k->time), k->probes_out, secs(c, sizeof c, k->intvl),
+		(unsigned long long)(limit / TM_LWIP_SLOW_INTERVAL), k->probe_no, secs(d, sizeof d, k->next),
+		lateness(late, sizeof late, k->nominal, k->actual));
+}
+
+/* lwIP's abort: the same strict test against keep_idle + keep_cnt x keep_intvl. */
+static void text_lwip_abort(struct text_sink *ts, const char *t, const struct rec_keepalive *k)
+{
+	char a[32], b[32], c[32], late[96];
+	ks_time_t limit = k->time + (ks_time_t)k->probes * k->intvl;
+	fprintf(ts->out, "%14s %s keepalive timer: idle %llu slow-timer ticks (%s) > (keepidle %s + keepcnt %u x "
+		"keepintvl %s) / 0.5 s = %llu ticks (lwIP's tcp_slowtmr(): a strict >): give up (RST)%s\n", t,
+		host_name(k->host), (unsigned long long)(k->elapsed / TM_LWIP_SLOW_INTERVAL),
+		secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time), k->probes, secs(c, sizeof c, k->intvl),
+		(unsigned long long)(limit / TM_LWIP_SLOW_INTERVAL), lateness(late, sizeof late, k->nominal, k->actual));
+}
+
 /* One keepalive firing. Without --explain only the firings that act (a probe,
  * a refused probe, an abort) get a line; --explain narrates every one. */
 static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec_keepalive *k)
@@ -154,6 +182,10 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 	}
 	switch (k->decision) {
 	case KA_PROBE:
+		if (k->algo == KA_ALGO_LWIP) {
+			text_lwip_probe(ts, t, k);
+			break;
+		}
 		fprintf(o, "%14s %s keepalive timer: idle %s >= tcp_keepidle %s", t, me,
 			secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time));
 		if (k->algo == KA_ALGO_BSD) /* an idle-time rule */
@@ -177,6 +209,10 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 			k->probes, lateness(late, sizeof late, k->nominal, k->actual));
 		break;
 	case KA_ABORT_IDLE:
+		if (k->algo == KA_ALGO_LWIP) {
+			text_lwip_abort(ts, t, k);
+			break;
+		}
 		fprintf(o, "%14s %s keepalive timer: idle %s >= keepidle %s + keepcnt %u x keepintvl %s: "
 			"give up (RST)%s\n", t, me, secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time),
 			k->probes, secs(c, sizeof c, k->intvl),

@@ -1,0 +1,75 @@
+/*
+ * test_wording.c - the exact sentences of issue #13.5 under the timer models
+ * with ticks: lwIP's slow-timer lines (a strict > on whole 0.5 s ticks, the
+ * next check at the next tick, not "tcp_keepintvl 0.5 s") and summaries that
+ * say a tick count as a count, so the abort time and the silence agree.
+ *
+ * Derivations:
+ *  - lwIP (tcp_slowtmr(), jiffies_phase 0.25 s: ticks at 0.25 + 0.5 k s, the
+ *    handshake at 0 in tick 0): at 7200.25 s tcp_ticks = 14401 > 7200000 / 500
+ *    = 14400: probe #1; at 7875.25 s 15751 > (7200000 + 9 x 75000) / 500 =
+ *    15750: abort, ECONNABORTED.
+ *  - Linux wheel, HZ 250, jiffies 0, phase 0: 7200 s = 1800000 jiffies lands on
+ *    level 5 (258048 <= delta < 2064384, granularity 32768): ((1800000 >> 15) +
+ *    1) << 15 = 1802240 jiffies = 7208.96 s; each 75 s re-arm (18750 jiffies,
+ *    level 3, granularity 512) from a multiple of 512 ends at the next one,
+ *    18944 jiffies = 75.776 s: the abort at 1802240 + 9 x 18944 = 1972736
+ *    jiffies = 7890.944 s, 15.944 s after 7200 + 9 x 75.
+ */
+#include <criterion/criterion.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static const char lwip_ini[] = "[scenario]\ntimer = lwip\njiffies_phase = 0.25s\nduration = 3h\n\n[A]\nos = lwip\n"
+			       "so_keepalive = on\n\n[events]\n10s = unplug B\n";
+
+static void expect_line(const char *out, const char *line)
+{
+	cr_expect_not_null(strstr(out, line), "want the line\n%s\nin\n%s", line, out);
+}
+
+Test(wording, lwip_timer_lines_strict_and_next_tick)
+{
+	char *p = tmp_write("lwip.ini", lwip_ini);
+	struct cmd c = KASIM(p);
+	cr_expect_eq(c.status, 0);
+	expect_line(c.out, "   7200.250000 A keepalive timer: idle 14401 slow-timer ticks (7200.5 s) > (tcp_keepidle "
+			   "7200 s + probes_out 0 x tcp_keepintvl 75 s) / 0.5 s = 14400 ticks (lwIP's tcp_slowtmr(): a "
+			   "strict >): send probe #1, next check at the next slow-timer tick, in 0.5 s\n");
+	expect_line(c.out, "   7875.250000 A keepalive timer: idle 15751 slow-timer ticks (7875.5 s) > (keepidle 7200 s "
+			   "+ keepcnt 9 x keepintvl 75 s) / 0.5 s = 15750 ticks (lwIP's tcp_slowtmr(): a strict >): give "
+			   "up (RST)\n");
+	expect_line(c.out, "  A aborted with ECONNABORTED at 7875.25 s (keepalive): last heard from B in slow-timer "
+			   "tick 0; silent for 15751 slow-timer ticks (7875.5 s) by lwIP's count (whole ticks, not the "
+			   "time that passed) > (keepidle 7200 s + keepcnt 9 x keepintvl 75 s) / 0.5 s = 15750 ticks (an "
+			   "idle-time rule: no probe counter).\n");
+	cr_expect_null(strstr(c.out, "tcp_keepintvl 0.5 s"), "%s", c.out);
+	cr_expect_null(strstr(c.out, ">="), "lwIP compares strictly: %s", c.out);
+	cmd_free(&c);
+	c = KASIM("--explain", p);
+	expect_line(c.out, "A, t=7200.250: idle 14401 slow-timer ticks (7200.5 s) > (tcp_keepidle 7200 s + probes_out "
+			   "0 × tcp_keepintvl 75 s) / 0.5 s: lwIP compares whole ticks, strictly, so probe #1 goes out; "
+			   "its slow timer looks again at the next tick, in 0.5 s.\n");
+	expect_line(c.out, "A, t=7875.250: idle 7875.5 s > keepidle 7200 s + keepcnt 9 × keepintvl 75 s, so A gives "
+			   "up and sends a RST (this stack decides on idle time, not on a probe counter; lwIP counts "
+			   "whole 0.5 s ticks and compares strictly).\n");
+	cmd_free(&c);
+	tmp_remove(p);
+}
+
+Test(wording, linux_wheel_summary_counts_jiffies)
+{
+	char *p = tmp_write("wheel.ini", "[scenario]\ntimer = linux\nhz = 250\njiffies = 0\njiffies_phase = 0\n"
+					 "duration = 3h\n\n[A]\nso_keepalive = on\n\n[events]\n10s = unplug B\n");
+	struct cmd c = KASIM(p);
+	cr_expect_eq(c.status, 0);
+	expect_line(c.out, "  A aborted with ETIMEDOUT at 7890.944 s (keepalive): last heard from B in the jiffy that "
+			   "began at 0 s; silent for 1972736 jiffies (7890.944 s at HZ 250) with 9 unanswered probes, "
+			   "15.944 s more than keepidle 7200 s + 9 x keepintvl 75 s = 7875 s (timers fired late, or the "
+			   "timer was re-armed later than last activity + keepidle).\n");
+	cmd_free(&c);
+	tmp_remove(p);
+}
