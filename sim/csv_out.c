@@ -8,24 +8,27 @@
 #include <string.h>
 
 #include "explain.h"
+#include "ka_late.h"
 #include "sim.h"
 
 const char csv_header[] =
 	"time_s,record,host,src,dst,flags,seq,ack,len_bytes,note,fate,fate_time_s,drop_reason,drop_host,"
 	"decision,elapsed_s,probes_out,keepidle_s,keepintvl_s,keepcnt,user_timeout_ms,next_s,"
-	"retransmits,since_first_s,limit_s,error,explanation,rtt_sample_s,srtt_s,rttvar_s,rto_s";
+	"retransmits,since_first_s,limit_s,error,explanation,rtt_sample_s,srtt_s,rttvar_s,rto_s,late_s";
 
-enum { NCOLS = 31 };
+enum { NCOLS = 32 };
 enum {
 	C_TIME, C_RECORD, C_HOST, C_SRC, C_DST, C_FLAGS, C_SEQ, C_ACK, C_LEN, C_NOTE, C_FATE, C_FATE_TIME,
 	C_DROP_REASON, C_DROP_HOST, C_DECISION, C_ELAPSED, C_PROBES_OUT, C_KEEPIDLE, C_KEEPINTVL,
 	C_KEEPCNT, C_UT, C_NEXT, C_RETRANS, C_SINCE, C_LIMIT, C_ERROR, C_EXPLAIN,
 	C_RTT_SAMPLE, C_SRTT, C_RTTVAR, C_RTO, /* appended: the columns before keep their place */
+	C_LATE, /* keepalive, timer = linux/lwip: after the exact-timer schedule (ka_late.h) */
 };
 
 struct csv_sink {
 	struct sink base;
 	FILE *out;
+	struct ka_late kl;
 	char cell[NCOLS][1024];
 };
 
@@ -111,6 +114,8 @@ static void csv_keepalive(struct csv_sink *cs, ks_time_t now, const struct rec_k
 	set_u(cs, C_UT, k->user_timeout);
 	if (k->next != KS_TIME_NEVER)
 		set_t(cs, C_NEXT, k->next);
+	if (k->clock != TM_EXACT)
+		set_t(cs, C_LATE, ka_late_of(&cs->kl, k));
 	explain_keepalive(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], now, k);
 }
 
@@ -148,6 +153,7 @@ static void csv_record(struct sink *s, const struct sim *sim, const struct ks_re
 {
 	(void)sim;
 	struct csv_sink *cs = (struct csv_sink *)s;
+	ka_late_record(&cs->kl, r);
 	row_clear(cs);
 	switch (r->type) {
 	case REC_PACKET: csv_packet(cs, &r->u.pkt); break;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ka_late.h"
 #include "output.h"
 #include "sim.h"
 
@@ -23,6 +24,7 @@ struct json_sink {
 	bool ended[NSOCKS];
 	struct rec_end end[NSOCKS];
 	char *hb_summary[NSOCKS];  /* an application's heartbeat gave up: its sentence */
+	struct ka_late kl;     /* keepalive lateness against the exact-timer schedule */
 };
 
 static const char *hstr(int h)
@@ -298,6 +300,11 @@ static void json_keepalive(struct json_sink *js, ks_time_t now, const struct rec
 	put_time(o, k->nominal);
 	fputs(", \"actual\": ", o);
 	put_time(o, k->actual);
+	if (k->clock != TM_EXACT) {
+		/* how much later than the exact-timer schedule (ka_late.h) */
+		fputs(", \"late\": ", o);
+		put_time(o, ka_late_of(&js->kl, k));
+	}
 	fputc('}', o);
 }
 
@@ -378,6 +385,7 @@ static void json_record(struct sink *s, const struct sim *sim, const struct ks_r
 	struct json_sink *js = (struct json_sink *)s;
 	if (!js->started)
 		start(js, sim);
+	ka_late_record(&js->kl, r);
 	switch (r->type) {
 	case REC_PACKET: json_packet(js, &r->u.pkt); break;
 	case REC_KEEPALIVE: json_keepalive(js, r->t, &r->u.ka); break;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "explain.h"
+#include "ka_late.h"
 #include "output.h"
 #include "sim.h"
 #include "termesc.h"
@@ -44,6 +45,7 @@ struct text_sink {
 	bool hb_gave_up[NSOCKS];       /* an application's heartbeat gave up */
 	struct rec_heartbeat hb[NSOCKS];
 	ks_time_t hb_time[NSOCKS];
+	struct ka_late kl;       /* lateness against the exact-timer schedule, probe period */
 };
 
 
@@ -135,6 +137,24 @@ static const char *lateness(char *buf, size_t n, ks_time_t nominal, ks_time_t ac
 	return buf;
 }
 
+/* A keepalive firing's lateness: against its nominal time, and under a timer
+ * model with ticks against the exact-timer schedule (ka_late.h):
+ * " (nominal 7814.392000, +0.776 s late; 15.168 s after the exact-timer schedule)". */
+static const char *ka_lateness(char *buf, size_t n, const struct text_sink *ts, const struct rec_keepalive *k)
+{
+	char e[32];
+	ks_time_t l = ka_late_of(&ts->kl, k);
+	size_t len = strlen(lateness(buf, n, k->nominal, k->actual));
+	if (k->clock == TM_EXACT || !l)
+		return buf;
+	format_seconds(e, sizeof e, l);
+	if (len && len < n)
+		snprintf(buf + len - 1, n - (len - 1), "; %s s after the exact-timer schedule)", e);
+	else
+		snprintf(buf, n, " (%s s after the exact-timer schedule)", e);
+	return buf;
+}
+
 /* lwIP's probe: tcp_slowtmr() compares whole 0.5 s ticks strictly with
  * keep_idle + keep_cnt_sent x keep_intvl, and runs again at its next tick
  * (not keepintvl later). */
@@ -148,7 +168,7 @@ static void text_lwip_probe(struct text_sink *ts, const char *t, const struct re
 		(unsigned long long)(k->elapsed / TM_LWIP_SLOW_INTERVAL), secs(a, sizeof a, k->elapsed),
 		secs(b, sizeof b, k->time), k->probes_out, secs(c, sizeof c, k->intvl),
 		(unsigned long long)(limit / TM_LWIP_SLOW_INTERVAL), k->probe_no, secs(d, sizeof d, k->next),
-		lateness(late, sizeof late, k->nominal, k->actual));
+		ka_lateness(late, sizeof late, ts, k));
 }
 
 /* lwIP's abort: the same strict test against keep_idle + keep_cnt x keep_intvl. */
@@ -160,7 +180,7 @@ static void text_lwip_abort(struct text_sink *ts, const char *t, const struct re
 		"keepintvl %s) / 0.5 s = %llu ticks (lwIP's tcp_slowtmr(): a strict >): give up (RST)%s\n", t,
 		host_name(k->host), (unsigned long long)(k->elapsed / TM_LWIP_SLOW_INTERVAL),
 		secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time), k->probes, secs(c, sizeof c, k->intvl),
-		(unsigned long long)(limit / TM_LWIP_SLOW_INTERVAL), lateness(late, sizeof late, k->nominal, k->actual));
+		(unsigned long long)(limit / TM_LWIP_SLOW_INTERVAL), ka_lateness(late, sizeof late, ts, k));
 }
 
 /* One keepalive firing. Without --explain only the firings that act (a probe,
@@ -197,7 +217,7 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 		else
 			fprintf(o, " and probes_out %u < tcp_keepcnt %u", k->probes_out, k->probes);
 		fprintf(o, ": send probe #%u, next check in tcp_keepintvl %s%s\n", k->probe_no,
-			secs(c, sizeof c, k->next), lateness(late, sizeof late, k->nominal, k->actual));
+			secs(c, sizeof c, k->next), ka_lateness(late, sizeof late, ts, k));
 		break;
 	case KA_RESOURCE:
 		fprintf(o, "%14s %s keepalive timer: the probe was refused by %s's qdisc: not counted, "
@@ -206,7 +226,7 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 	case KA_ABORT:
 		fprintf(o, "%14s %s keepalive timer: idle %s and probes_out %u >= tcp_keepcnt %u: "
 			"give up (RST, ETIMEDOUT)%s\n", t, me, secs(a, sizeof a, k->elapsed), k->probes_out,
-			k->probes, lateness(late, sizeof late, k->nominal, k->actual));
+			k->probes, ka_lateness(late, sizeof late, ts, k));
 		break;
 	case KA_ABORT_IDLE:
 		if (k->algo == KA_ALGO_LWIP) {
@@ -216,13 +236,13 @@ static void text_keepalive(struct text_sink *ts, ks_time_t now, const struct rec
 		fprintf(o, "%14s %s keepalive timer: idle %s >= keepidle %s + keepcnt %u x keepintvl %s: "
 			"give up (RST)%s\n", t, me, secs(a, sizeof a, k->elapsed), secs(b, sizeof b, k->time),
 			k->probes, secs(c, sizeof c, k->intvl),
-			lateness(late, sizeof late, k->nominal, k->actual));
+			ka_lateness(late, sizeof late, ts, k));
 		break;
 	case KA_ABORT_UT:
 		fprintf(o, "%14s %s keepalive timer: idle %s >= TCP_USER_TIMEOUT %u ms with %u probe%s out: "
 			"give up (RST, ETIMEDOUT)%s\n", t, me, secs(a, sizeof a, k->elapsed), k->user_timeout,
 			k->probes_out, k->probes_out == 1 ? "" : "s",
-			lateness(late, sizeof late, k->nominal, k->actual));
+			ka_lateness(late, sizeof late, ts, k));
 		break;
 	case KA_IDLE:
 	case KA_BUSY:
@@ -332,6 +352,7 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 static void text_format(struct text_sink *ts, const struct ks_record *r)
 {
 	char t[32];
+	ka_late_record(&ts->kl, r);
 	switch (r->type) {
 	case REC_PACKET: text_packet(ts, &r->u.pkt); break;
 	case REC_KEEPALIVE: text_keepalive(ts, r->t, &r->u.ka); break;
@@ -479,6 +500,11 @@ static void text_finish(struct sink *s, const struct sim *sim)
 	if (sim->has_proxy) {
 		proxy_summary(line, sizeof line, sim);
 		fprintf(ts->out, "  %s.\n", line);
+	}
+	for (int h = 0; h < NHOSTS; h++) {
+		ka_period_sentence(line, sizeof line, &ts->kl, h, ts->ended[h]);
+		if (line[0])
+			fprintf(ts->out, "  %s.\n", line);
 	}
 	if (sim->has_nat) {
 		const struct nat_stats *st = &sim->nat.st;

@@ -21,6 +21,11 @@ for f in scenarios/*.ini; do
 	"$K" -q --no-plot -o "$O/$n.d" "$f" >/dev/null 2>&1 || echo "exit $?" >"$O/$n.d.exit"
 	rm -f "$O/$n.d/plots/"*.gp
 done
+# the course pack's answer keys (docs/teaching.md): the timeline, summary and [expect] report
+mkdir -p "$O/course"
+for f in scenarios/course/keys/*.ini; do
+	"$K" "$f" >"$O/course/$(basename "$f" .ini).txt" 2>/dev/null || echo "exit $?" >>"$O/course/$(basename "$f" .ini).txt"
+done
 sweep() { # NAME ARGS...: a sweep's reports and plot data, nothing else
 	n=$1; shift
 	"$K" sweep "$@" -o "$O/$n" --no-render --no-progress >/dev/null 2>&1 || echo "exit $?" >"$O/$n.exit"
