@@ -35,47 +35,53 @@ static void expect_line(const char *out, const char *line)
 	cr_expect_not_null(strstr(out, line), "want the line\n%s\nin\n%s", line, out);
 }
 
+/* kasim [opt] on ini (written to a temporary file): its stdout (malloc'd). */
+static char *stdout_of(const char *ini, const char *opt)
+{
+	char *p = tmp_write("case.ini", ini);
+	struct cmd c = opt ? KASIM(opt, p) : KASIM(p);
+	cr_expect_eq(c.status, 0, "%s", c.err);
+	char *out = strdup(c.out);
+	cmd_free(&c);
+	tmp_remove(p);
+	return out;
+}
+
 Test(wording, lwip_timer_lines_strict_and_next_tick)
 {
-	char *p = tmp_write("lwip.ini", lwip_ini);
-	struct cmd c = KASIM(p);
-	cr_expect_eq(c.status, 0);
-	expect_line(c.out, "   7200.250000 A keepalive timer: idle 14401 slow-timer ticks (7200.5 s) > (tcp_keepidle "
+	char *out = stdout_of(lwip_ini, NULL);
+	expect_line(out, "   7200.250000 A keepalive timer: idle 14401 slow-timer ticks (7200.5 s) > (tcp_keepidle "
 			   "7200 s + probes_out 0 x tcp_keepintvl 75 s) / 0.5 s = 14400 ticks (lwIP's tcp_slowtmr(): a "
 			   "strict >): send probe #1, next check at the next slow-timer tick, in 0.5 s (0.25 s after the "
 			   "exact-timer schedule)\n");
-	expect_line(c.out, "   7875.250000 A keepalive timer: idle 15751 slow-timer ticks (7875.5 s) > (keepidle 7200 s "
+	expect_line(out, "   7875.250000 A keepalive timer: idle 15751 slow-timer ticks (7875.5 s) > (keepidle 7200 s "
 			   "+ keepcnt 9 x keepintvl 75 s) / 0.5 s = 15750 ticks (lwIP's tcp_slowtmr(): a strict >): give "
 			   "up (RST) (0.25 s after the exact-timer schedule)\n");
-	expect_line(c.out, "  A aborted with ECONNABORTED at 7875.25 s (keepalive): last heard from B in slow-timer "
+	expect_line(out, "  A aborted with ECONNABORTED at 7875.25 s (keepalive): last heard from B in slow-timer "
 			   "tick 0; silent for 15751 slow-timer ticks (7875.5 s) by lwIP's count (whole ticks, not the "
 			   "time that passed) > (keepidle 7200 s + keepcnt 9 x keepintvl 75 s) / 0.5 s = 15750 ticks (an "
 			   "idle-time rule: no probe counter).\n");
-	cr_expect_null(strstr(c.out, "tcp_keepintvl 0.5 s"), "%s", c.out);
-	cr_expect_null(strstr(c.out, ">="), "lwIP compares strictly: %s", c.out);
-	cmd_free(&c);
-	c = KASIM("--explain", p);
-	expect_line(c.out, "A, t=7200.250: idle 14401 slow-timer ticks (7200.5 s) > (tcp_keepidle 7200 s + probes_out "
+	cr_expect_null(strstr(out, "tcp_keepintvl 0.5 s"), "%s", out);
+	cr_expect_null(strstr(out, ">="), "lwIP compares strictly: %s", out);
+	free(out);
+	out = stdout_of(lwip_ini, "--explain");
+	expect_line(out, "A, t=7200.250: idle 14401 slow-timer ticks (7200.5 s) > (tcp_keepidle 7200 s + probes_out "
 			   "0 × tcp_keepintvl 75 s) / 0.5 s: lwIP compares whole ticks, strictly, so probe #1 goes out; "
 			   "its slow timer looks again at the next tick, in 0.5 s.\n");
-	expect_line(c.out, "A, t=7875.250: idle 7875.5 s > keepidle 7200 s + keepcnt 9 × keepintvl 75 s, so A gives "
+	expect_line(out, "A, t=7875.250: idle 7875.5 s > keepidle 7200 s + keepcnt 9 × keepintvl 75 s, so A gives "
 			   "up and sends a RST (this stack decides on idle time, not on a probe counter; lwIP counts "
 			   "whole 0.5 s ticks and compares strictly).\n");
-	cmd_free(&c);
-	tmp_remove(p);
+	free(out);
 }
 
 Test(wording, linux_wheel_summary_counts_jiffies)
 {
-	char *p = tmp_write("wheel.ini", wheel_ini);
-	struct cmd c = KASIM(p);
-	cr_expect_eq(c.status, 0);
-	expect_line(c.out, "  A aborted with ETIMEDOUT at 7890.944 s (keepalive): last heard from B in the jiffy that "
+	char *out = stdout_of(wheel_ini, NULL);
+	expect_line(out, "  A aborted with ETIMEDOUT at 7890.944 s (keepalive): last heard from B in the jiffy that "
 			   "began at 0 s; silent for 1972736 jiffies (7890.944 s at HZ 250) with 9 unanswered probes, "
 			   "15.944 s more than keepidle 7200 s + 9 x keepintvl 75 s = 7875 s (timers fired late, or the "
 			   "timer was re-armed later than last activity + keepidle).\n");
-	cmd_free(&c);
-	tmp_remove(p);
+	free(out);
 }
 
 /* #13.4: each firing's lateness against the exact-timer schedule, on the
