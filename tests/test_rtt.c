@@ -432,7 +432,7 @@ Test(rtt, text_json_and_csv_show_each_sample)
 	cr_assert_not_null(csv);
 	cr_expect(strstr(csv, "\n2.1,rtt,A,,,,,,,,,,,,tcp_rtt_estimator,,,,,,,,,,,,\"A, t=2.1"
 			       "00: RTT sample 0.1 s: srtt 0.0475 s, rttvar 0.03 s; RTO = srtt + rttva"
-			       "r_us 0.2 s (max(mdev_max, rto_min), decaying per RTT) = 0.2475 s.\",0.1,0.0475,0.03,0.2475\n"),
+			       "r_us 0.2 s (max(mdev_max, rto_min), decaying per RTT) = 0.2475 s.\",0.1,0.0475,0.03,0.2475,\n"),
 		  "%s", csv);
 	free(csv);
 	cmd_free(&c);
