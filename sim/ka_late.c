@@ -44,6 +44,8 @@ static void firing(struct ka_late *kl, const struct rec_keepalive *k, ks_time_t 
 	} else {
 		kl->late[h] = 0;
 	}
+	if (k->decision == KA_IDLE)
+		kl->late[h] = 0; /* the re-arm counts from the idle clock: a new sum */
 	kl->chained[h] = k->next != KS_TIME_NEVER;
 	kl->prev_actual[h] = k->actual;
 	kl->prev_next[h] = k->next;
