@@ -4,8 +4,11 @@
  *
  *  - each firing's lateness against the exact-timer schedule: under
  *    timer = linux the sum of (actual - nominal) along the chain of re-arms
- *    from the timer's own callback (a firing that finds the connection not
- *    idle long enough re-arms from the idle clock, which starts a new sum);
+ *    from the timer's own callback with nothing received in between; a
+ *    firing after a segment was received (or after an outside re-arm) is
+ *    late by actual - max(nominal, last segment + keepidle + probes_out x
+ *    keepintvl), and one that finds the connection not idle long enough
+ *    re-arms from the idle clock, which starts a new sum;
  *    under timer = lwip the firing time minus last segment received +
  *    keepidle + probes_out x keepintvl (the slow timer runs on every tick,
  *    the quantisation is the lateness); 0 under timer = exact;

@@ -38,9 +38,15 @@ static void firing(struct ka_late *kl, const struct rec_keepalive *k, ks_time_t 
 	if (k->clock == TM_LWIP) {
 		kl->late[h] = k->decision == KA_PROBE || k->decision == KA_ABORT_IDLE ? lwip_late(kl, k, now) : 0;
 	} else if (k->clock == TM_LINUX && k->nominal != KS_TIME_NEVER && k->actual >= k->nominal) {
-		/* re-armed by its own callback: the lateness adds up */
-		bool chain = kl->chained[h] && k->nominal == kl->prev_actual[h] + kl->prev_next[h];
-		kl->late[h] = (chain ? kl->late[h] : 0) + (k->actual - k->nominal);
+		/* re-armed by its own callback, nothing received since: the lateness
+		 * adds up; else the exact timer would run at the later of the nominal
+		 * time and last segment + keepidle + probes_out x keepintvl */
+		bool chain = kl->chained[h] && k->nominal == kl->prev_actual[h] + kl->prev_next[h] &&
+			     kl->last_rx[h] <= kl->prev_actual[h];
+		ks_time_t due = kl->last_rx[h] + k->time + (ks_time_t)k->probes_out * k->intvl;
+		if (due < k->nominal)
+			due = k->nominal;
+		kl->late[h] = chain ? kl->late[h] + (k->actual - k->nominal) : k->actual > due ? k->actual - due : 0;
 	} else {
 		kl->late[h] = 0;
 	}
