@@ -1,9 +1,10 @@
 /*
  * scenario_keys.c - the key table: every key of every section is one row
  * (struct key_def) with its name, how its value is parsed, where it is stored
- * and what is valid; and key_apply, which parses, checks and stores a value,
- * one function per section. Socket options and sysctls have their limits in
- * scenario_opts.c.
+ * and what is valid; and key_apply, which stores a value by its section's
+ * rules (presets and libraries fill in, link directions, the proxy's legs).
+ * The value itself is parsed and checked in scenario_values.c; socket
+ * options and sysctls have their limits in scenario_opts.c.
  */
 #include "library.h"
 #include "priv/scenario_priv.h"
@@ -240,262 +241,6 @@ void sc_unknown_key(struct ctx *c, int sec, const char *name, bool opts_only)
 		sc_report(c, "unknown key '%s' in [%s] (valid keys: %s)", name, sd->name, list);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Values                                                                   */
-/* ------------------------------------------------------------------------ */
-
-static bool parse_addr(const char *v, uint32_t *addr, uint16_t *port)
-{
-	const char *colon = strrchr(v, ':');
-	char ip[INET_ADDRSTRLEN];
-	struct in_addr in;
-	uint64_t p;
-
-	if (!colon || (size_t)(colon - v) >= sizeof(ip))
-		return false;
-	memcpy(ip, v, (size_t)(colon - v));
-	ip[colon - v] = '\0';
-	if (inet_pton(AF_INET, ip, &in) != 1)
-		return false;
-	if (parse_u64(colon + 1, false, &p) != NUM_OK || p < 1 || p > 65535)
-		return false;
-	*addr = ntohl(in.s_addr);
-	*port = (uint16_t)p;
-	return true;
-}
-
-static bool valid_name(const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n < 1 || n > 63)
-		return false;
-	for (; *v; v++)
-		if (!isalnum((unsigned char)*v) && *v != '.' && *v != '_' && *v != '-')
-			return false;
-	return true;
-}
-
-/* A V_DURATION value within k's range. */
-static bool dur_value(struct ctx *c, const struct key_def *k, const char *val, ks_time_t *t)
-{
-	enum num_err e = dur_parse(val, t);
-
-	if (e == NUM_OVERFLOW || (e == NUM_OK && (*t < k->min || *t > k->max))) {
-		sc_report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
-		return false;
-	}
-	if (e != NUM_OK) {
-		sc_report(c, "%s = %s %s", k->name, val, dur_error(e));
-		return false;
-	}
-	return true;
-}
-
-/* A V_PROB (0..1) or V_RATE (0..max) value: a plain decimal number. */
-static bool real_value(struct ctx *c, const struct key_def *k, const char *val, double *dv)
-{
-	if (!parse_real(val, false, dv)) {
-		sc_report(c, "%s = %s is not a number (%s)", k->name, val, k->valid);
-		return false;
-	}
-	if (decimal_cmp(val, k->kind == V_PROB ? 1 : k->max) > 0) {
-		sc_report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
-		return false;
-	}
-	return true;
-}
-
-/* V_DURLIST: "10s, 5m", 1..DUR_LIST_MAX durations within k's range. */
-static bool durlist_value(struct ctx *c, const struct key_def *k, const char *val,
-			  struct dur_list *l)
-{
-	char item[128];
-	const char *p = val;
-
-	*l = (struct dur_list){ 0 };
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		ks_time_t t;
-		while (len && (*p == ' ' || *p == '\t'))
-			p++, len--;
-		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (l->n == DUR_LIST_MAX || len >= sizeof(item)) {
-			sc_report(c, "%s = %s has too many items (%s)", k->name, val, k->valid);
-			return false;
-		}
-		memcpy(item, p, len);
-		item[len] = '\0';
-		enum num_err e = dur_parse(item, &t);
-		if (e == NUM_OK && (t < k->min || t > k->max))
-			e = NUM_OVERFLOW;
-		if (e != NUM_OK) {
-			const char *what = e == NUM_OVERFLOW ? "is out of range" : "is not a duration";
-			if (!comma && l->n == 0) /* a single value: say it like any duration */
-				sc_report(c, "%s = %s %s (%s)", k->name, val, what, k->valid);
-			else
-				sc_report(c, "%s = %s: %s %s (%s)", k->name, val, item, what, k->valid);
-			return false;
-		}
-		l->v[l->n++] = t;
-		if (!comma)
-			return true;
-		p = comma + 1;
-	}
-}
-
-/* A name among names[0..n-1] into *idx, or "not a KIND (did you mean ...)". */
-static bool named_value(struct ctx *c, const struct key_def *k, const char *val,
-			const char *const *names, size_t n, const char *kind, int *idx)
-{
-	const char *hint;
-
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(val, names[i])) {
-			*idx = (int)i;
-			return true;
-		}
-	hint = diag_suggest(val, names, n);
-	if (hint)
-		sc_report(c, "%s = %s is not %s (did you mean '%s'? %s)", k->name, val, kind, hint,
-			  k->valid);
-	else
-		sc_report(c, "%s = %s is not %s (%s)", k->name, val, kind, k->valid);
-	return false;
-}
-
-static void enum_apply(struct ctx *c, const struct key_def *k, const char *val, int *field)
-{
-	size_t n = 0;
-	char list[256];
-
-	while (k->names[n])
-		n++;
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(k->names[i], val)) {
-			*field = (int)i;
-			return;
-		}
-	}
-	sc_report(c, "%s = %s is not a valid value (valid: %s)", k->name, val,
-		  diag_join(list, sizeof(list), k->names, n, "", ""));
-}
-
-static void os_apply(struct ctx *c, const struct key_def *k, const char *val, enum os_profile *field)
-{
-	const char *names[NOS];
-	int os;
-
-	for (int i = 0; i < NOS; i++)
-		names[i] = profile_get((enum os_profile)i)->name;
-	if (named_value(c, k, val, names, NOS, "a known OS profile", &os))
-		*field = (enum os_profile)os;
-}
-
-static void text_apply(struct ctx *c, const char *val, char **field)
-{
-	char *dup = strdup(val);
-
-	if (!dup) {
-		sc_oom(c);
-		return;
-	}
-	free(*field);
-	*field = dup;
-}
-
-/* V_U64: decimal or 0x hex when k has no range (seed), else decimal in min..max. */
-static void u64_apply(struct ctx *c, const struct key_def *k, const char *val, uint64_t *field)
-{
-	uint64_t v;
-	enum num_err e = parse_u64(val, k->max == 0, &v);
-
-	if (e != NUM_OK)
-		sc_report(c, "%s = %s is %s (%s)", k->name, val,
-			  e == NUM_OVERFLOW ? "out of range" : "not an integer", k->valid);
-	else if (k->max && (v < k->min || v > k->max))
-		sc_report(c, "%s = %s is out of range (%s)", k->name, val, k->valid);
-	else
-		*field = v;
-}
-
-/* A key of the plain kinds, into field: one short case per enum val_kind. */
-static void value_apply(struct ctx *c, const struct key_def *k, void *field, const char *val)
-{
-	ks_time_t t;
-	uint64_t v;
-	double dv;
-	bool b;
-	int i;
-
-	switch (k->kind) {
-	case V_NAME:
-		if (!valid_name(val))
-			sc_report(c, "%s = %s is not a valid name (%s)", k->name, val, k->valid);
-		else
-			strcpy(field, val);
-		break;
-	case V_TEXT:
-		text_apply(c, val, field);
-		break;
-	case V_DURATION:
-		if (dur_value(c, k, val, &t))
-			*(ks_time_t *)field = t;
-		break;
-	case V_DURLIST: {
-		struct dur_list l;
-		if (durlist_value(c, k, val, &l))
-			*(struct dur_list *)field = l;
-		break;
-	}
-	case V_U64:
-		u64_apply(c, k, val, field);
-		break;
-	case V_TIMER:
-		if (named_value(c, k, val, sc_timer_names, NTIMERS, "a timer model", &i))
-			*(enum sc_timer *)field = (enum sc_timer)i;
-		break;
-	case V_HZ:
-		if (parse_u64(val, false, &v) != NUM_OK || (v != 100 && v != 250 && v != 300 && v != 1000))
-			sc_report(c, "%s = %s is not a supported HZ (%s)", k->name, val, k->valid);
-		else
-			*(uint32_t *)field = (uint32_t)v;
-		break;
-	case V_OS:
-		os_apply(c, k, val, field);
-		break;
-	case V_PROB:
-	case V_RATE:
-		if (real_value(c, k, val, &dv))
-			*(double *)field = dv;
-		break;
-	case V_BOOL:
-		if (!parse_bool(val, &b))
-			sc_report(c, "%s = %s is not a boolean (%s)", k->name, val, k->valid);
-		else
-			*(bool *)field = b;
-		break;
-	case V_ENUM:
-		enum_apply(c, k, val, field);
-		break;
-	case V_IPV4: {
-		struct in_addr in;
-		if (inet_pton(AF_INET, val, &in) != 1)
-			sc_report(c, "%s = %s is not a valid address (%s)", k->name, val, k->valid);
-		else
-			*(uint32_t *)field = ntohl(in.s_addr);
-		break;
-	}
-	case V_PRESET: /* nat_key_apply() */
-	case V_OPT:    /* ep_key_apply() */
-	case V_LIBRARY:
-	case V_ADDR:
-		break;
-	}
-}
-
 /* library = NAME: the keepalive options the library sets, for every one the
  * section does not set itself (the keys win whatever their order). */
 static void apply_library(struct ctx *c, int sec, struct ep_config *ep, const char *val)
@@ -545,7 +290,7 @@ static void ep_key_apply(struct ctx *c, int sec, const struct key_def *k, const 
 		apply_library(c, sec, ep, val);
 		break;
 	case V_ADDR:
-		if (!parse_addr(val, &ep->addr, &ep->port)) {
+		if (!sc_parse_addr(val, &ep->addr, &ep->port)) {
 			sc_report(c, "%s = %s is not a valid address (%s)", k->name, val, k->valid);
 			return;
 		}
@@ -561,7 +306,7 @@ static void ep_key_apply(struct ctx *c, int sec, const struct key_def *k, const 
 	default:
 		if (k->off >= offsetof(struct ep_config, hb))
 			c->hb_set[h] |= 1u << (k - ep_keys);
-		value_apply(c, k, (char *)ep + k->off, val);
+		sc_value_apply(c, k, (char *)ep + k->off, val);
 		break;
 	}
 }
@@ -576,15 +321,15 @@ static void link_key_apply(struct ctx *c, const struct key_def *k, const char *v
 	double dv;
 
 	if (k->dir == DIR_NONE) {
-		value_apply(c, k, (char *)&c->s->link + k->off, val);
+		sc_value_apply(c, k, (char *)&c->s->link + k->off, val);
 		return;
 	}
 	if (k->kind == V_DURATION) {
-		if (!dur_value(c, k, val, &t))
+		if (!sc_dur_value(c, k, val, &t))
 			return;
 		memcpy(tmp, &t, 8);
 	} else {
-		if (!real_value(c, k, val, &dv))
+		if (!sc_real_value(c, k, val, &dv))
 			return;
 		memcpy(tmp, &dv, 8);
 	}
@@ -676,7 +421,7 @@ static void nat_key_apply(struct ctx *c, const struct key_def *k, const char *va
 		return;
 	}
 	c->nat_set |= 1u << (k - nat_keys);
-	value_apply(c, k, (char *)&c->s->nat + k->off, val);
+	sc_value_apply(c, k, (char *)&c->s->nat + k->off, val);
 }
 
 /* The size of a [proxy] key's value in struct proxy_config (V_OPT: the option's field). */
@@ -729,7 +474,7 @@ static void proxy_key_apply(struct ctx *c, const struct key_def *k, const char *
 	if (k->kind == V_OPT || k->kind == V_ADDR)
 		ep_key_apply(c, SEC_PROXY, k, val);
 	else
-		value_apply(c, k, (char *)&c->s->proxy + k->off, val);
+		sc_value_apply(c, k, (char *)&c->s->proxy + k->off, val);
 }
 
 void sc_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *val)
@@ -749,7 +494,7 @@ void sc_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *v
 		nat_key_apply(c, k, val);
 		break;
 	default: /* [scenario] */
-		value_apply(c, k, (char *)c->s + k->off, val);
+		sc_value_apply(c, k, (char *)c->s + k->off, val);
 		break;
 	}
 }

@@ -115,6 +115,14 @@ struct ctx {
 	uint32_t proxy_set;        /* proxy keys set explicitly (bit = index) */
 };
 
+/* scenario_values.c: parse and check one value of key k, store it in field
+ * (value_apply); the pieces the per-section rules reuse. Each reports its
+ * error at c->at and returns false (or stores nothing). */
+void sc_value_apply(struct ctx *c, const struct key_def *k, void *field, const char *val);
+bool sc_parse_addr(const char *v, uint32_t *addr, uint16_t *port);
+bool sc_dur_value(struct ctx *c, const struct key_def *k, const char *val, ks_time_t *t);
+bool sc_real_value(struct ctx *c, const struct key_def *k, const char *val, double *dv);
+
 /* An error at c->at (counted in c->nerr). */
 #define sc_report(c, ...) ((c)->nerr++, diag_at((c)->d, &(c)->at, __VA_ARGS__))
 /* "out of memory", once. */

@@ -82,6 +82,14 @@ void tcp_push(struct tcp_sock *sk);
  * application sees next, why is how it ended. The REC_END record is built
  * from the socket (the keepalive or retransmission numbers that decided). */
 void tcp_done(struct tcp_sock *sk, int err, enum tcp_end why);
+/* The state machine's one setter (tcp.c): records REC_STATE and tells the
+ * application (sk_state_change). */
+void tcp_set_state(struct tcp_sock *sk, enum tcp_state to);
+/* tcp_reset(): an accepted RST ends the connection with the errno of its
+ * state (tcp_close.c). */
+void tcp_reset(struct tcp_sock *sk, const struct segment *seg);
+/* The timewait / orphan FIN_WAIT2 lifetime is over (tcp_close.c). */
+void tcp_tw_timer_expired(struct engine *eng, struct ev_timer *t);
 /* tcp_write_err(): tcp_done() with sk_err_soft, or ETIMEDOUT. */
 void tcp_write_err(struct tcp_sock *sk, enum tcp_end why);
 
