@@ -2,7 +2,8 @@
 # tests/golden/run.sh KASIM OUTDIR - write the outputs that the golden-output test pins:
 # every shipped scenario as text, --json and --explain, its -o directory (run.json,
 # timeline.csv, captures, plot data), and the shipped sweeps' reports (quick.ini whole,
-# on 1 and 2 threads; nat-safe.ini's shard 7/100; server-side.ini whole). Run from the repository's top.
+# on 1 and 2 threads; nat-safe.ini's shard 7/100; server-side.ini whole), and the
+# cookbook's files (scenarios/cookbook/: text output, sweeps' reports). Run from the repository's top.
 #
 # Not pinned: the gnuplot scripts (*.gp) and rendered figures, whose text is
 # presentation (issue: plots/ templates), and the sweep journal/manifest, whose format
@@ -35,3 +36,12 @@ sweep quick-j1 scenarios/sweeps/quick.ini -j 1
 sweep quick-j2 scenarios/sweeps/quick.ini -j 2
 sweep nat-safe-7of100 scenarios/sweeps/nat-safe.ini --shard 7/100 -j 2
 sweep server-side scenarios/sweeps/server-side.ini -j 2
+# The cookbook's files (docs/cookbook.md): each scenario's text output, each sweep's reports.
+for f in scenarios/cookbook/*.ini; do
+	n=cookbook-$(basename "$f" .ini)
+	if grep -q '^\[sweep\]' "$f"; then
+		sweep "$n" "$f" -j 2
+	else
+		"$K" "$f" >"$O/$n.txt" 2>/dev/null || echo "exit $?" >>"$O/$n.txt"
+	fi
+done
