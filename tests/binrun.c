@@ -251,6 +251,23 @@ void rm_rf(const char *dir)
 	cmd_free(&c);
 }
 
+char *sweep_report(const char *ini, const char *file)
+{
+	char *dir = make_tmpdir(), *out = NULL, *path = NULL;
+	cr_assert_geq(asprintf(&out, "%s/out", dir), 0);
+	cr_assert_geq(asprintf(&path, "%s/%s", out, file), 0);
+	struct cmd c = KASIM("sweep", ini, "-o", out, "--no-render", "--no-progress");
+	cr_assert_eq(c.status, 0, "kasim sweep %s: %s", ini, c.err);
+	char *text = slurp(path, NULL);
+	cr_assert_not_null(text, "no %s", path);
+	cmd_free(&c);
+	rm_rf(dir);
+	free(path);
+	free(out);
+	free(dir);
+	return text;
+}
+
 int count_entries(const char *dir, const char *part)
 {
 	DIR *d = opendir(dir);

@@ -95,6 +95,10 @@ char *tmp_write(const char *name, const char *text);
 void tmp_remove(char *path);
 /* rm -rf dir. */
 void rm_rf(const char *dir);
+/* kasim sweep ini (with --no-render) into a fresh directory, which must
+ * succeed; the text of its report file (e.g. "recommendation.txt", malloc'd),
+ * the directory removed. */
+char *sweep_report(const char *ini, const char *file);
 /* Number of directory entries (files and subdirectories) whose name contains
  * part (NULL = all), recursively. */
 int count_entries(const char *dir, const char *part);
