@@ -221,18 +221,55 @@ Test(cookbook, kube_proxy_24h)
 		     LINES("  B received a RST at 90000.002 s (sent by the NAT, not by A) and reported ECONNRESET."));
 }
 
-/* WebSocket through Cloudflare (100 s): B's Ping every 20 s (fixed interval)
- * is payload, < 100 s: nothing expires. Without it the idle flow expires (a
- * forwarding model: nobody sends, so nobody notices; docs/cookbook.md says
- * what is missing for TCP keepalive's case). */
+/* WebSocket through Cloudflare: P terminates TCP; its idle timer counts
+ * payload only: the last payload reaches P at 5.01 s, P closes both legs at
+ * 5.01 + 100 = 105.01 s whatever A's keepalive does. A reads the FIN at
+ * 105.02 s and probes 60 s later (165.02 s, at P at 165.03 s), when P's
+ * orphaned FIN_WAIT2 socket ends (its FIN ACKed at 105.03 s + tcp_fin_timeout
+ * 60 s): a RST, back at A at 165.04 s. B's WebSocket Ping every 20 s (payload,
+ * < 100 s) keeps everything open. */
 Test(cookbook, websocket_cloudflare)
 {
 	expect_lines("websocket-cloudflare", NULL,
-		     LINES("  A is still ESTABLISHED at the end (3600 s): SO_KEEPALIVE is off, so it never probes.",
-			   "  B is still ESTABLISHED at the end (3600 s): SO_KEEPALIVE is off, so it never probes.",
-			   "  NAT: 1 mapping created, ", " refreshes, 0 expired, 0 evicted, 0 segments dropped, 0 RSTs sent."));
-	expect_lines("websocket-cloudflare", SETS("B.heartbeat=off"),
-		     LINES("  NAT: 1 mapping created, 2 refreshes, 1 expired, 0 evicted, 0 segments dropped, 0 RSTs sent."));
+		     LINES("  P (cloudflare) relayed 100 bytes A->B and 0 bytes B->A; its idle timer closed the connection at "
+			   "105.01 s: idle_timeout 100 s after the last payload at 5.01 s (TCP keepalive probes carry no "
+			   "payload and never refresh it).",
+			   "  A received a RST at 165.04 s (P had no such connection) and reported EPIPE."));
+	expect_lines("websocket-cloudflare", SETS("B.heartbeat=websocket"),
+		     LINES("  A is still ESTABLISHED at the end (600 s): keepalive is on, but it has not given up.",
+			   "  B is still ESTABLISHED at the end (600 s): SO_KEEPALIVE is off, so it never probes.",
+			   "its idle timer (idle_timeout 100 s) did not expire"));
+}
+
+/* The answers hold on a real Linux host's timers too (timer = auto: the
+ * kernel's timer wheel, firing late, never early): the same end for every
+ * host, only the times move. */
+Test(cookbook, same_outcomes_on_the_timer_wheel)
+{
+	const struct {
+		const char *name;
+		const char *const *want;
+	} cases[] = {
+		{"grpc-aws-nlb", LINES("  A received a RST at 400 s (sent by the NAT, not by B) and reported ECONNRESET.")},
+		{"postgres-azure-lb", LINES("  A aborted with ETIMEDOUT at 15", "(retransmission timeout, no RST)")},
+		{"docker-swarm-ipvs", LINES("  A aborted with ETIMEDOUT at 19", "(retransmission timeout, no RST)")},
+		{"redis-server-keepalive", LINES("  B aborted with ETIMEDOUT at 15", "s (keepalive): last heard from A at 9")},
+		{"redis-azure-lb", LINES("  A is still ESTABLISHED at the end (3600 s)",
+					 "  B aborted with ETIMEDOUT at 6", "s (keepalive): last heard from A at 0.0")},
+		{"ssh-carrier-nat", LINES("  B's sshd ClientAlive: no reply within 30 s, sshd disconnected at 120.06 s")},
+		{"go-default", LINES("  A aborted with ETIMEDOUT at 24", "s (keepalive): last heard from B at 90.")},
+		{"node-setkeepalive", LINES("  A aborted with ETIMEDOUT at 31", "s (keepalive): last heard from B at 24")},
+		{"why-2h11m", LINES("  A aborted with ETIMEDOUT at 80", "s (keepalive): last heard from B at 30.0")},
+		{"reconnect-15min", LINES("  A aborted with ETIMEDOUT at 10", "(retransmission timeout, no RST)")},
+		{"client-or-server", LINES("  A is still ESTABLISHED at the end (10800 s)",
+					   "  B aborted with ETIMEDOUT at 3", "s (keepalive): last heard from A at 2")},
+		{"kube-proxy-24h", LINES("  A is still ESTABLISHED at the end (93600 s)",
+					 "  B is still ESTABLISHED at the end (93600 s)", " 0 expired,")},
+		{"websocket-cloudflare", LINES("its idle timer closed the connection at 105.01 s",
+					       "  A received a RST at 1")},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		expect_lines(cases[i].name, SETS("scenario.timer=auto"), cases[i].want);
 }
 
 /* The sweep over pgbouncer's (B's) tcp_keepidle behind the NLB: < 350 s is
