@@ -16,6 +16,7 @@ struct library {
 	const char *what;       /* the call or setting, as the library's user writes it */
 	bool so_keepalive;
 	uint32_t keepidle, keepintvl, keepcnt; /* s, s, probes */
+	uint32_t intvl_div;     /* > 0: a keepidle N the user sets gives keepintvl N / this (at least 1) */
 };
 
 extern const char *const library_names[];

@@ -402,6 +402,7 @@ static void check_all(struct ctx *c)
 	check_timer_keys(c);
 	check_nat_range(c);
 	for (int h = 0; h < NHOSTS; h++) {
+		sc_library_finish(c, h == HOST_A ? SEC_A : SEC_B, &c->s->ep[h]);
 		check_profile(c, h);
 		check_heartbeat(c, h);
 	}

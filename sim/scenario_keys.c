@@ -271,6 +271,28 @@ static void apply_library(struct ctx *c, int sec, struct ep_config *ep, const ch
 	strcpy(ep->library, lib->name);
 }
 
+/* After every key: a library whose interval follows the idle time (redis'
+ * tcp-keepalive N: N, N / 3, 3) derives it from the tcp_keepidle the section
+ * sets, unless it sets tcp_keepintvl too. */
+void sc_library_finish(struct ctx *c, int sec, struct ep_config *ep)
+{
+	const struct library *lib = ep->library[0] ? library_get(ep->library) : NULL;
+	size_t idle = 0, intvl = 0;
+
+	if (!lib || !lib->intvl_div)
+		return;
+	while (ep_keys[idle].kind != V_OPT || ep_keys[idle].opt != OPT_TCP_KEEPIDLE)
+		idle++;
+	while (ep_keys[intvl].kind != V_OPT || ep_keys[intvl].opt != OPT_TCP_KEEPINTVL)
+		intvl++;
+	if ((!c->first_line[sec][idle] && !c->set_src[sec][idle]) || c->first_line[sec][intvl] ||
+	    c->set_src[sec][intvl])
+		return;
+	/* anetKeepAlive(): val = interval / 3; if (val == 0) val = 1; */
+	uint32_t v = ep->tcp_keepidle / lib->intvl_div;
+	sc_opt_store(ep, OPT_TCP_KEEPINTVL, v ? v : 1);
+}
+
 static void hb_apply_preset(struct ctx *c, int h, const char *val);
 
 /* [A] / [B]: socket options, the address, the OS profile, the heartbeats. */

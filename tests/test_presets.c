@@ -62,7 +62,7 @@ Test(library, explicit_options_win_in_any_order)
 	struct scenario *s = parse_ok("[A]\ntcp_keepcnt = 5\nlibrary = redis\ntcp_keepidle = 600\n", NULL, 0);
 	struct ka_settings k = keepalive_settings(&s->ep[HOST_A]);
 	cr_expect_eq(k.time, 600);
-	cr_expect_eq(k.intvl, 100);
+	cr_expect_eq(k.intvl, 200); /* tcp-keepalive 600: 600 / 3 (see derived_interval) */
 	cr_expect_eq(k.probes, 5);
 	scenario_free(s);
 
@@ -78,6 +78,49 @@ Test(library, explicit_options_win_in_any_order)
 	s = parse_ok("[A]\nlibrary = curl\n", sets2, 1);
 	cr_expect_not(s->ep[HOST_A].so_keepalive);
 	scenario_free(s);
+}
+
+/* A library whose interval follows the idle time derives it from the
+ * tcp_keepidle the section (or --set) gives: redis' anetKeepAlive() N / 3 (1
+ * when that is 0), Go's KeepAlive and curl's --keepalive-time N for both; an
+ * explicit tcp_keepintvl wins; node's interval is libuv's fixed 1 s. */
+Test(library, derived_interval)
+{
+	static const struct {
+		const char *text, *set;
+		uint32_t time, intvl, probes;
+	} cases[] = {
+		{"[A]\nlibrary = redis\ntcp_keepidle = 60\n", NULL, 60, 20, 3},
+		{"[A]\ntcp_keepidle = 2\nlibrary = redis\n", NULL, 2, 1, 3},
+		{"[A]\nlibrary = redis\n", "A.tcp_keepidle=61", 61, 20, 3},
+		{"[A]\nlibrary = redis\ntcp_keepidle = 60\ntcp_keepintvl = 7\n", NULL, 60, 7, 3},
+		{"[A]\nlibrary = go\n", "A.tcp_keepidle=90", 90, 90, 9},
+		{"[A]\nlibrary = curl\ntcp_keepidle = 30\n", NULL, 30, 30, 9},
+		{"[A]\nlibrary = libcurl\nso_keepalive = on\ntcp_keepidle = 45\n", NULL, 45, 45, 9},
+		{"[A]\nlibrary = node\ntcp_keepidle = 60\n", NULL, 60, 1, 10},
+		{"[A]\nlibrary = redis\n", NULL, 300, 100, 3},
+	};
+	for (size_t i = 0; i < NELEMS(cases); i++) {
+		const char *sets[] = {cases[i].set};
+		struct scenario *s = parse_ok(cases[i].text, sets, cases[i].set ? 1 : 0);
+		struct ka_settings k = keepalive_settings(&s->ep[HOST_A]);
+		cr_expect_eq(k.time, cases[i].time, "case %zu: time %u", i, k.time);
+		cr_expect_eq(k.intvl, cases[i].intvl, "case %zu: intvl %u", i, k.intvl);
+		cr_expect_eq(k.probes, cases[i].probes, "case %zu: probes %u", i, k.probes);
+		scenario_free(s);
+	}
+}
+
+/* redis-server with tcp-keepalive 60 against a dead peer: 60 + 3 x 20 s. */
+Test(library, redis_tcp_keepalive_60_detects_in_120_s)
+{
+	struct run r;
+	run_ini("[scenario]\nduration = 1h\n[A]\nlibrary = redis\ntcp_keepidle = 60\n"
+		"[events]\n10s = unplug B\n", NULL, 0, &r);
+	cr_expect_eq(run_end_time(&r, HOST_A), 120 * SEC);
+	cr_expect_eq(run_end_must(&r, HOST_A)->error, KS_ETIMEDOUT);
+	cr_expect_eq(run_count_probes_sent(&r, HOST_A), 3);
+	run_free(&r);
 }
 
 Test(library, unknown_library_is_an_input_error_with_a_suggestion)

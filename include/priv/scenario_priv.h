@@ -138,6 +138,8 @@ void sc_unknown_key(struct ctx *c, int sec, const char *name, bool opts_only);
 /* Parse, check and store one key's value; reports and leaves the field
  * alone when invalid. */
 void sc_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *val);
+/* After every key of [A]/[B] sec: what the endpoint's library derives from them. */
+void sc_library_finish(struct ctx *c, int sec, struct ep_config *ep);
 
 /* A socket option's value in its own unit, checked by sockopt_check();
  * reports and returns false when invalid (scenario_opts.c). */
