@@ -96,6 +96,7 @@ struct rec_rto {
 	enum rto_decision decision;
 	bool syn;                /* SYN_SENT / SYN_RECV: tcp_syn_retries rule */
 	bool synack;             /* SYN_RECV: the SYN-ACK's, tcp_synack_retries */
+	bool orphan;             /* SOCK_DEAD: the tcp_orphan_retries rule */
 	uint32_t retransmits;    /* icsk_retransmits after this firing */
 	ks_time_t since;         /* now - retrans_stamp (0 before the first) */
 	ks_time_t limit;         /* the retransmits_timed_out() limit */
@@ -128,6 +129,7 @@ struct rec_end {
 	uint32_t probes_out;
 	ks_time_t time, intvl;   /* keepalive_time/_intvl (ns) */
 	uint32_t probes, user_timeout;
+	bool orphan;             /* END_RTO of an orphan (SOCK_DEAD): tcp_orphan_retries */
 	uint32_t retransmits;
 	ks_time_t retrans_stamp;
 	ks_time_t limit;

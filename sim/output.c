@@ -97,7 +97,9 @@ const char *rto_rule(const struct rec_rto *r)
 {
 	if (r->synack)
 		return "tcp_synack_retries"; /* the request sock's timer ignores TCP_USER_TIMEOUT */
-	return r->user_timeout ? "TCP_USER_TIMEOUT" : r->syn ? "tcp_syn_retries" : "tcp_retries2";
+	if (r->user_timeout)
+		return "TCP_USER_TIMEOUT"; /* retransmits_timed_out(): it overrides the count */
+	return r->syn ? "tcp_syn_retries" : r->orphan ? "tcp_orphan_retries" : "tcp_retries2";
 }
 
 void drop_text(char *buf, size_t n, enum drop_reason r, int host)
@@ -438,7 +440,7 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 			 "%s since the first one >= %s (%s); keepalive plays no part while data is unacknowledged",
 			 me, tcp_errno_name(e->error), secs(a, sizeof a, now), e->retransmits,
 			 secs(b, sizeof b, now - e->retrans_stamp), secs(c, sizeof c, e->limit),
-			 e->user_timeout ? "TCP_USER_TIMEOUT" : "tcp_retries2");
+			 e->user_timeout ? "TCP_USER_TIMEOUT" : e->orphan ? "tcp_orphan_retries" : "tcp_retries2");
 		break;
 	case END_SYN_TIMEOUT:
 		snprintf(buf, n, "%s gave up connecting at %s with %s after %u SYN retransmissions%s", me,

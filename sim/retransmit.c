@@ -178,6 +178,7 @@ static void emit_rto(struct tcp_sock *sk, enum rto_decision d, bool syn, uint32_
 	struct ks_record r = {.type = REC_RTO};
 	r.u.rto = (struct rec_rto){
 		.host = sk->host->id, .decision = d, .syn = syn, .synack = sk->state == TCP_SYN_RECV,
+		.orphan = sk->dead && !syn,
 		.retransmits = sk->retransmits,
 		.since = sk->retrans_stamp == KS_TIME_NEVER ? 0 : since_retrans_stamp(sk),
 		.limit = timed_out_limit(boundary, sk->user_timeout, rto_base),

@@ -54,6 +54,7 @@ static struct rec_end end_record(const struct tcp_sock *sk, int err, enum tcp_en
 		e.retrans_stamp = sk->retrans_stamp;
 		e.boundary = w.boundary;
 		e.user_timeout = sk->user_timeout;
+		e.orphan = sk->dead && why == END_RTO;
 		e.limit = w.limit;
 		break;
 	}

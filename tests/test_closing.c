@@ -184,3 +184,32 @@ Test(closing, tcp_orphan_retries_for_an_unacknowledged_fin)
 	cr_expect_eq(orphan_abort(3, &n), C + 220 * MS * 15); /* 0.22 x (1 + 2 + 4 + 8) */
 	cr_expect_eq(n, 3);
 }
+
+/* An orphan's retransmissions end by tcp_orphan_retries (8 while the RTO is
+ * below its maximum: tcp_orphan_retries()), and the abort names that rule, not
+ * tcp_retries2 (the summary used to say tcp_retries2 with the orphan's limit). */
+Test(closing, orphan_retransmission_abort_names_tcp_orphan_retries)
+{
+	struct run r;
+	run_ini("[scenario]\ntimer = exact\nduration = 1h\n[events]\n10s = unplug B\n"
+		"20s = send A 100\n21s = close A\n", NULL, 0, &r);
+	const struct rec_end *e = run_end_must(&r, HOST_A);
+	cr_expect_eq(e->why, END_RTO);
+	cr_expect(e->orphan);
+	cr_expect_eq(e->boundary, 8);
+	const struct rec *abort_rec = run_nth_rto(&r, HOST_A, RTO_ABORT, 1);
+	cr_assert_not_null(abort_rec);
+	cr_expect(abort_rec->u.rto.orphan);
+	cr_expect_str_eq(rto_rule(&abort_rec->u.rto), "tcp_orphan_retries");
+	run_free(&r);
+
+	/* the same data without the close: tcp_retries2 */
+	run_ini("[scenario]\ntimer = exact\nduration = 1h\n[events]\n10s = unplug B\n20s = send A 100\n",
+		NULL, 0, &r);
+	e = run_end_must(&r, HOST_A);
+	cr_expect_not(e->orphan);
+	abort_rec = run_nth_rto(&r, HOST_A, RTO_ABORT, 1);
+	cr_assert_not_null(abort_rec);
+	cr_expect_str_eq(rto_rule(&abort_rec->u.rto), "tcp_retries2");
+	run_free(&r);
+}
