@@ -396,6 +396,51 @@ static void keepalive_sentence(char *buf, size_t n, const char *me, const char *
 	}
 }
 
+/* A host whose connection did not end (or never began). */
+static void open_sentence(char *buf, size_t n, const struct sim *sim, int h, const struct rec_end *e)
+{
+	const struct host *host = &sim->host[h];
+	const struct tcp_sock *sk = &host->sk;
+	const char *me = host_name(h);
+	char a[32];
+	const char *why = "";
+	if (!host->powered)
+		why = " (powered off)";
+	else if (sk->state == TCP_CLOSE_WAIT)
+		why = ": its peer closed the connection (a FIN), so the application reads EOF";
+	else if (sk->state == TCP_ESTABLISHED && !sk->keepopen)
+		why = ": SO_KEEPALIVE is off, so it never probes";
+	else if (sk->state == TCP_ESTABLISHED)
+		why = ": keepalive is on, but it has not given up";
+	if (sk->state == TCP_CLOSE && !e)
+		snprintf(buf, n, "%s never had a connection%s", me, why);
+	else
+		snprintf(buf, n, "%s is still %s at the end (%s)%s", me, tcp_state_name(sk->state),
+			 secs(a, sizeof a, sim->sc->duration), why);
+}
+
+/* END_RESET: who sent the RST, from the segment's annotation. */
+static void reset_sentence(char *buf, size_t n, const char *me, const char *peer, ks_time_t now,
+			   const struct rec_end *e)
+{
+	char a[32], from[64] = "";
+	switch ((enum seg_kind)e->rst_kind) {
+	case SEG_RST_NOSOCK: snprintf(from, sizeof from, " (%s had no such connection)", peer); break;
+	case SEG_RST_KA: snprintf(from, sizeof from, " (%s's keepalive gave up)", peer); break;
+	case SEG_RST_NAT: snprintf(from, sizeof from, " (sent by the NAT, not by %s)", peer); break;
+	case SEG_RST_ABORT: snprintf(from, sizeof from, " (%s's application aborted)", peer); break;
+	case SEG_RST_CLOSE:
+		snprintf(from, sizeof from, " (%s closed with unread data, or gave up in FIN_WAIT2)", peer);
+		break;
+	default: break;
+	}
+	if (e->error)
+		snprintf(buf, n, "%s received a RST at %s%s and reported %s", me, secs(a, sizeof a, now),
+			 from, tcp_errno_name(e->error));
+	else
+		snprintf(buf, n, "%s received a RST at %s%s", me, secs(a, sizeof a, now), from);
+}
+
 void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const struct rec_end *e)
 {
 	const struct host *host = &sim->host[h];
@@ -404,20 +449,7 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 	char a[32], b[32], c[32];
 
 	if (!e || sk->state != TCP_CLOSE) {
-		const char *why = "";
-		if (!host->powered)
-			why = " (powered off)";
-		else if (sk->state == TCP_CLOSE_WAIT)
-			why = ": its peer closed the connection (a FIN), so the application reads EOF";
-		else if (sk->state == TCP_ESTABLISHED && !sk->keepopen)
-			why = ": SO_KEEPALIVE is off, so it never probes";
-		else if (sk->state == TCP_ESTABLISHED)
-			why = ": keepalive is on, but it has not given up";
-		if (sk->state == TCP_CLOSE && !e)
-			snprintf(buf, n, "%s never had a connection%s", me, why);
-		else
-			snprintf(buf, n, "%s is still %s at the end (%s)%s", me, tcp_state_name(sk->state),
-				 secs(a, sizeof a, sim->sc->duration), why);
+		open_sentence(buf, n, sim, h, e);
 		return;
 	}
 	ks_time_t now = sk->end_time;
@@ -447,26 +479,9 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 			 secs(a, sizeof a, now), e->error ? tcp_errno_name(e->error) : "no error",
 			 e->retransmits, e->algo == KA_ALGO_LWIP ? " (lwIP: TCP_SYNMAXRTX)" : "");
 		break;
-	case END_RESET: {
-		/* who sent the RST, from the segment's annotation */
-		char from[64] = "";
-		switch ((enum seg_kind)e->rst_kind) {
-		case SEG_RST_NOSOCK: snprintf(from, sizeof from, " (%s had no such connection)", peer); break;
-		case SEG_RST_KA: snprintf(from, sizeof from, " (%s's keepalive gave up)", peer); break;
-		case SEG_RST_NAT: snprintf(from, sizeof from, " (sent by the NAT, not by %s)", peer); break;
-		case SEG_RST_ABORT: snprintf(from, sizeof from, " (%s's application aborted)", peer); break;
-		case SEG_RST_CLOSE:
-			snprintf(from, sizeof from, " (%s closed with unread data, or gave up in FIN_WAIT2)", peer);
-			break;
-		default: break;
-		}
-		if (e->error)
-			snprintf(buf, n, "%s received a RST at %s%s and reported %s", me, secs(a, sizeof a, now),
-				 from, tcp_errno_name(e->error));
-		else
-			snprintf(buf, n, "%s received a RST at %s%s", me, secs(a, sizeof a, now), from);
+	case END_RESET:
+		reset_sentence(buf, n, me, peer, now, e);
 		break;
-	}
 	case END_CLOSED:
 		snprintf(buf, n, "%s closed the connection normally at %s", me, secs(a, sizeof a, now));
 		break;

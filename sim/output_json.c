@@ -380,6 +380,56 @@ static void json_heartbeat(struct json_sink *js, ks_time_t now, const struct rec
 	}
 }
 
+static void json_nat(struct json_sink *js, ks_time_t t, const struct rec_nat *n)
+{
+	char text[320];
+	event_head(js, t, "nat");
+	fprintf(js->events, ", \"decision\": \"%s\", \"from\": %s, \"in_port\": %u, "
+		"\"ext_port\": %u, \"class\": \"%s\", \"idle\": ", nat_decision_name(n->decision),
+		n->dir < 0 ? "null" : hstr(n->dir), n->in_port, n->ext_port, nat_class_name(n->cls));
+	put_time(js->events, n->idle);
+	fputs(", \"reason\": ", js->events);
+	if (n->decision == NATD_DROPPED)
+		fprintf(js->events, "\"%s\"", drop_reason_name(n->drop));
+	else if (n->why)
+		put_str(js->events, n->why);
+	else
+		fputs("null", js->events);
+	if (n->decision == NATD_RST)
+		fprintf(js->events, ", \"rst_to\": %s", hstr(n->rst_to));
+	nat_text(text, sizeof text, n);
+	fputs(", \"text\": ", js->events);
+	put_str(js->events, text);
+	fputc('}', js->events);
+}
+
+static void json_icmp(struct json_sink *js, ks_time_t t, const struct rec_icmp *ic)
+{
+	char text[400];
+	event_head(js, t, "icmp");
+	fprintf(js->events, ", \"host\": %s, \"decision\": \"%s\", \"icmp\": \"%s\", \"seq\": %u, "
+		"\"error\": ", hstr(ic->host), icmp_decision_name(ic->decision),
+		icmp_code_name(ic->code), ic->seq);
+	if (ic->decision >= ICMPD_SOFT && tcp_errno_name(ic->err))
+		fprintf(js->events, "\"%s\"", tcp_errno_name(ic->err));
+	else
+		fputs("null", js->events);
+	if (ic->decision <= ICMPD_RATELIMITED) {
+		fputs(", \"tokens\": ", js->events);
+		put_time(js->events, ic->tokens);
+	}
+	if (ic->decision == ICMPD_REVERT) {
+		fprintf(js->events, ", \"backoff\": %u, \"rto\": ", ic->backoff);
+		put_time(js->events, ic->rto);
+		fputs(", \"remaining\": ", js->events);
+		put_time(js->events, ic->remaining);
+	}
+	icmp_text(text, sizeof text, ic);
+	fputs(", \"text\": ", js->events);
+	put_str(js->events, text);
+	fputc('}', js->events);
+}
+
 static void json_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
 {
 	struct json_sink *js = (struct json_sink *)s;
@@ -391,56 +441,8 @@ static void json_record(struct sink *s, const struct sim *sim, const struct ks_r
 	case REC_KEEPALIVE: json_keepalive(js, r->t, &r->u.ka); break;
 	case REC_RTO: json_rto(js, r->t, &r->u.rto); break;
 	case REC_RTT: json_rtt(js, r->t, &r->u.rtt); break;
-	case REC_NAT: {
-		const struct rec_nat *n = &r->u.nat;
-		char text[320];
-		event_head(js, r->t, "nat");
-		fprintf(js->events, ", \"decision\": \"%s\", \"from\": %s, \"in_port\": %u, "
-			"\"ext_port\": %u, \"class\": \"%s\", \"idle\": ", nat_decision_name(n->decision),
-			n->dir < 0 ? "null" : hstr(n->dir), n->in_port, n->ext_port, nat_class_name(n->cls));
-		put_time(js->events, n->idle);
-		fputs(", \"reason\": ", js->events);
-		if (n->decision == NATD_DROPPED)
-			fprintf(js->events, "\"%s\"", drop_reason_name(n->drop));
-		else if (n->why)
-			put_str(js->events, n->why);
-		else
-			fputs("null", js->events);
-		if (n->decision == NATD_RST)
-			fprintf(js->events, ", \"rst_to\": %s", hstr(n->rst_to));
-		nat_text(text, sizeof text, n);
-		fputs(", \"text\": ", js->events);
-		put_str(js->events, text);
-		fputc('}', js->events);
-		break;
-	}
-	case REC_ICMP: {
-		const struct rec_icmp *ic = &r->u.icmp;
-		char text[400];
-		event_head(js, r->t, "icmp");
-		fprintf(js->events, ", \"host\": %s, \"decision\": \"%s\", \"icmp\": \"%s\", \"seq\": %u, "
-			"\"error\": ", hstr(ic->host), icmp_decision_name(ic->decision),
-			icmp_code_name(ic->code), ic->seq);
-		if (ic->decision >= ICMPD_SOFT && tcp_errno_name(ic->err))
-			fprintf(js->events, "\"%s\"", tcp_errno_name(ic->err));
-		else
-			fputs("null", js->events);
-		if (ic->decision <= ICMPD_RATELIMITED) {
-			fputs(", \"tokens\": ", js->events);
-			put_time(js->events, ic->tokens);
-		}
-		if (ic->decision == ICMPD_REVERT) {
-			fprintf(js->events, ", \"backoff\": %u, \"rto\": ", ic->backoff);
-			put_time(js->events, ic->rto);
-			fputs(", \"remaining\": ", js->events);
-			put_time(js->events, ic->remaining);
-		}
-		icmp_text(text, sizeof text, ic);
-		fputs(", \"text\": ", js->events);
-		put_str(js->events, text);
-		fputc('}', js->events);
-		break;
-	}
+	case REC_NAT: json_nat(js, r->t, &r->u.nat); break;
+	case REC_ICMP: json_icmp(js, r->t, &r->u.icmp); break;
 	case REC_HEARTBEAT:
 		json_heartbeat(js, r->t, &r->u.hb);
 		break;
