@@ -31,6 +31,8 @@ struct ka_late {
 	bool chained[NSOCKS];
 	/* the probe period */
 	ks_time_t cycle[NSOCKS];       /* when the last probe #1 left, 0 = none yet */
+	bool by_answer[NSOCKS];        /* the last segment delivered was a probe's answer:
+					* the next cycle's gap is a probe period */
 	ks_time_t pmin[NSOCKS], pmax[NSOCKS];
 	ks_time_t rtt[NSOCKS];         /* probe -> answer, the last answered */
 	ks_time_t probe_at[NSOCKS];    /* when the last probe left */

@@ -15,6 +15,7 @@ static void packet(struct ka_late *kl, const struct rec_packet *p)
 		return;
 	int h = seg->dst;
 	kl->last_rx[h] = p->fate_time;
+	kl->by_answer[h] = seg->kind == SEG_KA_ACK;
 	if (seg->kind == SEG_KA_ACK && kl->probe_at[h]) {
 		kl->rtt[h] = p->fate_time - kl->probe_at[h];
 		kl->answers[h]++;
@@ -57,7 +58,9 @@ static void firing(struct ka_late *kl, const struct rec_keepalive *k, ks_time_t 
 	kl->prev_next[h] = k->next;
 	if (k->decision == KA_PROBE) {
 		if (!k->probes_out) { /* a new cycle's first probe */
-			ks_time_t d = kl->cycle[h] ? now - kl->cycle[h] : 0;
+			/* a period only when the idle clock last restarted on the
+			 * previous cycle's answer (not on data, a FIN, ...) */
+			ks_time_t d = kl->cycle[h] && kl->by_answer[h] ? now - kl->cycle[h] : 0;
 			if (d && (!kl->nperiods[h] || d < kl->pmin[h]))
 				kl->pmin[h] = d;
 			if (d && d > kl->pmax[h])

@@ -136,6 +136,24 @@ Test(wording, probe_period_on_a_live_connection)
 			   "restarts the idle clock), not every tcp_keepintvl 10 s.\n");
 	cmd_free(&c);
 	free(p);
+	/* the peer's data between two cycles restarts the idle clock: that gap is
+	 * no probe period (probes at 60.05, 120.1, then data from B at 150 s:
+	 * the next cycle at 210.05 s follows the data, and the sentence keeps to
+	 * the one real period, 60.05 s) */
+	char *t = strf("[scenario]\ntimer = exact\nduration = 4m\n[A]\nso_keepalive = on\n"
+		       "tcp_keepidle = 60\ntcp_keepintvl = 10\n[link]\ndelay = 25ms\n[events]\n"
+		       "150s = send B 10\n");
+	char *dir = make_tmpdir(), *f = strf("%s/gap.ini", dir);
+	write_file(f, t);
+	c = KASIM(f);
+	expect_line(c.out, "  A probes every 60.05 s on this live connection (keepidle 60 s + RTT 0.05 s: each answer "
+			   "restarts the idle clock), not every tcp_keepintvl 10 s.\n");
+	cmd_free(&c);
+	unlink(f);
+	rmdir(dir);
+	free(f);
+	free(dir);
+	free(t);
 	/* a dead peer: one cycle, no period */
 	p = root_path("scenarios/course/01-dead-peer/scenario.ini");
 	c = KASIM(p);
