@@ -100,12 +100,19 @@ static void csv_packet(struct csv_sink *cs, const struct rec_packet *p)
 	}
 }
 
+/* The four cells every record row starts with. */
+static void row_head(struct csv_sink *cs, ks_time_t t, const char *record, const char *host,
+		     const char *decision)
+{
+	set_t(cs, C_TIME, t);
+	set(cs, C_RECORD, record);
+	set(cs, C_HOST, host);
+	set(cs, C_DECISION, decision);
+}
+
 static void csv_keepalive(struct csv_sink *cs, ks_time_t now, const struct rec_keepalive *k)
 {
-	set_t(cs, C_TIME, now);
-	set(cs, C_RECORD, "keepalive");
-	set(cs, C_HOST, hs(k->host));
-	set(cs, C_DECISION, ka_decision_name(k->decision));
+	row_head(cs, now, "keepalive", hs(k->host), ka_decision_name(k->decision));
 	set_t(cs, C_ELAPSED, k->elapsed);
 	set_u(cs, C_PROBES_OUT, k->probes_out);
 	set_t(cs, C_KEEPIDLE, k->time);
@@ -121,12 +128,8 @@ static void csv_keepalive(struct csv_sink *cs, ks_time_t now, const struct rec_k
 
 static void csv_rto(struct csv_sink *cs, ks_time_t now, const struct rec_rto *r)
 {
-	set_t(cs, C_TIME, now);
-	set(cs, C_RECORD, "retransmit");
-	set(cs, C_HOST, hs(r->host));
-	set(cs, C_DECISION, r->decision == RTO_ABORT   ? "abort"
-			    : r->decision == RTO_PROBE ? "loss-probe"
-						       : "retransmit");
+	row_head(cs, now, "retransmit", hs(r->host),
+		 r->decision == RTO_ABORT ? "abort" : r->decision == RTO_PROBE ? "loss-probe" : "retransmit");
 	set_u(cs, C_UT, r->user_timeout);
 	if (r->next != KS_TIME_NEVER)
 		set_t(cs, C_NEXT, r->next);
@@ -138,14 +141,11 @@ static void csv_rto(struct csv_sink *cs, ks_time_t now, const struct rec_rto *r)
 
 static void csv_rtt(struct csv_sink *cs, ks_time_t now, const struct rec_rtt *r)
 {
-	set_t(cs, C_TIME, now);
-	set(cs, C_RECORD, "rtt");
-	set(cs, C_HOST, hs(r->host));
+	row_head(cs, now, "rtt", hs(r->host), r->rfc6298 ? "rfc6298" : "tcp_rtt_estimator");
 	set_t(cs, C_RTT_SAMPLE, r->sample);
 	set_t(cs, C_SRTT, r->srtt);
 	set_t(cs, C_RTTVAR, r->rttvar);
 	set_t(cs, C_RTO, r->rto);
-	set(cs, C_DECISION, r->rfc6298 ? "rfc6298" : "tcp_rtt_estimator");
 	explain_rtt(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], now, r);
 }
 
@@ -162,10 +162,7 @@ static void csv_record(struct sink *s, const struct sim *sim, const struct ks_re
 	case REC_RTT: csv_rtt(cs, r->t, &r->u.rtt); break;
 	case REC_ACTION: {
 		const struct sc_event *ev = r->u.act.ev;
-		set_t(cs, C_TIME, r->t);
-		set(cs, C_RECORD, "event");
-		set(cs, C_HOST, hs(ev->host));
-		set(cs, C_DECISION, action_name(ev->action));
+		row_head(cs, r->t, "event", hs(ev->host), action_name(ev->action));
 		if (r->u.act.result)
 			snprintf(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], "%s %s %s",
 				 action_name(ev->action), hs(ev->host), r->u.act.result);
@@ -175,52 +172,34 @@ static void csv_record(struct sink *s, const struct sim *sim, const struct ks_re
 		break;
 	}
 	case REC_STATE:
-		set_t(cs, C_TIME, r->t);
-		set(cs, C_RECORD, "state");
-		set(cs, C_HOST, hs(r->u.st.host));
-		set(cs, C_DECISION, tcp_state_name(r->u.st.to));
+		row_head(cs, r->t, "state", hs(r->u.st.host), tcp_state_name(r->u.st.to));
 		explain_state(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], r->t, &r->u.st);
 		break;
 	case REC_END:
-		set_t(cs, C_TIME, r->t);
-		set(cs, C_RECORD, "end");
-		set(cs, C_HOST, hs(r->u.end.host));
-		set(cs, C_DECISION, end_name(r->u.end.why));
+		row_head(cs, r->t, "end", hs(r->u.end.host), end_name(r->u.end.why));
 		if (r->u.end.error)
 			set(cs, C_ERROR, tcp_errno_name(r->u.end.error));
 		explain_end(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], r->t, &r->u.end);
 		break;
 	case REC_PROXY:
-		set_t(cs, C_TIME, r->t);
-		set(cs, C_RECORD, "proxy");
-		set(cs, C_HOST, "P");
-		set(cs, C_DECISION, proxy_decision_name(r->u.px.decision));
+		row_head(cs, r->t, "proxy", "P", proxy_decision_name(r->u.px.decision));
 		proxy_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.px);
 		break;
 	case REC_NAT:
-		set_t(cs, C_TIME, r->t);
-		set(cs, C_RECORD, "nat");
-		set(cs, C_HOST, hs(r->u.nat.dir));
-		set(cs, C_DECISION, nat_decision_name(r->u.nat.decision));
+		row_head(cs, r->t, "nat", hs(r->u.nat.dir), nat_decision_name(r->u.nat.decision));
 		if (r->u.nat.decision == NATD_DROPPED)
 			set(cs, C_DROP_REASON, drop_reason_name(r->u.nat.drop));
 		nat_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.nat);
 		break;
 	case REC_ICMP:
-		set_t(cs, C_TIME, r->t);
-		set(cs, C_RECORD, "icmp");
-		set(cs, C_HOST, hs(r->u.icmp.host));
-		set(cs, C_DECISION, icmp_decision_name(r->u.icmp.decision));
+		row_head(cs, r->t, "icmp", hs(r->u.icmp.host), icmp_decision_name(r->u.icmp.decision));
 		set_u(cs, C_SEQ, r->u.icmp.seq);
 		if (r->u.icmp.decision >= ICMPD_SOFT && tcp_errno_name(r->u.icmp.err))
 			set(cs, C_ERROR, tcp_errno_name(r->u.icmp.err));
 		icmp_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.icmp);
 		break;
 	case REC_HEARTBEAT:
-		set_t(cs, C_TIME, r->t);
-		set(cs, C_RECORD, "heartbeat");
-		set(cs, C_HOST, hs(r->u.hb.host));
-		set(cs, C_DECISION, hb_decision_name(r->u.hb.decision));
+		row_head(cs, r->t, "heartbeat", hs(r->u.hb.host), hb_decision_name(r->u.hb.decision));
 		hb_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.hb);
 		break;
 	default:

@@ -349,9 +349,17 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 	fputc('\n', ts->out);
 }
 
-static void text_format(struct text_sink *ts, const struct ks_record *r)
+/* One timeline line: the time, then the record's sentence. */
+static void stamped(struct text_sink *ts, ks_time_t at, const char *line)
 {
 	char t[32];
+	format_ts(t, sizeof t, at);
+	fprintf(ts->out, "%14s %s\n", t, line);
+}
+
+static void text_format(struct text_sink *ts, const struct ks_record *r)
+{
+	char t[32], line[512]; /* the longest sentence: proxy_text()'s */
 	ka_late_record(&ts->kl, r);
 	switch (r->type) {
 	case REC_PACKET: text_packet(ts, &r->u.pkt); break;
@@ -369,41 +377,29 @@ static void text_format(struct text_sink *ts, const struct ks_record *r)
 		break;
 	case REC_NAT:
 		if (r->u.nat.decision != NATD_TRANSLATED || ts->opts.explain) {
-			char line[320];
-			format_ts(t, sizeof t, r->t);
 			nat_text(line, sizeof line, &r->u.nat);
-			fprintf(ts->out, "%14s %s\n", t, line);
+			stamped(ts, r->t, line);
 		}
 		break;
-	case REC_ICMP: {
-		char line[400];
-		format_ts(t, sizeof t, r->t);
+	case REC_ICMP:
 		icmp_text(line, sizeof line, &r->u.icmp);
-		fprintf(ts->out, "%14s %s\n", t, line);
+		stamped(ts, r->t, line);
 		break;
-	}
-	case REC_HEARTBEAT: {
-		char line[320];
+	case REC_HEARTBEAT:
 		if (r->u.hb.decision == HBD_GIVEUP) {
 			ts->hb_gave_up[r->u.hb.host] = true;
 			ts->hb[r->u.hb.host] = r->u.hb;
 			ts->hb_time[r->u.hb.host] = r->t;
 		}
-		format_ts(t, sizeof t, r->t);
 		hb_text(line, sizeof line, &r->u.hb);
-		fprintf(ts->out, "%14s %s\n", t, line);
+		stamped(ts, r->t, line);
 		break;
-	}
-	case REC_PROXY: {
-		char line[512];
-		format_ts(t, sizeof t, r->t);
+	case REC_PROXY:
 		proxy_text(line, sizeof line, &r->u.px);
-		fprintf(ts->out, "%14s %s\n", t, line);
+		stamped(ts, r->t, line);
 		break;
-	}
 	case REC_STATE:
 		if (ts->opts.explain) {
-			char line[256];
 			explain_state(line, sizeof line, r->t, &r->u.st);
 			narrate(ts, r->t, line, C_DIM);
 		}
