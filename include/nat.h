@@ -66,6 +66,11 @@
 
 enum nat_class { NAT_TRANSITORY, NAT_ESTABLISHED, NAT_NCLASSES };
 
+/* Where a forwarding box sits ([nat] or [lb]): the NAT at A's end of A's
+ * wire, the LB at its far end, in front of B (or of P with a [proxy]). For
+ * both, A's side is the inside: outbound is the A->B direction. */
+enum nat_box { NAT_BOX_NAT, NAT_BOX_LB, NAT_NBOXES };
+
 enum nat_decision {
 	NATD_CREATED,     /* a mapping was created */
 	NATD_TRANSLATED,  /* a segment was translated (refreshed: see rec_nat.refreshed) */
@@ -81,6 +86,7 @@ enum nat_decision {
 /* One decision about a mapping of the simulated connection (never background). */
 struct rec_nat {
 	enum nat_decision decision;
+	enum nat_box box;     /* which box decided */
 	int dir;              /* HOST_A: about a segment from A; HOST_B: from B; -1: a timer */
 	uint32_t in_addr, ext_addr, rem_addr;
 	uint16_t in_port, ext_port, rem_port; /* ext_port 0: no mapping */
@@ -106,6 +112,8 @@ struct nat_stats {
 	/* the simulated connection's mappings */
 	uint64_t created, refreshes, expired, evicted, flushed, drops, rsts;
 	uint64_t translated;
+	/* the last expiry of one of them: when, after how long idle (the summary) */
+	ks_time_t last_expiry, last_expiry_idle;
 	/* the whole table */
 	uint64_t peak;             /* most mappings at once */
 	uint64_t table_full_drops; /* new mappings refused (table_full = drop), any flow */
@@ -119,6 +127,8 @@ struct nat {
 	struct engine *eng;
 	struct nat_config cfg;
 	struct nat_hooks hooks;
+	enum nat_box box;                 /* where it sits: NAT_BOX_NAT (nat_init's) or, set
+	                                   * by the simulation after nat_init, NAT_BOX_LB */
 	struct rng rng;                   /* background arrivals and lifetimes */
 	ks_time_t timeout[NAT_NCLASSES];
 	struct nat_map *head[NAT_NCLASSES], *tail[NAT_NCLASSES]; /* oldest refresh first */
@@ -171,6 +181,8 @@ uint16_t nat_lookup_port(const struct nat *n, uint32_t in_addr, uint16_t in_port
 			 uint32_t rem_addr, uint16_t rem_port);
 
 const char *nat_decision_name(enum nat_decision d);
+/* "NAT" or "LB": how outputs name a box. */
+const char *nat_box_name(enum nat_box b);
 const char *nat_class_name(enum nat_class c);
 
 #endif

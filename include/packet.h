@@ -35,6 +35,7 @@ enum seg_kind {
 	SEG_RST_CLOSE,    /* RST of tcp_close() (nth 1: unread data) or of an orphan's
 			   * FIN_WAIT2 timer (nth 2: TCP_LINGER2 < 0, tcp_keepalive_timer()) */
 	SEG_SYNACK_AGAIN, /* SYN-ACK answering a retransmitted SYN (tcp_check_req) */
+	SEG_RST_LB,       /* a RST sent by the [lb] box (as SEG_RST_NAT) */
 };
 
 struct segment {

@@ -225,6 +225,8 @@ enum action {
 	ACT_NAT_REBOOT, /* the NAT loses all state and restarts its port allocator */
 	ACT_UNREACHABLE,/* host's end of the path answers every segment for host with
 			 * ICMP destination unreachable, code arg (-1 as UINT64_MAX: off) */
+	ACT_LB_FLUSH,   /* "lb flush": the same for [lb] */
+	ACT_LB_REBOOT,  /* "lb reboot" */
 };
 
 /* [scenario] timer: the timer model of each host (docs/timers.md). auto gives
@@ -262,6 +264,7 @@ struct scenario {
 	struct ep_config ep[NHOSTS];
 	struct link_config link;
 	struct nat_config nat;
+	struct nat_config lb;  /* [lb]: a second forwarding box, at the far end of A's wire */
 	struct proxy_config proxy;
 	struct sc_event *events; /* sorted by time; equal times keep file order */
 	size_t nevents;
@@ -304,6 +307,8 @@ bool nat_preset_fill(const char *name, struct nat_config *out);
 bool nat_preset_range(const char *name, ks_time_t *min, ks_time_t *max, const char **setting);
 /* The [nat] defaults without a preset. */
 void nat_config_default(struct nat_config *c);
+/* The [lb] defaults: [nat]'s, with the LB's own ext_addr. */
+void lb_config_default(struct nat_config *c);
 
 /* Heartbeat presets (sim/heartbeat_preset.c): names in documentation order
  * ("off" and "custom" first); fill out with the preset's values. Returns
@@ -364,7 +369,7 @@ struct cfg_value {
  * (delay), or one direction (delay.a_to_b, delay.b_to_a). */
 enum cfg_dir { CFG_DIR_NONE, CFG_DIR_BOTH, CFG_DIR_AB, CFG_DIR_BA };
 
-/* Sections in file order: scenario, A, B, link, nat, proxy, events ([events] has no keys). */
+/* Sections in file order: scenario, A, B, link, nat, lb, proxy, events ([events] has no keys). */
 size_t scenario_nsections(void);
 const char *scenario_section_name(size_t sec);
 size_t scenario_nkeys(size_t sec);

@@ -34,12 +34,14 @@ struct sim {
 	struct rng rng;
 	struct host host[NSOCKS];    /* A, B, and with a proxy P.server, P.client */
 	struct link link;            /* A's wire (to B, or to P's client leg) */
-	bool has_nat;                /* the scenario has a [nat] */
-	/* Arrivals that need more than host_deliver(): a NAT, or a scenario
+	bool has_nat;                /* a forwarding box is on the path: a [nat], an [lb] or both */
+	/* Arrivals that need more than host_deliver(): a box, or a scenario
 	 * with "unreachable" events (link_arrived's one test for both). */
 	bool divert;
-	struct nat nat;
-	bool nat_deferring;          /* inside nat_outbound/inbound: hold NAT records */
+	bool box_on[NAT_NBOXES];     /* box[NAT_BOX_NAT]: [nat] at A's end of A's wire;
+	                              * box[NAT_BOX_LB]: [lb] at its far end (B's or P's) */
+	struct nat box[NAT_NBOXES];
+	bool nat_deferring;          /* inside nat_outbound/inbound: hold the boxes' records */
 	size_t nat_npending;         /* ...until the segment's own fate is out */
 	struct rec_nat nat_pending[4];
 	/* The scenario's events: one timer, armed for the next of them only (so
@@ -81,7 +83,7 @@ struct sim_counters {
 	uint64_t events;             /* engine events run */
 	uint64_t segments;           /* segments sent (by the hosts and the NAT) */
 	uint32_t probes_sent[NHOSTS];/* keepalive probes each host transmitted */
-	uint64_t nat_expired, nat_evicted; /* the NAT's (0 without one) */
+	uint64_t nat_expired, nat_evicted; /* the boxes' ([nat] + [lb]; 0 without) */
 };
 
 /* Prepare a simulation of sc (which must outlive it). */

@@ -47,13 +47,17 @@ enum ks_rec_type {
  * from (HOST_B toward A, HOST_A toward B) and the tuple of the side it is
  * sent on; its seg_out is NULL.
  */
+/* rec_packet.reason_host of a segment the [lb] box dropped. */
+#define FATE_AT_LB (-2)
+
 struct rec_packet {
 	const struct segment *seg;
 	const struct segment *seg_out;
 	ks_time_t sent;          /* when it left the sender (or the NAT) */
 	ks_time_t fate_time;     /* arrival, or where it was dropped */
 	enum drop_reason reason; /* DROP_NONE = delivered */
-	int reason_host;         /* the host whose cable/power/qdisc dropped it; -1 = the path */
+	int reason_host;         /* the host whose cable/power/qdisc dropped it; -1 = the path
+	                          * (the wire, the NAT); FATE_AT_LB: the LB */
 };
 
 /* What one keepalive-timer firing decided; the comments name the kernel branch. */

@@ -163,9 +163,9 @@ static int files_open(struct run_files *rf, const char *dir, const struct scenar
 	static const char *const px1[] = {"capture.client.pcap", "capture.server.pcap"};
 	static const char *const px2[] = {"capture.client.inside.pcap", "capture.client.outside.pcap",
 					  "capture.server.pcap"};
-	const char *const *names = sc->proxy.enabled ? (sc->nat.enabled ? px2 : px1)
-						     : sc->nat.enabled ? two : one;
-	rf->npcap = (sc->nat.enabled ? 2 : 1) + sc->proxy.enabled;
+	bool boxes = sc->nat.enabled || sc->lb.enabled; /* captured around both at once */
+	const char *const *names = sc->proxy.enabled ? (boxes ? px2 : px1) : boxes ? two : one;
+	rf->npcap = (boxes ? 2 : 1) + sc->proxy.enabled;
 	bool ok = (rf->json = outdir_fopen(rf->od, "run.json")) && (rf->csv = outdir_fopen(rf->od, "timeline.csv"));
 	for (int i = 0; ok && i < rf->npcap; i++)
 		ok = (rf->pcap[i] = outdir_fopen(rf->od, names[i])) != NULL;

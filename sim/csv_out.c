@@ -186,7 +186,8 @@ static void csv_record(struct sink *s, const struct sim *sim, const struct ks_re
 		proxy_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.px);
 		break;
 	case REC_NAT:
-		row_head(cs, r->t, "nat", hs(r->u.nat.dir), nat_decision_name(r->u.nat.decision));
+		row_head(cs, r->t, r->u.nat.box == NAT_BOX_LB ? "lb" : "nat", hs(r->u.nat.dir),
+			 nat_decision_name(r->u.nat.decision));
 		if (r->u.nat.decision == NATD_DROPPED)
 			set(cs, C_DROP_REASON, drop_reason_name(r->u.nat.drop));
 		nat_text(cs->cell[C_EXPLAIN], sizeof cs->cell[C_EXPLAIN], &r->u.nat);

@@ -18,6 +18,11 @@ const char *nat_decision_name(enum nat_decision d)
 	return names[d];
 }
 
+const char *nat_box_name(enum nat_box b)
+{
+	return b == NAT_BOX_LB ? "LB" : "NAT";
+}
+
 const char *nat_class_name(enum nat_class c)
 {
 	return c == NAT_ESTABLISHED ? "established" : "transitory";
@@ -69,7 +74,8 @@ static void rst_answer(struct nat *n, const struct segment *seg, const struct se
 		return;
 	struct segment r = {
 		.saddr = tuple->daddr, .daddr = tuple->saddr, .sport = tuple->dport,
-		.dport = tuple->sport, .src = seg->dst, .dst = seg->src, .kind = SEG_RST_NAT,
+		.dport = tuple->sport, .src = seg->dst, .dst = seg->src,
+		.kind = n->box == NAT_BOX_LB ? SEG_RST_LB : SEG_RST_NAT,
 		.win = 0,
 	};
 	rst_reply_numbers(seg, &r);
@@ -77,8 +83,7 @@ static void rst_answer(struct nat *n, const struct segment *seg, const struct se
 	struct rec_nat rec = {.decision = NATD_RST, .dir = seg->src, .rst_to = seg->src,
 			      .ext_addr = n->cfg.ext_addr, .why = "no mapping"};
 	rec_tuple_of(seg, &rec);
-	if (n->hooks.report)
-		n->hooks.report(n->hooks.ctx, &rec);
+	nat_emit(n, &rec);
 	n->hooks.send(n->hooks.ctx, &r);
 }
 
@@ -88,7 +93,8 @@ void nat_send_rst_for(struct nat *n, const struct nat_map *m, int to)
 {
 	if (!n->hooks.send)
 		return;
-	struct segment r = {.flags = TH_RST, .kind = SEG_RST_NAT, .dst = (uint8_t)to,
+	struct segment r = {.flags = TH_RST, .dst = (uint8_t)to,
+			    .kind = n->box == NAT_BOX_LB ? SEG_RST_LB : SEG_RST_NAT,
 			    .src = (uint8_t)!to};
 	if (to == HOST_A) {
 		if (!m->a_ack)
@@ -101,7 +107,7 @@ void nat_send_rst_for(struct nat *n, const struct nat_map *m, int to)
 	} else {
 		if (!m->b_ack)
 			return;
-		r.saddr = n->cfg.ext_addr;
+		r.saddr = nat_keeps_addr(n) ? m->in_addr : n->cfg.ext_addr;
 		r.sport = m->ext_port;
 		r.daddr = m->rem_addr;
 		r.dport = m->rem_port;
@@ -110,8 +116,7 @@ void nat_send_rst_for(struct nat *n, const struct nat_map *m, int to)
 	n->st.rsts++;
 	struct rec_nat rec = {.decision = NATD_RST, .dir = -1, .rst_to = to, .why = "idle timeout"};
 	nat_fill_rec(n, m, &rec);
-	if (n->hooks.report)
-		n->hooks.report(n->hooks.ctx, &rec);
+	nat_emit(n, &rec);
 	n->hooks.send(n->hooks.ctx, &r);
 }
 
@@ -126,7 +131,7 @@ static void drop_report(struct nat *n, const struct segment *seg, enum drop_reas
 	struct rec_nat r = {.decision = NATD_DROPPED, .dir = seg->src, .drop = why, .why = text,
 			    .ext_addr = n->cfg.ext_addr};
 	rec_tuple_of(seg, &r);
-	n->hooks.report(n->hooks.ctx, &r);
+	nat_emit(n, &r);
 }
 
 /* outbound_miss = invalid-passthrough: conntrack (nf_conntrack_tcp_loose = 0)
@@ -146,7 +151,7 @@ static void pass_untranslated(struct nat *n, const struct segment *seg, struct s
 		r.in_port = seg->dport;
 		r.ext_port = 0;
 	}
-	n->hooks.report(n->hooks.ctx, &r);
+	nat_emit(n, &r);
 }
 
 /* Class changes and RST bookkeeping a translated segment causes. */
@@ -184,7 +189,7 @@ static void translated(struct nat *n, struct nat_map *m, const struct segment *s
 		return;
 	struct rec_nat r = {.decision = NATD_TRANSLATED, .dir = seg->src, .refreshed = refr};
 	nat_fill_rec(n, m, &r);
-	n->hooks.report(n->hooks.ctx, &r);
+	nat_emit(n, &r);
 }
 
 enum drop_reason nat_outbound(struct nat *n, const struct segment *seg, struct segment *out)
@@ -224,7 +229,7 @@ enum drop_reason nat_outbound(struct nat *n, const struct segment *seg, struct s
 	}
 	track(n, m, seg, HOST_A);
 	*out = *seg;
-	out->saddr = n->cfg.ext_addr;
+	out->saddr = nat_keeps_addr(n) ? seg->saddr : n->cfg.ext_addr;
 	out->sport = m->ext_port;
 	translated(n, m, seg, true);
 	return DROP_NONE;
@@ -233,9 +238,12 @@ enum drop_reason nat_outbound(struct nat *n, const struct segment *seg, struct s
 enum drop_reason nat_inbound(struct nat *n, const struct segment *seg, struct segment *out)
 {
 	struct nat_map *m = NULL;
-	if (seg->daddr == n->cfg.ext_addr)
+	bool keep = nat_keeps_addr(n);
+	if (seg->daddr == n->cfg.ext_addr || keep)
 		m = nat_live(n, nat_find_ex(n, seg->dport, seg->saddr, seg->sport));
-	if (!m && seg->daddr != n->cfg.ext_addr && n->cfg.outbound_miss == NAT_MISS_INVALID) {
+	if (m && keep && seg->daddr != m->in_addr)
+		m = NULL; /* client IP preservation: the mapping is for A's side's address */
+	if (!m && (keep || seg->daddr != n->cfg.ext_addr) && n->cfg.outbound_miss == NAT_MISS_INVALID) {
 		/* the answer to an untranslated segment, to A's inside address:
 		 * INVALID too (no entry), routed to A as it is */
 		pass_untranslated(n, seg, out);

@@ -16,6 +16,7 @@
 #define S KS_SEC
 #define MIN (60 * KS_SEC)
 #define ADDR_NAT 0xCB007101u /* 203.0.113.1 (TEST-NET-3, RFC 5737) */
+#define ADDR_LB 0xC6336402u  /* 198.51.100.2 (TEST-NET-2, RFC 5737) */
 /* kasim's default table size: nf_conntrack_buckets' upper clamp 262144, which
  * is also nf_conntrack_max's default there (mb B.2). Large: without background
  * load nothing is ever evicted. */
@@ -40,6 +41,14 @@ void nat_config_default(struct nat_config *c)
 	c->bg_lifetime = 60 * S;
 	c->bg_interval = (struct dur_list){.n = 1, .v = {10 * S}};
 	c->bg_end = NAT_BG_FIN;
+}
+
+/* [lb]: the same defaults; its own address (where it masquerades from when
+ * it does not keep A's side's, nat.h): on B's network, TEST-NET-2. */
+void lb_config_default(struct nat_config *c)
+{
+	nat_config_default(c);
+	c->ext_addr = ADDR_LB;
 }
 
 static void aws_nat_gateway(struct nat_config *c)

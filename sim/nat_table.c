@@ -201,12 +201,20 @@ void nat_fill_rec(const struct nat *n, const struct nat_map *m, struct rec_nat *
 {
 	r->in_addr = m->in_addr;
 	r->in_port = m->in_port;
-	r->ext_addr = n->cfg.ext_addr;
+	r->ext_addr = nat_keeps_addr(n) ? m->in_addr : n->cfg.ext_addr;
 	r->ext_port = m->ext_port;
 	r->rem_addr = m->rem_addr;
 	r->rem_port = m->rem_port;
 	r->cls = (enum nat_class)m->cls;
 	r->timeout = n->timeout[m->cls];
+}
+
+void nat_emit(struct nat *n, struct rec_nat *r)
+{
+	if (!n->hooks.report)
+		return;
+	r->box = n->box;
+	n->hooks.report(n->hooks.ctx, r);
 }
 
 void nat_report_map(struct nat *n, const struct nat_map *m, enum nat_decision d, int dir,
@@ -217,7 +225,7 @@ void nat_report_map(struct nat *n, const struct nat_map *m, enum nat_decision d,
 	struct rec_nat r = {.decision = d, .dir = dir, .why = why};
 	nat_fill_rec(n, m, &r);
 	r.idle = n->eng->now - m->last;
-	n->hooks.report(n->hooks.ctx, &r);
+	nat_emit(n, &r);
 }
 
 /* ---- mappings -------------------------------------------------------------------- */
@@ -289,6 +297,8 @@ static void expire(struct nat *n, struct nat_map *m)
 		bg_lost(n, m);
 	} else {
 		n->st.expired++;
+		n->st.last_expiry = n->eng->now;
+		n->st.last_expiry_idle = n->eng->now - m->last;
 		nat_report_map(n, m, NATD_EXPIRED, -1,
 			       m->cls == NAT_ESTABLISHED ? "established_timeout" : "transitory_timeout");
 		if (n->cfg.rst_on_expiry) {
@@ -442,7 +452,9 @@ void nat_flush(struct nat *n, bool reboot)
 				bg_lost(n, m);
 			} else {
 				n->st.flushed++;
-				nat_report_map(n, m, NATD_FLUSHED, -1, reboot ? "nat reboot" : "nat flush");
+				nat_report_map(n, m, NATD_FLUSHED, -1,
+					       n->box == NAT_BOX_LB ? (reboot ? "lb reboot" : "lb flush")
+								    : (reboot ? "nat reboot" : "nat flush"));
 			}
 			map_delete(n, m);
 		}

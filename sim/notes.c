@@ -23,6 +23,8 @@ static bool is_fault(const struct sc_event *ev)
 	case ACT_PARTITION:
 	case ACT_NAT_FLUSH:
 	case ACT_NAT_REBOOT:
+	case ACT_LB_FLUSH:
+	case ACT_LB_REBOOT:
 		return true;
 	case ACT_UNREACHABLE:
 		return ev->arg != UINT64_MAX; /* "off" ends it */
@@ -44,6 +46,8 @@ static const char *fault_name(const struct sc_event *ev)
 	case ACT_PARTITION: return "partition";
 	case ACT_NAT_FLUSH: return "nat flush";
 	case ACT_NAT_REBOOT: return "nat reboot";
+	case ACT_LB_FLUSH: return "lb flush";
+	case ACT_LB_REBOOT: return "lb reboot";
 	case ACT_UNREACHABLE: return "unreachable";
 	default: return "link loss";
 	}

@@ -61,6 +61,7 @@ void packet_note(char *buf, size_t n, const struct segment *seg)
 	case SEG_RST_KA: snprintf(buf, n, "RST: keepalive gave up"); break;
 	case SEG_RST_OTHER: snprintf(buf, n, "RST"); break;
 	case SEG_RST_NAT: snprintf(buf, n, "RST sent by the NAT (as if from %c)", host_letter(seg->src)); break;
+	case SEG_RST_LB: snprintf(buf, n, "RST sent by the LB (as if from %c)", host_letter(seg->src)); break;
 	case SEG_TLP: snprintf(buf, n, "tail loss probe"); break;
 	case SEG_ICMP:
 		snprintf(buf, n, "ICMP %s from %c's end of the path", icmp_code_name(seg->icmp_code),
@@ -112,8 +113,12 @@ void drop_text(char *buf, size_t n, enum drop_reason r, int host)
 	case DROP_LINK_LOSS: snprintf(buf, n, "lost on the wire"); break;
 	case DROP_LINK_DOWN: snprintf(buf, n, "the link is down"); break;
 	case DROP_PARTITION: snprintf(buf, n, "this direction is partitioned"); break;
-	case DROP_NAT_NO_MAPPING: snprintf(buf, n, "the NAT has no mapping for it"); break;
-	case DROP_NAT_TABLE_FULL: snprintf(buf, n, "the NAT's table is full"); break;
+	case DROP_NAT_NO_MAPPING:
+		snprintf(buf, n, "the %s has no mapping for it", host == FATE_AT_LB ? "LB" : "NAT");
+		break;
+	case DROP_NAT_TABLE_FULL:
+		snprintf(buf, n, "the %s's table is full", host == FATE_AT_LB ? "LB" : "NAT");
+		break;
 	case DROP_UNREACHABLE: snprintf(buf, n, "%c's end of the path rejects it", host_letter(host)); break;
 	}
 }
@@ -152,6 +157,7 @@ const char *action_name(enum action a)
 		[ACT_PARTITION] = "partition", [ACT_HEAL] = "heal",
 		[ACT_NAT_FLUSH] = "nat-flush", [ACT_NAT_REBOOT] = "nat-reboot",
 		[ACT_UNREACHABLE] = "unreachable",
+		[ACT_LB_FLUSH] = "lb-flush", [ACT_LB_REBOOT] = "lb-reboot",
 	};
 	return names[a];
 }
@@ -170,50 +176,57 @@ void nat_text(char *buf, size_t n, const struct rec_nat *r)
 	ipport(rem, sizeof rem, r->rem_addr, r->rem_port);
 	const char *tmo = r->cls == NAT_ESTABLISHED ? "established_timeout" : "transitory_timeout";
 	format_seconds(a, sizeof a, r->timeout);
+	/* "NAT: " or "LB: "; the LB names the host behind it (B, or P) */
+	int k = snprintf(buf, n, "%s: ", nat_box_name(r->box));
+	char peer = r->box == NAT_BOX_LB && r->dir >= 0 ? host_letter(r->dir) : 'B';
+	if (k < 0 || (size_t)k >= n)
+		return;
+	buf += k;
+	n -= (size_t)k;
 	switch (r->decision) {
 	case NATD_CREATED:
-		snprintf(buf, n, "NAT: mapping %s <-> %s (to %s) created by %s: %s, %s %s s", in, ex, rem,
+		snprintf(buf, n, "mapping %s <-> %s (to %s) created by %s: %s, %s %s s", in, ex, rem,
 			 strcmp(r->why, "SYN") ? "A's mid-stream segment (outbound_miss = create)" : "A's SYN",
 			 nat_class_name(r->cls), tmo, a);
 		break;
 	case NATD_TRANSLATED:
 		if (r->dir == HOST_A)
-			snprintf(buf, n, "NAT: A's segment leaves as %s%s", ex,
+			snprintf(buf, n, "A's segment leaves as %s%s", ex,
 				 r->refreshed ? "; idle timer restarted" : "");
 		else
-			snprintf(buf, n, "NAT: B's segment to %s goes to %s%s", ex, in,
+			snprintf(buf, n, "%c's segment to %s goes to %s%s", peer, ex, in,
 				 r->refreshed ? "; idle timer restarted" : " (inbound_refresh off: no refresh)");
 		break;
 	case NATD_CLASS:
-		snprintf(buf, n, "NAT: mapping %s <-> %s is now %s (%s): %s %s s", in, ex,
+		snprintf(buf, n, "mapping %s <-> %s is now %s (%s): %s %s s", in, ex,
 			 nat_class_name(r->cls), r->why, tmo, a);
 		break;
 	case NATD_EXPIRED:
 		format_seconds(b, sizeof b, r->idle);
-		snprintf(buf, n, "NAT: mapping %s <-> %s expired: idle %s s >= %s %s s", in, ex, b, tmo, a);
+		snprintf(buf, n, "mapping %s <-> %s expired: idle %s s >= %s %s s", in, ex, b, tmo, a);
 		break;
 	case NATD_EVICTED:
 		format_seconds(b, sizeof b, r->idle);
-		snprintf(buf, n, "NAT: mapping %s <-> %s evicted: %s (idle %s s)", in, ex, r->why, b);
+		snprintf(buf, n, "mapping %s <-> %s evicted: %s (idle %s s)", in, ex, r->why, b);
 		break;
 	case NATD_FLUSHED:
-		snprintf(buf, n, "NAT: mapping %s <-> %s deleted (%s)", in, ex, r->why);
+		snprintf(buf, n, "mapping %s <-> %s deleted (%s)", in, ex, r->why);
 		break;
 	case NATD_DROPPED:
 		if (r->dir == HOST_A)
-			snprintf(buf, n, "NAT: A's segment from %s to %s dropped: %s", in, rem, r->why);
+			snprintf(buf, n, "A's segment from %s to %s dropped: %s", in, rem, r->why);
 		else
-			snprintf(buf, n, "NAT: B's segment from %s to %s dropped: %s", rem, ex, r->why);
+			snprintf(buf, n, "%c's segment from %s to %s dropped: %s", peer, rem, ex, r->why);
 		break;
 	case NATD_RST:
-		snprintf(buf, n, "NAT: sends a RST to %c (%s)", host_letter(r->rst_to), r->why);
+		snprintf(buf, n, "sends a RST to %c (%s)", host_letter(r->rst_to), r->why);
 		break;
 	case NATD_PASSED:
 		if (r->dir == HOST_A)
-			snprintf(buf, n, "NAT: A's segment from %s to %s leaves untranslated: %s", in, rem,
+			snprintf(buf, n, "A's segment from %s to %s leaves untranslated: %s", in, rem,
 				 r->why);
 		else
-			snprintf(buf, n, "NAT: B's segment from %s to %s goes to A untranslated: %s", rem, in,
+			snprintf(buf, n, "%c's segment from %s to %s goes to A untranslated: %s", peer, rem, in,
 				 r->why);
 		break;
 	}
@@ -419,15 +432,35 @@ static void open_sentence(char *buf, size_t n, const struct sim *sim, int h, con
 			 secs(a, sizeof a, sim->sc->duration), why);
 }
 
-/* END_RESET: who sent the RST, from the segment's annotation. */
-static void reset_sentence(char *buf, size_t n, const char *me, const char *peer, ks_time_t now,
-			   const struct rec_end *e)
+/* A RST from the LB: why it had no flow for me ("the LB forgot the idle flow
+ * after 350 s and answered A's next segment with a RST"). */
+static void lb_reset_cause(char *buf, size_t n, const struct sim *sim, const char *me,
+			   const char *peer)
 {
-	char a[32], from[64] = "";
+	const struct nat *lb = &sim->box[NAT_BOX_LB];
+	char a[32];
+	if (!lb->st.expired)
+		snprintf(buf, n, " (sent by the LB, not by %s: the LB had no flow for %s's segment)", peer,
+			 me);
+	else if (lb->cfg.rst_on_expiry)
+		snprintf(buf, n, " (sent by the LB, not by %s: the LB forgot the idle flow after %s and "
+			 "reset both ends)", peer, secs(a, sizeof a, lb->st.last_expiry_idle));
+	else
+		snprintf(buf, n, " (sent by the LB, not by %s: the LB forgot the idle flow after %s and "
+			 "answered %s's next segment with a RST)", peer,
+			 secs(a, sizeof a, lb->st.last_expiry_idle), me);
+}
+
+/* END_RESET: who sent the RST, from the segment's annotation. */
+static void reset_sentence(char *buf, size_t n, const struct sim *sim, const char *me,
+			   const char *peer, ks_time_t now, const struct rec_end *e)
+{
+	char a[32], from[256] = "";
 	switch ((enum seg_kind)e->rst_kind) {
 	case SEG_RST_NOSOCK: snprintf(from, sizeof from, " (%s had no such connection)", peer); break;
 	case SEG_RST_KA: snprintf(from, sizeof from, " (%s's keepalive gave up)", peer); break;
 	case SEG_RST_NAT: snprintf(from, sizeof from, " (sent by the NAT, not by %s)", peer); break;
+	case SEG_RST_LB: lb_reset_cause(from, sizeof from, sim, me, peer); break;
 	case SEG_RST_ABORT: snprintf(from, sizeof from, " (%s's application aborted)", peer); break;
 	case SEG_RST_CLOSE:
 		snprintf(from, sizeof from, " (%s closed with unread data, or gave up in FIN_WAIT2)", peer);
@@ -480,7 +513,7 @@ void summary_sentence(char *buf, size_t n, const struct sim *sim, int h, const s
 			 e->retransmits, e->algo == KA_ALGO_LWIP ? " (lwIP: TCP_SYNMAXRTX)" : "");
 		break;
 	case END_RESET:
-		reset_sentence(buf, n, me, peer, now, e);
+		reset_sentence(buf, n, sim, me, peer, now, e);
 		break;
 	case END_CLOSED:
 		snprintf(buf, n, "%s closed the connection normally at %s", me, secs(a, sizeof a, now));

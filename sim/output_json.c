@@ -158,6 +158,8 @@ static void put_config(FILE *o, const struct scenario *sc)
 			continue; /* [events], below */
 		if (!strcmp(name, "proxy") && !sc->proxy.enabled)
 			continue; /* absent without a proxy (run.json as before [proxy] existed) */
+		if (!strcmp(name, "lb") && !sc->lb.enabled)
+			continue; /* absent without an [lb] (run.json as before [lb] existed) */
 		fprintf(o, "    \"%s\": ", name);
 		if (!strcmp(name, "nat") && !sc->nat.enabled) {
 			fputs("null,\n", o);
@@ -274,6 +276,7 @@ static void json_fate(FILE *o, const struct rec_packet *p)
 		fputs("\"fate\": \"dropped\", \"dropped_at\": ", o);
 		put_time(o, p->fate_time);
 		const char *where = p->reason_host >= 0 ? hstr(p->reason_host)
+				    : p->reason_host == FATE_AT_LB ? "\"lb\""
 				    : p->reason >= DROP_NAT_NO_MAPPING ? "\"nat\"" : "\"link\"";
 		fprintf(o, ", \"reason\": \"%s\", \"where\": %s}", drop_reason_name(p->reason), where);
 	}
@@ -383,7 +386,7 @@ static void json_heartbeat(struct json_sink *js, ks_time_t now, const struct rec
 static void json_nat(struct json_sink *js, ks_time_t t, const struct rec_nat *n)
 {
 	char text[320];
-	event_head(js, t, "nat");
+	event_head(js, t, n->box == NAT_BOX_LB ? "lb" : "nat");
 	fprintf(js->events, ", \"decision\": \"%s\", \"from\": %s, \"in_port\": %u, "
 		"\"ext_port\": %u, \"class\": \"%s\", \"idle\": ", nat_decision_name(n->decision),
 		n->dir < 0 ? "null" : hstr(n->dir), n->in_port, n->ext_port, nat_class_name(n->cls));
@@ -551,6 +554,35 @@ static void json_endpoint(struct json_sink *js, const struct sim *sim, int h)
 	fputc('}', o);
 }
 
+/* A box's statistics in the summary: "nat" or "lb". */
+static void json_box_stats(FILE *o, const struct nat *nat)
+{
+	const struct nat_stats *st = &nat->st;
+	fprintf(o, "  \"%s\": {\"preset\": ", nat->box == NAT_BOX_LB ? "lb" : "nat");
+	if (nat->cfg.preset[0])
+		put_str(o, nat->cfg.preset);
+	else
+		fputs("null", o);
+	fprintf(o, ", \"capacity\": %llu, \"established_timeout\": ",
+		(unsigned long long)nat->cfg.capacity);
+	put_time(o, nat->cfg.established_timeout);
+	fputs(", \"transitory_timeout\": ", o);
+	put_time(o, nat->cfg.transitory_timeout);
+	fprintf(o, ", \"mappings_created\": %llu, \"refreshes\": %llu, \"expiries\": %llu, "
+		"\"evictions\": %llu, \"flushed\": %llu, \"drops\": %llu, \"rsts_sent\": %llu, "
+		"\"translated\": %llu, \"peak_mappings\": %llu, \"table_full_drops\": %llu, "
+		"\"background\": {\"flows\": %llu, \"segments\": %llu, \"evictions\": %llu, "
+		"\"expiries\": %llu, \"broken\": %llu, \"refused\": %llu}},\n",
+		(unsigned long long)st->created, (unsigned long long)st->refreshes,
+		(unsigned long long)st->expired, (unsigned long long)st->evicted,
+		(unsigned long long)st->flushed, (unsigned long long)st->drops,
+		(unsigned long long)st->rsts, (unsigned long long)st->translated,
+		(unsigned long long)st->peak, (unsigned long long)st->table_full_drops,
+		(unsigned long long)st->bg_flows, (unsigned long long)st->bg_segments,
+		(unsigned long long)st->bg_evicted, (unsigned long long)st->bg_expired,
+		(unsigned long long)st->bg_broken, (unsigned long long)st->bg_refused);
+}
+
 static void json_finish(struct sink *s, const struct sim *sim)
 {
 	struct json_sink *js = (struct json_sink *)s;
@@ -567,32 +599,9 @@ static void json_finish(struct sink *s, const struct sim *sim)
 	fprintf(o, "  \"stats\": {\"packets\": %llu, \"dropped\": %llu, \"events\": %llu},\n",
 		(unsigned long long)sim->packets, (unsigned long long)sim->drops,
 		(unsigned long long)sim->eng.fired);
-	if (sim->has_nat) {
-		const struct nat_stats *st = &sim->nat.st;
-		fputs("  \"nat\": {\"preset\": ", o);
-		if (sim->sc->nat.preset[0])
-			put_str(o, sim->sc->nat.preset);
-		else
-			fputs("null", o);
-		fprintf(o, ", \"capacity\": %llu, \"established_timeout\": ",
-			(unsigned long long)sim->sc->nat.capacity);
-		put_time(o, sim->sc->nat.established_timeout);
-		fputs(", \"transitory_timeout\": ", o);
-		put_time(o, sim->sc->nat.transitory_timeout);
-		fprintf(o, ", \"mappings_created\": %llu, \"refreshes\": %llu, \"expiries\": %llu, "
-			"\"evictions\": %llu, \"flushed\": %llu, \"drops\": %llu, \"rsts_sent\": %llu, "
-			"\"translated\": %llu, \"peak_mappings\": %llu, \"table_full_drops\": %llu, "
-			"\"background\": {\"flows\": %llu, \"segments\": %llu, \"evictions\": %llu, "
-			"\"expiries\": %llu, \"broken\": %llu, \"refused\": %llu}},\n",
-			(unsigned long long)st->created, (unsigned long long)st->refreshes,
-			(unsigned long long)st->expired, (unsigned long long)st->evicted,
-			(unsigned long long)st->flushed, (unsigned long long)st->drops,
-			(unsigned long long)st->rsts, (unsigned long long)st->translated,
-			(unsigned long long)st->peak, (unsigned long long)st->table_full_drops,
-			(unsigned long long)st->bg_flows, (unsigned long long)st->bg_segments,
-			(unsigned long long)st->bg_evicted, (unsigned long long)st->bg_expired,
-			(unsigned long long)st->bg_broken, (unsigned long long)st->bg_refused);
-	}
+	for (int b = 0; b < NAT_NBOXES; b++)
+		if (sim->box_on[b])
+			json_box_stats(o, &sim->box[b]);
 	fputs("  \"endpoints\": {\n", o);
 	json_endpoint(js, sim, HOST_A);
 	fputs(",\n", o);

@@ -46,6 +46,7 @@ struct text_sink {
 	struct rec_heartbeat hb[NSOCKS];
 	ks_time_t hb_time[NSOCKS];
 	struct ka_late kl;       /* lateness against the exact-timer schedule, probe period */
+	const char *xlabel;      /* who translated a packet: "NAT", "LB" or "NAT+LB" */
 };
 
 
@@ -68,6 +69,7 @@ static void header(struct text_sink *ts, const struct sim *sim)
 	char d[32], ta[24], tb[24];
 	const struct scenario *sc = sim->sc;
 	ts->header_done = true;
+	ts->xlabel = !sc->lb.enabled ? "NAT" : sc->nat.enabled ? "NAT+LB" : "LB";
 	/* name and description are input text: escaped for the terminal */
 	fputs("# ", ts->out);
 	termesc_fputs(sc->name, ts->out);
@@ -107,9 +109,11 @@ static void text_packet(struct text_sink *ts, const struct rec_packet *p)
 		fprintf(ts->out, "  %s%s%s", col(ts, seg->kind == SEG_KA_PROBE ? C_YELLOW : ""), note,
 			col(ts, seg->kind == SEG_KA_PROBE ? C_OFF : ""));
 	if (p->seg_out && seg->src == HOST_A)
-		fprintf(ts->out, "%s(NAT: sport %u -> %u)", note[0] ? " " : "  ", seg->sport, p->seg_out->sport);
+		fprintf(ts->out, "%s(%s: sport %u -> %u)", note[0] ? " " : "  ", ts->xlabel, seg->sport,
+			p->seg_out->sport);
 	else if (p->seg_out)
-		fprintf(ts->out, "%s(NAT: dport %u -> %u)", note[0] ? " " : "  ", seg->dport, p->seg_out->dport);
+		fprintf(ts->out, "%s(%s: dport %u -> %u)", note[0] ? " " : "  ", ts->xlabel, seg->dport,
+			p->seg_out->dport);
 	if (p->reason != DROP_NONE) {
 		drop_text(drop, sizeof drop, p->reason, p->reason_host);
 		fprintf(ts->out, "%s%s(dropped: %s)%s", note[0] ? " " : "  ", col(ts, C_RED), drop,
@@ -326,6 +330,8 @@ static void text_action(struct text_sink *ts, ks_time_t now, const struct rec_ac
 		case ACT_HEAL: fprintf(ts->out, "%14s event: heal\n", t); break;
 		case ACT_NAT_FLUSH: fprintf(ts->out, "%14s event: nat flush\n", t); break;
 		case ACT_NAT_REBOOT: fprintf(ts->out, "%14s event: nat reboot\n", t); break;
+		case ACT_LB_FLUSH: fprintf(ts->out, "%14s event: lb flush\n", t); break;
+		case ACT_LB_REBOOT: fprintf(ts->out, "%14s event: lb reboot\n", t); break;
 		case ACT_UNREACHABLE:
 			fprintf(ts->out, "%14s event: unreachable %c %s\n", t, host_letter(ev->host),
 				ev->arg == UINT64_MAX ? "off" : icmp_code_name((uint8_t)ev->arg));
@@ -476,6 +482,26 @@ static void text_record(struct sink *s, const struct sim *sim, const struct ks_r
 	release_lines(ts, r->t > ts->maxlat ? r->t - ts->maxlat : 0);
 }
 
+/* A box's statistics line: "NAT aws-nat-gateway: 1 mapping created, ...". */
+static void box_summary(struct text_sink *ts, const struct nat *nat)
+{
+	const struct nat_stats *st = &nat->st;
+	fprintf(ts->out, "  %s%s%s: %llu mapping%s created, %llu refreshes, %llu expired, %llu evicted, "
+		"%llu segment%s dropped, %llu RST%s sent", nat_box_name(nat->box),
+		nat->cfg.preset[0] ? " " : "", nat->cfg.preset,
+		(unsigned long long)st->created, st->created == 1 ? "" : "s",
+		(unsigned long long)st->refreshes, (unsigned long long)st->expired,
+		(unsigned long long)st->evicted, (unsigned long long)st->drops,
+		st->drops == 1 ? "" : "s", (unsigned long long)st->rsts, st->rsts == 1 ? "" : "s");
+	if (st->bg_flows)
+		fprintf(ts->out, "; background: %llu flows, %llu evicted, %llu expired, "
+			"%llu broken, peak table %llu/%llu",
+			(unsigned long long)st->bg_flows, (unsigned long long)st->bg_evicted,
+			(unsigned long long)st->bg_expired, (unsigned long long)st->bg_broken,
+			(unsigned long long)st->peak, (unsigned long long)nat->cfg.capacity);
+	fputs(".\n", ts->out);
+}
+
 static void text_finish(struct sink *s, const struct sim *sim)
 {
 	struct text_sink *ts = (struct text_sink *)s;
@@ -502,23 +528,9 @@ static void text_finish(struct sink *s, const struct sim *sim)
 		if (line[0])
 			fprintf(ts->out, "  %s.\n", line);
 	}
-	if (sim->has_nat) {
-		const struct nat_stats *st = &sim->nat.st;
-		fprintf(ts->out, "  NAT%s%s: %llu mapping%s created, %llu refreshes, %llu expired, %llu evicted, "
-			"%llu segment%s dropped, %llu RST%s sent",
-			sim->sc->nat.preset[0] ? " " : "", sim->sc->nat.preset,
-			(unsigned long long)st->created, st->created == 1 ? "" : "s",
-			(unsigned long long)st->refreshes, (unsigned long long)st->expired,
-			(unsigned long long)st->evicted, (unsigned long long)st->drops,
-			st->drops == 1 ? "" : "s", (unsigned long long)st->rsts, st->rsts == 1 ? "" : "s");
-		if (st->bg_flows)
-			fprintf(ts->out, "; background: %llu flows, %llu evicted, %llu expired, "
-				"%llu broken, peak table %llu/%llu",
-				(unsigned long long)st->bg_flows, (unsigned long long)st->bg_evicted,
-				(unsigned long long)st->bg_expired, (unsigned long long)st->bg_broken,
-				(unsigned long long)st->peak, (unsigned long long)sim->sc->nat.capacity);
-		fputs(".\n", ts->out);
-	}
+	for (int b = 0; b < NAT_NBOXES; b++)
+		if (sim->box_on[b])
+			box_summary(ts, &sim->box[b]);
 	fflush(ts->out);
 }
 

@@ -267,9 +267,10 @@ static void pcap_record(struct sink *s, const struct sim *sim, const struct ks_r
 			push(ps, 0, seg, p->sent);
 		return;
 	}
-	/* Two captures around the NAT: 0 = inside (A's side), 1 = outside. */
-	if (seg->kind == SEG_RST_NAT) {
-		push(ps, seg->dst == HOST_A ? 0 : 1, seg, p->sent);
+	/* Two captures around the boxes: 0 = inside (A's side), 1 = outside (B's
+	 * or P's side); a box's RST as it reaches its destination's side. */
+	if (seg->kind == SEG_RST_NAT || seg->kind == SEG_RST_LB) {
+		push(ps, seg->dst == HOST_A ? 0 : 1, p->seg_out ? p->seg_out : seg, p->sent);
 		return;
 	}
 	int own = seg->src == HOST_A ? 0 : 1, other = 1 - own;

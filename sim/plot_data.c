@@ -16,6 +16,8 @@
 
 /* A's lane 1, B's 0; a proxy's sockets between them (0.5, like the NAT). */
 static double lane(int h) { return h == HOST_A ? 1 : h == HOST_B ? 0 : 0.5; }
+/* The LB's mapping and RSTs: between the NAT's (0.5) and B's lane. */
+#define LB_Y 0.25
 
 void plot_put_t(FILE *f, ks_time_t t)
 {
@@ -75,7 +77,8 @@ static int packet_kind(const struct segment *seg)
 	case SEG_RST_NOSOCK:
 	case SEG_RST_KA:
 	case SEG_RST_OTHER:
-	case SEG_RST_NAT: return PK_RST;
+	case SEG_RST_NAT:
+	case SEG_RST_LB: return PK_RST;
 	case SEG_ICMP: return PK_RST; /* an error that may end the connection, like a RST */
 	case SEG_RST_ABORT:
 	case SEG_RST_CLOSE: return PK_RST;
@@ -97,8 +100,9 @@ static void packet_row(struct plot_sink *ps, const struct rec_packet *p)
 			 (p->reason == DROP_QDISC || (p->reason == DROP_UNPLUGGED && p->reason_host == src));
 	/* The NAT and the path sit between the lanes (y = 0.5): a RST from the NAT
 	 * starts there, a segment the NAT or the wire dropped ends there. */
-	double src_y = seg->kind == SEG_RST_NAT ? 0.5 : lane(src);
+	double src_y = seg->kind == SEG_RST_NAT ? 0.5 : seg->kind == SEG_RST_LB ? LB_Y : lane(src);
 	double end_lane = at_sender ? lane(src) + (src == HOST_A ? -0.25 : 0.25)
+			  : p->reason != DROP_NONE && p->reason_host == FATE_AT_LB ? LB_Y
 			  : p->reason != DROP_NONE && p->reason_host < 0 ? 0.5
 									 : lane(dst);
 	char drop[64] = "", label[32] = "", once[80] = "";
@@ -314,20 +318,23 @@ static void plot_end(struct plot_sink *ps, ks_time_t t, const struct rec_end *e)
 	plot_episode_reset(st);
 }
 
-/* The simulated connection's NAT mapping: created, or gone. */
+/* The simulated connection's mapping in a box (the NAT's between the
+ * lanes, the LB's nearer B's): created, or gone. */
 static void plot_nat(struct plot_sink *ps, ks_time_t t, const struct rec_nat *n)
 {
-	char lab[160];
-	if (n->decision == NATD_CREATED && !ps->nat_alive) {
-		ps->nat_alive = true;
-		ps->nat_since = t;
-		snprintf(lab, sizeof lab, "NAT mapping :%u", n->ext_port);
+	char lab[160], what[16];
+	int b = n->box;
+	snprintf(what, sizeof what, "%s mapping", nat_box_name(n->box));
+	if (n->decision == NATD_CREATED && !ps->nat_alive[b]) {
+		ps->nat_alive[b] = true;
+		ps->nat_since[b] = t;
+		snprintf(lab, sizeof lab, "%s :%u", what, n->ext_port);
 		event_row(ps, t, EV_SCENARIO, lab);
 	} else if ((n->decision == NATD_EXPIRED || n->decision == NATD_EVICTED || n->decision == NATD_FLUSHED) &&
-		   ps->nat_alive) {
-		ps->nat_alive = false;
-		phase_row_y(ps, 0.5, ps->nat_since, t, PH_NAT, "NAT mapping");
-		snprintf(lab, sizeof lab, "NAT mapping %s", nat_decision_name(n->decision));
+		   ps->nat_alive[b]) {
+		ps->nat_alive[b] = false;
+		phase_row_y(ps, b == NAT_BOX_LB ? LB_Y : 0.5, ps->nat_since[b], t, PH_NAT, what);
+		snprintf(lab, sizeof lab, "%s %s", what, nat_decision_name(n->decision));
 		event_row(ps, t, EV_SCENARIO, lab);
 	}
 }
@@ -376,8 +383,10 @@ static void plot_finish(struct sink *s, const struct sim *sim)
 		if (st->down)
 			phase_row(ps, h, st->down_start, end, PH_DOWN, "powered off");
 	}
-	if (ps->nat_alive)
-		phase_row_y(ps, 0.5, ps->nat_since, end, PH_NAT, "NAT mapping");
+	if (ps->nat_alive[NAT_BOX_NAT])
+		phase_row_y(ps, 0.5, ps->nat_since[NAT_BOX_NAT], end, PH_NAT, "NAT mapping");
+	if (ps->nat_alive[NAT_BOX_LB])
+		phase_row_y(ps, LB_Y, ps->nat_since[NAT_BOX_LB], end, PH_NAT, "LB mapping");
 	if (!ps->setup_done && ps->npk < 3)
 		ps->setup_end = ps->npk ? ps->setup_end : 0;
 	outdir_fclose(ps->od, ps->pk);

@@ -51,6 +51,8 @@ static void section_line(struct ctx *c, const struct ini_line *l)
 
 	if (sec == SEC_NAT)
 		c->s->nat.enabled = true; /* an empty [nat] places a default NAT */
+	if (sec == SEC_LB)
+		c->s->lb.enabled = true; /* an empty [lb] places a default box there */
 	if (sec == SEC_PROXY)
 		c->s->proxy.enabled = true; /* an empty [proxy] places a default proxy */
 	if (sec < 0 && !is_skipped(c, l->name, l->len)) {
@@ -346,6 +348,16 @@ static void check_events(struct ctx *c)
 			sc_report(c, "nat %s: there is no NAT (add a [nat] section)",
 				  a == ACT_NAT_FLUSH ? "flush" : "reboot");
 		}
+		if ((a == ACT_LB_FLUSH || a == ACT_LB_REBOOT) && !s->lb.enabled) {
+			c->at.line = s->events[i].line;
+			sc_report(c, "lb %s: there is no LB (add an [lb] section)",
+				  a == ACT_LB_FLUSH ? "flush" : "reboot");
+		}
+		if (a == ACT_UNREACHABLE && s->lb.enabled) {
+			c->at.line = s->events[i].line;
+			sc_report(c, "unreachable: ICMP errors through the LB are not modelled (remove "
+				     "[lb], or use partition or link down)");
+		}
 		if (a == ACT_UNREACHABLE && s->nat.enabled) {
 			c->at.line = s->events[i].line;
 			sc_report(c, "unreachable: ICMP errors through the NAT are not modelled (remove "
@@ -379,9 +391,10 @@ static void check_events(struct ctx *c)
 
 /* A preset whose vendor documents a range for its idle timeout: the value
  * (the preset's or an explicit one) must be inside it. */
-static void check_nat_range(struct ctx *c)
+static void check_nat_range(struct ctx *c, int sec)
 {
-	const struct nat_config *n = &c->s->nat;
+	const struct nat_config *n = (const struct nat_config *)(const void *)
+		((const char *)c->s + sc_sections[sec].base);
 	ks_time_t min, max;
 	const char *setting;
 	if (!n->enabled || !nat_preset_range(n->preset, &min, &max, &setting))
@@ -390,8 +403,8 @@ static void check_nat_range(struct ctx *c)
 		return;
 	char v[32];
 	format_duration(v, sizeof(v), n->established_timeout);
-	if (!key_where(c, SEC_NAT, "established_timeout"))
-		key_where(c, SEC_NAT, "preset");
+	if (!key_where(c, sec, "established_timeout"))
+		key_where(c, sec, "preset");
 	sc_report(c, "established_timeout = %s is outside %s's range (%s: %llu..%llu s)", v,
 		  n->preset, setting, (unsigned long long)(min / KS_SEC),
 		  (unsigned long long)(max / KS_SEC));
@@ -400,7 +413,8 @@ static void check_nat_range(struct ctx *c)
 static void check_all(struct ctx *c)
 {
 	check_timer_keys(c);
-	check_nat_range(c);
+	check_nat_range(c, SEC_NAT);
+	check_nat_range(c, SEC_LB);
 	for (int h = 0; h < NHOSTS; h++) {
 		sc_library_finish(c, h == HOST_A ? SEC_A : SEC_B, &c->s->ep[h]);
 		check_profile(c, h);
@@ -467,6 +481,7 @@ static void scenario_defaults(struct ctx *c, const char *file)
 		s->link.dir[h].ge_loss = 1.0; /* Gilbert's model: the bad state loses all */
 	}
 	nat_config_default(&s->nat);
+	lb_config_default(&s->lb);
 	proxy_config_default(&s->proxy);
 }
 

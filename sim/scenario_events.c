@@ -33,7 +33,7 @@ static const struct act_def {
 #define NACTS (sizeof(act_defs) / sizeof(act_defs[0]))
 
 /* The path's actions: no host argument. */
-static const char *const path_acts[] = { "link", "partition", "heal", "nat", "unreachable" };
+static const char *const path_acts[] = { "link", "partition", "heal", "nat", "lb", "unreachable" };
 #define NPATH (sizeof(path_acts) / sizeof(path_acts[0]))
 
 #define MAX_TOK 7  /* one more than the longest action, link delay A->B D jitter J */
@@ -148,6 +148,7 @@ static bool unreachable_event(struct ctx *c, struct sc_event *ev, char **tok, si
 }
 
 /* link ... | partition A->B | partition B->A | heal | nat flush | nat reboot |
+ * lb flush | lb reboot |
  * unreachable X ICMP. Fills ev; reports and returns false when wrong. */
 static bool path_event(struct ctx *c, struct sc_event *ev, char **tok, size_t ntok)
 {
@@ -174,11 +175,11 @@ static bool path_event(struct ctx *c, struct sc_event *ev, char **tok, size_t nt
 		}
 		ev->action = ACT_HEAL;
 	} else if (ntok == 2 && !strcmp(tok[1], "flush")) {
-		ev->action = ACT_NAT_FLUSH;
+		ev->action = tok[0][0] == 'l' ? ACT_LB_FLUSH : ACT_NAT_FLUSH;
 	} else if (ntok == 2 && !strcmp(tok[1], "reboot")) {
-		ev->action = ACT_NAT_REBOOT;
+		ev->action = tok[0][0] == 'l' ? ACT_LB_REBOOT : ACT_NAT_REBOOT;
 	} else {
-		sc_report(c, "nat: expected 'nat flush' or 'nat reboot'");
+		sc_report(c, "%s: expected '%s flush' or '%s reboot'", tok[0], tok[0], tok[0]);
 		return false;
 	}
 	return true;
@@ -365,7 +366,7 @@ static void event_words(struct ctx *c, struct sc_event *ev, const char *when, ch
 	ok = path ? path_event(c, ev, tok, ntok) : host_event(c, ev, tok, ntok);
 	if (ok && ev->every && !repeatable(ev)) {
 		sc_report(c, "'%s' cannot repeat: it %s (every works with send, congest, unplug, "
-			     "replug, crash, boot, reboot, link down|up, partition, heal, nat)",
+			     "replug, crash, boot, reboot, link down|up, partition, heal, nat, lb)",
 			  tok[0], ev->action == ACT_CLOSE ? "acts once" : "sets the same value each time");
 		ok = false;
 	}

@@ -175,6 +175,8 @@ const struct sect_def sc_sections[NSECTIONS] = {
 		    offsetof(struct scenario, ep) + sizeof(struct ep_config), HOST_B },
 	[SEC_LINK] = { "link", link_keys, NKEYS(link_keys), offsetof(struct scenario, link), -1 },
 	[SEC_NAT] = { "nat", nat_keys, NKEYS(nat_keys), offsetof(struct scenario, nat), -1 },
+	/* [lb]: the same keys and presets, its own struct nat_config */
+	[SEC_LB] = { "lb", nat_keys, NKEYS(nat_keys), offsetof(struct scenario, lb), -1 },
 	[SEC_PROXY] = { "proxy", proxy_keys, NKEYS(proxy_keys), offsetof(struct scenario, proxy), -1 },
 	[SEC_EVENTS] = { "events", NULL, 0, 0, -1 },
 };
@@ -420,30 +422,47 @@ static void hb_apply_preset(struct ctx *c, int h, const char *val)
 	strcpy(c->s->ep[h].hb.preset, p.hb.preset);
 }
 
-/* preset = NAME: every [nat] key not set explicitly takes the preset's value
- * (the keys of the section win whatever their order). */
-static void apply_preset(struct ctx *c, const char *val)
+/* The struct nat_config of [nat] or [lb], and the bits of its keys set explicitly. */
+static struct nat_config *box_config(struct ctx *c, int sec, uint32_t **set)
+{
+	*set = sec == SEC_LB ? &c->lb_set : &c->nat_set;
+	return (struct nat_config *)(void *)((char *)c->s + sc_sections[sec].base);
+}
+
+/* preset = NAME: every [nat] (or [lb]) key not set explicitly takes the
+ * preset's value (the keys of the section win whatever their order). */
+static void apply_preset(struct ctx *c, int sec, const char *val)
 {
 	struct nat_config p;
+	uint32_t *set;
+	struct nat_config *n = box_config(c, sec, &set);
 
 	if (!nat_preset_fill(val, &p)) {
 		unknown_preset(c, val, nat_preset_names, nat_npresets);
 		return;
 	}
-	preset_copy(nat_keys, 0, NKEYS(nat_keys), c->nat_set, &c->s->nat, &p);
-	strcpy(c->s->nat.preset, p.preset);
+	if (sec == SEC_LB) { /* a preset keeps the LB's own address */
+		struct nat_config d;
+		lb_config_default(&d);
+		p.ext_addr = d.ext_addr;
+	}
+	preset_copy(nat_keys, 0, NKEYS(nat_keys), *set, n, &p);
+	strcpy(n->preset, p.preset);
 }
 
-/* [nat]: any key places the NAT; preset fills what is not set explicitly. */
-static void nat_key_apply(struct ctx *c, const struct key_def *k, const char *val)
+/* [nat] / [lb]: any key places the box; preset fills what is not set explicitly. */
+static void nat_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *val)
 {
-	c->s->nat.enabled = true;
+	uint32_t *set;
+	struct nat_config *n = box_config(c, sec, &set);
+
+	n->enabled = true;
 	if (k->kind == V_PRESET) {
-		apply_preset(c, val);
+		apply_preset(c, sec, val);
 		return;
 	}
-	c->nat_set |= 1u << (k - nat_keys);
-	sc_value_apply(c, k, (char *)&c->s->nat + k->off, val);
+	*set |= 1u << (k - nat_keys);
+	sc_value_apply(c, k, (char *)n + k->off, val);
 }
 
 /* The size of a [proxy] key's value in struct proxy_config (V_OPT: the option's field). */
@@ -513,7 +532,8 @@ void sc_key_apply(struct ctx *c, int sec, const struct key_def *k, const char *v
 		link_key_apply(c, k, val);
 		break;
 	case SEC_NAT:
-		nat_key_apply(c, k, val);
+	case SEC_LB:
+		nat_key_apply(c, sec, k, val);
 		break;
 	default: /* [scenario] */
 		sc_value_apply(c, k, (char *)c->s + k->off, val);

@@ -19,6 +19,7 @@
 static void link_arrived(void *ctx, const struct link_arrival *a);
 static void nat_report(void *ctx, const struct rec_nat *r);
 static void nat_send(void *ctx, struct segment *seg);
+static void lb_send(void *ctx, struct segment *seg);
 static int host_xmit(void *ctx, struct segment *seg);
 static void host_trace(void *ctx, struct ks_record *r);
 static uint32_t host_isn(void *ctx);
@@ -66,6 +67,18 @@ static void sim_host_timer(struct timer_model *tm, const struct scenario *sc, in
 	}
 }
 
+/* A forwarding box ([nat] or [lb]) at its place on A's wire. The LB draws
+ * its background load from a stream of its own. */
+static void box_init(struct sim *s, enum nat_box b, const struct nat_config *cfg,
+		     void (*send)(void *ctx, struct segment *seg))
+{
+	struct nat_hooks hooks = {.ctx = s, .report = nat_report, .send = send};
+	s->has_nat = s->box_on[b] = true;
+	nat_init(&s->box[b], &s->eng, cfg, b == NAT_BOX_LB ? s->sc->seed ^ 0x6c62ULL /* "lb" */
+							 : s->sc->seed, &hooks);
+	s->box[b].box = b;
+}
+
 void sim_init(struct sim *s, const struct scenario *sc)
 {
 	memset(s, 0, sizeof(*s));
@@ -84,11 +97,10 @@ void sim_init(struct sim *s, const struct scenario *sc)
 	link_init(&s->link, &s->eng, &sc->link, sc->seed, link_arrived, s);
 	if (sc->proxy.enabled)
 		proxy_setup(s);
-	if (sc->nat.enabled) {
-		struct nat_hooks hooks = {.ctx = s, .report = nat_report, .send = nat_send};
-		s->has_nat = true;
-		nat_init(&s->nat, &s->eng, &sc->nat, sc->seed, &hooks);
-	}
+	if (sc->nat.enabled)
+		box_init(s, NAT_BOX_NAT, &sc->nat, nat_send);
+	if (sc->lb.enabled)
+		box_init(s, NAT_BOX_LB, &sc->lb, lb_send);
 	if (sc->ep[HOST_A].hb.preset[0] || sc->ep[HOST_B].hb.preset[0]) {
 		s->hb = malloc(sizeof(*s->hb));
 		if (!s->hb)
@@ -152,9 +164,11 @@ void sim_counters(const struct sim *s, struct sim_counters *c)
 	*c = (struct sim_counters){.events = s->eng.fired, .segments = s->next_pkt_id};
 	for (int h = 0; h < NHOSTS; h++)
 		c->probes_sent[h] = s->host[h].sk.probes_sent;
-	if (s->has_nat) {
-		c->nat_expired = s->nat.st.expired;
-		c->nat_evicted = s->nat.st.evicted;
+	for (int b = 0; b < NAT_NBOXES; b++) {
+		if (s->box_on[b]) {
+			c->nat_expired += s->box[b].st.expired;
+			c->nat_evicted += s->box[b].st.evicted;
+		}
 	}
 }
 
@@ -174,8 +188,9 @@ void sim_finish(struct sim *s)
 
 void sim_destroy(struct sim *s)
 {
-	if (s->has_nat)
-		nat_destroy(&s->nat);
+	for (int b = 0; b < NAT_NBOXES; b++)
+		if (s->box_on[b])
+			nat_destroy(&s->box[b]);
 	if (s->has_proxy) {
 		proxy_destroy(&s->proxy);
 		link_destroy(&s->link2);
@@ -266,14 +281,14 @@ static void nat_report(void *ctx, const struct rec_nat *rn)
 	sim_emit(s, &r);
 }
 
-/* A RST from the NAT: to A without crossing the wire, to B over it. */
-static void nat_send(void *ctx, struct segment *seg)
+/* A RST from a box: to the host on its side of the wire without crossing
+ * it (local), to the other end over it. */
+static void box_send(struct sim *s, struct segment *seg, bool local)
 {
-	struct sim *s = ctx;
 	seg->id = ++s->next_pkt_id;
 	if (s->has_proxy) /* A's peer on this wire is P's client leg */
 		seg->src = seg->src == HOST_B ? HOST_PC : seg->src, seg->dst = seg->dst == HOST_B ? HOST_PC : seg->dst;
-	if (seg->dst == HOST_A) {
+	if (local) {
 		link_send_local(&s->link, seg);
 		return;
 	}
@@ -282,15 +297,29 @@ static void nat_send(void *ctx, struct segment *seg)
 		emit_fate(s, seg, NULL, s->eng.now, why, -1);
 }
 
-/* A's segment through the NAT (translated into a buffer of its own, out of
- * the hosts' common path), then onto the link. */
-__attribute__((noinline)) static int nat_xmit(struct sim *s, struct segment *seg)
+/* The NAT's RSTs: to A locally, to B (or P) over the wire (and the LB). */
+static void nat_send(void *ctx, struct segment *seg)
+{
+	box_send(ctx, seg, seg->dst == HOST_A);
+}
+
+/* The LB's RSTs: to B (or P) locally, to A over the wire (and the NAT). */
+static void lb_send(void *ctx, struct segment *seg)
+{
+	box_send(ctx, seg, seg->dst != HOST_A);
+}
+
+/* A segment through the box at its sender's end of A's wire (translated
+ * into a buffer of its own, out of the hosts' common path), then onto the
+ * link: A's through the NAT (outbound), B's or P's through the LB (inbound). */
+__attribute__((noinline)) static int box_xmit(struct sim *s, struct segment *seg, enum nat_box b)
 {
 	struct segment out;
 	s->nat_deferring = true;
-	enum drop_reason why = nat_outbound(&s->nat, seg, &out);
+	enum drop_reason why = b == NAT_BOX_NAT ? nat_outbound(&s->box[b], seg, &out)
+						: nat_inbound(&s->box[b], seg, &out);
 	if (why != DROP_NONE) {
-		emit_fate(s, seg, NULL, s->eng.now, why, -1);
+		emit_fate(s, seg, NULL, s->eng.now, why, b == NAT_BOX_LB ? FATE_AT_LB : -1);
 		return 0;
 	}
 	why = link_send(&s->link, seg, &out);
@@ -328,6 +357,13 @@ static inline int host_egress(struct sim *s, const struct host *h, struct segmen
 	return -1;
 }
 
+/* With a box on the path: the one at the sender's end of the wire, if any. */
+__attribute__((noinline)) static int boxes_xmit(struct sim *s, struct segment *seg)
+{
+	int b = seg->src == HOST_A ? NAT_BOX_NAT : NAT_BOX_LB;
+	return s->box_on[b] ? box_xmit(s, seg, b) : link_xmit(s, seg);
+}
+
 /* A host puts a segment on its interface: qdisc and cable checks, then the
  * NAT and the link. 0: the segment left the host; 1 (NET_XMIT_DROP): the
  * local qdisc refused it. Flattened: the link and the engine's heap are
@@ -338,8 +374,8 @@ __attribute__((flatten)) static int host_xmit(void *ctx, struct segment *seg)
 	int r = host_egress(s, &s->host[seg->src], seg);
 	if (r >= 0)
 		return r;
-	if (s->has_nat && seg->src == HOST_A)
-		return nat_xmit(s, seg);
+	if (s->has_nat)
+		return boxes_xmit(s, seg);
 	if (!link_plain_now(&s->link, seg->src))
 		return link_xmit(s, seg);
 	link_send(&s->link, seg, NULL); /* on its way: nothing to report */
@@ -380,17 +416,34 @@ static inline void host_deliver(struct sim *s, const struct link_arrival *a,
 }
 
 /* A segment for A came over the wire through the NAT (translated into a
- * buffer of its own, out of the common path). */
+ * buffer of its own, out of the common path; a->out: as the LB translated it). */
 __attribute__((noinline)) static void nat_arrived(struct sim *s, const struct link_arrival *a)
 {
 	struct segment in;
 	s->nat_deferring = true;
-	enum drop_reason why = nat_inbound(&s->nat, a->seg, &in);
+	enum drop_reason why = nat_inbound(&s->box[NAT_BOX_NAT], a->out ? a->out : a->seg, &in);
 	if (why != DROP_NONE) {
-		emit_fate(s, a->seg, NULL, a->sent, why, -1);
+		emit_fate(s, a->seg, a->out, a->sent, why, -1);
 		return;
 	}
 	host_deliver(s, a, &in, &in);
+}
+
+static void proxy_deliver(struct sim *s, const struct link_arrival *a, const struct segment *o);
+
+/* A's segment reached the far end of A's wire: through the LB (a->out: as
+ * the NAT translated it), then to B's cable or to P. */
+__attribute__((noinline)) static void lb_arrived(struct sim *s, const struct link_arrival *a)
+{
+	struct segment o;
+	s->nat_deferring = true;
+	enum drop_reason why = nat_outbound(&s->box[NAT_BOX_LB], a->out ? a->out : a->seg, &o);
+	if (why != DROP_NONE)
+		emit_fate(s, a->seg, a->out, a->sent, why, FATE_AT_LB);
+	else if (a->seg->dst == HOST_PC)
+		proxy_deliver(s, a, &o);
+	else
+		host_deliver(s, a, &o, &o);
 }
 
 /* The end of the path in front of h answers seg with an ICMP error, when its
@@ -439,8 +492,10 @@ __attribute__((noinline)) static void diverted_arrival(struct sim *s, const stru
 		icmp_arrived(s, a);
 	else if (s->icmp.code[seg->dst] >= 0 && !a->local)
 		icmp_answer(s, a);
-	else if (s->has_nat && seg->dst == HOST_A && !a->local)
+	else if (s->box_on[NAT_BOX_NAT] && seg->dst == HOST_A && !a->local)
 		nat_arrived(s, a);
+	else if (s->box_on[NAT_BOX_LB] && seg->dst == HOST_B && !s->has_proxy && !a->local)
+		lb_arrived(s, a); /* (with a proxy, B's wire is link2: the LB is in front of P) */
 	else
 		host_deliver(s, a, a->out, a->out ? a->out : seg);
 }
@@ -500,25 +555,40 @@ static int backend_xmit(void *ctx, struct segment *seg)
 	return wire_xmit(s, &s->link2, seg);
 }
 
-/* P's interface: its client leg on A's wire, its server leg on link2. */
+/* P's interface: its client leg on A's wire (through the LB in front of P,
+ * if any), its server leg on link2. */
 static int proxy_xmit(void *ctx, struct segment *seg)
 {
 	struct sim *s = ctx;
+	if (seg->src == HOST_PC && s->box_on[NAT_BOX_LB]) {
+		int r = host_egress(s, &s->host[seg->src], seg);
+		return r >= 0 ? r : box_xmit(s, seg, NAT_BOX_LB);
+	}
 	return wire_xmit(s, seg->src == HOST_PC ? &s->link : &s->link2, seg);
 }
 
-/* A segment reached one of P's sockets (o: as the NAT translated it). */
-static void proxy_arrived(struct sim *s, const struct link_arrival *a)
+/* A segment reached one of P's sockets (o: as the boxes translated it). */
+static void proxy_deliver(struct sim *s, const struct link_arrival *a, const struct segment *o)
 {
 	struct host *h = &s->host[a->seg->dst];
+	s->packets++;
+	if (sim_tracing(s) || s->has_nat)
+		report_fate(s, a->seg, o, a->sent, DROP_NONE, h->id);
+	proxy_rcv(&s->proxy, h, o ? o : a->seg);
+}
+
+/* A segment for one of P's sockets: lost in flight, through the LB in
+ * front of P, or straight to P. */
+static void proxy_arrived(struct sim *s, const struct link_arrival *a)
+{
 	if (a->why != DROP_NONE) {
 		emit_fate(s, a->seg, a->out, a->sent, a->why, -1);
 		return;
 	}
-	s->packets++;
-	if (sim_tracing(s) || s->has_nat)
-		report_fate(s, a->seg, a->out, a->sent, DROP_NONE, h->id);
-	proxy_rcv(&s->proxy, h, a->out ? a->out : a->seg);
+	if (a->seg->dst == HOST_PC && s->box_on[NAT_BOX_LB] && !a->local)
+		lb_arrived(s, a);
+	else
+		proxy_deliver(s, a, a->out);
 }
 
 /* Arrivals on either wire with a proxy: P's, or A's and B's as usual. */

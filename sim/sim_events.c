@@ -110,8 +110,13 @@ static const char *apply_path(struct sim *s, const struct sc_event *ev)
 		break;
 	case ACT_NAT_FLUSH:
 	case ACT_NAT_REBOOT:
-		if (s->has_nat)
-			nat_flush(&s->nat, ev->action == ACT_NAT_REBOOT);
+		if (s->box_on[NAT_BOX_NAT])
+			nat_flush(&s->box[NAT_BOX_NAT], ev->action == ACT_NAT_REBOOT);
+		break;
+	case ACT_LB_FLUSH:
+	case ACT_LB_REBOOT:
+		if (s->box_on[NAT_BOX_LB])
+			nat_flush(&s->box[NAT_BOX_LB], ev->action == ACT_LB_REBOOT);
 		break;
 	case ACT_UNREACHABLE:
 		s->icmp.code[ev->host] = ev->arg == UINT64_MAX ? -1 : (int)ev->arg;

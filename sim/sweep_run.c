@@ -101,7 +101,7 @@ static void survival_packet(struct survival *v, const struct rec_packet *p)
 	const struct segment *seg = p->seg;
 	if (seg->kind == SEG_ICMP)
 		return; /* an ICMP error: neither A's data nor an ACK (its fields are the quoted segment's) */
-	if (seg->src == HOST_A && seg->dst == HOST_B && seg->kind != SEG_RST_NAT) {
+	if (seg->src == HOST_A && seg->dst == HOST_B && seg->kind != SEG_RST_NAT && seg->kind != SEG_RST_LB) {
 		if (v->sent && (seg->len || (seg->flags & TH_FIN))) {
 			uint32_t end = seg->seq + seg->len + !!(seg->flags & TH_FIN);
 			if (!v->have_data || seq_after(end, v->data_end))
@@ -256,7 +256,7 @@ static void detection_record(struct sink *k, const struct sim *sim, const struct
 	if (r->type == REC_PACKET) {
 		const struct rec_packet *p = &r->u.pkt;
 		if (((p->reason == DROP_NAT_NO_MAPPING || p->reason == DROP_NAT_TABLE_FULL) && p->fate_time < d->fail) ||
-		    (p->seg->kind == SEG_RST_NAT && p->seg->dst == d->host))
+		    ((p->seg->kind == SEG_RST_NAT || p->seg->kind == SEG_RST_LB) && p->seg->dst == d->host))
 			d->middlebox = true;
 	} else if ((r->type == REC_END && r->u.end.host == d->host) ||
 		   (r->type == REC_HEARTBEAT && r->u.hb.host == d->host && r->u.hb.decision == HBD_GIVEUP)) {

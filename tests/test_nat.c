@@ -195,7 +195,7 @@ Test(nat, mapping_expires_exactly_at_the_timeout)
 	cr_expect_eq(cl->r.cls, NAT_ESTABLISHED);
 	cr_expect_eq(ex->t, HS + 350 * SEC);
 	cr_expect_eq(ex->r.idle, 350 * SEC);
-	cr_expect_eq(c->sim->nat.st.expired, 1);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.expired, 1);
 	cr_expect_eq(nat_count(&c->sim->nat), 0);
 	cap_free(c);
 }
@@ -250,7 +250,7 @@ Test(nat, a_segment_at_the_deadline_finds_the_mapping_expired)
 	cr_assert(c->ended[HOST_A]);
 	cr_expect_eq(c->end[HOST_A].error, KS_ECONNRESET);
 	cr_expect_eq(c->end_time[HOST_A], HS + 350 * SEC);
-	cr_expect_eq(c->sim->nat.st.rsts, 1);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.rsts, 1);
 	cap_free(c);
 	/* one second earlier, every probe refreshes it: it survives */
 	static const char *const early[] = { "A.tcp_keepidle=349" };
@@ -258,7 +258,7 @@ Test(nat, a_segment_at_the_deadline_finds_the_mapping_expired)
 		    "[link]\ndelay = 10ms\n[nat]\npreset = aws-nat-gateway\n", early, 1);
 	cr_expect_not(c->ended[HOST_A]);
 	cr_expect_not(c->ended[HOST_B]);
-	cr_expect_eq(c->sim->nat.st.expired, 0);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.expired, 0);
 	cap_free(c);
 }
 
@@ -277,7 +277,7 @@ Test(nat, gc_period_reaps_at_the_next_tick_and_late_segments_still_pass)
 	c = cap_run("[scenario]\nduration = 1h\n[A]\nso_keepalive = on\n[link]\ndelay = 10ms\n"
 		    "[nat]\npreset = aws-nat-gateway\ngc_period = 60\n", sets, 1);
 	cr_expect_not(c->ended[HOST_A]);
-	cr_expect_eq(c->sim->nat.st.expired, 0);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.expired, 0);
 	cap_free(c);
 }
 
@@ -494,7 +494,7 @@ Test(nat, outbound_drop_means_etimedout_for_a_and_half_open_b)
 	for (size_t i = 0; i < c->npkts; i++)
 		nm += c->pkts[i].reason == DROP_NAT_NO_MAPPING;
 	cr_expect_eq(nm, 10);
-	cr_expect_eq(c->sim->nat.st.drops, 10);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.drops, 10);
 	cap_free(c);
 }
 
@@ -520,7 +520,7 @@ Test(nat, outbound_create_with_port_preservation_survives)
 				    NULL, 0);
 	cr_expect_not(c->ended[HOST_A]);
 	cr_expect_not(c->ended[HOST_B]);
-	cr_expect_eq(c->sim->nat.st.created, 2);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.created, 2);
 	const struct cap_nat *re = cap_nat_nth(c, NATD_CREATED, 1);
 	cr_assert_not_null(re);
 	cr_expect_eq(re->t, HS + 7200 * SEC);
@@ -576,7 +576,7 @@ Test(nat, rst_on_expiry_resets_both_ends)
 	cr_expect_eq(c->end_time[HOST_A], HS + 240 * SEC);
 	cr_expect_eq(c->end[HOST_B].error, KS_ECONNRESET);
 	cr_expect_eq(c->end_time[HOST_B], HS + 240 * SEC + D);
-	cr_expect_eq(c->sim->nat.st.rsts, 2);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.rsts, 2);
 	cap_free(c);
 }
 
@@ -659,7 +659,7 @@ Test(nat, background_flows_that_end_silent_linger_until_the_timeout)
 	struct capture *c = cap_run("[scenario]\nduration = 1h\n[nat]\nestablished_timeout = 60\n"
 				    "bg_rate = 1\nbg_lifetime = 10\nbg_interval = 5\nbg_end = silent\n",
 				    NULL, 0);
-	const struct nat_stats *s = &c->sim->nat.st;
+	const struct nat_stats *s = &c->sim->box[NAT_BOX_NAT].st;
 	cr_expect_eq(s->bg_evicted, 0);
 	cr_expect_eq(s->bg_broken, 0);
 	cr_expect_eq(s->bg_expired, 3463); /* seeded arrivals and lifetimes, pinned */
@@ -814,7 +814,7 @@ Test(nat, scenario_nat_idle_timeout)
 	c = cap_run_file("nat-idle-timeout.ini", sets, 1);
 	cr_expect_not(c->ended[HOST_A]);
 	cr_expect_not(c->ended[HOST_B]);
-	cr_expect_eq(c->sim->nat.st.expired, 0);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.expired, 0);
 	/* each probe cycle: 300 s idle + one 20 ms round trip */
 	/* probe k leaves at HS + k x 300 s + (k - 1) x 2D = k x (300 s + 2D) */
 	cr_expect_eq(c->sim->host[HOST_A].sk.probes_sent, (86400 * SEC) / (300 * SEC + 2 * D));
@@ -828,11 +828,11 @@ Test(nat, scenario_nat_lru)
 	cr_assert_not_null(ev);
 	cr_expect_lt(ev->t, HS + 600 * SEC);       /* before the first probe */
 	cr_expect_lt(ev->r.idle, 1800 * SEC);      /* long before the idle timeout */
-	cr_expect_eq(c->sim->nat.st.expired, 0);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.expired, 0);
 	cr_expect_eq(c->end[HOST_A].why, END_KEEPALIVE);
 	cr_expect_eq(c->end_time[HOST_A], HS + 600 * SEC + 9 * 75 * SEC);
 	cr_expect_not(c->ended[HOST_B]);
-	cr_expect_eq(c->sim->nat.st.peak, 4096);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.peak, 4096);
 	cap_free(c);
 }
 
@@ -930,9 +930,9 @@ Test(nat, invalid_passthrough_probe_leaves_untranslated_and_b_resets)
 	cr_expect_eq(c->end[HOST_A].error, KS_ECONNRESET);
 	cr_expect_eq(c->end_time[HOST_A], HS + 5 * SEC + 2 * D);
 	cr_expect_not(c->ended[HOST_B]); /* B's own connection is untouched */
-	cr_expect_eq(c->sim->nat.st.drops, 0);
-	cr_expect_eq(c->sim->nat.st.rsts, 0);
-	cr_expect_eq(c->sim->nat.st.created, 1);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.drops, 0);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.rsts, 0);
+	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.created, 1);
 	cap_free(c);
 	/* the same router with the drop rule (outbound_miss = drop): three
 	 * unanswered probes, ETIMEDOUT at HS + 5 s + 3 x 1 s */

@@ -77,15 +77,15 @@ Test(repeat, errors)
 		     "(e.g. send A 100 every 10s until 1h)");
 	cap_expect_error("[events]\n1s = close A every 1s\n",
 		     "t.ini:2: 'close' cannot repeat: it acts once (every works with send, congest, "
-		     "unplug, replug, crash, boot, reboot, link down|up, partition, heal, nat)");
+		     "unplug, replug, crash, boot, reboot, link down|up, partition, heal, nat, lb)");
 	cap_expect_error("[events]\n1s = set A tcp_keepidle 5 every 1s\n",
 		     "t.ini:2: 'set' cannot repeat: it sets the same value each time (every works "
 		     "with send, congest, unplug, replug, crash, boot, reboot, link down|up, "
-		     "partition, heal, nat)");
+		     "partition, heal, nat, lb)");
 	cap_expect_error("[events]\n1s = link loss 0.5 every 1s\n",
 		     "t.ini:2: 'link' cannot repeat: it sets the same value each time (every works "
 		     "with send, congest, unplug, replug, crash, boot, reboot, link down|up, "
-		     "partition, heal, nat)");
+		     "partition, heal, nat, lb)");
 	cap_expect_error("[events]\n1s = send A 0 every 1s\n",
 		     "t.ini:2: send: byte count 0 is out of range (1..1073741824 bytes)");
 }

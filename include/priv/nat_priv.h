@@ -76,6 +76,14 @@ struct nat_map {
 
 /* ---- small helpers (the background path's, inline) ------------------------------ */
 
+/* [lb] with port_preservation = on keeps the source address too (an NLB
+ * with client IP preservation): the mapping's outside address is A's side's
+ * own, not ext_addr. Any other box rewrites the source to ext_addr. */
+static inline bool nat_keeps_addr(const struct nat *n)
+{
+	return n->box == NAT_BOX_LB && n->cfg.port_preservation;
+}
+
 /* Exact expiry (the default), or lazy reaping at GC ticks (gc_period > 0). */
 static inline bool nat_exact(const struct nat *n) { return n->cfg.gc_period == 0; }
 
@@ -141,6 +149,8 @@ void nat_report_map(struct nat *n, const struct nat_map *m, enum nat_decision d,
 		    const char *why);
 /* A report's tuple, class and timeout, from m. */
 void nat_fill_rec(const struct nat *n, const struct nat_map *m, struct rec_nat *r);
+/* Hand a report to the hooks (if any), naming the box that decided. */
+void nat_emit(struct nat *n, struct rec_nat *r);
 
 /* ---- the background load (nat_bg.c) ------------------------------------------------ */
 

@@ -78,8 +78,8 @@ struct plot_sink {
 	int first_detector;
 	char first_detect_text[160];
 	uint64_t nevents;
-	bool nat_alive;          /* the simulated connection's NAT mapping exists */
-	ks_time_t nat_since;
+	bool nat_alive[NAT_NBOXES]; /* the simulated connection's mapping exists in the NAT / LB */
+	ks_time_t nat_since[NAT_NBOXES];
 	char last_drop[64];      /* the drop reason labelled last (labels once per streak) */
 };
 

@@ -77,7 +77,7 @@ struct key_def {
 	const char *const *names; /* V_ENUM, NULL-terminated */
 };
 
-enum { SEC_SCENARIO, SEC_A, SEC_B, SEC_LINK, SEC_NAT, SEC_PROXY, SEC_EVENTS, NSECTIONS };
+enum { SEC_SCENARIO, SEC_A, SEC_B, SEC_LINK, SEC_NAT, SEC_LB, SEC_PROXY, SEC_EVENTS, NSECTIONS };
 
 struct sect_def {
 	const char *name;
@@ -111,6 +111,7 @@ struct ctx {
 	unsigned order;
 	uint32_t link_set[NHOSTS]; /* link_dir fields set by a .a_to_b/.b_to_a key (bit = off / 8) */
 	uint32_t nat_set;          /* nat keys set explicitly (bit = index) */
+	uint32_t lb_set;           /* lb keys set explicitly (the same table's bits) */
 	uint32_t hb_set[NHOSTS];   /* [A]/[B] heartbeat_* keys set explicitly (bit = index) */
 	uint32_t proxy_set;        /* proxy keys set explicitly (bit = index) */
 };
