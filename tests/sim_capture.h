@@ -58,7 +58,7 @@ static struct capture *cap_view(struct capture *c)
 				.fate = p->fate_time, .reason = p->reason, .where = p->reason_host};
 		else if (x->type == REC_NAT)
 			c->nats[c->nnats++] = (struct cap_nat){.t = x->t, .r = x->u.nat};
-		else if (x->type == REC_END) {
+		else if (x->type == REC_END && x->u.end.host < NHOSTS) { /* A, B (not P's legs) */
 			c->ended[x->u.end.host] = true;
 			c->end[x->u.end.host] = x->u.end;
 			c->end_time[x->u.end.host] = x->t;

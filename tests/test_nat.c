@@ -196,7 +196,7 @@ Test(nat, mapping_expires_exactly_at_the_timeout)
 	cr_expect_eq(ex->t, HS + 350 * SEC);
 	cr_expect_eq(ex->r.idle, 350 * SEC);
 	cr_expect_eq(c->sim->box[NAT_BOX_NAT].st.expired, 1);
-	cr_expect_eq(nat_count(&c->sim->nat), 0);
+	cr_expect_eq(nat_count(&c->sim->box[NAT_BOX_NAT]), 0);
 	cap_free(c);
 }
 
@@ -635,10 +635,10 @@ Test(nat, background_load_fills_the_table_and_is_deterministic)
 	const char *text = "[scenario]\nduration = 2h\n[nat]\ncapacity = 500\nbg_rate = 2\n"
 			   "bg_lifetime = 5m\nbg_interval = 20s\n";
 	struct capture *a = cap_run(text, NULL, 0), *b = cap_run(text, NULL, 0);
-	const struct nat_stats *s = &a->sim->nat.st, *t = &b->sim->nat.st;
+	const struct nat_stats *s = &a->sim->box[NAT_BOX_NAT].st, *t = &b->sim->box[NAT_BOX_NAT].st;
 	cr_expect_eq(s->peak, 500);
 	cr_expect_eq(s->bg_evicted, 13815); /* seeded Poisson arrivals, pinned */
-	cr_expect_leq(nat_count(&a->sim->nat), 500);
+	cr_expect_leq(nat_count(&a->sim->box[NAT_BOX_NAT]), 500);
 	/* Poisson arrivals: 2/s over 7200 s = 14400 expected, sd 120 */
 	cr_expect(s->bg_flows > 14400 - 600 && s->bg_flows < 14400 + 600, "%llu flows",
 		  (unsigned long long)s->bg_flows);
@@ -666,7 +666,7 @@ Test(nat, background_flows_that_end_silent_linger_until_the_timeout)
 	/* nothing is evicted, the idle connection's mapping expired at 60 s: the
 	 * table holds exactly the background flows that have not expired yet */
 	cr_expect_eq(s->expired, 1);
-	cr_expect_eq(nat_count(&c->sim->nat), s->bg_flows - s->bg_expired);
+	cr_expect_eq(nat_count(&c->sim->box[NAT_BOX_NAT]), s->bg_flows - s->bg_expired);
 	cap_free(c);
 }
 
@@ -689,7 +689,7 @@ Test(nat, background_traffic_patterns_are_drawn_per_flow)
 			     "bg_lifetime = 100s\nbg_end = silent\nestablished_timeout = 1d\n"
 			     "bg_interval = 1s\n";
 	struct capture *a = cap_run(mixed, NULL, 0), *b = cap_run(single, NULL, 0);
-	const struct nat_stats *s = &a->sim->nat.st, *t = &b->sim->nat.st;
+	const struct nat_stats *s = &a->sim->box[NAT_BOX_NAT].st, *t = &b->sim->box[NAT_BOX_NAT].st;
 	double per_mixed = (double)s->bg_segments / (double)s->bg_flows;
 	double per_single = (double)t->bg_segments / (double)t->bg_flows;
 	double e_short = 1.0 / (1.0 - exp(-1.0 / 100.0)), e_long = 1.0 / (1.0 - exp(-10.0));
@@ -869,7 +869,7 @@ Test(nat, background_tuples_never_match_a_lookup)
 	snprintf(text, sizeof(text), "%s[A]\naddr = 10.0.0.0:1029\n[B]\naddr = 100.64.0.5:443\n",
 		 load);
 	struct capture *a = cap_run(load, NULL, 0), *b = cap_run(text, NULL, 0);
-	const struct nat_stats *s = &a->sim->nat.st, *t = &b->sim->nat.st;
+	const struct nat_stats *s = &a->sim->box[NAT_BOX_NAT].st, *t = &b->sim->box[NAT_BOX_NAT].st;
 	cr_expect_eq(t->bg_flows, 14315, "flow 5 opened"); /* seeded Poisson arrivals (mean 14400), pinned */
 	cr_expect_eq(s->created, 1);
 	cr_expect_eq(t->created, s->created);
@@ -887,7 +887,7 @@ Test(nat, background_tuples_never_match_a_lookup)
 	cr_expect_eq(t->bg_expired, s->bg_expired);
 	cr_expect_eq(a->npkts, b->npkts);
 	cr_expect_eq(a->ended[HOST_A], b->ended[HOST_A]);
-	cr_expect_eq(nat_count(&a->sim->nat), nat_count(&b->sim->nat));
+	cr_expect_eq(nat_count(&a->sim->box[NAT_BOX_NAT]), nat_count(&b->sim->box[NAT_BOX_NAT]));
 	cap_free(a);
 	cap_free(b);
 }
