@@ -6,6 +6,10 @@
  * and loss toward B); B's segments meet it when they reach A's end of the wire
  * (inbound decision after the one-way delay), and go on to A's cable at once.
  * So a segment lost on the wire after the NAT has still refreshed the mapping.
+ * The same code is the [lb] box (box = NAT_BOX_LB) at the far end of the
+ * wire: the simulation calls nat_outbound() when A's segment reaches that
+ * end and nat_inbound() when B's (or P's) leaves its host; A's side is the
+ * inside for both boxes.
  *
  * The mapping table: at most `capacity` mappings, each found in O(1) by its
  * inside tuple (A's address and port, B's address and port) and by its outside

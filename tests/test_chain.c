@@ -55,6 +55,15 @@ static const struct cap_pkt *probe(const struct capture *c, size_t n)
 	return NULL;
 }
 
+/* text written to a file NAME in a new temporary directory (*dir, to free):
+ * its path in path[512]. */
+static void tmp_ini(char path[512], char **dir, const char *name, const char *text)
+{
+	*dir = make_tmpdir();
+	cr_assert_lt((size_t)snprintf(path, 512, "%s/%s", *dir, name), (size_t)512);
+	write_file(path, text);
+}
+
 /* ---- which box decides ------------------------------------------------------- */
 
 Test(chain, the_client_nat_is_shorter_and_drops_the_first_probe)
@@ -295,10 +304,8 @@ Test(chain, lb_errors_name_the_line_and_what_is_valid)
 
 Test(chain, lb_errors_from_the_binary_exit_2_with_file_and_line)
 {
-	char *dir = make_tmpdir();
-	char path[512];
-	SNP(path, "%s/bad.ini", dir);
-	write_file(path, "[lb]\npreset = aws-nlb\nestablished_timeout = 30\n");
+	char *dir, path[512];
+	tmp_ini(path, &dir, "bad.ini", "[lb]\npreset = aws-nlb\nestablished_timeout = 30\n");
 	struct cmd c = KASIM(path);
 	cr_expect_eq(c.status, 2);
 	cr_expect_eq(c.outlen, 0);
@@ -314,10 +321,8 @@ Test(chain, lb_errors_from_the_binary_exit_2_with_file_and_line)
 
 Test(chain, the_summary_names_the_lb_and_why)
 {
-	char *dir = make_tmpdir();
-	char path[512];
-	SNP(path, "%s/chain.ini", dir);
-	write_file(path, "[scenario]\ntimer = exact\nduration = 2h\n[A]\nso_keepalive = on\n"
+	char *dir, path[512];
+	tmp_ini(path, &dir, "chain.ini", "[scenario]\ntimer = exact\nduration = 2h\n[A]\nso_keepalive = on\n"
 			 "tcp_keepidle = 400\n[link]\ndelay = 10ms\n[nat]\npreset = example-home-router\n"
 			 "[lb]\npreset = aws-nlb\n");
 	struct cmd c = KASIM(path);
@@ -357,5 +362,30 @@ Test(chain, the_summary_names_the_lb_and_why)
 	cr_expect_gt(nnat, 0);
 	json_decref(j);
 	cmd_free(&c);
+	free(dir);
+}
+
+/* ---- sweeps ------------------------------------------------------------------------------------ */
+
+Test(chain, lb_keys_are_sweep_axes)
+{
+	/* A probes after 300 or 400 s of idle (30 s apart, 3 probes) behind a
+	 * 1800 s NAT and an LB of 350 or 600 s: only keepidle 400 against the
+	 * 350 s LB loses the flow (the probe reaches the LB at 400.03 s, after
+	 * its deadline 350.03 s: a RST, both replicas lost); every other point
+	 * keeps it. The axis is a column of summary.csv, like nat.*'s. */
+	char *dir, ini[512];
+	tmp_ini(ini, &dir, "sw.ini", "[scenario]\nduration = 2h\ntimer = exact\n[A]\nso_keepalive = on\n"
+			"tcp_keepintvl = 30\ntcp_keepcnt = 3\n[link]\ndelay = 10ms\n"
+			"[nat]\npreset = example-home-router\n[lb]\npreset = aws-nlb\n"
+			"[sweep]\nA.tcp_keepidle = 300, 400\nlb.established_timeout = 350, 600\nreplicas = 2\n");
+	char *s = sweep_report(ini, "summary.csv");
+	cr_assert_not_null(s);
+	cr_expect(strncmp(s, "point,A.tcp_keepidle,lb.established_timeout,", 44) == 0, "%s", s);
+	cr_expect_not_null(strstr(s, "\n0,300,350,on,300,30,3,2,0,0.000000,"), "%s", s);
+	cr_expect_not_null(strstr(s, "\n1,300,600,on,300,30,3,2,0,0.000000,"), "%s", s);
+	cr_expect_not_null(strstr(s, "\n2,400,350,on,400,30,3,2,2,1.000000,"), "%s", s);
+	cr_expect_not_null(strstr(s, "\n3,400,600,on,400,30,3,2,0,0.000000,"), "%s", s);
+	free(s);
 	free(dir);
 }

@@ -9,8 +9,8 @@
 #include "binrun.h"
 #include "scenario.h"
 
-/* A scenario that sets every section (and a NAT and a proxy, so [nat] and
- * [proxy] are not null). */
+/* A scenario that sets every section (and a NAT, an LB and a proxy, so
+ * [nat], [lb] and [proxy] are not null). */
 static const char ini[] =
 	"[scenario]\nname = cfg\nduration = 1h\ntimer = linux\nhz = 1000\njiffies = 5\n"
 	"jiffies_phase = 250us\n"
@@ -18,6 +18,7 @@ static const char ini[] =
 	"[B]\nos = lwip\n"
 	"[link]\ndelay = 10ms\ndelay.b_to_a = 20ms\nloss = 0.25\n"
 	"[nat]\npreset = aws-nat-gateway\nbg_interval = 10s, 5m\n"
+	"[lb]\npreset = aws-nlb\n"
 	"[proxy]\npreset = aws-alb\nserver.tcp_keepidle = 30\n";
 
 /* kasim -o DIR on ini; the parsed run.json. */
@@ -88,7 +89,7 @@ Test(config, every_key_of_the_table_is_in_run_json)
 			nkeys++;
 		}
 	}
-	cr_expect_eq(nkeys, 8 + 2 * 32 + 19 + 16 + 19, "the key table has %zu keys", nkeys);
+	cr_expect_eq(nkeys, 8 + 2 * 32 + 19 + 16 + 16 + 19, "the key table has %zu keys", nkeys);
 	json_decref(j);
 }
 

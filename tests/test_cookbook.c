@@ -241,6 +241,39 @@ Test(cookbook, websocket_cloudflare)
 			   "its idle timer (idle_timeout 100 s) did not expire"));
 }
 
+/* A carrier NAT (300 s, silent), an AWS NLB (350 s, RST) and nginx
+ * (proxy_read_timeout 1 h, payload only) on one path. The message at 5 s
+ * reaches P at 5.01 s; P's ACK refreshes the NLB at 5.01 s (it meets it
+ * leaving P) and the NAT at 5.02 s, when A last hears from P. TCP keepalive
+ * at 600 s: the NAT's mapping is gone at 5.02 + 300 = 305.02 s, A's probes
+ * (from 605.02 s) die there silently: ETIMEDOUT at 605.02 + 9 x 75 =
+ * 1280.02 s; the NLB forgot the flow at 5.01 + 350 and resets nginx's FIN
+ * at 5.01 + 3600 = 3605.01 s. At 240 s every probe (every 240.02 s: keepidle
+ * + the 20 ms round trip) crosses both boxes, but nginx still closes at
+ * 3605.01 s. The server's WebSocket Ping every 20 s is payload through all
+ * three: nothing expires. */
+Test(cookbook, cgnat_nlb_nginx)
+{
+	expect_lines("cgnat-nlb-nginx", NULL,
+		     LINES("  A aborted with ETIMEDOUT at 1280.02 s (keepalive): last heard from P at 5.02 s; idle 600 s + 9 "
+			   "unanswered probes x 75 s = 1275 s.",
+			   "  P.client received a RST at 3605.01 s (sent by the LB, not by A: the LB forgot the idle flow after "
+			   "350 s and answered P.client's next segment with a RST) and reported ECONNRESET.",
+			   "  NAT example-cgnat: 1 mapping created, 4 refreshes, 1 expired, 0 evicted, 10 segments dropped",
+			   "  LB aws-nlb: 1 mapping created, 4 refreshes, 1 expired, 0 evicted, 1 segment dropped, 1 RST sent."));
+	expect_lines("cgnat-nlb-nginx", SETS("A.tcp_keepidle=240"),
+		     LINES("its idle timer closed the connection at 3605.01 s: idle_timeout 3600 s after the last payload "
+			   "at 5.01 s (TCP keepalive probes carry no payload and never refresh it).",
+			   "  A probed every 240.02 s while the connection was live",
+			   "  LB aws-nlb: 1 mapping created, 34 refreshes, 1 expired, 0 evicted, 0 segments dropped, 0 RSTs sent."));
+	expect_lines("cgnat-nlb-nginx", SETS("B.heartbeat=websocket"),
+		     LINES("  A is still ESTABLISHED at the end (7200 s)",
+			   "  B is still ESTABLISHED at the end (7200 s)",
+			   "its idle timer (idle_timeout 3600 s) did not expire",
+			   "  NAT example-cgnat: 1 mapping created, 1440 refreshes, 0 expired,",
+			   "  LB aws-nlb: 1 mapping created, 1440 refreshes, 0 expired,"));
+}
+
 /* The answers hold on a real Linux host's timers too (timer = auto: the
  * kernel's timer wheel, firing late, never early): the same end for every
  * host, only the times move. */
@@ -267,6 +300,8 @@ Test(cookbook, same_outcomes_on_the_timer_wheel)
 					 "  B is still ESTABLISHED at the end (93600 s)", " 0 expired,")},
 		{"websocket-cloudflare", LINES("its idle timer closed the connection at 105.01 s",
 					       "  A received a RST at 1")},
+		{"cgnat-nlb-nginx", LINES("  A aborted with ETIMEDOUT at 1", "s (keepalive): last heard from P ",
+					  "  P.client received a RST at 3605.01 s (sent by the LB")},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		expect_lines(cases[i].name, SETS("scenario.timer=auto"), cases[i].want);
@@ -295,7 +330,7 @@ Test(cookbook, every_file_has_a_test_a_link_and_an_entry)
 		"grpc-aws-nlb", "postgres-azure-lb", "docker-swarm-ipvs", "redis-server-keepalive",
 		"redis-azure-lb", "ssh-carrier-nat", "go-default", "node-setkeepalive", "why-2h11m",
 		"reconnect-15min", "client-or-server", "kube-proxy-24h", "pgbouncer-aws-nlb",
-		"websocket-cloudflare", NULL,
+		"websocket-cloudflare", "cgnat-nlb-nginx", NULL,
 	};
 	char *dirpath = root_path("scenarios/cookbook");
 	char *docpath = root_path("docs/cookbook.md");

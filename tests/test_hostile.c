@@ -45,7 +45,7 @@ static const struct hostile corpus[] = {
 	  "heartbeat_reply_size, heartbeat_idle_only, heartbeat_without_calls, heartbeat_action)\n" },
 	{ "escape-in-section.ini", false,
 	  "kasim: escape-in-section.ini:1: unknown section [\\x1b] (valid sections: [scenario], [A], [B], "
-	  "[link], [nat], [proxy], [events])\n"
+	  "[link], [nat], [lb], [proxy], [events])\n"
 	  "kasim: escape-in-section.ini:1: unexpected text after ']' (a section line is [name] and an "
 	  "optional ; comment)\n" },
 	{ "escape-in-value.ini", false,

@@ -576,10 +576,10 @@ Test(scenario, did_you_mean)
 			"heartbeat_size, heartbeat_reply_size, heartbeat_idle_only, heartbeat_without_calls, "
 			"heartbeat_action)");
 	sc_expect_error("[foo]\n", "t.ini:1: unknown section [foo] (valid sections: [scenario], "
-				   "[A], [B], [link], [nat], [proxy], [events])");
+				   "[A], [B], [link], [nat], [lb], [proxy], [events])");
 	sc_expect_error("seed = 5\n",
 			"t.ini:1: key 'seed' is outside any section (valid sections: [scenario], "
-			"[A], [B], [link], [nat], [proxy], [events])");
+			"[A], [B], [link], [nat], [lb], [proxy], [events])");
 }
 
 Test(scenario, duplicate_key)
@@ -620,7 +620,7 @@ Test(scenario, all_errors_with_their_lines)
 				 "t.ini:7: unknown section [lnik] (did you mean [link]?)",
 				 "t.ini:11: unknown action 'unplgu' (did you mean 'unplug'? valid actions: "
 				 "unplug, replug, crash, boot, reboot, close, send, congest, set, link, "
-				 "partition, heal, nat, unreachable)",
+				 "partition, heal, nat, lb, unreachable)",
 				 "t.ini:13: addr = 192.0.2.10:40000 is A's address and port too "
 				 "(A and B must differ)",
 				 "t.ini:10: event at 4h is after the end of the simulation (duration 3h)",
@@ -772,7 +772,7 @@ Test(scenario, event_errors)
 			"t.ini:2: unknown option 'keepidle' (did you mean 'tcp_keepidle'?)");
 	sc_expect_error("[events]\n10s = shutdown A\n",
 			"t.ini:2: unknown action 'shutdown' (valid actions: unplug, replug, crash, "
-			"boot, reboot, close, send, congest, set, link, partition, heal, nat, unreachable)");
+			"boot, reboot, close, send, congest, set, link, partition, heal, nat, lb, unreachable)");
 	sc_expect_error("[events]\n10s = unplug a\n",
 			"t.ini:2: unplug: unknown host 'a' (A or B, upper case)");
 	sc_expect_error("[events]\n10s = unplug\n",
@@ -798,7 +798,7 @@ Test(scenario, event_errors)
 			"a bare number is seconds)");
 	sc_expect_error("[events]\n10s =\n",
 			"t.ini:2: event at '10s' has no action (valid actions: unplug, replug, crash, "
-			"boot, reboot, close, send, congest, set, link, partition, heal, nat, unreachable)");
+			"boot, reboot, close, send, congest, set, link, partition, heal, nat, lb, unreachable)");
 	/* exactly at the end is fine */
 	struct scenario *s = sc_ok("[scenario]\nduration = 3h\n[events]\n3h = unplug B\n", NULL, 0);
 	cr_expect_eq(s->events[0].at, 3 * 3600 * SEC);
@@ -1046,7 +1046,7 @@ Test(scenario, line_limit_is_exact)
 	/* a byte-order mark does not count */
 	snprintf(text, sizeof(text), "\xEF\xBB\xBF" "description=%0*d\n[scenario]\n", 1021 - 12, 0);
 	sc_expect_error(text, "t.ini:1: key 'description' is outside any section (valid sections: "
-			      "[scenario], [A], [B], [link], [nat], [proxy], [events])");
+			      "[scenario], [A], [B], [link], [nat], [lb], [proxy], [events])");
 }
 
 /* A carriage return is only valid in CRLF. */
