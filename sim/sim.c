@@ -357,11 +357,17 @@ static inline int host_egress(struct sim *s, const struct host *h, struct segmen
 	return -1;
 }
 
-/* With a box on the path: the one at the sender's end of the wire, if any. */
+/* With a box on the path: the one at the sender's end of the wire, if any;
+ * else the link as host_xmit() would use it. */
 __attribute__((noinline)) static int boxes_xmit(struct sim *s, struct segment *seg)
 {
 	int b = seg->src == HOST_A ? NAT_BOX_NAT : NAT_BOX_LB;
-	return s->box_on[b] ? box_xmit(s, seg, b) : link_xmit(s, seg);
+	if (s->box_on[b])
+		return box_xmit(s, seg, b);
+	if (!link_plain_now(&s->link, seg->src))
+		return link_xmit(s, seg);
+	link_send(&s->link, seg, NULL);
+	return 0;
 }
 
 /* A host puts a segment on its interface: qdisc and cable checks, then the
