@@ -87,6 +87,13 @@ CASES = [
     {"name": "nat-loose0", "what": "masquerade, conntrack 3 s, tcp_loose 0: probes dropped as invalid",
      "A_opts": {"so_keepalive": 1, "tcp_keepidle": 5, "tcp_keepintvl": 1, "tcp_keepcnt": 3},
      "events": [], "deadline": 12, "nat": {"loose": 0, "timeout": 3}},
+    # two masquerading routers in series (A - R - L - B): kasim's [nat] and [lb]
+    {"name": "nat-chain", "what": "two masquerades, conntrack 6 s then 3 s, tcp_loose 0: the second drops the probes",
+     "A_opts": {"so_keepalive": 1, "tcp_keepidle": 5, "tcp_keepintvl": 1, "tcp_keepcnt": 3},
+     "events": [], "deadline": 12, "nat": {"loose": 0, "timeout": 6}, "lb": {"loose": 0, "timeout": 3}},
+    {"name": "nat-chain-loose1", "what": "two masquerades, conntrack 6 s then 3 s, tcp_loose 1: the second re-creates its entry",
+     "A_opts": {"so_keepalive": 1, "tcp_keepidle": 5, "tcp_keepintvl": 1, "tcp_keepcnt": 3},
+     "events": [], "deadline": 8, "nat": {"loose": 1, "timeout": 6}, "lb": {"loose": 1, "timeout": 3}},
     # the path's delay changes under a live connection: A and B joined by
     # wire.py between two TUN devices (no netem on this kernel); TCP_INFO
     # after the handshake and after each write's ACK
@@ -274,12 +281,13 @@ def kasim_scenario(case, kv):
     if b_keys:
         lines += ["", "[B]"] + ["%s = %s" % (k, v) for k, v in b_keys]
     lines += ["", "[link]", "delay = %dns" % max(0, (kv["rtt"] or 0) // 2)]
-    nat = case.get("nat")
-    if nat:
-        lines += ["", "[nat]", "established_timeout = %ds" % nat["timeout"], "gc_period = 0",
-                  "outbound_miss = %s" % ("create" if nat["loose"] else "drop"),
-                  "inbound_miss = drop", "inbound_refresh = on",
-                  "port_preservation = on"]  # nf_nat keeps the source port when it is free
+    for sec in ("nat", "lb"):  # the first router, and a second one behind it
+        nat = case.get(sec)
+        if nat:
+            lines += ["", "[%s]" % sec, "established_timeout = %ds" % nat["timeout"], "gc_period = 0",
+                      "outbound_miss = %s" % ("create" if nat["loose"] else "drop"),
+                      "inbound_miss = drop", "inbound_refresh = on",
+                      "port_preservation = on"]  # nf_nat keeps the source port when it is free
     lines += ["", "[events]"]
     t0 = kv["t0"]
     rtts = iter(kv.get("write_rtts", []))
@@ -448,7 +456,8 @@ def write_doc(results, path, hz, skipped=None):
         L.append("**Skipped: %s.**" % skipped)
         L.append("")
     L.append("Each case runs twice: on the kernel, with A and B in two network namespaces joined by "
-             "a veth pair (A - R - B with nftables masquerade for the NAT cases), and in kasim with "
+             "a veth pair (A - R - B with nftables masquerade for the NAT cases, A - R - L - B for the "
+             "chain cases), and in kasim with "
              "`timer = linux`, `hz` = the machine's HZ, `jiffies`/`jiffies_phase` = the kernel's "
              "jiffies value and tick phase at A's SYN (read from `/proc/timer_list`), "
              "`[link] delay` = half the measured handshake RTT, and the events at their measured times. "
@@ -539,7 +548,11 @@ def write_doc(results, path, hz, skipped=None):
              "`outbound_miss = create` for `tcp_loose = 1` (conntrack picks the connection up "
              "mid-stream from the probe) or `drop` for `tcp_loose = 0` (the probe is INVALID). "
              "kasim's NAT sits at A's end of the wire, the kernel's in a third namespace: the RTT "
-             "differs by microseconds only.")
+             "differs by microseconds only. The chain cases put a second masquerading router L "
+             "between R and B (A - R - L - B), with its own timeout and `tcp_loose`: kasim's "
+             "`[lb]` at the far end of the wire, with the same keys (with `port_preservation = on` "
+             "it keeps the source address too, where L masquerades with the port kept: B sees "
+             "another address but the same one before and after a re-created entry).")
     L.append("")
     L.append("## Every packet")
     for r in results:

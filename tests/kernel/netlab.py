@@ -52,10 +52,12 @@ import time
 # KCHECK_PREFIX (default "kc") names the namespaces, so that two checkouts can
 # run make kernel-check at the same time without tearing down each other's.
 PREFIX = os.environ.get("KCHECK_PREFIX", "kc")
-NS_A, NS_B, NS_R = PREFIX + "A", PREFIX + "B", PREFIX + "R"
+NS_A, NS_B, NS_R, NS_L = PREFIX + "A", PREFIX + "B", PREFIX + "R", PREFIX + "L"
 IP_A, IP_B = "10.77.0.1", "10.77.0.2"
 # NAT topology: A 10.77.1.1 - R 10.77.1.254 | R 10.77.2.254 - B 10.77.2.2
 NAT_IP_A, NAT_IP_RA, NAT_IP_RB, NAT_IP_B = "10.77.1.1", "10.77.1.254", "10.77.2.254", "10.77.2.2"
+# A chain of two (case "lb"): A - R | R 10.77.3.1 - L 10.77.3.254 | L 10.77.2.254 - B
+CH_IP_R, CH_IP_L = "10.77.3.1", "10.77.3.254"
 PORT = 5001
 DEV_A, DEV_B = "kcva", "kcvb"
 TUN_A, TUN_B = "kcta", "kctb"
@@ -91,7 +93,7 @@ def can_run():
 
 
 def teardown():
-    for ns in (NS_A, NS_B, NS_R):
+    for ns in (NS_A, NS_B, NS_R, NS_L):
         subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
@@ -110,8 +112,35 @@ def setup_wire():
     return {"a_ip": IP_A, "b_ip": IP_B, "dev": TUN_A}
 
 
-def setup(nat=None, wire=None):
-    """nat: None, or {"loose": 0/1, "timeout": seconds} for A - R(masquerade) - B.
+def masquerade(ns, out_dev, cfg):
+    """Router ns forwards and masquerades what leaves out_dev; conntrack's
+    established timeout and tcp_loose from cfg ({"loose", "timeout"}); INVALID
+    packets are dropped."""
+    sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=ns)
+    rules = """
+table ip kcnat {
+  chain kcpost {
+    type nat hook postrouting priority 100; policy accept;
+    oifname "%s" masquerade
+  }
+  chain kcforward {
+    type filter hook forward priority 0; policy accept;
+    ct state invalid drop
+  }
+}
+""" % out_dev
+    r = subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=rules, text=True,
+                       stderr=subprocess.PIPE)
+    if r.returncode:
+        raise RuntimeError("nft: " + r.stderr)
+    # conntrack sysctls exist once the module is in use in this netns
+    sh("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_timeout_established=%d" % cfg["timeout"], ns=ns)
+    sh("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=%d" % cfg["loose"], ns=ns)
+
+
+def setup(nat=None, wire=None, lb=None):
+    """nat: None, or {"loose": 0/1, "timeout": seconds} for A - R(masquerade) - B;
+    lb: None, or the same for a second router L behind R: A - R - L - B.
     wire: None, or {"delay_ns": one-way delay at the start} for A - wire.py - B."""
     teardown()
     if wire:
@@ -136,41 +165,35 @@ def setup(nat=None, wire=None):
             sh("nft", "add", "chain", "inet", "kc", hook,
                "{ type filter hook %s priority 0; policy accept; }" % hook, ns=NS_B)
         return {"a_ip": IP_A, "b_ip": IP_B, "dev": DEV_A}
-    for ns in (NS_A, NS_B, NS_R):
+    routers = [NS_R] + ([NS_L] if lb else [])
+    for ns in [NS_A, NS_B] + routers:
         sh("ip", "netns", "add", ns)
     sh("ip", "link", "add", DEV_A, "netns", NS_A, "type", "veth", "peer", "name", "kcra", "netns", NS_R)
-    sh("ip", "link", "add", DEV_B, "netns", NS_B, "type", "veth", "peer", "name", "kcrb", "netns", NS_R)
     sh("ip", "addr", "add", NAT_IP_A + "/24", "dev", DEV_A, ns=NS_A)
     sh("ip", "addr", "add", NAT_IP_RA + "/24", "dev", "kcra", ns=NS_R)
-    sh("ip", "addr", "add", NAT_IP_RB + "/24", "dev", "kcrb", ns=NS_R)
+    if lb:  # R's outside faces L, L's outside faces B
+        sh("ip", "link", "add", "kcrb", "netns", NS_R, "type", "veth", "peer", "name", "kclr", "netns", NS_L)
+        sh("ip", "link", "add", DEV_B, "netns", NS_B, "type", "veth", "peer", "name", "kclb", "netns", NS_L)
+        sh("ip", "addr", "add", CH_IP_R + "/24", "dev", "kcrb", ns=NS_R)
+        sh("ip", "addr", "add", CH_IP_L + "/24", "dev", "kclr", ns=NS_L)
+        sh("ip", "addr", "add", NAT_IP_RB + "/24", "dev", "kclb", ns=NS_L)
+        links = ((NS_A, [DEV_A]), (NS_B, [DEV_B]), (NS_R, ["kcra", "kcrb"]), (NS_L, ["kclr", "kclb"]))
+    else:
+        sh("ip", "link", "add", DEV_B, "netns", NS_B, "type", "veth", "peer", "name", "kcrb", "netns", NS_R)
+        sh("ip", "addr", "add", NAT_IP_RB + "/24", "dev", "kcrb", ns=NS_R)
+        links = ((NS_A, [DEV_A]), (NS_B, [DEV_B]), (NS_R, ["kcra", "kcrb"]))
     sh("ip", "addr", "add", NAT_IP_B + "/24", "dev", DEV_B, ns=NS_B)
-    for ns, devs in ((NS_A, [DEV_A]), (NS_B, [DEV_B]), (NS_R, ["kcra", "kcrb"])):
+    for ns, devs in links:
         sh("ip", "link", "set", "lo", "up", ns=ns)
         for d in devs:
             sh("ip", "link", "set", d, "up", ns=ns)
     sh("ip", "route", "add", "default", "via", NAT_IP_RA, ns=NS_A)
-    # B has no route back to A's private network: only the NAT's address works
-    sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=NS_R)
-    rules = """
-table ip kcnat {
-  chain kcpost {
-    type nat hook postrouting priority 100; policy accept;
-    oifname "kcrb" masquerade
-  }
-  chain kcforward {
-    type filter hook forward priority 0; policy accept;
-    ct state invalid drop
-  }
-}
-"""
-    r = subprocess.run(["ip", "netns", "exec", NS_R, "nft", "-f", "-"], input=rules, text=True,
-                       stderr=subprocess.PIPE)
-    if r.returncode:
-        raise RuntimeError("nft: " + r.stderr)
-    # conntrack sysctls exist once the module is in use in this netns
-    sh("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_timeout_established=%d" % nat["timeout"],
-       ns=NS_R)
-    sh("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=%d" % nat["loose"], ns=NS_R)
+    if lb:
+        sh("ip", "route", "add", "default", "via", CH_IP_L, ns=NS_R)
+    # B has no route back to A's private network: only the (last) NAT's address works
+    masquerade(NS_R, "kcrb", nat)
+    if lb:
+        masquerade(NS_L, "kclb", lb)
     sh("nft", "add", "table", "inet", "kc", ns=NS_B)
     for hook in ("input", "output"):
         sh("nft", "add", "chain", "inet", "kc", hook,
@@ -266,7 +289,7 @@ def run_kernel(case, workdir):
     report and the measured clocks."""
     nat = case.get("nat")
     wire = case.get("wire")
-    net = setup(nat, wire)
+    net = setup(nat, wire, case.get("lb"))
     procs = []
     ctl = None
     try:
