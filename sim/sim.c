@@ -428,8 +428,8 @@ __attribute__((noinline)) static void nat_arrived(struct sim *s, const struct li
 	struct segment in;
 	s->nat_deferring = true;
 	enum drop_reason why = nat_inbound(&s->box[NAT_BOX_NAT], a->out ? a->out : a->seg, &in);
-	if (why != DROP_NONE) {
-		emit_fate(s, a->seg, a->out, a->sent, why, -1);
+	if (why != DROP_NONE) { /* (never got past the box: no translation to show) */
+		emit_fate(s, a->seg, NULL, a->sent, why, -1);
 		return;
 	}
 	host_deliver(s, a, &in, &in);
@@ -444,8 +444,8 @@ __attribute__((noinline)) static void lb_arrived(struct sim *s, const struct lin
 	struct segment o;
 	s->nat_deferring = true;
 	enum drop_reason why = nat_outbound(&s->box[NAT_BOX_LB], a->out ? a->out : a->seg, &o);
-	if (why != DROP_NONE)
-		emit_fate(s, a->seg, a->out, a->sent, why, FATE_AT_LB);
+	if (why != DROP_NONE) /* (never got past the box: no translation to show) */
+		emit_fate(s, a->seg, NULL, a->sent, why, FATE_AT_LB);
 	else if (a->seg->dst == HOST_PC)
 		proxy_deliver(s, a, &o);
 	else

@@ -389,3 +389,40 @@ Test(chain, lb_keys_are_sweep_axes)
 	free(s);
 	free(dir);
 }
+
+Test(chain, csv_rows_and_plot_data_name_the_lb)
+{
+	/* The run of the_summary_names_the_lb_and_why: the LB's mapping lives
+	 * from its creation (A's SYN at the far end, 0.01 s) to its expiry at
+	 * 350.03 s, drawn at height 0.25 (the NAT's, 0 to its transitory expiry
+	 * 400.04 + 240 s, at 0.5); the probe the LB dropped ends at 0.25 too. */
+	char *dir, path[512], out[600], f[700];
+	tmp_ini(path, &dir, "chain.ini", "[scenario]\ntimer = exact\nduration = 1h\n[A]\nso_keepalive = on\n"
+			 "tcp_keepidle = 400\n[link]\ndelay = 10ms\n[nat]\npreset = example-home-router\n"
+			 "[lb]\npreset = aws-nlb\n");
+	SNP(out, "%s/out", dir);
+	struct cmd c = KASIM("-q", "--no-plot", "-o", out, path);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cmd_free(&c);
+	SNP(f, "%s/plots/timeline-phases.dat", out);
+	char *ph = slurp(f, NULL);
+	cr_assert_not_null(ph);
+	cr_expect_not_null(strstr(ph, "0.25,0.01,350.03,"), "%s", ph);
+	cr_expect_not_null(strstr(ph, ",LB mapping\n"), "%s", ph);
+	cr_expect_not_null(strstr(ph, "0.5,0,640.04,"), "%s", ph);
+	free(ph);
+	SNP(f, "%s/plots/timeline-packets.dat", out);
+	char *pk = slurp(f, NULL);
+	cr_assert_not_null(pk);
+	cr_expect_not_null(strstr(pk, "\n400.02,400.03,1,0,0.25,"), "%s", pk);
+	free(pk);
+	SNP(f, "%s/timeline.csv", out);
+	char *csv = slurp(f, NULL);
+	cr_assert_not_null(csv);
+	cr_expect_not_null(strstr(csv, "\n350.03,lb,,"), "%s", csv);
+	cr_expect_not_null(strstr(csv, "\n400.03,lb,A,,,,,,,,,,nat-no-mapping,,dropped,"), "%s", csv);
+	cr_expect_not_null(strstr(csv, "\n400.03,lb,A,,,,,,,,,,,,rst,"), "%s", csv);
+	cr_expect_not_null(strstr(csv, "\n640.04,nat,,"), "%s", csv);
+	free(csv);
+	free(dir);
+}

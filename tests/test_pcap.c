@@ -368,3 +368,47 @@ Test(pcap, jitter_keeps_timestamps_in_order)
 	cmd_free(&r);
 	free(dir);
 }
+
+Test(pcap, chain_inside_and_outside)
+{
+	/* A home router (1800 s) then an AWS NLB (350 s), 10 ms each way,
+	 * tcp_keepidle 400: the NLB forgets the flow at 350.03 s; A's probe
+	 * (400.02 s) crosses the NAT and meets no flow at the NLB, which answers
+	 * with a RST (sent at 400.03 s) that the NAT translates back to A. The two
+	 * captures are taken around both boxes: inside what A sent and received,
+	 * outside what B sent and received (the LB masquerades: 198.51.100.2). */
+	char *dir = make_tmpdir();
+	char ini[512], out_dir[512], path[600];
+	SNP(ini, "%s/chain.ini", dir);
+	SNP(out_dir, "%s/out", dir);
+	write_file(ini, "[scenario]\ntimer = exact\nduration = 1h\n[A]\nso_keepalive = on\ntcp_keepidle = 400\n"
+			"[link]\ndelay = 10ms\n[nat]\npreset = example-home-router\n[lb]\npreset = aws-nlb\n");
+	struct cmd r = KASIM("-q", "--no-plot", "-o", out_dir, ini);
+	cr_assert_eq(r.status, 0, "kasim failed: %s", r.err);
+	cmd_free(&r);
+	static struct cap_pkt in[64], out[64];
+	SNP(path, "%s/capture.inside.pcap", out_dir);
+	int ni = read_capture(path, in, 64);
+	SNP(path, "%s/capture.outside.pcap", out_dir);
+	int no = read_capture(path, out, 64);
+	cr_assert_eq(ni, 5, "handshake, the probe, the LB's RST");
+	cr_assert_eq(no, 3, "the handshake only: the probe died in the LB");
+	const uint32_t a = 0xc000020a, b = 0xc6336414, lb = 0xc6336402; /* 198.51.100.2 */
+	const long long t[] = {0, 10000000, 20000000, 400020000000LL, 400030000000LL};
+	for (int i = 0; i < 5; i++)
+		cr_expect_eq(in[i].ns, t[i], "inside %d", i);
+	for (int i = 0; i < 3; i++)
+		cr_expect_eq(out[i].ns, t[i], "outside %d", i);
+	cr_expect_eq(in[0].saddr, a);
+	cr_expect_eq(out[0].saddr, lb, "B sees the LB's address");
+	cr_expect_eq(out[0].daddr, b);
+	cr_expect_eq(out[1].daddr, lb);
+	cr_expect_eq(in[1].daddr, a, "B's SYN-ACK through both boxes");
+	cr_expect_eq(in[1].dport, 40000);
+	cr_expect_eq(in[3].flags, TH_ACK, "the probe");
+	cr_expect_eq(in[4].flags & TH_RST, TH_RST, "the LB's RST, as A got it");
+	cr_expect_eq(in[4].saddr, b);
+	cr_expect_eq(in[4].daddr, a);
+	cr_expect_eq(in[4].dport, 40000);
+	free(dir);
+}
