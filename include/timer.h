@@ -33,6 +33,10 @@ struct timer_model {
 	uint32_t hz;          /* TM_LINUX: ticks per second (100, 250, 300, 1000) */
 	uint64_t jiffies0;    /* TM_LINUX: jiffies at t = 0 (tcp_jiffies32 = low 32 bits) */
 	ks_time_t phase;      /* TM_LINUX, TM_LWIP: time since the last tick at t = 0 */
+	/* derived by the tm_init*() functions, so the common conversions need no
+	 * switch on kind: */
+	uint64_t per_sec;     /* stamps per second: 1e9 (ns), hz, 2 (lwIP's slow ticks) */
+	uint64_t wrap;        /* tm_elapsed()'s mask: all ones, or u32 for tick counters */
 };
 
 /*
@@ -51,18 +55,37 @@ void tm_init_linux(struct timer_model *tm, uint32_t hz, uint64_t jiffies0, ks_ti
 /* TM_LWIP: the time since the last slow-timer tick at t = 0. */
 void tm_init_lwip(struct timer_model *tm, ks_time_t phase);
 
+/* The models with ticks (timer.c, out of line: their 128-bit divisions would
+ * make every caller of the inline functions below save registers). */
+tcp_stamp_t tm_tick_stamp(const struct timer_model *tm, ks_time_t now);
+ks_time_t tm_ticks_to_ns(const struct timer_model *tm, tcp_stamp_t d);
+
 /* tcp_jiffies32: the TCP clock at engine time now. */
-tcp_stamp_t tm_stamp(const struct timer_model *tm, ks_time_t now);
-/* seconds * HZ */
-tcp_stamp_t tm_secs(const struct timer_model *tm, uint64_t s);
+static inline tcp_stamp_t tm_stamp(const struct timer_model *tm, ks_time_t now)
+{
+	return tm->kind == TM_EXACT ? now : tm_tick_stamp(tm, now);
+}
+/* seconds * HZ (lwIP: slow ticks, 2 a second; exact: ns) */
+static inline tcp_stamp_t tm_secs(const struct timer_model *tm, uint64_t s)
+{
+	return s * tm->per_sec;
+}
 /* msecs_to_jiffies(ms): rounds up */
 tcp_stamp_t tm_msecs(const struct timer_model *tm, uint64_t ms);
 /* ns -> stamp units, rounded up like usecs_to_jiffies (for RTO values) */
 tcp_stamp_t tm_from_ns(const struct timer_model *tm, ks_time_t ns);
 /* stamp units -> ns (for the outputs) */
-ks_time_t tm_to_ns(const struct timer_model *tm, tcp_stamp_t d);
-/* now - then on the TCP clock (u32 jiffies arithmetic where the model has jiffies) */
-tcp_stamp_t tm_elapsed(const struct timer_model *tm, tcp_stamp_t now, tcp_stamp_t then);
+static inline ks_time_t tm_to_ns(const struct timer_model *tm, tcp_stamp_t d)
+{
+	return tm->kind == TM_EXACT ? d : tm_ticks_to_ns(tm, d);
+}
+/* now - then on the TCP clock (u32 jiffies arithmetic where the model has
+ * jiffies: mod 2^32 is the low 32 bits) */
+static inline tcp_stamp_t tm_elapsed(const struct timer_model *tm, tcp_stamp_t now,
+				     tcp_stamp_t then)
+{
+	return (now - then) & tm->wrap;
+}
 /* Engine time of the start of the tick a stamp taken at or before now belongs to. */
 ks_time_t tm_stamp_time(const struct timer_model *tm, ks_time_t now, tcp_stamp_t stamp);
 /* now - then as the kernel's millisecond TCP clock (tcp_time_stamp_ms) sees it, in ns:

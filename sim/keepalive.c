@@ -117,12 +117,19 @@ static int tcp_write_wakeup(struct tcp_sock *sk)
 	return tcp_transmit(sk, TH_ACK, sk->snd_una - 1, 0, SEG_KA_PROBE, sk->probes_out + 1);
 }
 
+/* A record's next firing "keepalive_intvl from now", computed only when the
+ * record is written (the hot path then reads no option for a record nobody
+ * listens to). */
+#define KA_NEXT_INTVL (KS_TIME_NEVER - 1)
+
 /* The record of one firing; every time converted with the host's own timer
  * model (the one the stamps were counted in). */
 __attribute__((noinline)) static void ka_record(struct tcp_sock *sk, enum ka_decision d,
 						 tcp_stamp_t elapsed, tcp_stamp_t next)
 {
 	const struct timer_model *tm = tcp_tm(sk);
+	if (next == KA_NEXT_INTVL)
+		next = keepalive_intvl_when(sk);
 	struct ks_record r = {.type = REC_KEEPALIVE};
 	r.u.ka = (struct rec_keepalive){
 		.host = sk->host->id, .peer = sk->hdr.dst, .decision = d, .elapsed = tm_to_ns(tm, elapsed),
@@ -241,7 +248,7 @@ __attribute__((flatten)) void tcp_keepalive_timer(struct engine *eng, struct ev_
 			return;
 		}
 		/* Step 8b: send a probe. */
-		emit_ka(sk, KA_PROBE, elapsed, keepalive_intvl_when(sk));
+		emit_ka(sk, KA_PROBE, elapsed, KA_NEXT_INTVL);
 		if (tcp_write_wakeup(sk) <= 0) {
 			/* sent (or a local error, which also counts) */
 			sk->probes_out++;

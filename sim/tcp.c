@@ -551,7 +551,7 @@ static inline bool tcp_pure_dupack(const struct tcp_sock *sk, const struct segme
 /* tcp_validate_incoming() step 1 failed: the segment is outside the window.
  * Out of line: the registers its rate limit needs around the clock of a
  * model with ticks (a call) are then saved here, not on every segment. */
-__attribute__((noinline)) static void tcp_rcv_out_of_window(struct tcp_sock *sk,
+__attribute__((noinline, flatten)) static void tcp_rcv_out_of_window(struct tcp_sock *sk,
 							    const struct segment *seg)
 {
 	if (sk->lwip)

@@ -21,12 +21,24 @@ __extension__ typedef unsigned __int128 u128;
 /* first delta of level n (n >= 1): 63 << 3(n-1) */
 #define LVL_START(n) ((uint64_t)(LVL_SIZE - 1) << (((n) - 1) * LVL_CLK_SHIFT))
 
+/* The fields every model derives from its kind (and hz). */
+static void tm_derive(struct timer_model *tm)
+{
+	switch (tm->kind) {
+	case TM_LINUX: tm->per_sec = tm->hz; break;
+	case TM_LWIP: tm->per_sec = KS_SEC / TM_LWIP_SLOW_INTERVAL; break;
+	case TM_EXACT: tm->per_sec = KS_SEC; break;
+	}
+	tm->wrap = tm->kind == TM_EXACT ? UINT64_MAX : UINT32_MAX; /* u32 jiffies wrap */
+}
+
 void tm_init(struct timer_model *tm, enum tm_kind kind)
 {
 	tm->kind = kind;
 	tm->hz = kind == TM_LINUX ? 250 : 0;
 	tm->jiffies0 = 0;
 	tm->phase = 0;
+	tm_derive(tm);
 }
 
 void tm_init_linux(struct timer_model *tm, uint32_t hz, uint64_t jiffies0, ks_time_t phase)
@@ -35,6 +47,7 @@ void tm_init_linux(struct timer_model *tm, uint32_t hz, uint64_t jiffies0, ks_ti
 	tm->hz = hz;
 	tm->jiffies0 = jiffies0;
 	tm->phase = phase;
+	tm_derive(tm);
 }
 
 void tm_init_lwip(struct timer_model *tm, ks_time_t phase)
@@ -43,6 +56,7 @@ void tm_init_lwip(struct timer_model *tm, ks_time_t phase)
 	tm->hz = 2;
 	tm->jiffies0 = 0;
 	tm->phase = phase;
+	tm_derive(tm);
 }
 
 /* ---- the jiffies clock ---- */
@@ -72,28 +86,9 @@ ks_time_t tm_tick_time(const struct timer_model *tm, uint64_t j)
 	return at >= KS_TIME_NEVER ? KS_TIME_NEVER : (ks_time_t)at;
 }
 
-/* The models with ticks, out of line: their 128-bit divisions (library
- * calls) would make every caller save registers on the exact model's path. */
-__attribute__((noinline)) static tcp_stamp_t tick_stamp(const struct timer_model *tm, ks_time_t now)
+__attribute__((noinline)) tcp_stamp_t tm_tick_stamp(const struct timer_model *tm, ks_time_t now)
 {
 	return (uint32_t)tm_jiffies64(tm, now); /* tcp_jiffies32 / tcp_ticks (u32) */
-}
-
-tcp_stamp_t tm_stamp(const struct timer_model *tm, ks_time_t now)
-{
-	if (tm->kind == TM_EXACT)
-		return now;
-	return tick_stamp(tm, now);
-}
-
-tcp_stamp_t tm_secs(const struct timer_model *tm, uint64_t s)
-{
-	switch (tm->kind) {
-	case TM_LINUX: return s * tm->hz;
-	case TM_LWIP: return s * KS_SEC / TM_LWIP_SLOW_INTERVAL;
-	case TM_EXACT: break;
-	}
-	return s * KS_SEC;
 }
 
 tcp_stamp_t tm_msecs(const struct timer_model *tm, uint64_t ms)
@@ -116,26 +111,11 @@ tcp_stamp_t tm_from_ns(const struct timer_model *tm, ks_time_t ns)
 	return ns;
 }
 
-/* tm_to_ns() for the models with ticks (out of line: see tick_stamp). */
-__attribute__((noinline)) static ks_time_t ticks_to_ns(const struct timer_model *tm, tcp_stamp_t d)
+__attribute__((noinline)) ks_time_t tm_ticks_to_ns(const struct timer_model *tm, tcp_stamp_t d)
 {
 	if (tm->kind == TM_LWIP)
 		return d * TM_LWIP_SLOW_INTERVAL;
 	return (ks_time_t)(((u128)d * KS_SEC) / tm->hz);
-}
-
-ks_time_t tm_to_ns(const struct timer_model *tm, tcp_stamp_t d)
-{
-	if (tm->kind == TM_EXACT)
-		return d;
-	return ticks_to_ns(tm, d);
-}
-
-tcp_stamp_t tm_elapsed(const struct timer_model *tm, tcp_stamp_t now, tcp_stamp_t then)
-{
-	if (tm->kind == TM_EXACT)
-		return now - then;
-	return (uint32_t)((uint32_t)now - (uint32_t)then); /* u32 jiffies wrap */
 }
 
 ks_time_t tm_stamp_time(const struct timer_model *tm, ks_time_t now, tcp_stamp_t stamp)
