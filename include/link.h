@@ -54,9 +54,8 @@ struct link_arrival {
 	ks_time_t sent;
 	enum drop_reason why;       /* DROP_LINK_DOWN / DROP_PARTITION: lost in flight */
 	bool local;                 /* from the NAT to A: never crossed the wire */
+	void *ctx;                  /* the owner's, given to link_init() */
 };
-
-typedef void (*link_arrive_fn)(void *ctx, const struct link_arrival *a);
 
 struct link_pkt;
 
@@ -74,7 +73,7 @@ struct link {
 	ks_time_t last_arrival[NSOCKS];  /* FIFO unless reorder */
 	struct rng rng;
 	uint64_t sent[NSOCKS], lost[NSOCKS]; /* segments put on the wire / lost to loss */
-	link_arrive_fn arrive;
+	ev_cb arrive;                    /* the owner's: fires at each arrival */
 	void *ctx;
 	struct link_pkt *free_list;  /* recycled in-flight slots */
 	struct link_pkt *retired;    /* the last slot delivered: freed at the next arrival */
@@ -82,8 +81,17 @@ struct link {
 	size_t nchunks;
 };
 
+/* arrive: the owner's callback, run by the engine when a segment reaches the
+ * far end (or a local delivery is due); it reads the arrival with
+ * link_arrival() (one engine callback per arrival, no second dispatch). */
 void link_init(struct link *l, struct engine *eng, const struct link_config *cfg,
-	       uint64_t seed, link_arrive_fn arrive, void *ctx);
+	       uint64_t seed, ev_cb arrive, void *ctx);
+/* Inside arrive(t): the arrival, its fate on the wire decided (a cut in
+ * flight: why). Valid until the owner's callback returns. */
+const struct link_arrival *link_arrival(struct ev_timer *t);
+/* The same for an owner that knows no cut can have happened (the wire is
+ * up and no direction partitioned): why is DROP_NONE without a look. */
+const struct link_arrival *link_arrival_intact(struct ev_timer *t);
 void link_destroy(struct link *l);
 /*
  * Put seg (as sent; out = its translation, or NULL) on the wire now, in the
@@ -91,13 +99,22 @@ void link_destroy(struct link *l);
  * reason it was lost at once (link down, partition, loss).
  */
 enum drop_reason link_send(struct link *l, const struct segment *seg, const struct segment *out);
-/* A segment sent by h now goes straight onto the wire: the link is up, h is
- * not partitioned, a slot is free and the direction neither loses nor
- * jitters. link_send() then draws nothing, calls nothing and cannot fail. */
+/* Direction h neither loses nor jitters and a slot is free: on a wire known
+ * to be up and unpartitioned, link_send() would draw nothing, call nothing
+ * and could not fail. */
+static inline bool link_plain_dir(const struct link *l, int h)
+{
+	return l->free_list && l->plain[h];
+}
+/* The same, checking the cut too: a segment sent by h now goes straight
+ * onto the wire. */
 static inline bool link_plain_now(const struct link *l, int h)
 {
-	return !l->down && !l->partitioned[h] && l->free_list && l->plain[h];
+	return !l->down && !l->partitioned[h] && link_plain_dir(l, h);
 }
+/* link_send() when link_plain_now(l, seg->src) (or link_plain_dir() on a
+ * wire known to be up and unpartitioned): nothing left to check. */
+void link_send_plain(struct link *l, const struct segment *seg);
 /* "link loss P": P(loss) per segment in both directions from now on. */
 void link_set_loss(struct link *l, double p);
 /* "link delay D [jitter J]": the one-way delay and jitter of direction h

@@ -38,6 +38,12 @@ struct sim {
 	/* Arrivals that need more than host_deliver(): a box, or a scenario
 	 * with "unreachable" events (link_arrived's one test for both). */
 	bool divert;
+	/* Nothing on the path needs more than the hosts' TCP and the plain
+	 * wire: nothing diverts arrivals (no box, no ICMP), no proxy, the wire is
+	 * up and unpartitioned, every host plugged and powered. Recomputed when
+	 * any of these may change (sim_init, after each event): host_xmit() and
+	 * link_arrive() then skip the checks it implies. */
+	bool plain_path;
 	bool box_on[NAT_NBOXES];     /* box[NAT_BOX_NAT]: [nat] at A's end of A's wire;
 	                              * box[NAT_BOX_LB]: [lb] at its far end (B's or P's) */
 	struct nat box[NAT_NBOXES];
@@ -114,6 +120,8 @@ void sim_endpoint(const struct sim *s, int h, struct sim_endpoint *e);
 void sim_finish(struct sim *s);
 void sim_destroy(struct sim *s);
 
+/* Recompute s->plain_path (after anything that may change what it sums up). */
+void sim_update_plain_path(struct sim *s);
 /* Stamp a record with the current time and hand it to every sink. */
 void sim_emit(struct sim *s, struct ks_record *r);
 static inline bool sim_tracing(const struct sim *s) { return s->nsinks > 0; }

@@ -23,7 +23,7 @@
 struct link_pkt {
 	struct ev_timer arrive;  /* fires when the last bit reaches the far end */
 	struct link *link;
-	struct link_arrival a;   /* what arrive() hands over; a.seg is &seg for good */
+	struct link_arrival a;   /* what link_arrival() hands over; a.seg is &seg for good */
 	struct segment seg, out;
 	struct link_pkt *next_free;
 };
@@ -57,21 +57,33 @@ static enum drop_reason cut(const struct link *l, int h)
 	return DROP_NONE;
 }
 
-static void link_arrive(struct engine *eng, struct ev_timer *t)
+/* The slot of an arrival: it goes back to the free list at the next
+ * arrival, the previous one now, so the segments the owner sends while it
+ * reads this arrival never reuse its slot. */
+static inline struct link_pkt *link_retire(struct ev_timer *t)
 {
-	(void)eng;
 	struct link_pkt *p = container_of(t, struct link_pkt, arrive);
 	struct link *l = p->link;
-	p->a.why = p->a.local ? DROP_NONE : cut(l, p->seg.src);
-	/* This slot goes back to the free list at the next arrival, the previous
-	 * one now: the segments the callback sends never reuse the slot it is
-	 * reading, and the callback is the last thing done here (a tail call). */
 	if (l->retired) {
 		l->retired->next_free = l->free_list;
 		l->free_list = l->retired;
 	}
 	l->retired = p;
-	l->arrive(l->ctx, &p->a);
+	return p;
+}
+
+const struct link_arrival *link_arrival(struct ev_timer *t)
+{
+	struct link_pkt *p = link_retire(t);
+	p->a.why = p->a.local ? DROP_NONE : cut(p->link, p->seg.src);
+	return &p->a;
+}
+
+const struct link_arrival *link_arrival_intact(struct ev_timer *t)
+{
+	struct link_pkt *p = link_retire(t);
+	p->a.why = DROP_NONE;
+	return &p->a;
 }
 
 /* Another chunk of slots on the free list (steady state never gets here). */
@@ -79,9 +91,10 @@ __attribute__((noinline)) static void link_grow(struct link *l)
 {
 	struct link_pkt *c = POOL_GROW(l->chunks, l->nchunks, CHUNK, true, "link");
 	for (int i = 0; i < CHUNK; i++) {
-		ev_timer_init(&c[i].arrive, link_arrive);
+		ev_timer_init(&c[i].arrive, l->arrive);
 		c[i].link = l;
 		c[i].a.seg = &c[i].seg;
+		c[i].a.ctx = l->ctx;
 		c[i].next_free = l->free_list;
 		l->free_list = &c[i];
 	}
@@ -108,7 +121,7 @@ static inline struct link_pkt *link_alloc(struct link *l, bool local)
 static void link_update_plain(struct link *l);
 
 void link_init(struct link *l, struct engine *eng, const struct link_config *cfg,
-	       uint64_t seed, link_arrive_fn arrive, void *ctx)
+	       uint64_t seed, ev_cb arrive, void *ctx)
 {
 	*l = (struct link){.eng = eng, .arrive = arrive, .ctx = ctx, .reorder = cfg->reorder};
 	for (int h = 0; h < NSOCKS; h++)
@@ -248,6 +261,13 @@ enum drop_reason link_send(struct link *l, const struct segment *seg, const stru
 		return link_send_drawn(l, seg, out, h);
 	link_put(l, seg, out, h, l->eng->now + l->dir[h].delay);
 	return DROP_NONE;
+}
+
+void link_send_plain(struct link *l, const struct segment *seg)
+{
+	int h = seg->src;
+	l->sent[h]++;
+	link_put(l, seg, NULL, h, l->eng->now + l->dir[h].delay);
 }
 
 void link_send_local(struct link *l, const struct segment *seg)

@@ -16,7 +16,8 @@
 #include "keepalive.h"
 #include "priv/sim_priv.h"
 
-static void link_arrived(void *ctx, const struct link_arrival *a);
+static void link_arrive(struct engine *eng, struct ev_timer *t);
+static void proxy_link_arrive(struct engine *eng, struct ev_timer *t);
 static void nat_report(void *ctx, const struct rec_nat *r);
 static void nat_send(void *ctx, struct segment *seg);
 static void lb_send(void *ctx, struct segment *seg);
@@ -94,7 +95,8 @@ void sim_init(struct sim *s, const struct scenario *sc)
 		sim_host_timer(&tm, sc, h, &s->tm, &lwip_tm);
 		tcp_host_init(&s->host[h], &s->env, &tm, h, &sc->ep[h]);
 	}
-	link_init(&s->link, &s->eng, &sc->link, sc->seed, link_arrived, s);
+	link_init(&s->link, &s->eng, &sc->link, sc->seed,
+		  sc->proxy.enabled ? proxy_link_arrive : link_arrive, s);
 	if (sc->proxy.enabled)
 		proxy_setup(s);
 	if (sc->nat.enabled)
@@ -127,6 +129,16 @@ void sim_init(struct sim *s, const struct scenario *sc)
 	sim_repeat_init(s);
 	ev_timer_init(&s->connect, sim_connect_fire);
 	eng_schedule(&s->eng, &s->connect, 0);
+	sim_update_plain_path(s);
+}
+
+void sim_update_plain_path(struct sim *s)
+{
+	const struct link *l = &s->link;
+	bool q = !s->divert && !s->has_proxy && !l->down;
+	for (int h = 0; h < NHOSTS; h++)
+		q = q && !l->partitioned[h] && s->host[h].plugged && s->host[h].powered;
+	s->plain_path = q;
 }
 
 void sim_add_sink(struct sim *s, struct sink *k)
@@ -377,6 +389,12 @@ __attribute__((noinline)) static int boxes_xmit(struct sim *s, struct segment *s
 __attribute__((flatten)) static int host_xmit(void *ctx, struct segment *seg)
 {
 	struct sim *s = ctx;
+	if (s->plain_path && link_plain_dir(&s->link, seg->src) &&
+	    s->eng.now >= s->host[seg->src].qdisc_drop_until) {
+		seg->id = ++s->next_pkt_id; /* host_egress() and link_send() would find nothing */
+		link_send_plain(&s->link, seg);
+		return 0;
+	}
 	int r = host_egress(s, &s->host[seg->src], seg);
 	if (r >= 0)
 		return r;
@@ -506,7 +524,7 @@ __attribute__((noinline)) static void diverted_arrival(struct sim *s, const stru
 		host_deliver(s, a, a->out, a->out ? a->out : seg);
 }
 
-static void link_arrived(void *ctx, const struct link_arrival *a)
+static inline void link_arrived(void *ctx, const struct link_arrival *a)
 {
 	struct sim *s = ctx;
 	if (a->why != DROP_NONE) {
@@ -518,6 +536,23 @@ static void link_arrived(void *ctx, const struct link_arrival *a)
 		return;
 	}
 	host_deliver(s, a, a->out, a->out ? a->out : a->seg);
+}
+
+/* The engine's callback for an arrival on A's wire (without a proxy). */
+static void link_arrive(struct engine *eng, struct ev_timer *t)
+{
+	struct sim *s = container_of(eng, struct sim, eng);
+	if (s->plain_path) { /* no cut; host_deliver() would find the host plugged and powered */
+		const struct link_arrival *a = link_arrival_intact(t);
+		s->packets++;
+		if (sim_tracing(s))
+			deliver_reported(s, a, NULL, a->seg);
+		else
+			tcp_v4_rcv(&s->host[a->seg->dst], a->seg);
+		return;
+	}
+	const struct link_arrival *a = link_arrival(t);
+	link_arrived(s, a);
 }
 
 /* ---- a terminating proxy ([proxy], proxy.h) ------------------------------------ */
@@ -598,9 +633,11 @@ static void proxy_arrived(struct sim *s, const struct link_arrival *a)
 }
 
 /* Arrivals on either wire with a proxy: P's, or A's and B's as usual. */
-static void proxy_link_arrived(void *ctx, const struct link_arrival *a)
+static void proxy_link_arrive(struct engine *eng, struct ev_timer *t)
 {
-	struct sim *s = ctx;
+	(void)eng;
+	const struct link_arrival *a = link_arrival(t);
+	struct sim *s = a->ctx;
 	if (a->seg->dst >= HOST_PS)
 		proxy_arrived(s, a);
 	else
@@ -625,8 +662,7 @@ static void proxy_setup(struct sim *s)
 	tcp_host_init(&s->host[HOST_PS], &s->penv, &tm, HOST_PS, &pc->server);
 	sim_host_timer(&tm, s->sc, HOST_PC, &s->tm, &s->tm);
 	tcp_host_init(&s->host[HOST_PC], &s->penv, &tm, HOST_PC, &pc->client);
-	s->link.arrive = proxy_link_arrived;
-	link_init(&s->link2, &s->eng, &w, s->sc->seed, proxy_link_arrived, s);
+	link_init(&s->link2, &s->eng, &w, s->sc->seed, proxy_link_arrive, s);
 	struct proxy_hooks hooks = {.ctx = s, .report = proxy_report};
 	proxy_init(&s->proxy, &s->eng, pc, &s->host[HOST_PC], &s->host[HOST_PS], &s->host[HOST_B],
 		   &hooks);

@@ -181,6 +181,7 @@ static void script_apply(struct sim *s, const struct sc_event *ev)
 	struct ks_record r = {.type = REC_ACTION, .u.act = {.ev = ev}};
 	sim_emit(s, &r); /* the event first, then what it causes */
 	r.u.act.result = apply(s, ev);
+	sim_update_plain_path(s);
 	if (r.u.act.result)
 		sim_emit(s, &r); /* and what became of it, when worth saying */
 }

@@ -98,10 +98,10 @@ Test(link, path_events_parse)
 
 /* ---- loss statistics -------------------------------------------------------------- */
 
-static void no_arrival(void *ctx, const struct link_arrival *a)
+static void no_arrival(struct engine *e, struct ev_timer *t)
 {
-	(void)ctx;
-	(void)a;
+	(void)e;
+	(void)link_arrival(t);
 }
 
 Test(link, bernoulli_loss_rate)
@@ -226,9 +226,11 @@ struct arrivals {
 	struct engine *e;
 };
 
-static void record_arrival(void *ctx, const struct link_arrival *a)
+static void record_arrival(struct engine *e, struct ev_timer *t)
 {
-	struct arrivals *r = ctx;
+	(void)e;
+	const struct link_arrival *a = link_arrival(t);
+	struct arrivals *r = a->ctx;
 	r->id[r->n] = a->seg->id;
 	r->sent[r->n] = a->sent;
 	r->at[r->n++] = r->e->now;
