@@ -6,6 +6,7 @@
  * it (unplug, crash, link down, partition) and restore it.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "helpers.h"
@@ -64,6 +65,21 @@ Test(plain_path, shipped_scenarios_same_with_and_without_sinks)
 		same_traced_and_untraced(names[i]);
 }
 
+/* A with keepidle 10 s, keepintvl 5 s, keepcnt 3 on exact timers, for
+ * duration, with events (an [events] body), run with no sink attached. */
+static void run_ka_untraced(const char *duration, const char *events, struct sim_counters *c,
+			    struct sim_endpoint e[NHOSTS])
+{
+	char *text;
+	cr_assert_geq(asprintf(&text, "[scenario]\ntimer = exact\nduration = %s\n[A]\n"
+			       "so_keepalive = on\ntcp_keepidle = 10\ntcp_keepintvl = 5\n"
+			       "tcp_keepcnt = 3\n[events]\n%s", duration, events), 0);
+	struct scenario *sc = scenario_text_ok(text);
+	run_untraced(sc, c, e);
+	scenario_free(sc);
+	free(text);
+}
+
 /*
  * B's cable is pulled at 1 s and plugged back at 31 s; nothing listens.
  * A (keepidle 10 s, keepintvl 5 s, keepcnt 3, exact timers) last heard B at
@@ -74,18 +90,13 @@ Test(plain_path, shipped_scenarios_same_with_and_without_sinks)
  */
 Test(plain_path, unplug_ends_the_plain_path_untraced)
 {
-	struct scenario *sc = scenario_text_ok("[scenario]\ntimer = exact\nduration = 60s\n"
-					       "[A]\nso_keepalive = on\ntcp_keepidle = 10\n"
-					       "tcp_keepintvl = 5\ntcp_keepcnt = 3\n"
-					       "[events]\n1s = unplug B\n31s = replug B\n");
 	struct sim_counters c;
 	struct sim_endpoint e[NHOSTS];
-	run_untraced(sc, &c, e);
+	run_ka_untraced("60s", "1s = unplug B\n31s = replug B\n", &c, e);
 	cr_expect_eq(e[HOST_A].end, END_KEEPALIVE);
 	cr_expect_eq(e[HOST_A].error, KS_ETIMEDOUT);
 	cr_expect_eq(e[HOST_A].end_time, 25 * SEC);
 	cr_expect_eq(c.probes_sent[HOST_A], 3);
-	scenario_free(sc);
 }
 
 /*
@@ -99,16 +110,11 @@ Test(plain_path, unplug_ends_the_plain_path_untraced)
  */
 Test(plain_path, link_down_and_up_untraced)
 {
-	struct scenario *sc = scenario_text_ok("[scenario]\ntimer = exact\nduration = 57s\n"
-					       "[A]\nso_keepalive = on\ntcp_keepidle = 10\n"
-					       "tcp_keepintvl = 5\ntcp_keepcnt = 3\n"
-					       "[events]\n1s = link down\n12s = link up\n");
 	struct sim_counters c;
 	struct sim_endpoint e[NHOSTS];
-	run_untraced(sc, &c, e);
+	run_ka_untraced("57s", "1s = link down\n12s = link up\n", &c, e);
 	cr_expect_eq(e[HOST_A].end, END_NONE);
 	cr_expect_eq(e[HOST_A].state, TCP_ESTABLISHED);
 	cr_expect_eq(c.probes_sent[HOST_A], 6, "probes %u", c.probes_sent[HOST_A]);
 	cr_expect_eq(c.segments, 14, "segments %lu", (unsigned long)c.segments);
-	scenario_free(sc);
 }
