@@ -29,10 +29,15 @@ struct ka_settings keepalive_settings(const struct ep_config *cfg);
  * the next one). */
 struct ka_settings keepalive_settings_sk(const struct tcp_sock *sk);
 
-/* include/net/tcp.h: the same in the socket's stamp units (tcp_tm(sk)). */
-tcp_stamp_t keepalive_time_when(const struct tcp_sock *sk);
-tcp_stamp_t keepalive_intvl_when(const struct tcp_sock *sk);
-uint32_t keepalive_probes(const struct tcp_sock *sk);
+/* include/net/tcp.h: the same in the socket's stamp units (tcp_tm(sk)). The
+ * kernel reads the option and the sysctl at every call; kasim computes them
+ * when either changes (keepalive_refresh()), which every firing then reads. */
+static inline tcp_stamp_t keepalive_time_when(const struct tcp_sock *sk) { return sk->ka_time_when; }
+static inline tcp_stamp_t keepalive_intvl_when(const struct tcp_sock *sk) { return sk->ka_intvl_when; }
+static inline uint32_t keepalive_probes(const struct tcp_sock *sk) { return sk->ka_probes; }
+/* Recompute the three after a change of the socket's options (the setters
+ * below do it) or of the host's keepalive sysctls (the caller does). */
+void keepalive_refresh(struct tcp_sock *sk);
 /* min(now - lrcvtime, now - rcv_tstamp) (rcv_tstamp only for linux-2.6) */
 tcp_stamp_t keepalive_time_elapsed(const struct tcp_sock *sk);
 

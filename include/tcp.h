@@ -143,6 +143,11 @@ struct tcp_sock {
 	uint32_t keepalive_time;   /* TCP_KEEPIDLE, s */
 	uint32_t keepalive_intvl;  /* TCP_KEEPINTVL, s */
 	uint32_t keepalive_probes; /* TCP_KEEPCNT */
+	/* What they, or the sysctls, amount to (keepalive_refresh(), at every
+	 * change): keepalive_time_when() and keepalive_intvl_when() in stamp
+	 * units, keepalive_probes(). */
+	tcp_stamp_t ka_time_when, ka_intvl_when;
+	uint32_t ka_probes;
 	uint32_t user_timeout;     /* TCP_USER_TIMEOUT, ms (icsk_user_timeout) */
 	int32_t linger2;           /* TCP_LINGER2, s: 0 = tcp_fin_timeout, -1 = no FIN_WAIT2 wait */
 	uint32_t rcv_unread;       /* bytes received and not read (app_reads off) */

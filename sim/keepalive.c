@@ -31,7 +31,7 @@ struct ka_settings keepalive_settings(const struct ep_config *cfg)
 	};
 }
 
-/* Read at every call, so a sysctl change applies at the next firing. */
+/* The option if set, else the sysctl (read when either changes). */
 static uint32_t time_secs(const struct tcp_sock *sk)
 {
 	return opt_or_default(sk->keepalive_time, sk->host->cfg.tcp_keepalive_time);
@@ -42,7 +42,7 @@ static uint32_t intvl_secs(const struct tcp_sock *sk)
 	return opt_or_default(sk->keepalive_intvl, sk->host->cfg.tcp_keepalive_intvl);
 }
 
-uint32_t keepalive_probes(const struct tcp_sock *sk)
+static uint32_t probes_count(const struct tcp_sock *sk)
 {
 	return opt_or_default(sk->keepalive_probes, sk->host->cfg.tcp_keepalive_probes);
 }
@@ -50,17 +50,15 @@ uint32_t keepalive_probes(const struct tcp_sock *sk)
 struct ka_settings keepalive_settings_sk(const struct tcp_sock *sk)
 {
 	return (struct ka_settings){.time = time_secs(sk), .intvl = intvl_secs(sk),
-				    .probes = keepalive_probes(sk)};
+				    .probes = probes_count(sk)};
 }
 
-tcp_stamp_t keepalive_time_when(const struct tcp_sock *sk)
+void keepalive_refresh(struct tcp_sock *sk)
 {
-	return tm_secs(tcp_tm(sk), time_secs(sk));
-}
-
-tcp_stamp_t keepalive_intvl_when(const struct tcp_sock *sk)
-{
-	return tm_secs(tcp_tm(sk), intvl_secs(sk));
+	const struct timer_model *tm = tcp_tm(sk);
+	sk->ka_time_when = tm_secs(tm, time_secs(sk));
+	sk->ka_intvl_when = tm_secs(tm, intvl_secs(sk));
+	sk->ka_probes = probes_count(sk);
 }
 
 /* keepalive_time_elapsed(): time since the later of "last ACK processed" and
@@ -381,6 +379,7 @@ void tcp_set_keepalive(struct tcp_sock *sk, bool on)
 void tcp_sock_set_keepidle(struct tcp_sock *sk, uint32_t s)
 {
 	sk->keepalive_time = s;
+	keepalive_refresh(sk);
 	if (sk->host->prof->algo == KA_ALGO_LWIP)
 		return; /* pcb->keep_idle: read at every slow tick */
 	if (sk->keepopen && !(TCPF(sk->state) & (TCPF(TCP_CLOSE) | TCPF(TCP_LISTEN)))) {
@@ -392,6 +391,16 @@ void tcp_sock_set_keepidle(struct tcp_sock *sk, uint32_t s)
 
 /* TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT: stored; the pending timer is
  * untouched, the new value counts at the next firing. */
-void tcp_sock_set_keepintvl(struct tcp_sock *sk, uint32_t s) { sk->keepalive_intvl = s; }
-void tcp_sock_set_keepcnt(struct tcp_sock *sk, uint32_t n) { sk->keepalive_probes = n; }
+void tcp_sock_set_keepintvl(struct tcp_sock *sk, uint32_t s)
+{
+	sk->keepalive_intvl = s;
+	keepalive_refresh(sk);
+}
+
+void tcp_sock_set_keepcnt(struct tcp_sock *sk, uint32_t n)
+{
+	sk->keepalive_probes = n;
+	keepalive_refresh(sk);
+}
+
 void tcp_sock_set_user_timeout(struct tcp_sock *sk, uint32_t ms) { sk->user_timeout = ms; }

@@ -60,9 +60,9 @@ static void apply_set(struct host *h, const struct sc_event *ev)
 	case OPT_TCP_KEEPCNT: tcp_sock_set_keepcnt(sk, v); break;
 	case OPT_TCP_USER_TIMEOUT: tcp_sock_set_user_timeout(sk, v); break;
 	/* sysctls: read at the next use, pending timers untouched */
-	case OPT_SYSCTL_KEEPALIVE_TIME: h->cfg.tcp_keepalive_time = v; break;
-	case OPT_SYSCTL_KEEPALIVE_INTVL: h->cfg.tcp_keepalive_intvl = v; break;
-	case OPT_SYSCTL_KEEPALIVE_PROBES: h->cfg.tcp_keepalive_probes = v; break;
+	case OPT_SYSCTL_KEEPALIVE_TIME: h->cfg.tcp_keepalive_time = v; keepalive_refresh(sk); break;
+	case OPT_SYSCTL_KEEPALIVE_INTVL: h->cfg.tcp_keepalive_intvl = v; keepalive_refresh(sk); break;
+	case OPT_SYSCTL_KEEPALIVE_PROBES: h->cfg.tcp_keepalive_probes = v; keepalive_refresh(sk); break;
 	case OPT_SYSCTL_RETRIES2: h->cfg.tcp_retries2 = v; break;
 	case OPT_SYSCTL_SYN_RETRIES: h->cfg.tcp_syn_retries = v; break;
 	case OPT_SYSCTL_ICMP_RATELIMIT: h->cfg.icmp_ratelimit = v; break;

@@ -90,6 +90,7 @@ void tcp_host_init(struct host *h, const struct tcp_env *env, const struct timer
 	sk->keepalive_time = cfg->tcp_keepidle;
 	sk->keepalive_intvl = cfg->tcp_keepintvl;
 	sk->keepalive_probes = cfg->tcp_keepcnt;
+	keepalive_refresh(sk);
 	sk->user_timeout = cfg->tcp_user_timeout;
 	tcp_sock_set_linger2(sk, cfg->tcp_linger2);
 	sk->rto = tcp_timeout_init(sk);
