@@ -176,9 +176,9 @@ void nat_text(char *buf, size_t n, const struct rec_nat *r)
 	ipport(rem, sizeof rem, r->rem_addr, r->rem_port);
 	const char *tmo = r->cls == NAT_ESTABLISHED ? "established_timeout" : "transitory_timeout";
 	format_seconds(a, sizeof a, r->timeout);
-	/* "NAT: " or "LB: "; the LB names the host behind it (B, or P) */
+	/* "NAT: " or "LB: "; the far end's sender is B, or P with a proxy */
 	int k = snprintf(buf, n, "%s: ", nat_box_name(r->box));
-	char peer = r->box == NAT_BOX_LB && r->dir >= 0 ? host_letter(r->dir) : 'B';
+	char peer = r->dir >= 0 ? host_letter(r->dir) : 'B';
 	if (k < 0 || (size_t)k >= n)
 		return;
 	buf += k;

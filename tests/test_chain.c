@@ -426,3 +426,18 @@ Test(chain, csv_rows_and_plot_data_name_the_lb)
 	free(csv);
 	free(dir);
 }
+
+/* With a proxy the NAT's far end is P, not B: --explain names the sender of
+ * each segment it translates back to A (the cookbook's NAT -> NLB -> nginx:
+ * P's SYN-ACK at 0.02 s, the first thing P sends through the NAT). */
+Test(chain, the_nat_names_p_behind_a_proxy)
+{
+	char *path = scenario_file("cookbook/cgnat-nlb-nginx.ini");
+	struct cmd c = KASIM("--explain", path);
+	cr_expect_eq(c.status, 0);
+	cr_expect(strstr(c.out, "      0.020000 NAT: P's segment to 203.0.113.1:1024 goes to "
+				"192.0.2.10:40000; idle timer restarted\n") != NULL, "%s", c.out);
+	cr_expect(strstr(c.out, "NAT: B's segment") == NULL);
+	cmd_free(&c);
+	free(path);
+}
