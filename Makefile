@@ -206,15 +206,17 @@ PLOT_TEMPLATES := $(wildcard plots/*.gp)
 
 install: kasim
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(DATADIR)/scenarios/sweeps $(DESTDIR)$(DATADIR)/plots $(DESTDIR)$(DOCDIR)
+		$(DESTDIR)$(DATADIR)/plots $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 755 kasim $(DESTDIR)$(BINDIR)/kasim
 	@mkdir -p build/man
 	sed 's|/usr/local/|$(PREFIX)/|g' docs/kasim.1 >build/man/kasim.1
 	sed 's|/usr/local/|$(PREFIX)/|g' docs/kasim-scenario.5 >build/man/kasim-scenario.5
 	$(INSTALL) -m 644 build/man/kasim.1 $(DESTDIR)$(MANDIR)/man1/kasim.1
 	$(INSTALL) -m 644 build/man/kasim-scenario.5 $(DESTDIR)$(MANDIR)/man5/kasim-scenario.5
-	$(INSTALL) -m 644 scenarios/*.ini $(DESTDIR)$(DATADIR)/scenarios
-	$(INSTALL) -m 644 scenarios/sweeps/*.ini $(DESTDIR)$(DATADIR)/scenarios/sweeps
+	# scenarios/ as it is: the examples, sweeps/, cookbook/ and course/ (handouts, keys/)
+	cd scenarios && find . -type d -exec $(INSTALL) -d '$(DESTDIR)$(DATADIR)/scenarios/{}' ';'
+	cd scenarios && find . -type f \( -name '*.ini' -o -name '*.md' \) \
+		-exec $(INSTALL) -m 644 {} '$(DESTDIR)$(DATADIR)/scenarios/{}' ';'
 	$(if $(PLOT_TEMPLATES),$(INSTALL) -m 644 $(PLOT_TEMPLATES) $(DESTDIR)$(DATADIR)/plots)
 	$(INSTALL) -m 644 README.md LICENSE docs/*.md $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/plots/examples

@@ -14,6 +14,9 @@ $MAKE --no-print-directory -s install PREFIX=/usr/local DESTDIR="$tmp" >/dev/nul
 p=$tmp/usr/local
 for f in bin/kasim share/man/man1/kasim.1 share/man/man5/kasim-scenario.5 \
 	share/kasim/scenarios/unplug.ini share/kasim/scenarios/sweeps/quick.ini \
+	share/kasim/scenarios/cookbook/cgnat-nlb-nginx.ini \
+	share/kasim/scenarios/course/01-dead-peer/handout.md \
+	share/kasim/scenarios/course/keys/01-dead-peer.ini \
 	share/doc/kasim/README.md share/doc/kasim/scenario-format.md; do
 	[ -f "$p/$f" ] || fail "make install did not install $f"
 done
@@ -30,6 +33,14 @@ done
 ./kasim scenarios/unplug.ini >"$tmp/here.txt"
 cmp "$tmp/installed.txt" "$tmp/here.txt" || fail "installed kasim prints something else"
 grep -q 'A aborted with ETIMEDOUT at 7875 s' "$tmp/installed.txt" || fail "installed kasim: no abort at 7875 s"
+
+# Every file of scenarios/ is installed, and the installed course keys pass
+# their own [expect] sections with the installed kasim (docs/teaching.md).
+(cd scenarios && find . -type f \( -name '*.ini' -o -name '*.md' \)) | while read -r f; do
+	cmp -s "scenarios/$f" "$p/share/kasim/scenarios/$f" || fail "scenarios/$f not installed"
+done
+"$p/bin/kasim" check "$p"/share/kasim/scenarios/course/keys/*.ini >"$tmp/check.txt" 2>&1 ||
+	fail "installed kasim check on the installed course keys: $(tail -3 "$tmp/check.txt")"
 
 # The installed kasim finds the installed templates (PREFIX/share/kasim/plots,
 # beside PREFIX/bin), copies them into DIR/plots/ and renders them when
