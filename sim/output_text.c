@@ -108,11 +108,15 @@ static void text_packet(struct text_sink *ts, const struct rec_packet *p)
 	if (note[0])
 		fprintf(ts->out, "  %s%s%s", col(ts, seg->kind == SEG_KA_PROBE ? C_YELLOW : ""), note,
 			col(ts, seg->kind == SEG_KA_PROBE ? C_OFF : ""));
+	/* with both boxes, a box's own RST crosses only the other one */
+	bool both = !strcmp(ts->xlabel, "NAT+LB");
+	const char *by = both && seg->kind == SEG_RST_LB ? "NAT"
+			 : both && seg->kind == SEG_RST_NAT ? "LB" : ts->xlabel;
 	if (p->seg_out && seg->src == HOST_A)
-		fprintf(ts->out, "%s(%s: sport %u -> %u)", note[0] ? " " : "  ", ts->xlabel, seg->sport,
+		fprintf(ts->out, "%s(%s: sport %u -> %u)", note[0] ? " " : "  ", by, seg->sport,
 			p->seg_out->sport);
 	else if (p->seg_out)
-		fprintf(ts->out, "%s(%s: dport %u -> %u)", note[0] ? " " : "  ", ts->xlabel, seg->dport,
+		fprintf(ts->out, "%s(%s: dport %u -> %u)", note[0] ? " " : "  ", by, seg->dport,
 			p->seg_out->dport);
 	if (p->reason != DROP_NONE) {
 		drop_text(drop, sizeof drop, p->reason, p->reason_host);

@@ -336,6 +336,9 @@ Test(chain, the_summary_names_the_lb_and_why)
 	cr_expect(strstr(c.out, "    350.030000 LB: mapping 203.0.113.1:1024 <-> 198.51.100.2:1024 expired: "
 				"idle 350 s >= established_timeout 350 s\n") != NULL);
 	cr_expect(strstr(c.out, "(dropped: the LB has no mapping for it)") != NULL);
+	/* the LB's RST crosses only the NAT on its way to A */
+	cr_expect(strstr(c.out, "    400.030000 B > A: Flags [R], seq 2296356899, length 0  RST sent by the "
+				"LB (as if from B) (NAT: dport 1024 -> 40000)\n") != NULL, "%s", c.out);
 	cmd_free(&c);
 
 	c = KASIM("--json", path);
