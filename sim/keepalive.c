@@ -167,7 +167,9 @@ __cold static void lwip_slowtmr(struct tcp_sock *sk);
 /* Flattened: the common path of a firing (the idle clock, tcp_write_wakeup()
  * down to the host's interface, the re-arm down to the engine's heap) is
  * compiled into this one function, one frame instead of five; the abort and
- * the other stacks' rules (__cold) stay out of line. */
+ * the other stacks' rules (__cold) stay out of line. It is kept whole, about
+ * 100 lines of which 74 are code, so that it reads step by step beside the
+ * kernel's tcp_keepalive_timer(), whose order and labels it keeps. */
 __attribute__((flatten)) void tcp_keepalive_timer(struct engine *eng, struct ev_timer *t)
 {
 	struct tcp_sock *sk = container_of(t, struct tcp_sock, keepalive_timer);
