@@ -35,8 +35,9 @@ size_t pcap_build_packet(uint8_t *buf, size_t cap, const struct segment *seg, si
 /* Did the packet of this record reach the wire? */
 bool pcap_on_wire(const struct rec_packet *p);
 
-/* A sink writing n captures (1: the wire; 2: inside and outside a NAT) to
- * out[0..n-1]. It flushes them at finish() and closes them (pcap_dump_close)
+/* A sink writing n captures (1: the wire; 2: inside and outside the boxes;
+ * 3: and between a [nat] and an [lb]; with a [proxy], one more, the server
+ * leg's, last; at most 4) to out[0..n-1]. It flushes them at finish() and closes them (pcap_dump_close)
  * in destroy(). NULL and a message on error; the FILEs then stay the
  * caller's to close. */
 struct sink *pcap_sink_new(FILE *const *out, int n, ks_time_t horizon, char *err, size_t errn);

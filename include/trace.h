@@ -46,6 +46,14 @@ enum ks_rec_type {
  * A RST the NAT sends has kind SEG_RST_NAT, src = the end it appears to come
  * from (HOST_B toward A, HOST_A toward B) and the tuple of the side it is
  * sent on; its seg_out is NULL.
+ *
+ * seg_mid is set only with both a [nat] and an [lb]: the segment as it
+ * crossed the wire between them (as the first box translated it; a box's RST
+ * to the far side as the box sent it). It is NULL when the segment never got
+ * there (the first box dropped it, the sender's qdisc or cable, a box's RST to
+ * its own side, an ICMP error). Then seg_out is the segment past both boxes,
+ * or seg_mid itself (the same pointer) when it was lost before the second box
+ * (on the wire, or refused at its far end): it never came out of that box.
  */
 /* rec_packet.reason_host of a segment the [lb] box dropped. */
 #define FATE_AT_LB (-2)
@@ -53,6 +61,7 @@ enum ks_rec_type {
 struct rec_packet {
 	const struct segment *seg;
 	const struct segment *seg_out;
+	const struct segment *seg_mid; /* between the [nat] and the [lb] (above) */
 	ks_time_t sent;          /* when it left the sender (or the NAT) */
 	ks_time_t fate_time;     /* arrival, or where it was dropped */
 	enum drop_reason reason; /* DROP_NONE = delivered */

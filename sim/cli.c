@@ -52,7 +52,8 @@ static const char usage_text[] =
 	"                          --set A.tcp_keepidle=60 --set link.delay=20ms\n"
 	"  -o, --out DIR           also write DIR/: run.json, timeline.csv, capture.pcap\n"
 	"                          (with a NAT or an LB: capture.inside.pcap and\n"
-	"                          capture.outside.pcap, around both boxes;\n"
+	"                          capture.outside.pcap, around both boxes; with\n"
+	"                          both, capture.between.pcap too;\n"
 	"                          with a proxy: capture.client.pcap, capture.server.pcap)\n"
 	"                          and plots/ (gnuplot scripts, data, PNG and SVG)\n"
 	"      --out               the same into out/NAME/ (NAME: the scenario's name)\n"
@@ -114,7 +115,7 @@ static double wall_now(void)
 /* Everything one run with an output directory holds. */
 struct run_files {
 	struct outdir *od;
-	FILE *json, *csv, *pcap[3];  /* up to 3 captures (NAT + proxy) */
+	FILE *json, *csv, *pcap[4];  /* up to 4 captures (NAT, LB, between + proxy) */
 	int npcap;
 	struct sink *json_sink, *csv_sink, *pcap_sink, *plot_sink;
 };
@@ -164,9 +165,16 @@ static int files_open(struct run_files *rf, const char *dir, const struct scenar
 	static const char *const px1[] = {"capture.client.pcap", "capture.server.pcap"};
 	static const char *const px2[] = {"capture.client.inside.pcap", "capture.client.outside.pcap",
 					  "capture.server.pcap"};
+	/* a [nat] and an [lb]: the wire between them as well */
+	static const char *const three[] = {"capture.inside.pcap", "capture.outside.pcap",
+					    "capture.between.pcap"};
+	static const char *const px3[] = {"capture.client.inside.pcap", "capture.client.outside.pcap",
+					  "capture.client.between.pcap", "capture.server.pcap"};
 	bool boxes = sc->nat.enabled || sc->lb.enabled; /* captured around both at once */
-	const char *const *names = sc->proxy.enabled ? (boxes ? px2 : px1) : boxes ? two : one;
-	rf->npcap = (boxes ? 2 : 1) + sc->proxy.enabled;
+	bool chain = sc->nat.enabled && sc->lb.enabled;
+	const char *const *names = sc->proxy.enabled ? (chain ? px3 : boxes ? px2 : px1)
+			       : chain ? three : boxes ? two : one;
+	rf->npcap = (chain ? 3 : boxes ? 2 : 1) + sc->proxy.enabled;
 	bool ok = (rf->json = outdir_fopen(rf->od, "run.json")) && (rf->csv = outdir_fopen(rf->od, "timeline.csv"));
 	for (int i = 0; ok && i < rf->npcap; i++)
 		ok = (rf->pcap[i] = outdir_fopen(rf->od, names[i])) != NULL;

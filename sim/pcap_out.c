@@ -13,6 +13,9 @@
  * as translated, and what B sent). A RST the NAT itself sends is on the side
  * it was sent to. A segment appears in the same place in time in both files
  * (its send time), so the translation is easy to follow side by side.
+ * With both a [nat] and an [lb], inside is A's side of the NAT, outside B's
+ * (or P's) side of the LB, and a third capture, between, holds the wire
+ * between the two boxes (rec_packet.seg_mid).
  *
  * With a [proxy] there is one more capture, last: the server leg's (P-B);
  * the ones before are the client leg's (A-P), one or two as above.
@@ -168,7 +171,7 @@ struct pending {
 struct pcap_sink {
 	struct sink base;
 	pcap_t *p;
-	pcap_dumper_t *d[3];       /* up to 3: a NAT's two sides + a proxy's server leg */
+	pcap_dumper_t *d[4];     /* up to 4: around the boxes (2, or 3 with between) + a proxy's server leg */
 	int ncap;
 	int status;
 	ks_time_t horizon;       /* no record comes later than this after its timestamp */
@@ -247,6 +250,29 @@ static void drain(struct pcap_sink *ps, ks_time_t limit, bool all)
 	}
 }
 
+/* A [nat] and an [lb]: 0 = inside (A's side of the NAT), 1 = outside (B's or
+ * P's side of the LB), 2 = between them. A segment is on its sender's side if
+ * it left the sender, between if it crossed that wire (seg_mid), on the far
+ * side if it came out of the second box (seg_out, not seg_mid). A box's RST
+ * to its own side is there only; one to the far side is between, and on the
+ * far side once the other box let it through. */
+static void chain_record(struct pcap_sink *ps, const struct rec_packet *p)
+{
+	const struct segment *seg = p->seg;
+	bool rst = seg->kind == SEG_RST_NAT || seg->kind == SEG_RST_LB;
+	int own = seg->src == HOST_A ? 0 : 1, other = 1 - own;
+	if (rst && !p->seg_mid) { /* to the box's own side */
+		push(ps, seg->dst == HOST_A ? 0 : 1, seg, p->sent);
+		return;
+	}
+	if (!rst && pcap_on_wire(p))
+		push(ps, own, seg, p->sent);
+	if (p->seg_mid)
+		push(ps, 2, p->seg_mid, p->sent);
+	if (p->seg_out && p->seg_out != p->seg_mid)
+		push(ps, rst ? (seg->dst == HOST_A ? 0 : 1) : other, p->seg_out, p->sent);
+}
+
 static void pcap_record(struct sink *s, const struct sim *sim, const struct ks_record *r)
 {
 	struct pcap_sink *ps = (struct pcap_sink *)s;
@@ -265,6 +291,10 @@ static void pcap_record(struct sink *s, const struct sim *sim, const struct ks_r
 	if (ps->ncap - px == 1) {
 		if (pcap_on_wire(p))
 			push(ps, 0, seg, p->sent);
+		return;
+	}
+	if (ps->ncap - px == 3) {
+		chain_record(ps, p);
 		return;
 	}
 	/* Two captures around the boxes: 0 = inside (A's side), 1 = outside (B's
@@ -298,7 +328,7 @@ int pcap_sink_status(const struct sink *s)
 static void pcap_destroy(struct sink *s)
 {
 	struct pcap_sink *ps = (struct pcap_sink *)s;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < ps->ncap; i++)
 		if (ps->d[i])
 			pcap_dump_close(ps->d[i]); /* closes the FILE given to pcap_sink_new */
 	if (ps->p)

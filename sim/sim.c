@@ -247,37 +247,64 @@ static inline void nat_flush_pending(struct sim *s)
 		nat_emit_pending(s);
 }
 
-/* The packet record of a fate, built only while a sink listens. */
+/* The packet record of a fate, built only while a sink listens (mid: the
+ * segment between the two boxes, rec_packet.seg_mid). */
 __attribute__((noinline)) static void emit_packet(struct sim *s, const struct segment *seg,
-						   const struct segment *out, ks_time_t sent,
-						   enum drop_reason why, int where)
+						   const struct segment *out, const struct segment *mid,
+						   ks_time_t sent, enum drop_reason why, int where)
 {
 	struct ks_record r = {.type = REC_PACKET,
-			      .u.pkt = {.seg = seg, .seg_out = out, .sent = sent,
+			      .u.pkt = {.seg = seg, .seg_out = out, .seg_mid = mid, .sent = sent,
 					.fate_time = s->eng.now, .reason = why, .reason_host = where}};
 	sim_emit(s, &r);
 }
 
 /* Report a fate: the packet record if a sink listens, then the NAT's. */
 __attribute__((noinline)) static void report_fate(struct sim *s, const struct segment *seg,
-						  const struct segment *out, ks_time_t sent,
-						  enum drop_reason why, int where)
+						  const struct segment *out, const struct segment *mid,
+						  ks_time_t sent, enum drop_reason why, int where)
 {
 	if (sim_tracing(s))
-		emit_packet(s, seg, out, sent, why, where);
+		emit_packet(s, seg, out, mid, sent, why, where);
 	nat_flush_pending(s);
 }
 
 /* A segment's fate is known: count it; report it only when a sink listens or
- * a NAT may hold records (one call, out of the common path). */
-static inline void emit_fate(struct sim *s, const struct segment *seg, const struct segment *out,
-			     ks_time_t sent, enum drop_reason why, int where)
+ * a NAT may hold records (one call, out of the common path). mid: as it
+ * crossed the wire between a [nat] and an [lb], NULL if it did not. */
+static inline void emit_fate_mid(struct sim *s, const struct segment *seg, const struct segment *out,
+				 const struct segment *mid, ks_time_t sent, enum drop_reason why,
+				 int where)
 {
 	s->packets++;
 	if (why != DROP_NONE)
 		s->drops++;
 	if (sim_tracing(s) || s->has_nat)
-		report_fate(s, seg, out, sent, why, where);
+		report_fate(s, seg, out, mid, sent, why, where);
+}
+
+static inline void emit_fate(struct sim *s, const struct segment *seg, const struct segment *out,
+			     ks_time_t sent, enum drop_reason why, int where)
+{
+	emit_fate_mid(s, seg, out, NULL, sent, why, where);
+}
+
+/* Both a [nat] and an [lb]: a wire between them (rec_packet.seg_mid). */
+static inline bool boxes_chained(const struct sim *s)
+{
+	return s->box_on[NAT_BOX_NAT] && s->box_on[NAT_BOX_LB];
+}
+
+/* An arrival over A's wire that crossed it between the two boxes: the
+ * segment as it was there (as the first box translated it; a box's RST as
+ * the box sent it), else NULL (a local RST, an ICMP error, B's wire). */
+static const struct segment *arrival_mid(const struct sim *s, const struct link_arrival *a)
+{
+	const struct segment *seg = a->seg;
+	bool a_wire = seg->src == HOST_A || seg->dst == HOST_A || seg->src == HOST_PC || seg->dst == HOST_PC;
+	if (!boxes_chained(s) || a->local || !a_wire || seg->kind == SEG_ICMP)
+		return NULL;
+	return a->out ? a->out : seg;
 }
 
 static void nat_report(void *ctx, const struct rec_nat *rn)
@@ -305,8 +332,8 @@ static void box_send(struct sim *s, struct segment *seg, bool local)
 		return;
 	}
 	enum drop_reason why = link_send(&s->link, seg, NULL);
-	if (why != DROP_NONE)
-		emit_fate(s, seg, NULL, s->eng.now, why, -1);
+	if (why != DROP_NONE) /* it crossed to the other box's side of the wire */
+		emit_fate_mid(s, seg, NULL, boxes_chained(s) ? seg : NULL, s->eng.now, why, -1);
 }
 
 /* The NAT's RSTs: to A locally, to B (or P) over the wire (and the LB). */
@@ -335,8 +362,8 @@ __attribute__((noinline)) static int box_xmit(struct sim *s, struct segment *seg
 		return 0;
 	}
 	why = link_send(&s->link, seg, &out);
-	if (why != DROP_NONE)
-		emit_fate(s, seg, &out, s->eng.now, why, -1);
+	if (why != DROP_NONE) /* past the first box: lost on the wire after it */
+		emit_fate_mid(s, seg, &out, boxes_chained(s) ? &out : NULL, s->eng.now, why, -1);
 	else
 		nat_flush_pending(s);
 	return 0;
@@ -410,31 +437,34 @@ __attribute__((flatten)) static int host_xmit(void *ctx, struct segment *seg)
  * the common path, nobody listening and no NAT, free of saved registers). */
 __attribute__((noinline)) static void deliver_reported(struct sim *s, const struct link_arrival *a,
 						       const struct segment *o,
+						       const struct segment *mid,
 						       const struct segment *deliver)
 {
 	struct host *h = &s->host[a->seg->dst];
-	report_fate(s, a->seg, o, a->sent, DROP_NONE, h->id);
+	report_fate(s, a->seg, o, mid, a->sent, DROP_NONE, h->id);
 	tcp_v4_rcv(h, deliver);
 }
 
 /* The segment reached host h's cable (o: as the NAT translated it, or NULL;
- * deliver: what h's TCP gets): cable and power, then the stack. */
+ * mid: rec_packet.seg_mid; deliver: what h's TCP gets): cable and power,
+ * then the stack. */
 static inline void host_deliver(struct sim *s, const struct link_arrival *a,
-				const struct segment *o, const struct segment *deliver)
+				const struct segment *o, const struct segment *mid,
+				const struct segment *deliver)
 {
 	const struct segment *seg = a->seg;
 	struct host *h = &s->host[seg->dst];
 	if (!h->plugged) {
-		emit_fate(s, seg, o, a->sent, DROP_UNPLUGGED, h->id);
+		emit_fate_mid(s, seg, o, mid, a->sent, DROP_UNPLUGGED, h->id);
 		return;
 	}
 	if (!h->powered) {
-		emit_fate(s, seg, o, a->sent, DROP_HOST_DOWN, h->id);
+		emit_fate_mid(s, seg, o, mid, a->sent, DROP_HOST_DOWN, h->id);
 		return;
 	}
 	s->packets++; /* emit_fate(DROP_NONE), whose report comes with the delivery below */
 	if (sim_tracing(s) || s->has_nat)
-		deliver_reported(s, a, o, deliver);
+		deliver_reported(s, a, o, mid, deliver);
 	else
 		tcp_v4_rcv(h, deliver);
 }
@@ -447,13 +477,14 @@ __attribute__((noinline)) static void nat_arrived(struct sim *s, const struct li
 	s->nat_deferring = true;
 	enum drop_reason why = nat_inbound(&s->box[NAT_BOX_NAT], a->out ? a->out : a->seg, &in);
 	if (why != DROP_NONE) { /* (never got past the box: no translation to show) */
-		emit_fate(s, a->seg, NULL, a->sent, why, -1);
+		emit_fate_mid(s, a->seg, NULL, arrival_mid(s, a), a->sent, why, -1);
 		return;
 	}
-	host_deliver(s, a, &in, &in);
+	host_deliver(s, a, &in, arrival_mid(s, a), &in);
 }
 
-static void proxy_deliver(struct sim *s, const struct link_arrival *a, const struct segment *o);
+static void proxy_deliver(struct sim *s, const struct link_arrival *a, const struct segment *o,
+			  const struct segment *mid);
 
 /* A's segment reached the far end of A's wire: through the LB (a->out: as
  * the NAT translated it), then to B's cable or to P. */
@@ -462,12 +493,13 @@ __attribute__((noinline)) static void lb_arrived(struct sim *s, const struct lin
 	struct segment o;
 	s->nat_deferring = true;
 	enum drop_reason why = nat_outbound(&s->box[NAT_BOX_LB], a->out ? a->out : a->seg, &o);
+	const struct segment *mid = arrival_mid(s, a);
 	if (why != DROP_NONE) /* (never got past the box: no translation to show) */
-		emit_fate(s, a->seg, NULL, a->sent, why, FATE_AT_LB);
+		emit_fate_mid(s, a->seg, NULL, mid, a->sent, why, FATE_AT_LB);
 	else if (a->seg->dst == HOST_PC)
-		proxy_deliver(s, a, &o);
+		proxy_deliver(s, a, &o, mid);
 	else
-		host_deliver(s, a, &o, &o);
+		host_deliver(s, a, &o, mid, &o);
 }
 
 /* The end of the path in front of h answers seg with an ICMP error, when its
@@ -478,7 +510,7 @@ __attribute__((noinline)) static void icmp_answer(struct sim *s, const struct li
 	const struct host *h = &s->host[seg->dst];
 	uint8_t code = (uint8_t)s->icmp.code[seg->dst];
 	struct rec_icmp r = {.host = h->id, .seq = seg->seq};
-	emit_fate(s, seg, a->out, a->sent, DROP_UNREACHABLE, h->id);
+	emit_fate_mid(s, seg, a->out, arrival_mid(s, a), a->sent, DROP_UNREACHABLE, h->id);
 	bool ok = icmp_xrlim_allow(&s->icmp.peer[h->id], &h->cfg, &s->icmp_tm, s->eng.now,
 				   ICMP_DEST_UNREACH, code, &r);
 	if (sim_tracing(s)) {
@@ -521,21 +553,21 @@ __attribute__((noinline)) static void diverted_arrival(struct sim *s, const stru
 	else if (s->box_on[NAT_BOX_LB] && seg->dst == HOST_B && !s->has_proxy && !a->local)
 		lb_arrived(s, a); /* (with a proxy, B's wire is link2: the LB is in front of P) */
 	else
-		host_deliver(s, a, a->out, a->out ? a->out : seg);
+		host_deliver(s, a, a->out, NULL, a->out ? a->out : seg);
 }
 
 static inline void link_arrived(void *ctx, const struct link_arrival *a)
 {
 	struct sim *s = ctx;
 	if (a->why != DROP_NONE) {
-		emit_fate(s, a->seg, a->out, a->sent, a->why, -1);
+		emit_fate_mid(s, a->seg, a->out, s->has_nat ? arrival_mid(s, a) : NULL, a->sent, a->why, -1);
 		return;
 	}
 	if (s->divert) {
 		diverted_arrival(s, a);
 		return;
 	}
-	host_deliver(s, a, a->out, a->out ? a->out : a->seg);
+	host_deliver(s, a, a->out, NULL, a->out ? a->out : a->seg);
 }
 
 /* The engine's callback for an arrival on A's wire (without a proxy). */
@@ -546,7 +578,7 @@ static void link_arrive(struct engine *eng, struct ev_timer *t)
 		const struct link_arrival *a = link_arrival_intact(t);
 		s->packets++;
 		if (sim_tracing(s))
-			deliver_reported(s, a, NULL, a->seg);
+			deliver_reported(s, a, NULL, NULL, a->seg);
 		else
 			tcp_v4_rcv(&s->host[a->seg->dst], a->seg);
 		return;
@@ -609,12 +641,13 @@ static int proxy_xmit(void *ctx, struct segment *seg)
 }
 
 /* A segment reached one of P's sockets (o: as the boxes translated it). */
-static void proxy_deliver(struct sim *s, const struct link_arrival *a, const struct segment *o)
+static void proxy_deliver(struct sim *s, const struct link_arrival *a, const struct segment *o,
+			  const struct segment *mid)
 {
 	struct host *h = &s->host[a->seg->dst];
 	s->packets++;
 	if (sim_tracing(s) || s->has_nat)
-		report_fate(s, a->seg, o, a->sent, DROP_NONE, h->id);
+		report_fate(s, a->seg, o, mid, a->sent, DROP_NONE, h->id);
 	proxy_rcv(&s->proxy, h, o ? o : a->seg);
 }
 
@@ -623,13 +656,13 @@ static void proxy_deliver(struct sim *s, const struct link_arrival *a, const str
 static void proxy_arrived(struct sim *s, const struct link_arrival *a)
 {
 	if (a->why != DROP_NONE) {
-		emit_fate(s, a->seg, a->out, a->sent, a->why, -1);
+		emit_fate_mid(s, a->seg, a->out, arrival_mid(s, a), a->sent, a->why, -1);
 		return;
 	}
 	if (a->seg->dst == HOST_PC && s->box_on[NAT_BOX_LB] && !a->local)
 		lb_arrived(s, a);
 	else
-		proxy_deliver(s, a, a->out);
+		proxy_deliver(s, a, a->out, NULL);
 }
 
 /* Arrivals on either wire with a proxy: P's, or A's and B's as usual. */

@@ -44,6 +44,11 @@ static void col_record(struct sink *s, const struct sim *sim, const struct ks_re
 			x.u.pkt.has_out = true;
 			x.u.pkt.seg_out = *r->u.pkt.seg_out;
 		}
+		if (r->u.pkt.seg_mid) {
+			x.u.pkt.has_mid = true;
+			x.u.pkt.seg_mid = *r->u.pkt.seg_mid;
+			x.u.pkt.mid_is_out = r->u.pkt.seg_out == r->u.pkt.seg_mid;
+		}
 		x.u.pkt.sent = r->u.pkt.sent;
 		x.u.pkt.fate_time = r->u.pkt.fate_time;
 		x.u.pkt.reason = r->u.pkt.reason;

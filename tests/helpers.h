@@ -34,6 +34,8 @@ struct pkt {
 	struct segment seg;
 	bool has_out;
 	struct segment seg_out;
+	bool has_mid, mid_is_out;  /* seg_mid, and seg_out == seg_mid (trace.h) */
+	struct segment seg_mid;
 	ks_time_t sent, fate_time;
 	enum drop_reason reason;
 	int reason_host;

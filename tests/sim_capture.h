@@ -14,8 +14,8 @@
 #include "helpers.h"
 
 struct cap_pkt {
-	struct segment seg, out;
-	bool has_out;
+	struct segment seg, out, mid;
+	bool has_out, has_mid, mid_is_out;
 	ks_time_t sent, fate;
 	enum drop_reason reason;
 	int where;
@@ -55,6 +55,7 @@ static struct capture *cap_view(struct capture *c)
 		if (x->type == REC_PACKET)
 			c->pkts[c->npkts++] = (struct cap_pkt){
 				.seg = p->seg, .has_out = p->has_out, .out = p->seg_out, .sent = p->sent,
+				.has_mid = p->has_mid, .mid = p->seg_mid, .mid_is_out = p->mid_is_out,
 				.fate = p->fate_time, .reason = p->reason, .where = p->reason_host};
 		else if (x->type == REC_NAT)
 			c->nats[c->nnats++] = (struct cap_nat){.t = x->t, .r = x->u.nat};

@@ -280,6 +280,76 @@ Test(chain, the_lb_keeps_the_clients_address_with_port_preservation)
 
 /* ---- the [lb] section's errors --------------------------------------------------------- */
 
+/* The first record of a segment of kind k from host src, or NULL. */
+static const struct cap_pkt *first_pkt(const struct capture *c, int src, enum seg_kind k)
+{
+	for (size_t i = 0; i < c->npkts; i++)
+		if (c->pkts[i].seg.src == src && c->pkts[i].seg.kind == k)
+			return &c->pkts[i];
+	return NULL;
+}
+
+Test(chain, the_packet_record_carries_the_segment_between_the_boxes)
+{
+	/* As in the_lb_is_shorter_and_its_rst_crosses_the_nat_back_to_a: the
+	 * NAT masquerades A as 203.0.113.1 and its first port (1024), the LB
+	 * that as 198.51.100.2. seg_mid is the segment on the wire between
+	 * them; seg_out past both (trace.h). */
+	static const char *const sets[] = { "A.tcp_keepidle=400" };
+	struct capture *c = cap_run(CHAIN("example-home-router", "aws-nlb"), sets, 1);
+	const struct cap_nat *cr = box_nth(c, NAT_BOX_NAT, NATD_CREATED, 0);
+	cr_assert_not_null(cr);
+	cr_expect_eq(cr->r.ext_port, 1024);
+	const struct cap_pkt *syn = &c->pkts[0], *synack = &c->pkts[1];
+	cr_assert(syn->has_mid && syn->has_out && !syn->mid_is_out);
+	cr_expect_eq(syn->mid.saddr, 0xCB007101u);
+	cr_expect_eq(syn->mid.sport, 1024);
+	cr_expect_eq(syn->out.saddr, 0xC6336402u);
+	cr_assert(synack->has_mid && synack->has_out);
+	cr_expect_eq(synack->mid.saddr, c->sc->ep[HOST_B].addr);
+	cr_expect_eq(synack->mid.daddr, 0xCB007101u, "as the LB sent it on, to the NAT's tuple");
+	cr_expect_eq(synack->mid.dport, 1024);
+	cr_expect_eq(synack->out.dport, c->sc->ep[HOST_A].port);
+	const struct cap_pkt *p = probe(c, 0);
+	cr_assert_not_null(p);
+	cr_expect_eq(p->where, FATE_AT_LB);
+	cr_assert(p->has_mid, "it crossed the NAT");
+	cr_expect_not(p->has_out, "and never came out of the LB");
+	cr_expect_eq(p->mid.sport, 1024);
+	const struct cap_pkt *rst = first_pkt(c, HOST_B, SEG_RST_LB);
+	cr_assert_not_null(rst);
+	cr_assert(rst->has_mid && rst->has_out);
+	cr_expect_eq(rst->mid.dport, 1024, "the LB's RST as the LB sent it");
+	cr_expect_eq(rst->out.dport, c->sc->ep[HOST_A].port);
+	cap_free(c);
+
+	/* lost on the wire between them: seg_out is seg_mid */
+	c = cap_run(CHAIN("example-home-router", "aws-nlb") "[events]\n10s = link down\n20s = send A 100\n",
+		    NULL, 0);
+	const struct cap_pkt *d = first_pkt(c, HOST_A, SEG_NORMAL);
+	while (d && d->seg.len == 0)
+		d++;
+	cr_assert_not_null(d);
+	cr_expect_eq(d->sent, 20 * SEC);
+	cr_expect_eq(d->reason, DROP_LINK_DOWN);
+	cr_assert(d->has_mid && d->mid_is_out);
+	cr_expect_eq(d->mid.sport, 1024);
+	cap_free(c);
+
+	/* one box: no seg_mid */
+	static const char *const one[] = {
+		"[scenario]\nduration = 1h\n[A]\nso_keepalive = on\n[nat]\npreset = example-home-router\n",
+		"[scenario]\nduration = 1h\n[A]\nso_keepalive = on\n[lb]\npreset = aws-nlb\n",
+	};
+	for (size_t k = 0; k < 2; k++) {
+		c = cap_run(one[k], NULL, 0);
+		cr_assert_eq(c->npkts, 3, "the handshake");
+		for (size_t i = 0; i < c->npkts; i++)
+			cr_expect_not(c->pkts[i].has_mid, "case %zu, packet %zu", k, i);
+		cap_free(c);
+	}
+}
+
 Test(chain, lb_errors_name_the_line_and_what_is_valid)
 {
 	cap_expect_error("[lb]\nestablished_timout = 5\n",

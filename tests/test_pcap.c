@@ -412,3 +412,176 @@ Test(pcap, chain_inside_and_outside)
 	cr_expect_eq(in[4].dport, 40000);
 	free(dir);
 }
+
+/* kasim -o DIR/out on text written to DIR/s.ini; returns DIR/out (DIR in *tmp). */
+static char *run_ini(const char *text, char **tmp)
+{
+	char ini[512], out_dir[512];
+	*tmp = make_tmpdir();
+	SNP(ini, "%s/s.ini", *tmp);
+	SNP(out_dir, "%s/out", *tmp);
+	write_file(ini, text);
+	struct cmd r = KASIM("-q", "--no-plot", "-o", out_dir, ini);
+	cr_assert_eq(r.status, 0, "kasim failed: %s", r.err);
+	cmd_free(&r);
+	return strdup(out_dir);
+}
+
+#define CHAIN_INI(extra) \
+	"[scenario]\ntimer = exact\nduration = " extra "\n[link]\ndelay = 10ms\n" \
+	"[nat]\npreset = example-home-router\n[lb]\npreset = aws-nlb\n"
+
+Test(pcap, chain_between)
+{
+	/* chain_inside_and_outside's run: the wire between the NAT and the LB.
+	 * The NAT (example-home-router: no port preservation) masquerades A's
+	 * 192.0.2.10:40000 as its ext_addr 203.0.113.1 and the first port of its
+	 * allocator, 1024; the LB (aws-nlb) masquerades that as its own
+	 * 198.51.100.2:1024. B is 198.51.100.20:443. The probe crossed the NAT
+	 * (between) and died in the LB (not outside); the LB's RST (sent at
+	 * 400.03 s to the NAT's address and port) is between and, translated,
+	 * inside. */
+	char *tmp;
+	char *o = run_ini(CHAIN_INI("1h") "[A]\nso_keepalive = on\ntcp_keepidle = 400\n", &tmp);
+	static struct cap_pkt in[64], mid[64], out[64];
+	char path[600];
+	SNP(path, "%s/capture.inside.pcap", o);
+	int ni = read_capture(path, in, 64);
+	SNP(path, "%s/capture.between.pcap", o);
+	int nm = read_capture(path, mid, 64);
+	SNP(path, "%s/capture.outside.pcap", o);
+	int no = read_capture(path, out, 64);
+	cr_assert_eq(ni, 5, "handshake, the probe, the LB's RST");
+	cr_assert_eq(nm, 5, "handshake, the probe, the LB's RST");
+	cr_assert_eq(no, 3, "the handshake only: the probe died in the LB");
+	const uint32_t a = 0xc000020a, b = 0xc6336414, nat = 0xcb007101, lb = 0xc6336402;
+	const long long t[] = {0, 10000000, 20000000, 400020000000LL, 400030000000LL};
+	for (int i = 0; i < 5; i++) {
+		cr_expect_eq(mid[i].ns, t[i], "between %d", i);
+		cr_expect_eq(mid[i].flags, in[i].flags, "between %d: the same segment as inside", i);
+	}
+	/* the SYN in each file */
+	cr_expect_eq(in[0].flags, TH_SYN);
+	cr_expect_eq(in[0].saddr, a);
+	cr_expect_eq(in[0].sport, 40000);
+	cr_expect_eq(mid[0].saddr, nat, "between: the NAT's external address");
+	cr_expect_eq(mid[0].sport, 1024, "and its port");
+	cr_expect_eq(mid[0].daddr, b);
+	cr_expect_eq(mid[0].dport, 443);
+	cr_expect_eq(out[0].saddr, lb, "outside: the LB's");
+	cr_expect_eq(out[0].sport, 1024);
+	cr_expect_eq(out[0].daddr, b);
+	/* B's SYN-ACK between: as the LB translated it, to the NAT's tuple */
+	cr_expect_eq(mid[1].flags, TH_SYN | TH_ACK);
+	cr_expect_eq(mid[1].saddr, b);
+	cr_expect_eq(mid[1].daddr, nat);
+	cr_expect_eq(mid[1].dport, 1024);
+	/* the probe, as the NAT sent it on */
+	cr_expect_eq(mid[3].flags, TH_ACK);
+	cr_expect_eq(mid[3].saddr, nat);
+	cr_expect_eq(mid[3].sport, 1024);
+	/* the LB's RST: between as the LB sent it, inside as A got it */
+	cr_expect_eq(mid[4].flags & TH_RST, TH_RST);
+	cr_expect_eq(mid[4].saddr, b);
+	cr_expect_eq(mid[4].daddr, nat);
+	cr_expect_eq(mid[4].dport, 1024);
+	cr_expect_eq(in[4].flags & TH_RST, TH_RST);
+	cr_expect_eq(in[4].daddr, a);
+	cr_expect_eq(in[4].dport, 40000);
+	free(o);
+	free(tmp);
+}
+
+Test(pcap, chain_lost_between_is_not_outside)
+{
+	/* The wire is cut at 10 s; A's 100 bytes at 20 s cross the NAT and are
+	 * lost on it, so are the retransmissions. The handshake's SYN-ACK gave A
+	 * one RTT sample of 20 ms: srtt 20 ms, rttvar max(mdev, tcp_rto_min) =
+	 * 200 ms, RTO 220 ms (tcp_set_rto()), doubled at each retransmission
+	 * (tcp_retransmit_timer()): sent at 20 s + 0.22 x (2^k - 1), k = 0..8,
+	 * the last at 76.10 s (the next would be at 132.42 s, after the end).
+	 * Each is inside and between (it left the NAT), none outside (it never
+	 * reached the LB). */
+	char *tmp;
+	char *o = run_ini(CHAIN_INI("100s") "[events]\n10s = link down\n20s = send A 100\n", &tmp);
+	static struct cap_pkt in[64], mid[64], out[64];
+	char path[600];
+	SNP(path, "%s/capture.inside.pcap", o);
+	int ni = read_capture(path, in, 64);
+	SNP(path, "%s/capture.between.pcap", o);
+	int nm = read_capture(path, mid, 64);
+	SNP(path, "%s/capture.outside.pcap", o);
+	int no = read_capture(path, out, 64);
+	cr_assert_eq(ni, 3 + 9);
+	cr_assert_eq(nm, 3 + 9);
+	cr_assert_eq(no, 3, "the handshake only");
+	for (int k = 0; k < 9; k++) {
+		long long want = 20000000000LL + 220000000LL * ((1LL << k) - 1);
+		cr_expect_eq(in[3 + k].ns, want, "inside, transmission %d", k);
+		cr_expect_eq(mid[3 + k].ns, want, "between, transmission %d", k);
+		cr_expect_eq(mid[3 + k].saddr, 0xcb007101u, "as the NAT translated it");
+		cr_expect_eq(mid[3 + k].sport, 1024);
+	}
+	free(o);
+	free(tmp);
+}
+
+Test(pcap, between_only_with_both_boxes)
+{
+	/* A proxy behind both (the cookbook's CGNAT + NLB + nginx): the client
+	 * leg has the three captures. A connects to P's front end 203.0.113.80:443;
+	 * the carrier NAT (example-cgnat: ext_addr 203.0.113.1, allocator from
+	 * 1024) then the NLB (198.51.100.2, from 1024) translate its source. */
+	char *dir = run_out("scenarios/cookbook/cgnat-nlb-nginx.ini", NULL);
+	static struct cap_pkt in[256], mid[256], out[256];
+	char path[512];
+	SNP(path, "%s/capture.between.pcap", dir);
+	cr_expect_not(file_exists(path), "with a proxy the client leg's name");
+	SNP(path, "%s/capture.server.pcap", dir);
+	cr_expect(file_exists(path));
+	SNP(path, "%s/capture.client.inside.pcap", dir);
+	cr_assert_gt(read_capture(path, in, 256), 0);
+	SNP(path, "%s/capture.client.between.pcap", dir);
+	cr_assert_gt(read_capture(path, mid, 256), 0);
+	SNP(path, "%s/capture.client.outside.pcap", dir);
+	cr_assert_gt(read_capture(path, out, 256), 0);
+	const uint32_t p = 0xcb007150;
+	cr_expect_eq(in[0].flags, TH_SYN);
+	cr_expect_eq(in[0].saddr, 0xc000020au);
+	cr_expect_eq(in[0].sport, 40000);
+	cr_expect_eq(mid[0].flags, TH_SYN);
+	cr_expect_eq(mid[0].saddr, 0xcb007101u);
+	cr_expect_eq(mid[0].sport, 1024);
+	cr_expect_eq(out[0].saddr, 0xc6336402u);
+	cr_expect_eq(out[0].sport, 1024);
+	const struct cap_pkt *syn[] = {&in[0], &mid[0], &out[0]};
+	for (int j = 0; j < 3; j++) {
+		cr_expect_eq(syn[j]->daddr, p, "file %d: to P's front end", j);
+		cr_expect_eq(syn[j]->dport, 443);
+		cr_expect_eq(syn[j]->ns, 0);
+	}
+	free(dir);
+	/* no between capture without both boxes: the NAT alone, the LB alone,
+	 * no box, a proxy behind the NAT alone */
+	static const struct { const char *ini, *capture; } alone[] = {
+		{"[nat]\npreset = example-home-router\n", "capture.inside.pcap"},
+		{"[lb]\npreset = aws-nlb\n", "capture.inside.pcap"},
+		{"", "capture.pcap"},
+		{"[nat]\npreset = example-home-router\n[proxy]\npreset = nginx\n",
+		 "capture.client.inside.pcap"},
+	};
+	for (size_t i = 0; i < sizeof alone / sizeof alone[0]; i++) {
+		char ini[600], *tmp;
+		cr_assert_lt((size_t)snprintf(ini, sizeof ini, "[scenario]\nduration = 1m\n%s", alone[i].ini),
+			     sizeof ini);
+		char *o = run_ini(ini, &tmp);
+		SNP(path, "%s/capture.between.pcap", o);
+		cr_expect_not(file_exists(path), "case %zu", i);
+		SNP(path, "%s/capture.client.between.pcap", o);
+		cr_expect_not(file_exists(path), "case %zu", i);
+		SNP(path, "%s/%s", o, alone[i].capture);
+		cr_expect(file_exists(path), "case %zu: %s", i, path);
+		free(o);
+		free(tmp);
+	}
+}
