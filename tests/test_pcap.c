@@ -427,6 +427,18 @@ static char *run_ini(const char *text, char **tmp)
 	return strdup(out_dir);
 }
 
+/* The three captures of a chain, DIR/capture.LEGinside.pcap, ...between...,
+ * ...outside... (LEG: "" or "client."), into f[0..2]; their counts in n. */
+static void read_chain(const char *dir, const char *leg, struct cap_pkt *const f[3], int max, int n[3])
+{
+	static const char *const side[] = {"inside", "between", "outside"};
+	char path[600];
+	for (int i = 0; i < 3; i++) {
+		SNP(path, "%s/capture.%s%s.pcap", dir, leg, side[i]);
+		n[i] = read_capture(path, f[i], max);
+	}
+}
+
 #define CHAIN_INI(extra) \
 	"[scenario]\ntimer = exact\nduration = " extra "\n[link]\ndelay = 10ms\n" \
 	"[nat]\npreset = example-home-router\n[lb]\npreset = aws-nlb\n"
@@ -444,13 +456,9 @@ Test(pcap, chain_between)
 	char *tmp;
 	char *o = run_ini(CHAIN_INI("1h") "[A]\nso_keepalive = on\ntcp_keepidle = 400\n", &tmp);
 	static struct cap_pkt in[64], mid[64], out[64];
-	char path[600];
-	SNP(path, "%s/capture.inside.pcap", o);
-	int ni = read_capture(path, in, 64);
-	SNP(path, "%s/capture.between.pcap", o);
-	int nm = read_capture(path, mid, 64);
-	SNP(path, "%s/capture.outside.pcap", o);
-	int no = read_capture(path, out, 64);
+	int n[3];
+	read_chain(o, "", (struct cap_pkt *const[]){in, mid, out}, 64, n);
+	int ni = n[0], nm = n[1], no = n[2];
 	cr_assert_eq(ni, 5, "handshake, the probe, the LB's RST");
 	cr_assert_eq(nm, 5, "handshake, the probe, the LB's RST");
 	cr_assert_eq(no, 3, "the handshake only: the probe died in the LB");
@@ -505,13 +513,9 @@ Test(pcap, chain_lost_between_is_not_outside)
 	char *tmp;
 	char *o = run_ini(CHAIN_INI("100s") "[events]\n10s = link down\n20s = send A 100\n", &tmp);
 	static struct cap_pkt in[64], mid[64], out[64];
-	char path[600];
-	SNP(path, "%s/capture.inside.pcap", o);
-	int ni = read_capture(path, in, 64);
-	SNP(path, "%s/capture.between.pcap", o);
-	int nm = read_capture(path, mid, 64);
-	SNP(path, "%s/capture.outside.pcap", o);
-	int no = read_capture(path, out, 64);
+	int n[3];
+	read_chain(o, "", (struct cap_pkt *const[]){in, mid, out}, 64, n);
+	int ni = n[0], nm = n[1], no = n[2];
 	cr_assert_eq(ni, 3 + 9);
 	cr_assert_eq(nm, 3 + 9);
 	cr_assert_eq(no, 3, "the handshake only");
@@ -539,12 +543,10 @@ Test(pcap, between_only_with_both_boxes)
 	cr_expect_not(file_exists(path), "with a proxy the client leg's name");
 	SNP(path, "%s/capture.server.pcap", dir);
 	cr_expect(file_exists(path));
-	SNP(path, "%s/capture.client.inside.pcap", dir);
-	cr_assert_gt(read_capture(path, in, 256), 0);
-	SNP(path, "%s/capture.client.between.pcap", dir);
-	cr_assert_gt(read_capture(path, mid, 256), 0);
-	SNP(path, "%s/capture.client.outside.pcap", dir);
-	cr_assert_gt(read_capture(path, out, 256), 0);
+	int n[3];
+	read_chain(dir, "client.", (struct cap_pkt *const[]){in, mid, out}, 256, n);
+	for (int i = 0; i < 3; i++)
+		cr_assert_gt(n[i], 0);
 	const uint32_t p = 0xcb007150;
 	cr_expect_eq(in[0].flags, TH_SYN);
 	cr_expect_eq(in[0].saddr, 0xc000020au);
